@@ -1,0 +1,47 @@
+"""食品快检 LIMS: the Flask application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(config=None) -> Flask:
+    """Build an app: config → extensions → blueprints → errors → CLI.
+
+    ``config`` is a Config class or a dict of overrides (tests pass a dict)."""
+    from lims import models  # noqa: F401  (register every table on the metadata)
+    from lims.config import load_config
+    from lims.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
+    from lims.i18n import select_locale
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(config, app.instance_path))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    bootstrap.init_app(app)
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+
+    from lims import web
+
+    web.init_app(app)
+
+    from lims.accounts.views import bp as accounts_bp
+    from lims.admin.views import bp as admin_bp
+    from lims.home.views import bp as home_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(admin_bp)
+
+    from lims.api import register_api
+
+    register_api(api, app)
+
+    from lims.cli import lims_cli
+
+    app.cli.add_command(lims_cli)
+    return app

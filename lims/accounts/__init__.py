@@ -1,0 +1,1 @@
+"""Accounts: users, roles and sites, sign-in, API tokens and access control."""

@@ -1,0 +1,91 @@
+"""Access control in one place: permissions by role, and the site scope that limits
+every query a market manager reaches (objects of other sites answer 404)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user
+
+from lims.errors import Forbidden, NotFound
+from lims.rules.permissions import can, is_site_bound
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, for services and the audit trail."""
+
+    user: object | None
+    ip: str | None = None
+
+    @property
+    def user_id(self):
+        return self.user.id if self.user is not None else None
+
+    @property
+    def name(self) -> str:
+        return self.user.username if self.user is not None else "system"
+
+    @property
+    def role(self):
+        return self.user.role if self.user is not None else None
+
+    def can(self, action: str) -> bool:
+        return self.user is not None and can(self.user.role, action)
+
+    def require(self, action: str) -> None:
+        if not self.can(action):
+            from flask_babel import gettext
+
+            raise Forbidden(gettext("You are not allowed to do this."))
+
+    @property
+    def site_ids(self) -> frozenset[int] | None:
+        """The sites this actor is limited to, or None for the whole district."""
+        if self.user is None or not is_site_bound(self.user.role):
+            return None
+        return self.user.site_ids
+
+    def may_see_site(self, site_id: int | None) -> bool:
+        scope = self.site_ids
+        return scope is None or site_id in scope
+
+    def check_site(self, site_id: int | None) -> None:
+        """404 — not 403 — so that another market's objects do not even seem to exist."""
+        if not self.may_see_site(site_id):
+            from flask_babel import gettext
+
+            raise NotFound(gettext("Not found."))
+
+
+def scope_to_sites(stmt, site_column, actor: Actor):
+    """Limit a SELECT to the actor's sites (no-op for district-wide roles)."""
+    scope = actor.site_ids
+    if scope is None:
+        return stmt
+    return stmt.where(site_column.in_(scope or {-1}))
+
+
+def web_actor() -> Actor:
+    user = current_user if current_user.is_authenticated else None
+    return Actor(user=user, ip=request.remote_addr)
+
+
+def requires(action: str):
+    """View decorator: signed in (else redirect to login) and allowed (else 403)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from lims.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(current_user.role, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

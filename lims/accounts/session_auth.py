@@ -1,0 +1,36 @@
+"""Flask-Login wiring. The session cookie holds the user id and a fingerprint of the
+password hash, so changing a password or deactivating a user ends their sessions on
+every app server without any server-side session store."""
+from __future__ import annotations
+
+import hashlib
+
+from flask_babel import lazy_gettext as _l
+
+from lims.extensions import db, login_manager
+
+
+def session_id_for(user) -> str:
+    fingerprint = hashlib.sha256(user.password_hash.encode()).hexdigest()[:12]
+    return f"{user.id}:{fingerprint}"
+
+
+def init_app(app) -> None:
+    from lims.models import User
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    User.get_id = session_id_for
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, fingerprint = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or session_id_for(user) != session_id:
+            return None
+        return user

@@ -1,0 +1,1 @@
+"""Administration pages for reference data and users."""

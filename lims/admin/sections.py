@@ -1,0 +1,302 @@
+"""The administration sections: what each lists, which form edits it, which service saves it.
+
+One small class per kind of record keeps the views generic without hiding the services."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from lims import labels
+from lims.accounts import services as accounts
+from lims.admin import forms
+from lims.extensions import db
+from lims.models import Event, Instrument, ReagentLot, Site, Stall, Station, Supplier, TestItem, User
+from lims.reference import services as reference
+from lims.sites import services as sites
+
+
+def _site_choices(optional=False):
+    rows = db.session.execute(sa.select(Site.id, Site.name).order_by(Site.code)).all()
+    choices = [(r.id, r.name) for r in rows]
+    return [("", "—")] + choices if optional else choices
+
+
+def _station_choices():
+    rows = db.session.execute(sa.select(Station.id, Station.name).order_by(Station.code)).all()
+    return [("", "—")] + [(r.id, r.name) for r in rows]
+
+
+def _values(form, names):
+    return {n: getattr(form, n).data for n in names}
+
+
+def _blank_to_none(values: dict) -> dict:
+    return {k: (None if v == "" else v) for k, v in values.items()}
+
+
+class Section:
+    key: str
+    title = ""
+    model = None
+    form_class = None
+    columns: list = []
+    search: tuple = ()
+    order = None
+    filters: tuple = ()  # (arg, label, choices callable, column)
+
+    def query(self, q: str | None, args: dict):
+        stmt = sa.select(self.model)
+        if q and self.search:
+            like = f"%{q.strip()}%"
+            stmt = stmt.where(sa.or_(*[getattr(self.model, f).ilike(like) for f in self.search]))
+        for arg, _label, _choices, column in self.filters:
+            if args.get(arg):
+                stmt = stmt.where(column == int(args[arg]))
+        return stmt.order_by(*(self.order if self.order is not None else (self.model.id,)))
+
+    def make_form(self, obj=None):
+        form = self.form_class(obj=obj)
+        self.prepare(form)
+        return form
+
+    def prepare(self, form):
+        pass
+
+    def label(self, obj) -> str:
+        return getattr(obj, "name", None) or getattr(obj, "code", None) or str(obj.id)
+
+    def get(self, obj_id: int):
+        return db.session.get(self.model, obj_id)
+
+
+class SiteSection(Section):
+    key, title, model, form_class = "sites", _l("Sites"), Site, forms.SiteForm
+    search = ("code", "name", "district")
+    order = (Site.code,)
+    columns = [(_l("Code"), "code"), (_l("Name"), "name"), (_l("Kind"), lambda s: labels.SITE_KIND_LABELS[s.kind]),
+               (_l("District"), "district"), (_l("Planned batches per month"), "planned_monthly_batches"),
+               (_l("Active"), "active")]
+    fields = ("code", "name", "kind", "district", "address", "phone", "planned_monthly_batches", "active")
+
+    def save(self, actor, obj, form):
+        values = _blank_to_none(_values(form, self.fields))
+        if obj is None:
+            return sites.create_site(actor, **values)
+        return sites.update_site(actor, obj, **values)
+
+
+class StallSection(Section):
+    key, title, model, form_class = "stalls", _l("Stalls"), Stall, forms.StallForm
+    search = ("code", "operator", "public_code")
+    order = (Stall.site_id, Stall.code)
+    filters = (("site", _l("Site"), lambda: _site_choices(), Stall.site_id),)
+    columns = [(_l("Site"), lambda s: s.site.name), (_l("Stall number"), "code"), (_l("Operator"), "operator"),
+               (_l("Phone"), "phone"), (_l("Public code"), "public_code"), (_l("Active"), "active")]
+    fields = ("code", "operator", "licence", "phone", "active")
+
+    def prepare(self, form):
+        form.site_id.choices = _site_choices()
+
+    def label(self, obj):
+        return f"{obj.site.name} {obj.code}"
+
+    def save(self, actor, obj, form):
+        values = _blank_to_none(_values(form, self.fields))
+        site = db.session.get(Site, form.site_id.data)
+        if obj is None:
+            return sites.create_stall(actor, site, **values)
+        return sites.update_stall(actor, obj, site_id=site.id, **values)
+
+
+class EventSection(Section):
+    key, title, model, form_class = "events", _l("Events"), Event, forms.EventForm
+    search = ("code", "name", "organiser")
+    order = (Event.starts_on.desc(),)
+    columns = [(_l("Code"), "code"), (_l("Name"), "name"), (_l("Kind"), lambda e: labels.EVENT_KIND_LABELS[e.kind]),
+               (_l("Dates"), lambda e: f"{e.starts_on} – {e.ends_on}" if e.ends_on != e.starts_on else str(e.starts_on)),
+               (_l("People served"), "people")]
+    fields = ("code", "kind", "name", "organiser", "chef", "starts_on", "ends_on", "tables", "people", "site_id",
+              "menu", "note")
+
+    def make_form(self, obj=None):
+        form = super().make_form(obj)
+        if obj is not None and not form.is_submitted():
+            form.venues.data = "\n".join(f"{v.name} | {v.address or ''}".rstrip(" |") for v in obj.venues)
+        return form
+
+    def prepare(self, form):
+        form.site_id.choices = _site_choices(optional=True)
+
+    def save(self, actor, obj, form):
+        values = _blank_to_none(_values(form, self.fields))
+        venues = []
+        for line in (form.venues.data or "").splitlines():
+            name, _, address = line.partition("|")
+            if name.strip():
+                venues.append((name.strip()[:100], address.strip()[:200] or None))
+        if obj is None:
+            return sites.create_event(actor, venues=venues, **values)
+        return sites.update_event(actor, obj, venues=venues, **values)
+
+
+class StationSection(Section):
+    key, title, model, form_class = "stations", _l("Stations"), Station, forms.StationForm
+    search = ("code", "name", "organisation")
+    order = (Station.code,)
+    columns = [(_l("Code"), "code"), (_l("Name"), "name"),
+               (_l("Kind"), lambda s: labels.STATION_KIND_LABELS[s.kind]), (_l("Organisation"), "organisation"),
+               (_l("Site"), lambda s: s.site.name if s.site else ""), (_l("Active"), "active")]
+    fields = ("code", "name", "kind", "organisation", "site_id", "active")
+
+    def prepare(self, form):
+        form.site_id.choices = _site_choices(optional=True)
+
+    def save(self, actor, obj, form):
+        values = _blank_to_none(_values(form, self.fields))
+        if obj is None:
+            return sites.create_station(actor, **values)
+        return sites.update_station(actor, obj, **values)
+
+
+class SupplierSection(Section):
+    key, title, model, form_class = "suppliers", _l("Suppliers"), Supplier, forms.SupplierForm
+    search = ("name", "address")
+    order = (Supplier.name,)
+    columns = [(_l("Name"), "name"), (_l("Address"), "address"), (_l("Phone"), "phone")]
+    fields = ("name", "address", "phone", "licence")
+
+    def save(self, actor, obj, form):
+        values = _blank_to_none(_values(form, self.fields))
+        if obj is None:
+            return sites.create_supplier(actor, **values)
+        return sites.update_supplier(actor, obj, **values)
+
+
+class TestItemSection(Section):
+    __test__ = False
+    key, title, model, form_class = "items", _l("Test items"), TestItem, forms.TestItemForm
+    search = ("code", "name", "method")
+    order = (TestItem.sort_order, TestItem.code)
+    columns = [(_l("Code"), "code"), (_l("Name"), "name"), (_l("Method standard"), "method"),
+               (_l("Principle"), lambda i: labels.PRINCIPLE_LABELS[i.principle]), (_l("Unit"), "unit"),
+               (_l("Verified"), "verified"), (_l("Active"), "active")]
+    fields = ("name", "name_en", "analyte", "principle", "method", "unit", "rule", "cutoff", "control_min",
+              "gold_mode", "c_min", "a", "b", "limit_value", "limit_sign", "detection_limit", "banned",
+              "legal_limit", "needs_pretreatment_for", "verified", "active")
+
+    def make_form(self, obj=None):
+        form = super().make_form(obj)
+        if not form.is_submitted():
+            if obj is not None:
+                form.aliases.data = "，".join(obj.aliases or [])
+                form.categories.data = [c.code for c in obj.categories]
+        return form
+
+    def prepare(self, form):
+        form.categories.choices = [(c.code, c.path) for c in reference.list_categories()]
+
+    def save(self, actor, obj, form):
+        values = _blank_to_none(_values(form, self.fields))
+        values["aliases"] = [a.strip() for a in (form.aliases.data or "").replace("，", ",").split(",") if a.strip()]
+        for key in ("cutoff", "control_min", "c_min", "a", "b", "limit_value", "detection_limit"):
+            if isinstance(values.get(key), float):
+                values[key] = Decimal(str(values[key]))
+        if obj is None:
+            return reference.create_item(actor, form.code.data, category_codes=form.categories.data, **values)
+        return reference.update_item(actor, obj, category_codes=form.categories.data, **values)
+
+
+class ReagentLotSection(Section):
+    key, title, model, form_class = "lots", _l("Reagent lots"), ReagentLot, forms.ReagentLotForm
+    search = ("lot", "maker")
+    order = (ReagentLot.expires_on.desc(), ReagentLot.id)
+    filters = (("item", _l("Test item"),
+                lambda: [(i.id, f"{i.code} {i.name}") for i in reference.list_items()], ReagentLot.item_id),)
+    columns = [(_l("Test item"), lambda l: f"{l.item.code} {l.item.name}"), (_l("Lot number"), "lot"),
+               (_l("Maker"), "maker"), (_l("Expires on"), "expires_on"),
+               (_l("Reading mode"), lambda l: labels.GOLD_MODE_LABELS.get(l.mode, "") if l.mode else ""),
+               ("C_min / A / B", lambda l: " / ".join("—" if v is None else format(v.normalize(), "f")
+                                                       for v in (l.c_min, l.a, l.b)) if l.item.rule == "gold" else ""),
+               (_l("Active"), "active")]
+    fields = ("lot", "maker", "expires_on", "received_on", "mode", "c_min", "a", "b", "note", "active")
+
+    def prepare(self, form):
+        form.item_id.choices = [(i.id, f"{i.code} {i.name}") for i in reference.list_items()]
+
+    def label(self, obj):
+        return f"{obj.item.name} {obj.lot}"
+
+    def save(self, actor, obj, form):
+        values = _blank_to_none(_values(form, self.fields))
+        item = db.session.get(TestItem, form.item_id.data)
+        if obj is None:
+            return reference.create_lot(actor, item, **values)
+        return reference.update_lot(actor, obj, item_id=item.id, **values)
+
+
+class InstrumentSection(Section):
+    key, title, model, form_class = "instruments", _l("Instruments"), Instrument, forms.InstrumentForm
+    search = ("serial", "model", "maker")
+    order = (Instrument.model, Instrument.serial)
+    columns = [(_l("Model"), "model"), (_l("Serial number"), "serial"), (_l("Maker"), "maker"),
+               (_l("Channels"), "channels"), (_l("Station"), lambda i: i.station.name if i.station else ""),
+               (_l("Last verification"), "last_verified_on"), (_l("Active"), "active")]
+    fields = ("serial", "model", "maker", "channels", "station_id", "last_verified_on", "active")
+
+    def prepare(self, form):
+        form.station_id.choices = _station_choices()
+
+    def label(self, obj):
+        return f"{obj.model} {obj.serial}"
+
+    def save(self, actor, obj, form):
+        values = _blank_to_none(_values(form, self.fields))
+        if obj is None:
+            return reference.create_instrument(actor, **values)
+        return reference.update_instrument(actor, obj, **values)
+
+
+class UserSection(Section):
+    key, title, model, form_class = "users", _l("Users"), User, forms.UserForm
+    search = ("username", "display_name")
+    order = (User.username,)
+    columns = [(_l("User name"), "username"), (_l("Full name"), "display_name"),
+               (_l("Role"), lambda u: labels.ROLE_LABELS[u.role]),
+               (_l("Sites"), lambda u: "、".join(s.name for s in u.sites)), (_l("Active"), "active")]
+
+    def make_form(self, obj=None):
+        form = super().make_form(obj)
+        if obj is not None and not form.is_submitted():
+            form.sites.data = [s.code for s in obj.sites]
+            form.locale.data = obj.locale or ""
+            form.password.data = ""
+        return form
+
+    def prepare(self, form):
+        form.sites.choices = [(s.code, s.name) for s in db.session.execute(sa.select(Site).order_by(Site.code)).scalars()]
+
+    def label(self, obj):
+        return obj.display_name
+
+    def save(self, actor, obj, form):
+        common = dict(display_name=form.display_name.data, role=form.role.data, site_codes=form.sites.data,
+                      locale=form.locale.data or None, phone=form.phone.data or None, email=form.email.data or None)
+        if obj is None:
+            if not form.password.data:
+                from flask_babel import gettext
+
+                from lims.errors import InvalidInput
+
+                raise InvalidInput(gettext("Some of the input is not valid."),
+                                   {"password": [gettext("Required for a new user.")]})
+            user = accounts.create_user(actor, username=form.username.data, password=form.password.data, **common)
+            if not form.active.data:
+                accounts.update_user(actor, user, active=False, **common)
+            return user
+        return accounts.update_user(actor, obj, active=form.active.data, password=form.password.data or None, **common)
+
+
+SECTIONS = {s.key: s for s in (SiteSection(), StallSection(), EventSection(), StationSection(), SupplierSection(),
+                               TestItemSection(), ReagentLotSection(), InstrumentSection(), UserSection())}

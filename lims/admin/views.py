@@ -1,0 +1,126 @@
+"""Administration pages: list, create and edit reference data and users."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from lims.accounts.access import requires, web_actor
+from lims.admin.forms import OverrideForm
+from lims.admin.sections import SECTIONS
+from lims.errors import LimsError
+from lims.extensions import db
+from lims.models import TestItem
+from lims.reference import services as reference
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 50
+
+
+def _section(key):
+    section = SECTIONS.get(key)
+    if section is None:
+        abort(404)
+    return section
+
+
+@bp.route("/")
+@requires("reference.manage")
+def index():
+    return render_template("admin/index.html", sections=SECTIONS.values())
+
+
+@bp.route("/<key>/")
+@requires("reference.manage")
+def listing(key):
+    section = _section(key)
+    q = request.args.get("q", "").strip()
+    args = {k: v for k, v in request.args.items() if k not in ("page",) and v}
+    for arg, *_ in section.filters:
+        if args.get(arg) and not args[arg].isdigit():
+            abort(400)
+    page = db.paginate(section.query(q, args), page=request.args.get("page", 1, type=int),
+                       per_page=PER_PAGE, error_out=False)
+    page.args = {"key": key, **args}
+    filters = [(arg, label, choices()) for arg, label, choices, _col in section.filters]
+    return render_template("admin/list.html", section=section, page=page, q=q, filters=filters, args=args)
+
+
+def _apply_errors(form, exc: LimsError):
+    placed = False
+    for field, messages in exc.errors.items():
+        target = getattr(form, field, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+            placed = True
+    if not placed:
+        form.form_errors.append(str(exc.message))
+
+
+@bp.route("/<key>/new", methods=["GET", "POST"])
+@bp.route("/<key>/<int:obj_id>", methods=["GET", "POST"])
+@requires("reference.manage")
+def edit(key, obj_id=None):
+    section = _section(key)
+    obj = None
+    if obj_id is not None:
+        obj = section.get(obj_id)
+        if obj is None:
+            abort(404)
+    form = section.make_form(obj)
+    if obj is None and request.method == "GET":
+        for arg, *_ in section.filters:  # e.g. "new stall" from a site's list
+            field = getattr(form, f"{arg}_id", None)
+            if field is not None and request.args.get(arg, "").isdigit():
+                field.data = int(request.args[arg])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                saved = section.save(web_actor(), obj, form)
+        except LimsError as exc:
+            _apply_errors(form, exc)
+            status = 422
+        else:
+            flash(gettext("Saved: %(name)s", name=section.label(saved)), "success")
+            return redirect(url_for("admin.listing", key=key))
+    elif form.is_submitted():
+        status = 422
+    override_form = None
+    if isinstance(obj, TestItem):
+        override_form = OverrideForm(prefix="ov")
+        override_form.category.choices = [(c.code, c.path) for c in reference.list_categories()]
+    return render_template("admin/form.html", section=section, form=form, obj=obj,
+                           override_form=override_form), status
+
+
+@bp.route("/items/<int:obj_id>/overrides", methods=["POST"])
+@requires("reference.manage")
+def add_override(obj_id):
+    item = db.session.get(TestItem, obj_id) or abort(404)
+    form = OverrideForm(prefix="ov")
+    form.category.choices = [(c.code, c.path) for c in reference.list_categories()]
+    if form.validate_on_submit():
+        try:
+            reference.set_override(web_actor(), item, form.category.data, cutoff=form.cutoff.data,
+                                   limit_value=form.limit_value.data, a=form.a.data, b=form.b.data,
+                                   note=form.note.data or None)
+        except LimsError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            flash(gettext("Override saved."), "success")
+    else:
+        for field in form:
+            for err in field.errors:
+                flash(f"{field.label.text}: {err}", "danger")
+    return redirect(url_for("admin.edit", key="items", obj_id=item.id))
+
+
+@bp.route("/items/<int:obj_id>/overrides/<int:override_id>/delete", methods=["POST"])
+@requires("reference.manage")
+def delete_override(obj_id, override_id):
+    item = db.session.get(TestItem, obj_id) or abort(404)
+    reference.remove_override(web_actor(), item, override_id)
+    flash(gettext("Override removed."), "success")
+    return redirect(url_for("admin.edit", key="items", obj_id=item.id))

@@ -1,0 +1,91 @@
+"""/api/v1/reagent-lots: kit lots and, for colloidal-gold cards, the maker's thresholds."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from lims.errors import InvalidInput, NotFound
+from lims.api.auth import api_blueprint, current_actor, require
+from lims.reference import services
+
+blp = api_blueprint("api_reagent_lots", __name__, url_prefix="/api/v1/reagent-lots",
+                    description="Reagent and test-card lots")
+
+MODES = validate.OneOf(("line", "ratio"))
+
+
+class ReagentLotSchema(Schema):
+    id = fields.Integer()
+    item = fields.Function(lambda lot: lot.item.code)
+    lot = fields.String()
+    maker = fields.String(allow_none=True)
+    expires_on = fields.Date()
+    mode = fields.String(allow_none=True)
+    c_min = fields.Decimal(allow_none=True, as_string=False)
+    a = fields.Decimal(allow_none=True, as_string=False)
+    b = fields.Decimal(allow_none=True, as_string=False)
+    received_on = fields.Date(allow_none=True)
+    active = fields.Boolean()
+
+
+class CreateReagentLotArgs(Schema):
+    item = fields.String(required=True)
+    lot = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    maker = fields.String(allow_none=True, validate=validate.Length(max=100))
+    expires_on = fields.Date(required=True)
+    mode = fields.String(allow_none=True, validate=MODES)
+    c_min = fields.Decimal(allow_none=True, validate=validate.Range(min=0), allow_nan=False)
+    a = fields.Decimal(allow_none=True, validate=validate.Range(min=0), allow_nan=False)
+    b = fields.Decimal(allow_none=True, validate=validate.Range(min=0), allow_nan=False)
+    received_on = fields.Date(allow_none=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=200))
+    active = fields.Boolean()
+
+
+class UpdateReagentLotArgs(CreateReagentLotArgs):
+    item = fields.String()
+    lot = fields.String(validate=validate.Length(min=1, max=32))
+    expires_on = fields.Date()
+
+
+class LotQueryArgs(Schema):
+    item = fields.String()
+
+
+def _item(code: str):
+    """An unknown item named in the body is bad input (422), not a missing resource."""
+    try:
+        return services.get_item(code)
+    except NotFound as exc:
+        raise InvalidInput(exc.message, {"item": [exc.message]}) from None
+
+
+@blp.route("")
+class ReagentLots(MethodView):
+    @blp.arguments(LotQueryArgs, location="query")
+    @blp.response(200, ReagentLotSchema(many=True))
+    def get(self, query):
+        current_actor()
+        return services.list_lots(query.get("item"))
+
+    @blp.arguments(CreateReagentLotArgs)
+    @blp.response(201, ReagentLotSchema)
+    def post(self, args):
+        """Register a kit lot (admin)."""
+        actor = require("reference.manage")
+        return services.create_lot(actor, _item(args.pop("item")), **args)
+
+
+@blp.route("/<int:lot_id>")
+class ReagentLotResource(MethodView):
+    @blp.response(200, ReagentLotSchema)
+    def get(self, lot_id):
+        return services.get_lot(lot_id)
+
+    @blp.arguments(UpdateReagentLotArgs)
+    @blp.response(200, ReagentLotSchema)
+    def patch(self, args, lot_id):
+        actor = require("reference.manage")
+        if "item" in args:
+            args["item_id"] = _item(args.pop("item")).id
+        return services.update_lot(actor, services.get_lot(lot_id), **args)

@@ -1,0 +1,120 @@
+"""/api/v1/sites and /api/v1/sites/<code>/stalls."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from lims.api.auth import api_blueprint, current_actor, require
+from lims.models.sites import SITE_KINDS
+from lims.sites import services
+
+blp = api_blueprint("api_sites", __name__, url_prefix="/api/v1/sites", description="Sites and their stalls")
+
+CODE = validate.Regexp(r"^[A-Za-z0-9-]{1,32}$")
+
+
+class SiteSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    district = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    planned_monthly_batches = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+
+
+class CreateSiteArgs(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
+    district = fields.String(allow_none=True, validate=validate.Length(max=64))
+    address = fields.String(allow_none=True, validate=validate.Length(max=200))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    planned_monthly_batches = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    active = fields.Boolean()
+
+
+class UpdateSiteArgs(CreateSiteArgs):
+    code = fields.String(validate=CODE)
+    name = fields.String(validate=validate.Length(min=1, max=64))
+    kind = fields.String(validate=validate.OneOf(SITE_KINDS))
+
+
+class StallSchema(Schema):
+    code = fields.String()
+    operator = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    licence = fields.String(allow_none=True)
+    active = fields.Boolean()
+    public_code = fields.String()
+    public_url = fields.Function(lambda stall: services.public_stall_url(stall))
+
+
+class CreateStallArgs(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    operator = fields.String(allow_none=True, validate=validate.Length(max=32))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=20))
+    licence = fields.String(allow_none=True, validate=validate.Length(max=32))
+    active = fields.Boolean()
+
+
+class UpdateStallArgs(CreateStallArgs):
+    code = fields.String(validate=validate.Length(min=1, max=16))
+
+
+@blp.route("")
+class Sites(MethodView):
+    @blp.response(200, SiteSchema(many=True))
+    def get(self):
+        """The sites the caller may see."""
+        return services.list_sites(current_actor())
+
+    @blp.arguments(CreateSiteArgs)
+    @blp.response(201, SiteSchema)
+    def post(self, args):
+        """Add a site (admin)."""
+        return services.create_site(require("reference.manage"), **args)
+
+
+@blp.route("/<code>")
+class SiteResource(MethodView):
+    @blp.response(200, SiteSchema)
+    def get(self, code):
+        return services.get_site(current_actor(), code)
+
+    @blp.arguments(UpdateSiteArgs)
+    @blp.response(200, SiteSchema)
+    def patch(self, args, code):
+        """Change a site (admin)."""
+        actor = require("reference.manage")
+        return services.update_site(actor, services.get_site(actor, code), **args)
+
+
+@blp.route("/<code>/stalls")
+class Stalls(MethodView):
+    @blp.response(200, StallSchema(many=True))
+    def get(self, code):
+        actor = current_actor()
+        return services.list_stalls(actor, services.get_site(actor, code))
+
+    @blp.arguments(CreateStallArgs)
+    @blp.response(201, StallSchema)
+    def post(self, args, code):
+        """Add a stall to a site (admin); the response carries its public QR page address."""
+        actor = require("reference.manage")
+        return services.create_stall(actor, services.get_site(actor, code), **args)
+
+
+@blp.route("/<code>/stalls/<stall>")
+class StallResource(MethodView):
+    @blp.response(200, StallSchema)
+    def get(self, code, stall):
+        actor = current_actor()
+        return services.get_stall(actor, services.get_site(actor, code), stall)
+
+    @blp.arguments(UpdateStallArgs)
+    @blp.response(200, StallSchema)
+    def patch(self, args, code, stall):
+        actor = require("reference.manage")
+        return services.update_stall(actor, services.get_stall(actor, services.get_site(actor, code), stall), **args)

@@ -1,0 +1,144 @@
+"""Configuration: defaults here, overridden by ``LIMS_*`` environment variables.
+
+Nothing is read at import time: :func:`load_config` reads the environment when the
+application is created, so tests and the CLI can pass their own values.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    """Production defaults. Every key may be set as ``LIMS_<KEY>`` in the environment."""
+
+    DATABASE_URL = None  # default: SQLite in instance/lims.sqlite
+    SECRET_KEY = None  # default: a random key stored in instance/secret_key
+    DATA_DIR = None  # default: instance/data
+    PDF_FONT = None
+    TIMEZONE = "Asia/Shanghai"
+    DEFAULT_LOCALE = "zh_CN"
+    LOCALES = ("zh_CN", "en")
+
+    # Rules that are configuration, not law (domain.md §6, §7).
+    OBJECTION_WINDOW_HOURS = 4  # law: FSL art. 88; kept configurable only for display
+    DISPOSAL_DEADLINE_HOURS = 24
+    TRACEBACK_DAYS = 7
+    RATING_RED_POSITIVE_RATE = "5"
+    RATING_ORANGE_POSITIVE_RATE = "3"
+    RATING_YELLOW_POSITIVE_RATE = "1.5"
+    RATING_RED_OVERDUE_HOURS = 48
+    BLACKLIST_POSITIVES = 2
+    BLACKLIST_DAYS = 90
+    REDLIST_MIN_BATCHES = 20
+    REDLIST_BATCH_DAYS = 90
+    REDLIST_CLEAN_DAYS = 180
+
+    # Imports
+    IMPORT_MAX_BYTES = 20 * 1024 * 1024
+    IMPORT_MAX_ROWS = 200_000
+
+    # Login throttling: after this many failures within the window the account
+    # (and the address) must wait LOGIN_LOCK_MINUTES.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_LOCK_MINUTES = 15
+
+    PUBLIC_BASE_URL = None  # e.g. https://kj.example.gov.cn ; default: the request's host
+    COMPLAINT_PHONE = "12315"
+
+    SMTP_HOST = None
+    SMTP_PORT = 25
+    SMTP_SENDER = "lims@localhost"
+
+    # Flask / extension settings derived in load_config
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    BOOTSTRAP_SERVE_LOCAL = True
+    API_TITLE = "食品快检 LIMS API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    TESTING = False
+
+
+class DevConfig(Config):
+    """`make run`: plain HTTP on 127.0.0.1, so cookies may not require HTTPS."""
+
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestConfig(Config):
+    """Used by the test-suite: a throwaway database unless one is given."""
+
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SECRET_KEY = "test-secret-key"
+
+
+_INT_KEYS = {k for k, v in vars(Config).items() if isinstance(v, int) and not isinstance(v, bool)}
+_BOOL_KEYS = {k for k, v in vars(Config).items() if isinstance(v, bool)}
+
+
+def _env_value(key: str, raw: str):
+    if key in _BOOL_KEYS:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if key in _INT_KEYS:
+        return int(raw)
+    return raw
+
+
+def load_config(base: type[Config] | dict | None, instance_path: str) -> dict:
+    """Return the settings for one app: class defaults, then ``LIMS_*`` env, then a dict."""
+    overrides: dict = {}
+    if isinstance(base, dict):
+        overrides = dict(base)
+        cls = TestConfig if overrides.get("TESTING") else Config
+    else:
+        cls = base or Config
+    settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+    for key in list(settings):
+        raw = os.environ.get(f"LIMS_{key}")
+        if raw is not None and key not in overrides:
+            settings[key] = _env_value(key, raw)
+    settings.update(overrides)
+
+    instance = Path(instance_path)
+    if not settings["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        settings["DATABASE_URL"] = f"sqlite:///{instance / 'lims.sqlite'}"
+    if not settings["DATA_DIR"]:
+        settings["DATA_DIR"] = str(instance / "data")
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _instance_secret(instance)
+    settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    settings["BABEL_DEFAULT_LOCALE"] = settings["DEFAULT_LOCALE"]
+    settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
+    settings["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    return settings
+
+
+def _instance_secret(instance: Path) -> str:
+    """A development secret kept in instance/ so sessions survive restarts.
+
+    Production sets LIMS_SECRET_KEY (the same value on every app server)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

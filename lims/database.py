@@ -1,0 +1,103 @@
+"""Database plumbing shared by every model: the declarative base, column types and
+SQLite connection settings.
+
+SQLite is the embedded default, so it is configured for an application server:
+WAL journal (readers never block the writer), foreign keys enforced, a busy timeout,
+and ``BEGIN IMMEDIATE`` for transactions that intend to write, so two writers queue up
+instead of one failing half-way with "database is locked".
+"""
+from __future__ import annotations
+
+import contextvars
+import sqlite3
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    PostgreSQL stores ``timestamptz``; SQLite stores naive UTC text. Naive values are
+    refused so that local times never slip in unconverted."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# Big surrogate keys for high-volume tables; SQLite needs INTEGER to alias the rowid.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+Quantity = sa.Numeric(12, 3)  # kilograms, never float
+Signal = sa.Numeric(14, 4)  # readings and thresholds
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def enum_check(column: str, values) -> sa.CheckConstraint:
+    """A CHECK constraint keeping a string column to a closed set (portable enums)."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({quoted})", name=f"{column}_enum")
+
+
+# --- SQLite connection behaviour -------------------------------------------------
+
+# True while the current unit of work intends to write (POST requests, CLI commands).
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode.lower() not in ("wal", "memory"):
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")

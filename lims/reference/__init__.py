@@ -1,0 +1,1 @@
+"""Reference data: food categories, foods, test items and their rules, reagent lots, instruments."""

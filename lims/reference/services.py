@@ -1,0 +1,243 @@
+"""Use cases for reference data: test items and their overrides, reagent lots, instruments,
+and the decision rule that applies to one test."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext
+
+from lims import editing
+from lims.accounts.access import Actor
+from lims.errors import InvalidInput, NotFound
+from lims.extensions import db
+from lims.models import FoodCategory, Instrument, ReagentLot, TestItem, TestItemOverride
+from lims.rules.judging import GOLD_MODES, LIMIT_SIGNS, PRINCIPLES, RULES, DecisionRule, cutoff_for_method
+
+ITEM_FIELDS = ("name", "name_en", "analyte", "principle", "method", "unit", "rule", "cutoff", "control_min",
+               "gold_mode", "c_min", "a", "b", "limit_value", "limit_sign", "detection_limit", "banned",
+               "legal_limit", "needs_pretreatment_for", "aliases", "verified", "active")
+LOT_FIELDS = ("item_id", "lot", "maker", "expires_on", "mode", "c_min", "a", "b", "received_on", "note", "active")
+INSTRUMENT_FIELDS = ("serial", "model", "maker", "channels", "station_id", "last_verified_on", "active")
+
+
+def _invalid(errors: dict):
+    return InvalidInput(gettext("Some of the input is not valid."), errors)
+
+
+# --- lookups ---------------------------------------------------------------------------
+
+
+def list_items(active_only: bool = False) -> list[TestItem]:
+    stmt = sa.select(TestItem).order_by(TestItem.sort_order, TestItem.code)
+    if active_only:
+        stmt = stmt.where(TestItem.active.is_(True))
+    return list(db.session.execute(stmt).scalars())
+
+
+def get_item(code: str) -> TestItem:
+    item = db.session.execute(sa.select(TestItem).where(TestItem.code == code)).scalar_one_or_none()
+    if item is None:
+        raise NotFound(gettext("Unknown test item %(code)s.", code=code))
+    return item
+
+
+def list_categories() -> list[FoodCategory]:
+    return list(db.session.execute(sa.select(FoodCategory).order_by(FoodCategory.sort_order)).scalars())
+
+
+def get_category(code: str) -> FoodCategory:
+    cat = db.session.execute(sa.select(FoodCategory).where(FoodCategory.code == code)).scalar_one_or_none()
+    if cat is None:
+        raise NotFound(gettext("Unknown food category %(code)s.", code=code))
+    return cat
+
+
+def item_applies(item: TestItem, category: FoodCategory | None) -> bool:
+    """An item applies to a food when its category (or the category's parent) is listed."""
+    if category is None or not item.categories:
+        return True
+    ids = {c.id for c in item.categories}
+    return category.id in ids or (category.parent_id is not None and category.parent_id in ids)
+
+
+def decision_rule_for(item: TestItem, category: FoodCategory | None = None, lot: ReagentLot | None = None,
+                      method: str | None = None) -> DecisionRule:
+    """The parameters that judge one test: the item's defaults, then the food category's
+    override, then the reagent lot's declared thresholds (colloidal gold), then the
+    method's prescribed cut-off (enzyme inhibition: 50 % or 70 %)."""
+    values = {k: getattr(item, k) for k in ("cutoff", "control_min", "gold_mode", "c_min", "a", "b",
+                                             "limit_value", "limit_sign", "detection_limit")}
+    if category is not None:
+        for override in item.overrides:
+            if override.category_id in (category.id, category.parent_id):
+                for key in ("cutoff", "limit_value", "a", "b"):
+                    if getattr(override, key) is not None:
+                        values[key] = getattr(override, key)
+                if override.category_id == category.id:
+                    break
+    if lot is not None:
+        if lot.mode:
+            values["gold_mode"] = lot.mode
+        for key in ("c_min", "a", "b"):
+            if getattr(lot, key) is not None:
+                values[key] = getattr(lot, key)
+    if item.rule == "inhibition":
+        values["cutoff"] = cutoff_for_method(method) or values["cutoff"]
+    return DecisionRule(rule=item.rule, **values)
+
+
+# --- test items ------------------------------------------------------------------------
+
+
+def _check_item(values: dict) -> None:
+    errors = {}
+    if values.get("principle") not in PRINCIPLES:
+        errors["principle"] = [gettext("Unknown principle.")]
+    rule = values.get("rule")
+    if rule not in RULES:
+        errors["rule"] = [gettext("Unknown rule.")]
+    if rule == "inhibition" and values.get("cutoff") is None:
+        errors["cutoff"] = [gettext("An inhibition rule needs a cut-off.")]
+    if rule == "gold":
+        if values.get("a") is None or values.get("b") is None:
+            errors["a"] = [gettext("A colloidal-gold rule needs A and B.")]
+        elif values["a"] > values["b"]:
+            errors["b"] = [gettext("B must not be below A.")]
+        if values.get("gold_mode") not in GOLD_MODES:
+            errors["gold_mode"] = [gettext("Choose line or ratio mode.")]
+    if rule == "limit":
+        if values.get("limit_value") is None:
+            errors["limit_value"] = [gettext("A limit rule needs a limit.")]
+        if values.get("limit_sign") not in LIMIT_SIGNS:
+            errors["limit_sign"] = [gettext("Choose ≤ or <.")]
+    cutoff = values.get("cutoff")
+    if cutoff is not None and not (Decimal(0) <= cutoff <= Decimal(100)):
+        errors["cutoff"] = [gettext("Between 0 and 100.")]
+    if errors:
+        raise _invalid(errors)
+
+
+def update_item(actor: Actor, item: TestItem, category_codes=None, **values) -> TestItem:
+    actor.require("reference.manage")
+    merged = {k: getattr(item, k) for k in ITEM_FIELDS}
+    merged.update({k: v for k, v in values.items() if k in ITEM_FIELDS})
+    _check_item(merged)
+    if category_codes is not None:
+        before = sorted(c.code for c in item.categories)
+        cats = [get_category(c) for c in category_codes]
+        item.categories = cats
+        after = sorted(c.code for c in cats)
+        if before != after:
+            from lims.audit.services import record
+
+            record(actor, "test_item.update", "test_item", item.id, before={"categories": before},
+                   after={"categories": after})
+    return editing.update(actor, item, {k: v for k, v in values.items() if k in ITEM_FIELDS}, "test_item")
+
+
+def create_item(actor: Actor, code: str, category_codes=(), **values) -> TestItem:
+    actor.require("reference.manage")
+    _check_item(values)
+    item = TestItem(code=code.strip().upper(), **{k: v for k, v in values.items() if k in ITEM_FIELDS})
+    item.categories = [get_category(c) for c in category_codes]
+    return editing.create(actor, item, "test_item", ("code",) + ITEM_FIELDS, unique=[("code",)])
+
+
+def set_override(actor: Actor, item: TestItem, category_code: str, **values) -> TestItemOverride:
+    actor.require("reference.manage")
+    category = get_category(category_code)
+    override = next((o for o in item.overrides if o.category_id == category.id), None)
+    fields = ("cutoff", "limit_value", "a", "b", "note")
+    if override is None:
+        override = TestItemOverride(item=item, category=category, **{k: values.get(k) for k in fields})
+        return editing.create(actor, override, "test_item_override", ("item_id", "category_id") + fields)
+    return editing.update(actor, override, {k: values.get(k) for k in fields}, "test_item_override")
+
+
+def remove_override(actor: Actor, item: TestItem, override_id: int) -> None:
+    actor.require("reference.manage")
+    override = next((o for o in item.overrides if o.id == override_id), None)
+    if override is None:
+        raise NotFound(gettext("Not found."))
+    from lims.audit.services import record
+
+    record(actor, "test_item_override.delete", "test_item_override", override.id,
+           before=editing.snapshot(override, ("item_id", "category_id", "cutoff", "limit_value", "a", "b")))
+    item.overrides.remove(override)
+    db.session.delete(override)
+    db.session.flush()
+
+
+# --- reagent lots ----------------------------------------------------------------------
+
+
+def _check_lot(values: dict, item: TestItem) -> None:
+    errors = {}
+    if not values.get("lot"):
+        errors["lot"] = [gettext("Required.")]
+    if not isinstance(values.get("expires_on"), date):
+        errors["expires_on"] = [gettext("Required.")]
+    if values.get("mode") not in (None, *GOLD_MODES):
+        errors["mode"] = [gettext("Choose line or ratio mode.")]
+    a, b = values.get("a"), values.get("b")
+    if a is not None and b is not None and a > b:
+        errors["b"] = [gettext("B must not be below A.")]
+    for key in ("c_min", "a", "b"):
+        if values.get(key) is not None and values[key] < 0:
+            errors[key] = [gettext("Must not be negative.")]
+    if item.rule != "gold" and any(values.get(k) is not None for k in ("mode", "c_min", "a", "b")):
+        errors["mode"] = [gettext("Thresholds apply only to colloidal-gold items.")]
+    if errors:
+        raise _invalid(errors)
+
+
+def list_lots(item_code: str | None = None) -> list[ReagentLot]:
+    stmt = sa.select(ReagentLot).join(TestItem).order_by(TestItem.sort_order, ReagentLot.expires_on.desc())
+    if item_code:
+        stmt = stmt.where(TestItem.code == item_code)
+    return list(db.session.execute(stmt).scalars())
+
+
+def get_lot(lot_id: int) -> ReagentLot:
+    lot = db.session.get(ReagentLot, lot_id)
+    if lot is None:
+        raise NotFound(gettext("Not found."))
+    return lot
+
+
+def find_lot(item: TestItem, lot_code: str) -> ReagentLot | None:
+    return db.session.execute(sa.select(ReagentLot).where(
+        ReagentLot.item_id == item.id, ReagentLot.lot == lot_code.strip())).scalar_one_or_none()
+
+
+def create_lot(actor: Actor, item: TestItem, **values) -> ReagentLot:
+    actor.require("reference.manage")
+    values["lot"] = (values.get("lot") or "").strip()
+    _check_lot(values, item)
+    lot = ReagentLot(item_id=item.id, **{k: v for k, v in values.items() if k in LOT_FIELDS and k != "item_id"})
+    return editing.create(actor, lot, "reagent_lot", LOT_FIELDS, unique=[("item_id", "lot")])
+
+
+def update_lot(actor: Actor, lot: ReagentLot, **values) -> ReagentLot:
+    actor.require("reference.manage")
+    values = {k: v for k, v in values.items() if k in LOT_FIELDS}
+    item = db.session.get(TestItem, values.get("item_id", lot.item_id))
+    _check_lot({**editing.snapshot(lot, LOT_FIELDS), **values}, item)
+    return editing.update(actor, lot, values, "reagent_lot", unique=[("item_id", "lot")])
+
+
+# --- instruments -----------------------------------------------------------------------
+
+
+def create_instrument(actor: Actor, **values) -> Instrument:
+    actor.require("reference.manage")
+    inst = Instrument(**{k: v for k, v in values.items() if k in INSTRUMENT_FIELDS})
+    return editing.create(actor, inst, "instrument", INSTRUMENT_FIELDS, unique=[("serial",)])
+
+
+def update_instrument(actor: Actor, inst: Instrument, **values) -> Instrument:
+    actor.require("reference.manage")
+    return editing.update(actor, inst, {k: v for k, v in values.items() if k in INSTRUMENT_FIELDS},
+                          "instrument", unique=[("serial",)])

@@ -1,0 +1,1 @@
+"""Sites, stalls, events, stations and suppliers."""

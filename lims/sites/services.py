@@ -1,0 +1,205 @@
+"""Use cases for places and parties. Every change is validated and audited."""
+from __future__ import annotations
+
+import secrets
+import unicodedata
+
+import sqlalchemy as sa
+from flask_babel import gettext
+
+from lims import editing
+from lims.accounts.access import Actor, scope_to_sites
+from lims.errors import InvalidInput, NotFound
+from lims.extensions import db
+from lims.models import Event, EventVenue, Site, Stall, Station, Supplier
+from lims.models.sites import EVENT_KINDS, SITE_KINDS, STATION_KINDS
+
+SITE_FIELDS = ("code", "name", "kind", "district", "address", "phone", "planned_monthly_batches", "active")
+STALL_FIELDS = ("site_id", "code", "operator", "licence", "phone", "active")
+EVENT_FIELDS = ("code", "kind", "name", "organiser", "chef", "menu", "tables", "people", "starts_on",
+                "ends_on", "site_id", "note")
+STATION_FIELDS = ("code", "name", "kind", "organisation", "site_id", "active")
+SUPPLIER_FIELDS = ("name", "address", "phone", "licence")
+
+
+def normalise_code(text: str | None) -> str:
+    """Stall numbers and codes as people type them: full-width → half-width, trimmed, upper-case."""
+    return unicodedata.normalize("NFKC", text or "").strip().upper()
+
+
+def _not_found():
+    return NotFound(gettext("Not found."))
+
+
+def _require_kind(kind, kinds, field="kind"):
+    if kind not in kinds:
+        raise InvalidInput(gettext("Some of the input is not valid."), {field: [gettext("Unknown kind.")]})
+
+
+# --- sites ------------------------------------------------------------------------------
+
+
+def list_sites(actor: Actor, include_inactive: bool = True) -> list[Site]:
+    stmt = scope_to_sites(sa.select(Site).order_by(Site.code), Site.id, actor)
+    if not include_inactive:
+        stmt = stmt.where(Site.active.is_(True))
+    return list(db.session.execute(stmt).scalars())
+
+
+def get_site(actor: Actor, code: str) -> Site:
+    site = db.session.execute(sa.select(Site).where(Site.code == code)).scalar_one_or_none()
+    if site is None or not actor.may_see_site(site.id):
+        raise _not_found()
+    return site
+
+
+def create_site(actor: Actor, **values) -> Site:
+    actor.require("reference.manage")
+    values["code"] = normalise_code(values.get("code"))
+    _require_kind(values.get("kind"), SITE_KINDS)
+    site = Site(**{k: v for k, v in values.items() if k in SITE_FIELDS})
+    return editing.create(actor, site, "site", SITE_FIELDS, unique=[("code",), ("name",)])
+
+
+def update_site(actor: Actor, site: Site, **values) -> Site:
+    actor.require("reference.manage")
+    if "code" in values:
+        values["code"] = normalise_code(values["code"])
+    if "kind" in values:
+        _require_kind(values["kind"], SITE_KINDS)
+    return editing.update(actor, site, {k: v for k, v in values.items() if k in SITE_FIELDS}, "site",
+                          unique=[("code",), ("name",)])
+
+
+# --- stalls -----------------------------------------------------------------------------
+
+
+def _new_public_code() -> str:
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes: printed under a QR code
+    while True:
+        code = "".join(secrets.choice(alphabet) for _ in range(10))
+        if not db.session.execute(sa.select(Stall.id).where(Stall.public_code == code)).first():
+            return code
+
+
+def list_stalls(actor: Actor, site: Site) -> list[Stall]:
+    actor.check_site(site.id)
+    return list(db.session.execute(sa.select(Stall).where(Stall.site_id == site.id).order_by(Stall.code)).scalars())
+
+
+def get_stall(actor: Actor, site: Site, code: str) -> Stall:
+    actor.check_site(site.id)
+    stall = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id,
+                                                      Stall.code == normalise_code(code))).scalar_one_or_none()
+    if stall is None:
+        raise _not_found()
+    return stall
+
+
+def create_stall(actor: Actor, site: Site, **values) -> Stall:
+    actor.require("reference.manage")
+    values["code"] = normalise_code(values.get("code"))
+    if not values["code"]:
+        raise InvalidInput(gettext("Some of the input is not valid."), {"code": [gettext("Required.")]})
+    stall = Stall(site_id=site.id, public_code=_new_public_code(),
+                  **{k: v for k, v in values.items() if k in STALL_FIELDS and k != "site_id"})
+    return editing.create(actor, stall, "stall", STALL_FIELDS + ("public_code",), unique=[("site_id", "code")])
+
+
+def update_stall(actor: Actor, stall: Stall, **values) -> Stall:
+    actor.require("reference.manage")
+    if "code" in values:
+        values["code"] = normalise_code(values["code"])
+    return editing.update(actor, stall, {k: v for k, v in values.items() if k in STALL_FIELDS}, "stall",
+                          unique=[("site_id", "code")])
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+def _check_event(values):
+    _require_kind(values.get("kind"), EVENT_KINDS)
+    if values.get("starts_on") and values.get("ends_on") and values["ends_on"] < values["starts_on"]:
+        raise InvalidInput(gettext("Some of the input is not valid."),
+                           {"ends_on": [gettext("The last day cannot be before the first.")]})
+
+
+def _set_venues(event: Event, venues):
+    if venues is None:
+        return
+    event.venues = [EventVenue(name=name, address=address) for name, address in venues]
+
+
+def create_event(actor: Actor, venues=None, **values) -> Event:
+    actor.require("reference.manage")
+    values["code"] = normalise_code(values.get("code"))
+    _check_event(values)
+    event = Event(**{k: v for k, v in values.items() if k in EVENT_FIELDS})
+    _set_venues(event, venues)
+    return editing.create(actor, event, "event", EVENT_FIELDS, unique=[("code",)])
+
+
+def update_event(actor: Actor, event: Event, venues=None, **values) -> Event:
+    actor.require("reference.manage")
+    values["code"] = normalise_code(values.get("code", event.code))
+    _check_event({**{"kind": event.kind, "starts_on": event.starts_on, "ends_on": event.ends_on}, **values})
+    _set_venues(event, venues)
+    return editing.update(actor, event, {k: v for k, v in values.items() if k in EVENT_FIELDS}, "event",
+                          unique=[("code",)])
+
+
+# --- stations ---------------------------------------------------------------------------
+
+
+def create_station(actor: Actor, **values) -> Station:
+    actor.require("reference.manage")
+    values["code"] = normalise_code(values.get("code"))
+    _require_kind(values.get("kind"), STATION_KINDS)
+    station = Station(**{k: v for k, v in values.items() if k in STATION_FIELDS})
+    return editing.create(actor, station, "station", STATION_FIELDS, unique=[("code",), ("name",)])
+
+
+def update_station(actor: Actor, station: Station, **values) -> Station:
+    actor.require("reference.manage")
+    if "code" in values:
+        values["code"] = normalise_code(values["code"])
+    if "kind" in values:
+        _require_kind(values["kind"], STATION_KINDS)
+    return editing.update(actor, station, {k: v for k, v in values.items() if k in STATION_FIELDS}, "station",
+                          unique=[("code",), ("name",)])
+
+
+# --- suppliers --------------------------------------------------------------------------
+
+
+def create_supplier(actor: Actor, **values) -> Supplier:
+    values["name"] = (values.get("name") or "").strip()
+    supplier = Supplier(**{k: v for k, v in values.items() if k in SUPPLIER_FIELDS})
+    return editing.create(actor, supplier, "supplier", SUPPLIER_FIELDS, unique=[("name",)])
+
+
+def update_supplier(actor: Actor, supplier: Supplier, **values) -> Supplier:
+    return editing.update(actor, supplier, {k: v for k, v in values.items() if k in SUPPLIER_FIELDS},
+                          "supplier", unique=[("name",)])
+
+
+def find_or_create_supplier(actor: Actor, name: str, address=None, phone=None) -> Supplier | None:
+    """The supplier named on a purchase record; new names are added, missing details filled in."""
+    name = unicodedata.normalize("NFKC", name or "").strip()
+    if not name:
+        return None
+    supplier = db.session.execute(sa.select(Supplier).where(Supplier.name == name)).scalar_one_or_none()
+    if supplier is None:
+        return create_supplier(actor, name=name, address=address or None, phone=phone or None)
+    fill = {k: v for k, v in (("address", address), ("phone", phone)) if v and not getattr(supplier, k)}
+    if fill:
+        update_supplier(actor, supplier, **fill)
+    return supplier
+
+
+def public_stall_url(stall: Stall) -> str:
+    """The address printed as the stall's QR code (一摊一码)."""
+    from flask import current_app, request
+
+    base = current_app.config.get("PUBLIC_BASE_URL") or (request.host_url if request else "/")
+    return f"{base.rstrip('/')}/public/stalls/{stall.public_code}"

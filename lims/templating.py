@@ -1,0 +1,68 @@
+"""Jinja filters and globals: local time, labels, permissions, navigation by role."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lims import labels
+from lims.i18n import format_local
+from lims.rules.permissions import can
+
+# (endpoint, label, permission or None, roles or None)
+NAVIGATION = [
+    ("home.index", _l("Home"), None, None),
+    ("admin.index", _l("Administration"), "reference.manage", None),
+]
+
+
+def _fmt_decimal(value, places: int | None = None) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    if places is not None:
+        return f"{value:.{places}f}"
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _nav_items():
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, permission, roles in NAVIGATION:
+        if permission and not can(current_user.role, permission):
+            continue
+        if roles and current_user.role not in roles:
+            continue
+        items.append((endpoint, label))
+    return items
+
+
+def _lang_url(code: str) -> str:
+    return url_for("accounts.set_language", code=code, next=request.full_path.rstrip("?"))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        localtime=format_local,
+        localdate=lambda v: format_local(v, "%Y-%m-%d"),
+        decimal=_fmt_decimal,
+        outcome_label=lambda o: labels.OUTCOME_LABELS.get(o, o or ""),
+        status_label=lambda s: labels.STATUS_LABELS.get(s, s or ""),
+        role_label=lambda r: labels.ROLE_LABELS.get(r, r or ""),
+        site_kind_label=lambda k: labels.SITE_KIND_LABELS.get(k, k or ""),
+    )
+    app.jinja_env.globals.update(
+        can=lambda action: current_user.is_authenticated and can(current_user.role, action),
+        nav_items=_nav_items,
+        lang_url=_lang_url,
+        labels=labels,
+        current_locale=lambda: str(get_locale() or "zh_CN"),
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
