@@ -122,3 +122,40 @@ def audit_verify_command():
         return
     fail(f"audit trail BROKEN at entry #{result.broken_seq} ({result.problem}); "
          f"{result.checked} entries before it are intact")
+
+
+@lims_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", default=None, help="Force a format (pesticide-csv, gold-xlsx, analyzer-csv, template-xlsx).")
+@click.option("--dry-run", is_flag=True, help="Preview only: nothing is saved.")
+@click.option("--strict", is_flag=True, help="Refuse the whole file if any row is rejected.")
+@click.option("--create-batches", is_flag=True, help="Create batches for unmatched rows when site and stall resolve.")
+@click.option("--user", "username", default=None, help="Import as this user (default: the first administrator).")
+def import_command(file, fmt, dry_run, strict, create_batches, username):
+    """Import an instrument file; print a summary and every problem with its row."""
+    from pathlib import Path
+
+    from lims.imports.cli import print_report, run_cli_import
+
+    report = run_cli_import(Path(file), fmt=fmt, dry_run=dry_run, strict=strict, create_batches=create_batches,
+                            username=username, source="cli")
+    print_report(report)
+    if report.status == "rejected":
+        sys.exit(1)
+
+
+@lims_cli.command("watch")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--user", "username", default=None, help="Import as this user (default: the first administrator).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between looks at the folder.")
+@click.option("--once", is_flag=True, help="Import what is there now and stop.")
+@click.option("--create-batches", is_flag=True)
+def watch_command(folder, username, interval, once, create_batches):
+    """Import files dropped into FOLDER (as instrument PCs do); each goes to done/ or failed/
+    with a log beside it. Safe to restart; never imports a file twice."""
+    from pathlib import Path
+
+    from lims.imports.watch import watch
+
+    watch(Path(folder), username=username, interval=interval, once=once, create_batches=create_batches,
+          echo=click.echo)

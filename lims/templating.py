@@ -1,6 +1,7 @@
 """Jinja filters and globals: local time, labels, permissions, navigation by role."""
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import Flask, request, url_for
@@ -10,11 +11,18 @@ from flask_login import current_user
 
 from lims import labels
 from lims.i18n import format_local
+from lims.imports.services import row_reason, row_status_label
+from lims.messages import judgement_reason
 from lims.rules.permissions import can
 
 # (endpoint, label, permission or None, roles or None)
 NAVIGATION = [
     ("home.index", _l("Home"), None, None),
+    ("rounds.index", _l("Rounds"), "batch.create", None),
+    ("batches.index", _l("Batches"), "batch.read", None),
+    ("results.worklist", _l("To review"), "result.review", None),
+    ("dispositions.worklist", _l("Positives"), "batch.read", None),
+    ("imports.new", _l("Import"), "import.create", None),
     ("admin.index", _l("Administration"), "reference.manage", None),
 ]
 
@@ -63,6 +71,10 @@ def init_app(app: Flask) -> None:
         lang_url=_lang_url,
         labels=labels,
         current_locale=lambda: str(get_locale() or "zh_CN"),
+        reason_text=lambda r: judgement_reason(r.reason, r, r.item),
+        import_row_status=row_status_label,
+        timedelta=timedelta,
+        import_row_reason=row_reason,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -34,11 +34,40 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under LIMS_REQUIRE_ALL=1: {reason}"
 
 
-def _test_database_url(tmp_path_factory) -> str:
-    url = os.environ.get("LIMS_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'lims-test.sqlite'}"
+def scratch_database(tmp_path_factory, worker_id: str, name: str) -> str:
+    """A fresh, empty database for this test worker: a temporary SQLite file, or — when
+    LIMS_TEST_DATABASE_URL names a PostgreSQL database — a sibling database created now
+    (``<db>_<worker>_<name>``), so that parallel workers never share one."""
+    base = os.environ.get("LIMS_TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / f'{name}.sqlite'}"
+    url = sa.engine.make_url(base)
+    if not url.drivername.startswith("postgresql"):
+        return base
+    dbname = f"{url.database}_{worker_id}_{name}".lower()[:63]
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{dbname}"')
+    admin.dispose()
+    _created.append((url, dbname))
+    return url.set(database=dbname).render_as_string(hide_password=False)
+
+
+_created: list = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for url, dbname in _created:
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker_id(request):
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
 
 
 def make_test_app(database_url: str, data_dir, **overrides):
@@ -83,8 +112,8 @@ def reset_database(app) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    return _test_database_url(tmp_path_factory)
+def database_url(tmp_path_factory, worker_id):
+    return scratch_database(tmp_path_factory, worker_id, "main")
 
 
 @pytest.fixture(scope="session")

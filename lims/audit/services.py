@@ -71,3 +71,35 @@ def verify(batch_size: int = 5000) -> Verification:
     if head is not None and (head.seq != checked or head.last_hash != prev_hash):
         return Verification(False, checked, checked + 1 if head.seq > checked else head.seq, "head")
     return Verification(True, checked)
+
+
+def record_many(actor, entries: list[dict]) -> int:
+    """Append many entries under one lock (bulk imports, demo history): the same chain.
+
+    Each entry is a dict with ``action``, ``subject_type``, ``subject_id`` and optionally
+    ``batch_id``, ``before``, ``after``, ``reason``, ``at``."""
+    if not entries:
+        return 0
+    head = db.session.execute(
+        sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, last_hash=GENESIS)
+        db.session.add(head)
+        db.session.flush()
+    seq, prev = head.seq, head.last_hash
+    now = utcnow()
+    rows = []
+    for e in entries:
+        seq += 1
+        row = {
+            "seq": seq, "at": e.get("at") or now, "user_id": actor.user_id, "actor": actor.name, "ip": actor.ip,
+            "action": e["action"], "subject_type": e["subject_type"], "subject_id": str(e["subject_id"]),
+            "batch_id": e.get("batch_id"), "before": plain(e.get("before")), "after": plain(e.get("after")),
+            "reason": e.get("reason"), "prev_hash": prev,
+        }
+        row["hash"] = prev = entry_hash(prev, **{k: v for k, v in row.items() if k not in ("prev_hash",)})
+        rows.append(row)
+    db.session.execute(sa.insert(AuditEntry), rows)
+    head.seq, head.last_hash = seq, prev
+    db.session.flush()
+    return len(rows)

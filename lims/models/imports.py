@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lims.database import BigId, Base, UTCDateTime, enum_check, utcnow
+from lims.database import BigId, Base, UTCDateTime, enum_check, utcnow  # noqa: F401
 
 IMPORT_STATUSES = ("committed", "rejected")
 IMPORT_ROW_STATUSES = ("imported", "rejected", "no_data", "unmatched", "duplicate")
@@ -57,6 +57,5 @@ class ImportRow(Base):
     sample_code: Mapped[str | None] = mapped_column(sa.String(64))
     item: Mapped[str | None] = mapped_column(sa.String(64))
     problems: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"code", "column", "params"}]
-    result_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("results.id"))
 
     import_ = relationship("Import", back_populates="rows")

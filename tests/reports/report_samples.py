@@ -253,21 +253,26 @@ def generate_tests(year: int = 2026, month: int = 11, seed: int = 7, scale: floa
             for _ in range(n):
                 counter += 1
                 code = f"{_initials(site)}{day:%Y%m%d}-{counter % 10000:04d}"
-                item = rng.choice(ITEMS[:5] * 3 + ITEMS[5:]) if kind != "wholesale" else rng.choice(ITEMS[3:6])
-                food, cat, cat2 = rng.choice(item.foods)
+                first = rng.choice(ITEMS[:5] * 3 + ITEMS[5:]) if kind != "wholesale" else rng.choice(ITEMS[3:6])
+                food, cat, cat2 = rng.choice(first.foods)
+                # a batch is tested for every item that applies to its food, about half the time
+                tests = [first] + [it for it in ITEMS if it is not first and any(f == food for f, _, _ in it.foods)
+                                   and rng.random() < 0.5]
                 stall, operator = rng.choice(stalls[site])
-                roll = rng.random()
-                p = positive_rate[site] * (0.3 if item.banned else 1.6)
-                outcome = ("positive" if roll < p else "suspect" if roll < p + 0.004
-                           else "invalid" if roll < p + 0.007 else "negative")
-                value, text = _reading(item, outcome, rng)
-                records.append(TestRecord(
-                    batch=code, day=at(day, rng.randint(7, 10), rng.randint(0, 59)), site=site, site_kind=kind,
-                    station=station, stall=stall, operator=operator, food=food, category=cat, category_l2=cat2,
-                    supplier=rng.choice(SUPPLIERS), origin=rng.choice(ORIGINS),
-                    quantity=Decimal(rng.choice((5, 8, 10, 12.5, 15, 20, 25, 40, 60, 120))).quantize(Decimal("0.1")),
-                    item=item, outcome=outcome, value=value, value_text=text, tester=rng.choice(TESTERS),
-                    reviewer=rng.choice(REVIEWERS)))
+                supplier, origin = rng.choice(SUPPLIERS), rng.choice(ORIGINS)
+                quantity = Decimal(rng.choice((5, 8, 10, 12.5, 15, 20, 25, 40, 60, 120))).quantize(Decimal("0.1"))
+                sampled = at(day, rng.randint(7, 10), rng.randint(0, 59))
+                for item in tests:
+                    roll = rng.random()
+                    p = positive_rate[site] * (0.3 if item.banned else 1.6)
+                    outcome = ("positive" if roll < p else "suspect" if roll < p + 0.004
+                               else "invalid" if roll < p + 0.007 else "negative")
+                    value, text = _reading(item, outcome, rng)
+                    records.append(TestRecord(
+                        batch=code, day=sampled, site=site, site_kind=kind, station=station, stall=stall,
+                        operator=operator, food=food, category=cat, category_l2=cat2, supplier=supplier,
+                        origin=origin, quantity=quantity, item=item, outcome=outcome, value=value, value_text=text,
+                        tester=rng.choice(TESTERS), reviewer=rng.choice(REVIEWERS)))
     return records
 
 

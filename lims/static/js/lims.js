@@ -1,10 +1,55 @@
 // Small behaviours shared by every page. No inline scripts: the CSP allows 'self' only.
+window.LIMS = {
+  csrf() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  },
+  async postJSON(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": LIMS.csrf(), Accept: "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    return { status: response.status, data };
+  },
+  debounce(fn, ms) {
+    let t;
+    return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+  },
+};
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-confirm]").forEach((el) => {
+    if (el.tagName === "TABLE") return;
     el.addEventListener("click", (ev) => {
       if (!window.confirm(el.dataset.confirm)) ev.preventDefault();
     });
   });
+  document.querySelectorAll("[data-select-all]").forEach((box) => {
+    box.addEventListener("change", () => {
+      document.querySelectorAll(`input[name="${box.dataset.selectAll}"]`).forEach((c) => { c.checked = box.checked; });
+    });
+  });
+  // Live countdowns ("异议期剩余 2:41").
+  const countdowns = document.querySelectorAll(".countdown[data-deadline]");
+  if (countdowns.length) {
+    const tick = () => {
+      const now = Date.now();
+      countdowns.forEach((el) => {
+        const left = Date.parse(el.dataset.deadline) - now;
+        let badge = el.querySelector(".remaining");
+        if (!badge) { badge = document.createElement("span"); badge.className = "remaining ms-1"; el.appendChild(badge); }
+        if (left <= 0) { badge.textContent = `(${el.dataset.expired})`; el.classList.add("text-danger"); return; }
+        const h = Math.floor(left / 3600000), m = Math.floor((left % 3600000) / 60000);
+        badge.textContent = `(${h}:${String(m).padStart(2, "0")})`;
+      });
+    };
+    tick();
+    setInterval(tick, 30000);
+  }
 });
 
 document.addEventListener("change", (ev) => {

@@ -1,0 +1,407 @@
+"""/api/v1/batches: registering batches, recording and reviewing results, and the legal
+follow-up of positives — the same services as the web pages."""
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from lims.api.auth import api_blueprint, current_actor, require
+from lims.api.fields import LocalDateTime, Number
+from lims.batches import services as batches
+from lims.batches.queries import BatchFilter, batch_query, batch_state, list_batches
+from lims.database import utcnow
+from lims.dispositions import services as dispositions
+from lims.errors import InvalidInput
+from lims.extensions import db
+from lims.results import services as results
+from lims.results.inputs import build_result_input
+from lims.rules.batch_status import BATCH_STATUSES
+from lims.rules.disposition import DISPOSAL_ACTIONS
+from lims.rules.judging import OUTCOMES
+
+blp = api_blueprint("api_batches", __name__, url_prefix="/api/v1/batches",
+                    description="Batches, results, review and the follow-up of positives")
+
+PER_PAGE = 50
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class SupplierSchema(Schema):
+    name = fields.String()
+    address = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class SignalsSchema(Schema):
+    control_delta = Number(allow_none=True)
+    sample_delta = Number(allow_none=True)
+    c = Number(attribute="c_line", allow_none=True)
+    t = Number(attribute="t_line", allow_none=True)
+    tc = Number(attribute="tc_ratio", allow_none=True)
+
+
+class ResultSchema(Schema):
+    id = fields.Integer()
+    item = fields.Function(lambda r: r.item.code)
+    item_name = fields.Function(lambda r: r.item.name)
+    version = fields.Integer()
+    current = fields.Boolean()
+    value = Number(allow_none=True)
+    value_text = fields.String(allow_none=True)
+    qualitative = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+    signals = fields.Function(lambda r: SignalsSchema().dump(r))
+    computed_value = Number(allow_none=True)
+    cutoff = Number(allow_none=True)
+    method = fields.String(allow_none=True)
+    outcome = fields.String()
+    reason = fields.String(allow_none=True)
+    instrument_word = fields.String(allow_none=True)
+    instrument_outcome = fields.String(allow_none=True)
+    disagrees = fields.Boolean()
+    signal_mismatch = fields.Boolean()
+    reagent_lot = fields.Function(lambda r: r.reagent_lot.lot if r.reagent_lot else None)
+    instrument = fields.Function(lambda r: r.instrument.serial if r.instrument else None)
+    channel = fields.String(allow_none=True)
+    tested_at = LocalDateTime()
+    tester = fields.Function(lambda r: r.tester_label or None)
+    reviewed = fields.Boolean()
+    reviewed_at = LocalDateTime(allow_none=True)
+    reviewer = fields.Function(lambda r: r.reviewed_by.display_name if r.reviewed_by else None)
+    correction_reason = fields.String(allow_none=True)
+
+
+class DisposalSchema(Schema):
+    action = fields.String()
+    quantity_kg = Number()
+    done_at = LocalDateTime()
+    place = fields.String(allow_none=True)
+    method = fields.String(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    supervisor = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    photos = fields.Function(lambda a: len(a.photos))
+
+
+class ObjectionSchema(Schema):
+    requested_at = LocalDateTime()
+    applicant = fields.String(allow_none=True)
+    lab = fields.String()
+    method = fields.String()
+    report_no = fields.String(attribute="lab_report_no", allow_none=True)
+    outcome = fields.String(attribute="lab_outcome", allow_none=True)
+    value = Number(attribute="lab_value", allow_none=True)
+    fee = Number(allow_none=True)
+    lab_result_at = LocalDateTime(allow_none=True)
+
+
+def _disposition(batch):
+    d = batch.disposition
+    if d is None:
+        return None
+    state = batch_state(batch, utcnow())
+    return {
+        "status": state.status, "opened_at": LocalDateTime()._serialize(d.opened_at, None, None),
+        "notified_at": LocalDateTime()._serialize(d.notified_at, None, None),
+        "objection_deadline": LocalDateTime()._serialize(d.objection_deadline, None, None),
+        "objection_window_open": state.window_open,
+        "objection": ObjectionSchema().dump(d.objection) if d.objection else None,
+        "disposal_due_at": LocalDateTime()._serialize(d.disposal_due_at, None, None),
+        "overdue": state.overdue,
+        "regulator_informed_at": LocalDateTime()._serialize(d.regulator_informed_at, None, None),
+        "closed_at": LocalDateTime()._serialize(d.closed_at, None, None),
+        "remaining_kg": dispositions.remaining_kg(batch, d),
+        "disposals": DisposalSchema(many=True).dump(d.actions),
+    }
+
+
+class BatchSchema(Schema):
+    code = fields.String()
+    site = fields.Function(lambda b: b.site.code)
+    site_name = fields.Function(lambda b: b.site.name)
+    stall = fields.Function(lambda b: b.stall.code if b.stall else None)
+    event = fields.Function(lambda b: b.event.code if b.event else None)
+    food = fields.String()
+    category = fields.Function(lambda b: b.category.code if b.category else None)
+    supplier = fields.Function(lambda b: SupplierSchema().dump(b.supplier) if b.supplier else None)
+    origin = fields.String(allow_none=True)
+    quantity_kg = Number(allow_none=True)
+    purchase_date = fields.Date(allow_none=True)
+    certificate_no = fields.String(allow_none=True)
+    sampled_at = LocalDateTime()
+    tests = fields.Function(lambda b: [i.code for i in b.planned_items])
+    status = fields.Function(lambda b: batch_state(b, utcnow()).status)
+    verdict = fields.String(allow_none=True)
+    reviewed = fields.Function(lambda b: batch_state(b, utcnow()).reviewed)
+    results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if r.current]))
+    superseded_results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if not r.current]))
+    disposition = fields.Function(_disposition)
+    url = fields.Function(lambda b: url_for("batches.show", code=b.code, _external=True))
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class SupplierArgs(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    address = fields.String(allow_none=True, validate=validate.Length(max=200))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+
+
+class CreateBatchArgs(Schema):
+    code = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9-]{4,32}$"))
+    site = fields.String(required=True)
+    stall = fields.String(allow_none=True)
+    event = fields.String(allow_none=True)
+    food = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    category = fields.String(allow_none=True)
+    supplier = fields.Nested(SupplierArgs, allow_none=True)
+    origin = fields.String(allow_none=True, validate=validate.Length(max=100))
+    quantity_kg = Number(allow_none=True, validate=validate.Range(min=0))
+    purchase_date = fields.Date(allow_none=True)
+    certificate_no = fields.String(allow_none=True, validate=validate.Length(max=64))
+    sampled_at = LocalDateTime(required=True)
+    tests = fields.List(fields.String(), load_default=list)
+    note = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class BatchQueryArgs(Schema):
+    site = fields.String()
+    stall = fields.String()
+    status = fields.String(validate=validate.OneOf(BATCH_STATUSES))
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    item = fields.String()
+    event = fields.String()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    page = fields.String()
+
+
+class ResultSignalsArgs(Schema):
+    control_delta = fields.Raw(allow_none=True)
+    sample_delta = fields.Raw(allow_none=True)
+    c = fields.Raw(allow_none=True)
+    t = fields.Raw(allow_none=True)
+    tc = fields.Raw(allow_none=True)
+
+
+class CreateResultArgs(Schema):
+    item = fields.String(required=True)
+    value = fields.Raw(allow_none=True, metadata={"description": "a number (a word such as 未检出 is also accepted)"})
+    qualitative = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES))
+    signals = fields.Nested(ResultSignalsArgs, allow_none=True)
+    reagent_lot = fields.String(allow_none=True)
+    instrument = fields.String(allow_none=True)
+    instrument_outcome = fields.String(allow_none=True, metadata={"description": "the instrument's own word"})
+    method = fields.String(allow_none=True)
+    channel = fields.String(allow_none=True)
+    pretreated = fields.Boolean(allow_none=True)
+    tested_at = LocalDateTime(required=True)
+    confirm_warnings = fields.Boolean(load_default=False)
+
+
+class ReviewArgs(Schema):
+    note = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class NotifyArgs(Schema):
+    notified_at = LocalDateTime(required=True)
+    person = fields.String(allow_none=True, validate=validate.Length(max=32))
+
+
+class ObjectionArgs(Schema):
+    requested_at = LocalDateTime(required=True)
+    lab = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    method = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    applicant = fields.String(allow_none=True, validate=validate.Length(max=64))
+
+
+class LabResultArgs(Schema):
+    lab = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    report_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    outcome = fields.String(required=True, validate=validate.OneOf(("negative", "positive")))
+    value = Number(allow_none=True)
+    unit = fields.String(allow_none=True, validate=validate.Length(max=16))
+    fee = Number(allow_none=True, validate=validate.Range(min=0))
+    received_at = LocalDateTime(allow_none=True)
+
+
+class DisposalArgs(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(DISPOSAL_ACTIONS))
+    quantity_kg = Number(required=True, validate=validate.Range(min=0))
+    done_at = LocalDateTime(required=True)
+    place = fields.String(allow_none=True, validate=validate.Length(max=100))
+    method = fields.String(allow_none=True, validate=validate.Length(max=100))
+    done_by = fields.String(allow_none=True, validate=validate.Length(max=32))
+    supervisor = fields.String(allow_none=True, validate=validate.Length(max=32))
+    note = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class InformArgs(Schema):
+    informed_at = LocalDateTime(required=True)
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+def _filter(args, actor) -> BatchFilter:
+    f = BatchFilter(stall=args.get("stall"), date_from=args.get("from_"), date_to=args.get("to"),
+                    status=args.get("status"), outcome=args.get("outcome"))
+    if args.get("site"):
+        f.site_id = batches.find_site(actor, args["site"]).id
+    if args.get("item"):
+        f.item_id = batches.find_items([args["item"]])[0].id
+    if args.get("event"):
+        f.event_id = batches.find_event(args["event"]).id
+    return f
+
+
+@blp.route("")
+class Batches(MethodView):
+    @blp.arguments(BatchQueryArgs, location="query")
+    @blp.response(200, BatchSchema(many=True))
+    def get(self, args):
+        """Batches the caller may see, newest first, 50 a page. The next page's address is in
+        the ``Link`` header (rel="next") and its token in ``X-Next-Page``; ``page`` also takes
+        a page number."""
+        actor = current_actor()
+        now = utcnow()
+        f = _filter(args, actor)
+        page = args.get("page")
+        if page and page.isdigit():
+            n = max(int(page), 1)
+            from lims.models import Batch
+
+            stmt = batch_query(actor, f, now).order_by(Batch.sampled_at.desc(), Batch.id.desc())
+            rows = list(db.session.execute(stmt.limit(PER_PAGE + 1).offset((n - 1) * PER_PAGE)).scalars())
+            next_token = str(n + 1) if len(rows) > PER_PAGE else None
+            rows = rows[:PER_PAGE]
+        else:
+            result = list_batches(actor, f, now, cursor=page, per_page=PER_PAGE)
+            rows, next_token = result.items, result.next_cursor
+        if next_token:
+            query = dict(request.args)
+            query["page"] = next_token
+            blp_headers = {"X-Next-Page": next_token,
+                           "Link": f'<{url_for("api_batches.Batches", _external=True, **query)}>; rel="next"'}
+            return rows, 200, blp_headers
+        return rows
+
+    @blp.arguments(CreateBatchArgs)
+    @blp.response(201, BatchSchema)
+    def post(self, args):
+        """Register a batch (code optional: the system makes one)."""
+        actor = require("batch.create")
+        site = batches.find_site(actor, args["site"])
+        supplier = args.get("supplier") or {}
+        data = batches.BatchInput(
+            site=site, food=args["food"], sampled_at=args["sampled_at"],
+            tests=batches.find_items(args.get("tests") or []),
+            stall=batches.find_stall(site, args["stall"]) if args.get("stall") else None,
+            event=batches.find_event(args["event"]) if args.get("event") else None,
+            category=batches.find_category(args.get("category")) if args.get("category") else None,
+            supplier_name=supplier.get("name"), supplier_address=supplier.get("address"),
+            supplier_phone=supplier.get("phone"), origin=args.get("origin"), quantity_kg=args.get("quantity_kg"),
+            purchase_date=args.get("purchase_date"), certificate_no=args.get("certificate_no"),
+            code=args.get("code"), note=args.get("note"))
+        return batches.register_batch(actor, data)
+
+
+@blp.route("/<code>")
+class BatchResource(MethodView):
+    @blp.response(200, BatchSchema)
+    def get(self, code):
+        return batches.get_batch(current_actor(), code)
+
+
+@blp.route("/<code>/results")
+class BatchResults(MethodView):
+    @blp.arguments(CreateResultArgs)
+    @blp.response(201, ResultSchema)
+    def post(self, args, code):
+        """Record a result; it is judged from the raw signals and the item's rule. A positive
+        opens the disposition (``stopped``) at once."""
+        actor = require("result.create")
+        batch = batches.get_batch(actor, code, for_update=True)
+        raw = dict(args)
+        raw["signals"] = args.get("signals") or {}
+        raw["instrument_word"] = args.get("instrument_outcome")
+        if isinstance(raw.get("value"), bool) or isinstance(raw.get("value"), (list, dict)):
+            raise InvalidInput("value must be a number", {"value": ["Not a number."]})
+        return results.record_result(actor, batch, build_result_input(batch, raw))
+
+
+@blp.route("/<code>/review")
+class BatchReview(MethodView):
+    @blp.arguments(ReviewArgs)
+    @blp.response(200, BatchSchema)
+    def post(self, args, code):
+        """Approve the batch's pending results (403 if the reviewer tested any of them)."""
+        actor = require("result.review")
+        batch = batches.get_batch(actor, code)
+        results.review_batch(actor, batch, args.get("note"))
+        return batch
+
+
+@blp.route("/<code>/notify")
+class BatchNotify(MethodView):
+    @blp.arguments(NotifyArgs)
+    @blp.response(200, BatchSchema)
+    def post(self, args, code):
+        """Record when the seller was told; the 4-hour objection window starts then."""
+        actor = require("disposition.notify")
+        batch = batches.get_batch(actor, code, for_update=True)
+        dispositions.notify(actor, batch, args["notified_at"], args.get("person"))
+        return batch
+
+
+@blp.route("/<code>/objection")
+class BatchObjection(MethodView):
+    @blp.arguments(ObjectionArgs)
+    @blp.response(201, BatchSchema)
+    def post(self, args, code):
+        """The seller's objection: 409 after the deadline, 422 for a rapid method."""
+        actor = require("disposition.objection")
+        batch = batches.get_batch(actor, code, for_update=True)
+        dispositions.object_to(actor, batch, args["requested_at"], args["lab"], args["method"], args.get("applicant"))
+        return batch
+
+
+@blp.route("/<code>/lab-result")
+class BatchLabResult(MethodView):
+    @blp.arguments(LabResultArgs)
+    @blp.response(201, BatchSchema)
+    def post(self, args, code):
+        """The laboratory retest result: negative releases the batch, positive confirms it."""
+        actor = require("disposition.lab_result")
+        batch = batches.get_batch(actor, code, for_update=True)
+        dispositions.record_lab_result(actor, batch, args["lab"], args["report_no"], args["outcome"],
+                                       args.get("value"), args.get("unit"), args.get("fee"), args.get("received_at"))
+        return batch
+
+
+@blp.route("/<code>/disposals")
+class BatchDisposals(MethodView):
+    @blp.arguments(DisposalArgs)
+    @blp.response(201, BatchSchema)
+    def post(self, args, code):
+        """A disposal action; nothing may be destroyed while an objection is pending."""
+        actor = require("disposition.disposal")
+        batch = batches.get_batch(actor, code, for_update=True)
+        dispositions.add_disposal(actor, batch, dispositions.DisposalInput(**args))
+        return batch
+
+
+@blp.route("/<code>/regulator")
+class BatchRegulator(MethodView):
+    @blp.arguments(InformArgs)
+    @blp.response(200, BatchSchema)
+    def post(self, args, code):
+        """Record when the regulator was informed of the positive."""
+        actor = require("disposition.inform_regulator")
+        batch = batches.get_batch(actor, code, for_update=True)
+        dispositions.inform_regulator(actor, batch, args["informed_at"])
+        return batch

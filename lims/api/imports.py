@@ -1,0 +1,85 @@
+"""/api/v1/imports: an instrument file over HTTP (multipart ``file``)."""
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from marshmallow import Schema, fields
+
+from lims.api.auth import api_blueprint, require
+from lims.api.fields import LocalDateTime
+from lims.errors import Conflict, InvalidInput
+from lims.imports.services import ImportOptions, run_import
+
+blp = api_blueprint("api_imports", __name__, url_prefix="/api/v1/imports", description="Instrument file imports")
+
+
+class ImportQueryArgs(Schema):
+    format = fields.String()
+    dry_run = fields.Boolean(load_default=False)
+    strict = fields.Boolean(load_default=False)
+    create_batches = fields.Boolean(load_default=False)
+
+
+class RowSchema(Schema):
+    row = fields.Integer()
+    status = fields.String()
+    sample_code = fields.String(allow_none=True)
+    item = fields.String(allow_none=True)
+    reading = fields.String()
+    outcome = fields.String(allow_none=True)
+    instrument_outcome = fields.String(allow_none=True)
+    disagrees = fields.Boolean()
+    batch = fields.String(allow_none=True)
+    creates_batch = fields.Boolean()
+    messages = fields.List(fields.String())
+    warnings = fields.List(fields.String())
+
+
+class ImportReportSchema(Schema):
+    id = fields.Integer(attribute="import_id", allow_none=True)
+    state = fields.String(attribute="status", metadata={"description": "preview, committed, rejected or already_imported"})
+    dry_run = fields.Boolean()
+    strict = fields.Boolean()
+    filename = fields.String()
+    sha256 = fields.String()
+    format = fields.String(allow_none=True)
+    message = fields.String(attribute="error", allow_none=True)
+    previous_at = LocalDateTime(allow_none=True)
+    previous_by = fields.String(allow_none=True)
+    rows = fields.Integer(attribute="rows_total")
+    imported = fields.Function(lambda r: r.ok if r.status == "committed" else 0)
+    ready = fields.Integer(attribute="ok")
+    rejected = fields.Integer()
+    no_data = fields.Integer()
+    unmatched = fields.Integer()
+    duplicates = fields.Integer()
+    positives = fields.Integer()
+    disagreements = fields.Integer()
+    created_batches = fields.Integer()
+    batches = fields.List(fields.String())
+    problems = fields.Function(lambda r: RowSchema(many=True).dump([x for x in r.rows if x.status != "ok"]))
+    row_details = fields.Function(lambda r: RowSchema(many=True).dump(r.rows) if r.dry_run else [])
+
+
+@blp.route("")
+class Imports(MethodView):
+    @blp.arguments(ImportQueryArgs, location="query")
+    @blp.response(200, ImportReportSchema)
+    @blp.alt_response(422, description="The file was refused (nothing imported); the body is the report.")
+    @blp.alt_response(409, description="The same file was already imported.")
+    def post(self, args):
+        """Import (or, with ``dry_run``, preview) a multipart ``file``. Returns the summary with
+        every row problem; a refused file answers 422 and a file imported before 409."""
+        actor = require("import.create")
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidInput("multipart field 'file' is required", {"file": ["Required."]})
+        report = run_import(actor, upload.read(), ImportOptions(
+            filename=upload.filename or "upload", format=args.get("format"), dry_run=args["dry_run"],
+            strict=args["strict"], create_batches=args["create_batches"], source="api"))
+        if report.status in ("rejected", "already_imported"):
+            # The error shape of interfaces.md, with the whole report beside it.
+            error = (InvalidInput if report.status == "rejected" else Conflict)(
+                report.error, {"file": [report.error]})
+            return {**ImportReportSchema().dump(report), **error.to_dict()}, error.status
+        return report

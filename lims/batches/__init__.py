@@ -1,0 +1,1 @@
+"""Sampling: rounds and batches."""

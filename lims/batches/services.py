@@ -1,0 +1,299 @@
+"""Use cases for sampling: register batches one at a time or as a round, resolve what
+people type (site, stall, food, tests), keep the batch status in step with its results."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext
+
+from lims.accounts.access import Actor, scope_to_sites
+from lims.audit.services import record
+from lims.database import utcnow
+from lims.errors import Conflict, InvalidInput, NotFound
+from lims.extensions import db
+from lims.i18n import local_today, to_local
+from lims.models import (Batch, Disposition, Event, Food, FoodCategory, Result, Round, Site, Stall, Station,
+                         TestItem)
+from lims.rules.batch_status import batch_status, effective_outcomes, verdict_for
+from lims.rules.judging import FUTURE_TOLERANCE
+from lims.sites.services import find_or_create_supplier, normalise_code
+
+BATCH_CODE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+BATCH_FIELDS = ("code", "site_id", "stall_id", "event_id", "round_id", "station_id", "food", "category_id",
+                "supplier_id", "origin", "purchase_date", "quantity_kg", "certificate_no", "sampled_at", "note")
+
+
+def _invalid(field_name: str, message: str) -> InvalidInput:
+    return InvalidInput(message, {field_name: [message]})
+
+
+# --- resolving what people type ----------------------------------------------------------
+
+
+def find_site(actor: Actor, code: str) -> Site:
+    site = db.session.execute(sa.select(Site).where(Site.code == normalise_code(code))).scalar_one_or_none()
+    if site is None or not actor.may_see_site(site.id):
+        raise _invalid("site", gettext("Unknown site %(code)s.", code=code))
+    return site
+
+
+def find_stall(site: Site, code: str) -> Stall:
+    stall = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id,
+                                                      Stall.code == normalise_code(code))).scalar_one_or_none()
+    if stall is None:
+        raise _invalid("stall", gettext("%(site)s has no stall %(code)s.", site=site.name, code=code))
+    return stall
+
+
+def find_event(code: str) -> Event:
+    event = db.session.execute(sa.select(Event).where(Event.code == normalise_code(code))).scalar_one_or_none()
+    if event is None:
+        raise _invalid("event", gettext("Unknown event %(code)s.", code=code))
+    return event
+
+
+def find_items(codes) -> list[TestItem]:
+    """Test items by code (or by a name people and instruments use)."""
+    items, unknown = [], []
+    for raw in codes:
+        code = (raw or "").strip()
+        item = db.session.execute(sa.select(TestItem).where(
+            sa.or_(TestItem.code == code.upper(), TestItem.name == code))).scalar_one_or_none()
+        if item is None or not item.active:
+            unknown.append(code)
+        elif item not in items:
+            items.append(item)
+    if unknown:
+        raise _invalid("tests", gettext("Unknown test item: %(codes)s", codes="、".join(unknown)))
+    return items
+
+
+def find_category(code_or_name: str | None) -> FoodCategory | None:
+    if not code_or_name:
+        return None
+    text = code_or_name.strip()
+    cat = db.session.execute(sa.select(FoodCategory).where(
+        sa.or_(FoodCategory.code == text.upper(), FoodCategory.name == text)).order_by(FoodCategory.level.desc())
+    ).scalars().first()
+    if cat is None:
+        raise _invalid("category", gettext("Unknown food category %(name)s.", name=text))
+    return cat
+
+
+def food_category(food: str) -> FoodCategory | None:
+    """The category of a known food name (青菜 → 叶菜类)."""
+    row = db.session.execute(sa.select(Food).where(Food.name == food.strip())).scalar_one_or_none()
+    return row.category if row else None
+
+
+def default_tests(category: FoodCategory | None) -> list[TestItem]:
+    """The tests usually run on a category: active items that apply to it, first by rule.
+
+    Vegetables get the enzyme-inhibition screen, meat the β-agonist cards, fish malachite green…"""
+    if category is None:
+        return []
+    ids = [category.id] + ([category.parent_id] if category.parent_id else [])
+    from lims.models.reference import item_categories
+
+    items = db.session.execute(
+        sa.select(TestItem).join(item_categories, item_categories.c.item_id == TestItem.id)
+        .where(item_categories.c.category_id.in_(ids), TestItem.active.is_(True))
+        .order_by(TestItem.sort_order)).scalars().unique().all()
+    return [i for i in items if i.code in DEFAULT_TESTS.get((category.parent or category).code, ())]
+
+
+# The screening most quick-test rooms run by default per top-level category [practice].
+DEFAULT_TESTS = {
+    "VEG": ("OPC",), "FRU": ("OPC",), "MEAT": ("CLB", "RAC"), "AQU": ("MG", "NF"), "EGG": (),
+    "SOY": ("RGL",), "GRAIN": ("RGL",), "OIL": ("AFB1",), "DRY": ("SO2",), "COOK": ("NO2",), "OTHER": (),
+}
+
+
+# --- registering ------------------------------------------------------------------------
+
+
+@dataclass
+class BatchInput:
+    """A batch as registered by a form, the API or an import (names already resolved)."""
+
+    site: Site
+    food: str
+    sampled_at: datetime
+    tests: list[TestItem] = field(default_factory=list)
+    stall: Stall | None = None
+    event: Event | None = None
+    category: FoodCategory | None = None
+    supplier_name: str | None = None
+    supplier_address: str | None = None
+    supplier_phone: str | None = None
+    origin: str | None = None
+    quantity_kg: Decimal | None = None
+    purchase_date: date | None = None
+    certificate_no: str | None = None
+    code: str | None = None
+    station: Station | None = None
+    round: Round | None = None
+    note: str | None = None
+
+
+def _check_batch(data: BatchInput, now: datetime) -> dict:
+    errors = {}
+    food = unicodedata.normalize("NFKC", data.food or "").strip()
+    if not food:
+        errors["food"] = [gettext("Required.")]
+    elif len(food) > 32:
+        errors["food"] = [gettext("At most %(n)d characters.", n=32)]
+    if data.code is not None and not BATCH_CODE.match(data.code):
+        errors["code"] = [gettext("4–32 letters, digits or dashes.")]
+    if data.quantity_kg is not None and data.quantity_kg < 0:
+        errors["quantity_kg"] = [gettext("Must not be negative.")]
+    if data.sampled_at > now + FUTURE_TOLERANCE:
+        errors["sampled_at"] = [gettext("The sampling time is in the future.")]
+    if data.stall is not None and data.stall.site_id != data.site.id:
+        errors["stall"] = [gettext("The stall belongs to another site.")]
+    if data.stall is None and data.event is None and data.site.kind in ("market", "wholesale"):
+        errors["stall"] = [gettext("Which stall was the food sampled at?")]
+    if data.purchase_date is not None and data.purchase_date > local_today(now):
+        errors["purchase_date"] = [gettext("The purchase date is in the future.")]
+    if errors:
+        raise InvalidInput(gettext("Some of the input is not valid."), errors)
+    return {"food": food}
+
+
+def next_batch_code(site: Site, sampled_at: datetime) -> str:
+    """``<site>-<yymmdd>-<nnn>``: readable on a label, unique, in order within a day."""
+    prefix = f"{site.code}-{to_local(sampled_at):%y%m%d}-"
+    last = db.session.execute(sa.select(sa.func.max(Batch.code)).where(Batch.code.like(f"{prefix}%"))).scalar()
+    n = int(last.rsplit("-", 1)[1]) + 1 if last and last.rsplit("-", 1)[1].isdigit() else 1
+    return f"{prefix}{n:03d}"
+
+
+def register_batch(actor: Actor, data: BatchInput, now: datetime | None = None) -> Batch:
+    """Register one sampled batch with its planned tests."""
+    actor.require("batch.create")
+    actor.check_site(data.site.id)
+    now = now or utcnow()
+    cleaned = _check_batch(data, now)
+    if data.code:
+        data.code = data.code.strip().upper()
+        if db.session.execute(sa.select(Batch.id).where(Batch.code == data.code)).first():
+            raise Conflict(gettext("The batch code %(code)s is already used.", code=data.code),
+                           {"code": [gettext("Already used.")]})
+    category = data.category or food_category(cleaned["food"])
+    supplier = find_or_create_supplier(actor, data.supplier_name, data.supplier_address, data.supplier_phone)
+    batch = Batch(
+        code=data.code or next_batch_code(data.site, data.sampled_at), site_id=data.site.id,
+        stall_id=data.stall.id if data.stall else None, event_id=data.event.id if data.event else None,
+        round_id=data.round.id if data.round else None,
+        station_id=(data.station.id if data.station else (data.round.station_id if data.round else None)),
+        food=cleaned["food"], category_id=category.id if category else None,
+        supplier_id=supplier.id if supplier else None, origin=(data.origin or "").strip() or None,
+        purchase_date=data.purchase_date, quantity_kg=data.quantity_kg, certificate_no=data.certificate_no or None,
+        sampled_at=data.sampled_at, sampled_by_id=actor.user_id, created_by_id=actor.user_id,
+        status="registered", note=data.note or None,
+    )
+    batch.planned_items = list(data.tests or default_tests(category))
+    db.session.add(batch)
+    db.session.flush()
+    record(actor, "batch.create", "batch", batch.code, batch_id=batch.id,
+           after={**{f: getattr(batch, f) for f in BATCH_FIELDS}, "tests": [i.code for i in batch.planned_items]},
+           at=now)
+    return batch
+
+
+def create_round(actor: Actor, site: Site, day: date, station: Station | None = None,
+                 event: Event | None = None) -> Round:
+    actor.require("batch.create")
+    actor.check_site(site.id)
+    rnd = Round(site_id=site.id, station_id=station.id if station else None, event_id=event.id if event else None,
+                day=day, created_by_id=actor.user_id)
+    db.session.add(rnd)
+    db.session.flush()
+    record(actor, "round.create", "round", rnd.id, after={"site": site.code, "day": day,
+                                                          "station": station.code if station else None})
+    return rnd
+
+
+def register_round(actor: Actor, rnd: Round, rows: list[BatchInput], now: datetime | None = None) -> list[Batch]:
+    """Register a round's rows in one go: all land, or none and every row's errors are returned.
+
+    Raises InvalidInput with errors keyed ``"<row>.<field>"`` (rows counted from 1)."""
+    now = now or utcnow()
+    errors, batches, codes = {}, [], set()
+    for n, row in enumerate(rows, start=1):
+        row.round = rnd
+        row.station = row.station or rnd.station
+        if row.code:
+            code = row.code.strip().upper()
+            if code in codes:
+                errors[f"{n}.code"] = [gettext("The same code twice in this round.")]
+                continue
+            codes.add(code)
+        try:
+            with db.session.begin_nested():
+                batches.append(register_batch(actor, row, now))
+        except (InvalidInput, Conflict) as exc:
+            for key, msgs in (exc.errors or {"_": [exc.message]}).items():
+                errors[f"{n}.{key}"] = msgs
+    if errors:
+        raise InvalidInput(gettext("Some rows are not valid; nothing was saved."), errors)
+    return batches
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def get_batch(actor: Actor, code: str, for_update: bool = False) -> Batch:
+    """A batch by code; 404 for unknown codes and for other markets' batches."""
+    stmt = sa.select(Batch).where(Batch.code == (code or "").strip().upper())
+    if for_update:
+        stmt = stmt.with_for_update()
+    batch = db.session.execute(stmt).scalar_one_or_none()
+    if batch is None or not actor.may_see_site(batch.site_id):
+        raise NotFound(gettext("Unknown batch %(code)s.", code=code))
+    return batch
+
+
+def last_supplier_by_stall(site: Site) -> dict[int, tuple[str, str | None]]:
+    """For the round grid: each stall's most recent supplier and origin."""
+    latest = (sa.select(Batch.stall_id, sa.func.max(Batch.id).label("bid"))
+              .where(Batch.site_id == site.id, Batch.stall_id.is_not(None), Batch.supplier_id.is_not(None))
+              .group_by(Batch.stall_id).subquery())
+    from lims.models import Supplier
+
+    rows = db.session.execute(sa.select(Batch.stall_id, Supplier.name, Batch.origin)
+                              .join(latest, latest.c.bid == Batch.id)
+                              .join(Supplier, Supplier.id == Batch.supplier_id)).all()
+    return {r.stall_id: (r.name, r.origin) for r in rows}
+
+
+# --- status -----------------------------------------------------------------------------
+
+
+def refresh_status(batch: Batch) -> tuple[str, str]:
+    """Recompute the batch status from its current results and disposition; returns (before, after)."""
+    before = batch.status
+    rows = db.session.execute(sa.select(Result.item_id, Result.tested_at, Result.id, Result.outcome)
+                              .where(Result.batch_id == batch.id, Result.current.is_(True))).all()
+    disposition = db.session.execute(sa.select(Disposition.status).where(Disposition.batch_id == batch.id)).scalar()
+    planned = [i.id for i in batch.planned_items]
+    status = batch_status(planned, effective_outcomes(rows), disposition)
+    batch.status, batch.verdict = status, verdict_for(status)
+    return before, status
+
+
+def traceback(actor: Actor, batch: Batch, days: int, now: datetime) -> list[Batch]:
+    """Other batches from the same supplier in the last ``days`` days, at any site the
+    actor may see, newest first."""
+    if batch.supplier_id is None:
+        return []
+    since = min(batch.sampled_at, now) - timedelta(days=days)
+    stmt = scope_to_sites(sa.select(Batch).where(Batch.supplier_id == batch.supplier_id, Batch.id != batch.id,
+                                                 Batch.sampled_at >= since)
+                          .order_by(Batch.sampled_at.desc()).limit(200), Batch.site_id, actor)
+    return list(db.session.execute(stmt).scalars())

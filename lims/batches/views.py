@@ -1,0 +1,184 @@
+"""Batch pages: the filtered list, one batch with everything about it, registering a batch."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from lims.accounts.access import requires, web_actor
+from lims.audit.timeline import batch_timeline
+from lims.batches import services
+from lims.batches.forms import (BatchForm, CorrectionForm, DisposalForm, InformRegulatorForm, LabResultForm,
+                                NotifyForm, ObjectionForm, ResultForm, ReviewForm)
+from lims.batches.queries import BatchFilter, batch_state, list_batches
+from lims.database import utcnow
+from lims.errors import LimsError
+from lims.extensions import db
+from lims.i18n import format_local, to_local
+from lims.models import Event, FoodCategory, Site, Stall, TestItem
+from lims.reference.services import list_categories, list_items
+from lims.rules.batch_status import BATCH_STATUSES
+from lims.rules.judging import OUTCOMES
+from lims.sites.services import list_sites
+
+bp = Blueprint("batches", __name__)
+
+
+def _date_arg(name):
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+def _int_arg(name):
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(400)
+    return int(raw)
+
+
+@bp.route("/batches")
+@requires("batch.read")
+def index():
+    actor = web_actor()
+    status = request.args.get("status") or None
+    outcome = request.args.get("outcome") or None
+    if status not in (None, *BATCH_STATUSES) or outcome not in (None, *OUTCOMES):
+        abort(400)
+    f = BatchFilter(site_id=_int_arg("site"), stall=request.args.get("stall") or None, date_from=_date_arg("from"),
+                    date_to=_date_arg("to"), status=status, item_id=_int_arg("item"), outcome=outcome,
+                    event_id=_int_arg("event"), supplier_id=_int_arg("supplier"), q=request.args.get("q") or None)
+    if f.site_id is not None:
+        actor.check_site(f.site_id)
+    now = utcnow()
+    page = list_batches(actor, f, now, cursor=request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    return render_template("batches/index.html", page=page, states={b.id: batch_state(b, now) for b in page.items},
+                           sites=list_sites(actor), items=list_items(), args=args, statuses=BATCH_STATUSES,
+                           outcomes=OUTCOMES, now=now)
+
+
+def _site_choices(actor):
+    return [(s.code, s.name) for s in list_sites(actor, include_inactive=False)]
+
+
+def _fill_batch_form(form, actor):
+    form.site.choices = _site_choices(actor)
+    form.category.choices = [("", "—")] + [(c.code, c.path) for c in list_categories()]
+    form.tests.choices = [(i.code, f"{i.name}") for i in list_items(active_only=True)]
+    events = db.session.execute(sa.select(Event).order_by(Event.starts_on.desc()).limit(50)).scalars()
+    form.event.choices = [("", "—")] + [(e.code, e.name) for e in events]
+
+
+@bp.route("/batches/new", methods=["GET", "POST"])
+@requires("batch.create")
+def new():
+    actor = web_actor()
+    form = BatchForm()
+    _fill_batch_form(form, actor)
+    if request.method == "GET":
+        form.sampled_at.data = format_local(utcnow())
+    status = 200
+    if form.validate_on_submit():
+        try:
+            site = services.find_site(actor, form.site.data)
+            data = services.BatchInput(
+                site=site, food=form.food.data, sampled_at=form.sampled_at.parsed,
+                stall=services.find_stall(site, form.stall.data) if form.stall.data else None,
+                event=services.find_event(form.event.data) if form.event.data else None,
+                category=services.find_category(form.category.data) if form.category.data else None,
+                supplier_name=form.supplier.data, origin=form.origin.data, quantity_kg=form.quantity_kg.data,
+                purchase_date=form.purchase_date.data, certificate_no=form.certificate_no.data,
+                code=form.code.data or None, tests=services.find_items(form.tests.data), note=form.note.data)
+            with db.session.begin_nested():
+                batch = services.register_batch(actor, data)
+        except LimsError as exc:
+            _place_errors(form, exc)
+            status = 422
+        else:
+            flash(gettext("Batch %(code)s registered.", code=batch.code), "success")
+            return redirect(url_for("batches.show", code=batch.code))
+    elif form.is_submitted():
+        status = 422
+    return render_template("batches/new.html", form=form), status
+
+
+def _place_errors(form, exc: LimsError):
+    placed = False
+    for key, messages in exc.errors.items():
+        field = getattr(form, key, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [str(m) for m in messages]
+            placed = True
+    if not placed:
+        form.form_errors.append(str(exc.message))
+
+
+def result_form_for(batch, actor, form=None, prefix="result"):
+    form = form or ResultForm(prefix=prefix)
+    items = list_items(active_only=True)
+    planned = [i for i in batch.planned_items]
+    others = [i for i in items if i not in planned]
+    form.item.choices = [(i.code, i.name) for i in planned + others]
+    from lims.models import Instrument, ReagentLot
+
+    today = to_local(utcnow()).date()
+    lots = db.session.execute(sa.select(ReagentLot).where(ReagentLot.active.is_(True), ReagentLot.expires_on >= today)
+                              .order_by(ReagentLot.expires_on)).scalars().all()
+    form.reagent_lot.choices = [("", "—")] + [(str(l.id), f"{l.item.name} · {l.lot} ({l.expires_on})") for l in lots]
+    instruments = db.session.execute(sa.select(Instrument).where(Instrument.active.is_(True))).scalars()
+    form.instrument.choices = [("", "—")] + [(str(i.id), f"{i.model} {i.serial}") for i in instruments]
+    if not form.is_submitted():
+        form.tested_at.data = format_local(utcnow())
+    return form
+
+
+@bp.route("/batches/<code>")
+@requires("batch.read")
+def show(code):
+    actor = web_actor()
+    batch = services.get_batch(actor, code)
+    now = utcnow()
+    return render_batch(batch, actor, now)
+
+
+def render_batch(batch, actor, now, status=200, **forms):
+    d = batch.disposition
+    state = batch_state(batch, now)
+    ctx = dict(batch=batch, state=state, now=now, timeline=batch_timeline(batch.id),
+               traceback=services.traceback(actor, batch, current_app.config["TRACEBACK_DAYS"], now),
+               result_form=forms.get("result_form") or result_form_for(batch, actor),
+               review_form=forms.get("review_form") or ReviewForm(prefix="review"))
+    if d is not None:
+        from lims.dispositions.services import remaining_kg
+
+        ctx.update(
+            disposition=d, remaining=remaining_kg(batch, d),
+            notify_form=forms.get("notify_form") or NotifyForm(prefix="notify", row_version=d.row_version,
+                                                                 notified_at=format_local(now)),
+            objection_form=forms.get("objection_form") or ObjectionForm(prefix="objection", row_version=d.row_version,
+                                                                        requested_at=format_local(now)),
+            lab_form=forms.get("lab_form") or LabResultForm(prefix="lab", row_version=d.row_version,
+                                                            received_at=format_local(now),
+                                                            lab=d.objection.lab if d.objection else None),
+            disposal_form=forms.get("disposal_form") or DisposalForm(
+                prefix="disposal", row_version=d.row_version, done_at=format_local(now),
+                quantity_kg=ctx_remaining(batch, d), supervisor=actor.user.display_name if actor.user else None),
+            regulator_form=forms.get("regulator_form") or InformRegulatorForm(prefix="regulator",
+                                                                              informed_at=format_local(now)),
+        )
+    return render_template("batches/show.html", **ctx), status
+
+
+def ctx_remaining(batch, d):
+    from lims.dispositions.services import remaining_kg
+
+    return remaining_kg(batch, d)

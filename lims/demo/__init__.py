@@ -1,0 +1,1 @@
+"""Demo data: a believable district for trying the system out."""

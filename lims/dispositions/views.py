@@ -1,0 +1,135 @@
+"""The follow-up of a positive from the batch page, and the market manager's list of open
+positives with their deadlines."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from sqlalchemy.orm import joinedload
+
+from lims.accounts.access import requires, scope_to_sites, web_actor
+from lims.batches import services as batches
+from lims.batches.forms import DisposalForm, InformRegulatorForm, LabResultForm, NotifyForm, ObjectionForm
+from lims.batches.queries import batch_state
+from lims.batches.views import _place_errors, render_batch
+from lims.database import utcnow
+from lims.dispositions import photos, services
+from lims.errors import LimsError
+from lims.extensions import db
+from lims.models import Batch, Disposition, Photo
+from lims.rules.disposition import OPEN_STATUSES
+
+bp = Blueprint("dispositions", __name__)
+
+
+def _version(form):
+    raw = form.row_version.data
+    return int(raw) if raw and str(raw).isdigit() else None
+
+
+def _handle(code, form_name, form, action, success_message):
+    """Validate, run the service, redirect on success; re-render the batch page on error."""
+    actor = web_actor()
+    batch = batches.get_batch(actor, code, for_update=True)
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                action(actor, batch, form)
+        except LimsError as exc:
+            _place_errors(form, exc)
+            status = exc.status
+        else:
+            flash(success_message, "success")
+            return redirect(url_for("batches.show", code=batch.code) + "#disposition")
+    else:
+        status = 422
+    return render_batch(batch, actor, utcnow(), status=status, **{form_name: form})
+
+
+@bp.route("/batches/<code>/notify", methods=["POST"])
+@requires("disposition.notify")
+def notify(code):
+    form = NotifyForm(prefix="notify")
+    return _handle(code, "notify_form", form, lambda actor, batch, f: services.notify(
+        actor, batch, f.notified_at.parsed, f.person.data, _version(f)),
+        gettext("Notification recorded: the 4-hour objection window has started."))
+
+
+@bp.route("/batches/<code>/objection", methods=["POST"])
+@requires("disposition.objection")
+def objection(code):
+    form = ObjectionForm(prefix="objection")
+    return _handle(code, "objection_form", form, lambda actor, batch, f: services.object_to(
+        actor, batch, f.requested_at.parsed, f.lab.data, f.method.data, f.applicant.data, _version(f)),
+        gettext("Objection recorded: the sample goes to the laboratory for a retest."))
+
+
+@bp.route("/batches/<code>/lab-result", methods=["POST"])
+@requires("disposition.lab_result")
+def lab_result(code):
+    form = LabResultForm(prefix="lab")
+    return _handle(code, "lab_form", form, lambda actor, batch, f: services.record_lab_result(
+        actor, batch, f.lab.data, f.report_no.data, f.outcome.data, f.value.data, f.unit.data, f.fee.data,
+        f.received_at.parsed, _version(f)), gettext("Laboratory result recorded."))
+
+
+def _dispose(actor, batch, form):
+    action = services.add_disposal(actor, batch, services.DisposalInput(
+        action=form.action.data, quantity_kg=form.quantity_kg.data, done_at=form.done_at.parsed,
+        place=form.place.data, method=form.method.data, done_by=form.done_by.data,
+        supervisor=form.supervisor.data, note=form.note.data), _version(form))
+    for upload in form.photos.data or []:
+        if getattr(upload, "filename", ""):
+            photos.add_photo(actor, action, upload.read(), upload.filename)
+
+
+@bp.route("/batches/<code>/disposals", methods=["POST"])
+@requires("disposition.disposal")
+def disposal(code):
+    form = DisposalForm(prefix="disposal")
+    return _handle(code, "disposal_form", form, _dispose, gettext("Disposal recorded."))
+
+
+@bp.route("/batches/<code>/regulator", methods=["POST"])
+@requires("disposition.inform_regulator")
+def regulator(code):
+    form = InformRegulatorForm(prefix="regulator")
+    return _handle(code, "regulator_form", form, lambda actor, batch, f: services.inform_regulator(
+        actor, batch, f.informed_at.parsed), gettext("Recorded that the regulator was informed."))
+
+
+@bp.route("/photos/<int:photo_id>")
+@requires("batch.read")
+def photo(photo_id):
+    actor = web_actor()
+    p = db.session.get(Photo, photo_id) or abort(404)
+    actor.check_site(p.action.disposition.batch.site_id)
+    path = photos.photo_file(p, thumb=request.args.get("thumb") == "1")
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype="image/jpeg" if request.args.get("thumb") == "1" else p.content_type,
+                     max_age=86400)
+
+
+@bp.route("/positives")
+@requires("batch.read")
+def worklist():
+    """Open positives and their deadlines: awaiting notification, objection windows,
+    laboratory retests, dispositions due and overdue."""
+    actor = web_actor()
+    now = utcnow()
+    stmt = scope_to_sites(
+        sa.select(Batch).join(Disposition, Disposition.batch_id == Batch.id)
+        .where(Disposition.status.in_(OPEN_STATUSES))
+        .options(joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition))
+        .order_by(Disposition.opened_at), Batch.site_id, actor)
+    open_batches = db.session.execute(stmt).unique().scalars().all()
+    states = {b.id: batch_state(b, now) for b in open_batches}
+    groups = {
+        "notify": [b for b in open_batches if states[b.id].awaiting_notification],
+        "window": [b for b in open_batches if states[b.id].window_open],
+        "lab": [b for b in open_batches if states[b.id].status == "disputed"],
+        "dispose": [b for b in open_batches if states[b.id].status == "confirmed"],
+    }
+    groups["dispose"].sort(key=lambda b: (not states[b.id].overdue, states[b.id].disposal_due_at or now))
+    return render_template("dispositions/worklist.html", groups=groups, states=states, now=now)

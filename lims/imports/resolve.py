@@ -1,0 +1,98 @@
+"""Matching what an instrument file says to our records: test items by their many names,
+batches by sample code, sites and stalls from the tested party's free text."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+
+from lims.extensions import db
+from lims.models import Batch, ReagentLot, Site, Stall, TestItem
+from lims.rules.judging import cutoff_for_method
+
+STALL_TOKEN = re.compile(r"^[A-Za-z]{0,3}-?\d{1,4}[A-Za-z]?$|^[A-Za-z]\d{0,3}-\d{1,4}$")
+
+
+def key(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
+
+
+class ItemIndex:
+    """Test items by code, name and alias; enzyme-inhibition items told apart by method."""
+
+    def __init__(self):
+        self.items = list(db.session.execute(sa.select(TestItem)).scalars())
+        self.by_name: dict[str, TestItem] = {}
+        for item in sorted(self.items, key=lambda i: i.sort_order):
+            for name in [item.code, item.name, *(item.aliases or [])]:
+                self.by_name.setdefault(key(name), item)
+
+    def find(self, name: str | None, method: str | None = None) -> TestItem | None:
+        item = self.by_name.get(key(name))
+        if item is None or item.rule != "inhibition" or not method:
+            return item
+        wanted = cutoff_for_method(method)
+        if wanted is None or wanted == cutoff_for_method(item.method):
+            return item
+        for other in self.items:
+            if other.rule == "inhibition" and other.analyte == item.analyte and cutoff_for_method(other.method) == wanted:
+                return other
+        return item
+
+
+class LotIndex:
+    def __init__(self):
+        self.lots = {(l.item_id, key(l.lot)): l for l in db.session.execute(sa.select(ReagentLot)).scalars()}
+
+    def find(self, item: TestItem, lot: str | None) -> ReagentLot | None:
+        if not lot:
+            return None
+        return self.lots.get((item.id, key(lot)))
+
+
+def batches_by_code(codes) -> dict[str, Batch]:
+    codes = {c.strip().upper() for c in codes if c}
+    if not codes:
+        return {}
+    out = {}
+    codes = list(codes)
+    for i in range(0, len(codes), 900):
+        chunk = codes[i:i + 900]
+        for b in db.session.execute(sa.select(Batch).where(Batch.code.in_(chunk))).scalars():
+            out[b.code] = b
+    return out
+
+
+def split_party(text: str | None) -> tuple[str | None, str | None]:
+    """``城东综合市场 A-12`` → (``城东综合市场``, ``A-12``); a party without a stall → (party, None)."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return None, None
+    head, _, tail = text.rpartition(" ")
+    if head and STALL_TOKEN.match(tail):
+        return head.strip(), tail.upper()
+    return text, None
+
+
+class PlaceIndex:
+    """Sites by name or code, stalls by (site, code)."""
+
+    def __init__(self):
+        self.sites = {}
+        for site in db.session.execute(sa.select(Site)).scalars():
+            self.sites[key(site.name)] = site
+            self.sites[key(site.code)] = site
+        self._stalls: dict[tuple[int, str], Stall] = {}
+
+    def site(self, name: str | None) -> Site | None:
+        return self.sites.get(key(name))
+
+    def stall(self, site: Site, code: str | None) -> Stall | None:
+        if not code:
+            return None
+        k = (site.id, code.strip().upper())
+        if k not in self._stalls:
+            self._stalls[k] = db.session.execute(sa.select(Stall).where(
+                Stall.site_id == site.id, Stall.code == k[1])).scalar_one_or_none()
+        return self._stalls[k]

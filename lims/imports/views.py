@@ -1,0 +1,158 @@
+"""Import pages: upload → preview → assign unmatched rows → commit → summary."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+
+from instruments import FORMATS
+from lims.accounts.access import requires, web_actor
+from lims.errors import InvalidInput
+from lims.extensions import db
+from lims.imports import pending
+from lims.imports.services import ImportOptions, run_import, sha256_of, stored_file
+from lims.models import Import, ImportRow, Round
+from lims.rounds.services import get_round, round_batches
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+
+def _round():
+    raw = request.values.get("round", "")
+    return get_round(web_actor(), int(raw)) if raw.isdigit() else None
+
+
+@bp.route("/new")
+@requires("import.create")
+def new():
+    actor = web_actor()
+    recent = db.session.execute(sa.select(Import).order_by(Import.id.desc()).limit(20)).scalars().all()
+    if actor.site_ids is not None:
+        recent = [i for i in recent if i.created_by_id == actor.user_id]
+    return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=recent)
+
+
+@bp.route("/preview", methods=["POST"])
+@requires("import.create")
+def preview():
+    actor = web_actor()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=[],
+                               error=gettext("Choose a file to import.")), 422
+    data = upload.read()
+    options = _options(upload.filename, dry_run=True)
+    report = run_import(actor, data, options)
+    if report.status == "preview":
+        pending.put(report.sha256, data, upload.filename)
+    status = 200 if report.status in ("preview", "already_imported") else 422
+    return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
+                           suggestions=_suggestions()), status
+
+
+@bp.route("/upload", methods=["POST"])
+@requires("import.create")
+def upload():
+    """The page's script uploads here (with a progress bar) and then opens the preview."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput(gettext("Choose a file to import."))
+    data = upload.read()
+    sha = sha256_of(data)
+    pending.put(sha, data, upload.filename)
+    args = {k: request.form[k] for k in ("format", "strict", "create_batches", "round") if request.form.get(k)}
+    return {"url": url_for("imports.preview_stored", sha=sha, **args)}
+
+
+@bp.route("/preview/<sha>")
+@requires("import.create")
+def preview_stored(sha):
+    stored = pending.get(sha)
+    if stored is None:
+        return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=[],
+                               error=gettext("The preview has expired. Upload the file again.")), 404
+    data, filename = stored
+    options = _options(filename, dry_run=True)
+    report = run_import(web_actor(), data, options)
+    status = 200 if report.status in ("preview", "already_imported") else 422
+    return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
+                           suggestions=_suggestions()), status
+
+
+def _options(filename: str, dry_run: bool) -> ImportOptions:
+    fmt = request.values.get("format") or None
+    if fmt and fmt not in FORMATS:
+        raise InvalidInput(gettext("Unknown format %(f)s.", f=fmt))
+    assignments = {}
+    for key, value in request.values.items():
+        if key.startswith("assign-") and key[7:].isdigit() and value.strip():
+            assignments[int(key[7:])] = value.strip().upper()
+    return ImportOptions(filename=filename, format=fmt, dry_run=dry_run, strict=bool(request.values.get("strict")),
+                         create_batches=bool(request.values.get("create_batches")), assignments=assignments,
+                         source="web")
+
+
+def _suggestions() -> list[str]:
+    rnd = _round()
+    return [b.code for b in round_batches(rnd)] if rnd else []
+
+
+@bp.route("/commit", methods=["POST"])
+@requires("import.create")
+def commit():
+    actor = web_actor()
+    sha = request.form.get("sha256", "")
+    stored = pending.get(sha)
+    if stored is None:
+        return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=[],
+                               error=gettext("The preview has expired. Upload the file again.")), 409
+    data, filename = stored
+    options = _options(filename, dry_run=request.form.get("action") == "preview")
+    report = run_import(actor, data, options)
+    if options.dry_run:
+        return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
+                               suggestions=_suggestions())
+    if report.status == "committed":
+        pending.drop(sha)
+        target = url_for("imports.show", import_id=report.import_id)
+        rnd = _round()
+        return redirect(target + (f"?round={rnd.id}" if rnd else ""))
+    return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
+                           suggestions=_suggestions()), 409 if report.status == "already_imported" else 422
+
+
+@bp.route("/<int:import_id>")
+@requires("batch.read")
+def show(import_id):
+    actor = web_actor()
+    entry = db.session.get(Import, import_id) or abort(404)
+    if actor.site_ids is not None and entry.created_by_id != actor.user_id:
+        abort(404)
+    rows = db.session.execute(sa.select(ImportRow).where(ImportRow.import_id == entry.id)
+                              .order_by(ImportRow.row_no).limit(5000)).scalars().all()
+    from lims.models import Batch, Result
+
+    batch_codes = db.session.execute(
+        sa.select(Batch.code).join(Result, Result.batch_id == Batch.id).where(Result.import_id == entry.id)
+        .distinct().limit(300)).scalars().all()
+    return render_template("imports/show.html", entry=entry, rows=rows, batch_codes=batch_codes, rnd=_round())
+
+
+@bp.route("/<int:import_id>/file")
+@requires("import.create")
+def original(import_id):
+    entry = db.session.get(Import, import_id) or abort(404)
+    path = stored_file(entry)
+    if path is None or not path.exists():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=entry.filename)
+
+
+@bp.route("/template.xlsx")
+@requires("batch.read")
+def template():
+    from reports.excel.template import import_template
+
+    return Response(import_template(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=\"import-template.xlsx\"; "
+                                                    "filename*=UTF-8''%E5%BF%AB%E6%A3%80%E7%BB%93%E6%9E%9C%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})

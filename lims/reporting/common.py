@@ -1,0 +1,57 @@
+"""What every report needs: the issuing body, the language, the font, local time."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app, request
+from flask_babel import get_locale
+
+from reports.data import Issuer
+from reports.fonts import FontInfo, register_cjk_font
+from lims.i18n import to_local
+
+
+def report_lang() -> str:
+    """The renderers' language: the user's (Chinese unless they chose English)."""
+    try:
+        return "en" if str(get_locale()).startswith("en") else "zh_CN"
+    except (RuntimeError, AttributeError):
+        return "zh_CN"
+
+
+def font() -> FontInfo:
+    """The CJK font from LIMS_PDF_FONT, else one found on the machine (registered once)."""
+    return register_cjk_font(current_app.config.get("PDF_FONT") or None)
+
+
+def issuer(station=None, site=None) -> Issuer:
+    name = current_app.config.get("ISSUER_NAME") or (station.organisation if station and station.organisation else None) \
+        or "食品快速检测"
+    unit = station.name if station is not None else None
+    return Issuer(name=name, unit=unit, address=site.address if site is not None else None,
+                  phone=(site.phone if site is not None and site.phone else current_app.config.get("COMPLAINT_PHONE")))
+
+
+def local(value):
+    return to_local(value)
+
+
+def public_base() -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/")
+    try:
+        return request.host_url.rstrip("/")
+    except RuntimeError:
+        return "http://127.0.0.1:5000"
+
+
+def verify_token(batch_code: str) -> str:
+    """A short signature so that report verification links cannot be guessed from codes."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"verify:{batch_code}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def verify_url(batch_code: str) -> str:
+    return f"{public_base()}/public/verify/{batch_code}/{verify_token(batch_code)}"

@@ -1,0 +1,1 @@
+"""Results: recording, judging, correcting and reviewing."""

@@ -1,0 +1,267 @@
+"""Use cases for results: judge and record a test, correct it as a new version, review.
+
+Every result is judged here by ``lims.rules.judging`` from its raw signals — typed,
+sent over the API or imported — and the instrument's own word is kept beside it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext
+
+from lims.accounts.access import Actor
+from lims.audit.services import record
+from lims.batches.services import refresh_status
+from lims.database import utcnow
+from lims.errors import Conflict, Forbidden, InvalidInput, NotFound
+from lims.extensions import db
+from lims.i18n import local_today
+from lims.messages import entry_problem_message, reading_message
+from lims.models import Batch, Disposition, Instrument, ReagentLot, Result, TestItem
+from lims.reference.services import decision_rule_for, item_applies
+from lims.rules.judging import (InvalidReading, Judgement, Signals, check_entry, disagrees, judge,
+                                normalise_word)
+
+RESULT_FIELDS = ("item_id", "value", "value_text", "qualitative", "unit", "control_delta", "sample_delta",
+                 "c_line", "t_line", "tc_ratio", "reading_mode", "computed_value", "cutoff", "method",
+                 "pretreated", "outcome", "reason", "instrument_word", "instrument_outcome", "disagrees",
+                 "signal_mismatch", "reagent_lot_id", "instrument_id", "channel", "tested_at", "tester_name")
+
+
+@dataclass
+class ResultInput:
+    """One test's reading as entered, sent or imported."""
+
+    item: TestItem
+    tested_at: datetime
+    value: Decimal | None = None
+    value_text: str | None = None
+    qualitative: str | None = None
+    control_delta: Decimal | None = None
+    sample_delta: Decimal | None = None
+    c_line: Decimal | None = None
+    t_line: Decimal | None = None
+    tc_ratio: Decimal | None = None
+    reading_mode: str | None = None
+    unit: str | None = None
+    method: str | None = None
+    reagent_lot: ReagentLot | None = None
+    instrument: Instrument | None = None
+    channel: str | None = None
+    pretreated: bool | None = None
+    instrument_word: str | None = None
+    tester_name: str | None = None
+    confirm_warnings: bool = False
+    record_key: str | None = None
+    import_id: int | None = None
+    import_row: int | None = None
+    extra_warnings: list = field(default_factory=list)
+
+    @property
+    def signals(self) -> Signals:
+        qualitative = self.qualitative
+        if qualitative is None and self.value is None and self.value_text:
+            qualitative = normalise_word(self.value_text)
+        return Signals(value=self.value, qualitative=qualitative, control_delta=self.control_delta,
+                       sample_delta=self.sample_delta, c_line=self.c_line, t_line=self.t_line,
+                       tc_ratio=self.tc_ratio)
+
+
+@dataclass
+class Assessment:
+    """What the rules say about a reading before it is saved (shown live while typing)."""
+
+    judgement: Judgement | None
+    errors: dict  # field → [message]: refusals
+    warnings: dict  # field → [message]: need confirmation
+    instrument_outcome: str | None = None
+    disagrees: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def assess(batch: Batch, data: ResultInput, now: datetime) -> Assessment:
+    """Judge a reading and list refusals and warnings, without changing anything."""
+    errors: dict[str, list] = {}
+    warnings: dict[str, list] = {}
+    lot = data.reagent_lot
+    if lot is not None and lot.item_id != data.item.id:
+        errors.setdefault("reagent_lot", []).append(gettext("This lot is for another test item."))
+    problems = check_entry(
+        tested_at=data.tested_at, now=now, sampled_at=batch.sampled_at,
+        lot_expires_on=lot.expires_on if lot else None,
+        tested_on_local=local_today(data.tested_at) if lot else None,
+        item_applies=item_applies(data.item, batch.category), item_active=data.item.active)
+    for p in problems:
+        target = warnings if p.warning else errors
+        target.setdefault(p.field, []).append(entry_problem_message(p, item=data.item, batch=batch))
+    for key, message in data.extra_warnings:
+        warnings.setdefault(key, []).append(message)
+    judgement = None
+    try:
+        rule = decision_rule_for(data.item, batch.category, lot, data.method or data.item.method)
+        judgement = judge(rule, data.signals)
+    except InvalidReading as exc:
+        errors.setdefault("value", []).append(reading_message(exc.code, exc.params))
+    instrument_outcome = normalise_word(data.instrument_word)
+    return Assessment(judgement, errors, warnings, instrument_outcome,
+                      disagrees(judgement.outcome, instrument_outcome, judgement.signal_mismatch)
+                      if judgement else False)
+
+
+def _new_result(actor: Actor, batch: Batch, data: ResultInput, a: Assessment, version: int = 1,
+                supersedes: Result | None = None, reason: str | None = None) -> Result:
+    j = a.judgement
+    result = Result(
+        batch_id=batch.id, item_id=data.item.id, version=version, current=True,
+        supersedes_id=supersedes.id if supersedes else None, correction_reason=reason,
+        record_key=data.record_key if version == 1 else None,
+        value=data.value, value_text=data.value_text, qualitative=data.signals.qualitative, unit=data.unit or data.item.unit,
+        control_delta=data.control_delta, sample_delta=data.sample_delta, c_line=data.c_line, t_line=data.t_line,
+        tc_ratio=data.tc_ratio, reading_mode=data.reading_mode, computed_value=j.computed_value, cutoff=j.threshold,
+        method=data.method or data.item.method, pretreated=data.pretreated,
+        outcome=j.outcome, reason=j.reason, instrument_word=data.instrument_word,
+        instrument_outcome=a.instrument_outcome, disagrees=a.disagrees, signal_mismatch=j.signal_mismatch,
+        reagent_lot_id=data.reagent_lot.id if data.reagent_lot else None,
+        instrument_id=data.instrument.id if data.instrument else None,
+        station_id=batch.station_id, channel=data.channel, tested_at=data.tested_at,
+        tested_by_id=actor.user_id if data.tester_name is None else _user_id_by_name(data.tester_name, actor),
+        tester_name=data.tester_name, entered_by_id=actor.user_id,
+        import_id=data.import_id, import_row=data.import_row,
+    )
+    db.session.add(result)
+    return result
+
+
+def _user_id_by_name(name: str, actor: Actor):
+    """An imported tester name → that user when one matches, else the importing user
+    (who then counts as the tester for the four-eyes rule)."""
+    from lims.models import User
+
+    uid = db.session.execute(sa.select(User.id).where(
+        sa.or_(User.display_name == name, User.username == name))).scalars().first()
+    return uid or actor.user_id
+
+
+def open_disposition_if_positive(actor: Actor, batch: Batch, result: Result, now: datetime) -> Disposition | None:
+    """A positive stops the sale at once: open the disposition in ``stopped``."""
+    if result.outcome != "positive":
+        return None
+    existing = db.session.execute(sa.select(Disposition).where(Disposition.batch_id == batch.id)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    disposition = Disposition(batch_id=batch.id, result_id=result.id, status="stopped", opened_at=now)
+    db.session.add(disposition)
+    db.session.flush()
+    record(actor, "disposition.open", "disposition", disposition.id, batch_id=batch.id,
+           after={"status": "stopped", "result": result.id, "item": result.item.code}, at=now)
+    return disposition
+
+
+def _snapshot(result: Result) -> dict:
+    return {f: getattr(result, f) for f in RESULT_FIELDS} | {"item": result.item.code, "version": result.version}
+
+
+def record_result(actor: Actor, batch: Batch, data: ResultInput, now: datetime | None = None) -> Result:
+    """Judge and record one test of a batch; a positive opens the disposition at once.
+
+    Raises InvalidInput for refusals (expired lot, future time, not a number…) and for
+    unconfirmed warnings (item not meant for this food category)."""
+    actor.require("result.create")
+    actor.check_site(batch.site_id)
+    now = now or utcnow()
+    a = assess(batch, data, now)
+    if a.errors:
+        raise InvalidInput(gettext("The result was not saved."), a.errors)
+    if a.warnings and not data.confirm_warnings:
+        raise InvalidInput(gettext("Please confirm the warnings to save this result."),
+                           {k: v for k, v in a.warnings.items()})
+    result = _new_result(actor, batch, data, a)
+    if data.item not in batch.planned_items:
+        batch.planned_items.append(data.item)
+    db.session.flush()
+    before, after = refresh_status(batch)
+    record(actor, "result.create", "result", result.id, batch_id=batch.id,
+           after=_snapshot(result) | {"batch_status": after}, at=now)
+    open_disposition_if_positive(actor, batch, result, now)
+    refresh_status(batch)
+    db.session.flush()
+    return result
+
+
+def get_result(actor: Actor, result_id: int) -> Result:
+    result = db.session.get(Result, result_id)
+    if result is None or not actor.may_see_site(result.batch.site_id):
+        raise NotFound(gettext("Not found."))
+    return result
+
+
+def correct_result(actor: Actor, result: Result, data: ResultInput, reason: str, expected_version: int | None,
+                   now: datetime | None = None) -> Result:
+    """A correction is a new version with a mandatory reason; the old one stays visible.
+
+    ``expected_version`` is the row version the editor saw: if someone else changed the
+    result meanwhile, the second editor gets a Conflict and nothing is lost."""
+    actor.require("result.create")
+    batch = result.batch
+    actor.check_site(batch.site_id)
+    now = now or utcnow()
+    if not (reason or "").strip():
+        raise InvalidInput(gettext("A correction needs a reason."), {"reason": [gettext("Required.")]})
+    db.session.refresh(result, with_for_update=True)
+    if not result.current or (expected_version is not None and result.row_version != expected_version):
+        raise Conflict(gettext("Someone else changed this result in the meantime. Reload it and try again."))
+    a = assess(batch, replace(data, confirm_warnings=True), now)
+    if a.errors:
+        raise InvalidInput(gettext("The result was not saved."), a.errors)
+    before = _snapshot(result)
+    result.current = False
+    db.session.flush()
+    new = _new_result(actor, batch, data, a, version=result.version + 1, supersedes=result, reason=reason.strip())
+    db.session.flush()
+    _, status = refresh_status(batch)
+    record(actor, "result.correct", "result", new.id, batch_id=batch.id, before=before,
+           after=_snapshot(new) | {"batch_status": status}, reason=reason.strip(), at=now)
+    open_disposition_if_positive(actor, batch, new, now)
+    refresh_status(batch)
+    return new
+
+
+def _check_reviewer(actor: Actor, result: Result) -> None:
+    if actor.user_id is not None and actor.user_id in (result.tested_by_id, result.entered_by_id):
+        raise Forbidden(gettext("You cannot review a result you tested or entered yourself."))
+
+
+def review(actor: Actor, results: list[Result], note: str | None = None, now: datetime | None = None) -> int:
+    """Approve results (four eyes: never one's own). Returns how many were approved.
+
+    All or nothing: if any result is the reviewer's own, nothing is approved (403)."""
+    actor.require("result.review")
+    now = now or utcnow()
+    pending = [r for r in results if r.current and r.reviewed_at is None]
+    for r in pending:
+        actor.check_site(r.batch.site_id)
+        _check_reviewer(actor, r)
+    for r in pending:
+        r.reviewed_at, r.reviewed_by_id, r.review_note = now, actor.user_id, (note or None)
+        record(actor, "result.review", "result", r.id, batch_id=r.batch_id,
+               after={"item": r.item.code, "outcome": r.outcome, "version": r.version}, reason=note or None,
+               at=now)
+    db.session.flush()
+    return len(pending)
+
+
+def pending_results(batch: Batch) -> list[Result]:
+    return [r for r in batch.results if r.current and r.reviewed_at is None]
+
+
+def review_batch(actor: Actor, batch: Batch, note: str | None = None, now: datetime | None = None) -> int:
+    actor.check_site(batch.site_id)
+    pending = pending_results(batch)
+    if not pending:
+        raise Conflict(gettext("Nothing to review in this batch."))
+    return review(actor, pending, note, now)

@@ -1,0 +1,199 @@
+"""Recording, correcting and reviewing results from the batch page; the live judgement
+used by the entry grids; the reviewer's worklist."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy.orm import joinedload
+
+from lims import labels
+from lims.accounts.access import requires, scope_to_sites, web_actor
+from lims.batches import services as batches
+from lims.batches.forms import CorrectionForm, ResultForm, ReviewForm
+from lims.batches.views import _place_errors, render_batch, result_form_for
+from lims.database import utcnow
+from lims.errors import Conflict, InvalidInput, LimsError
+from lims.extensions import db
+from lims.messages import judgement_reason
+from lims.models import Batch, Result, Round
+from lims.results import services
+from lims.results.inputs import build_result_input
+
+bp = Blueprint("results", __name__)
+
+
+def _raw_from_form(form) -> dict:
+    return {
+        "item": form.item.data, "value": form.value.data, "control_delta": form.control_delta.data,
+        "sample_delta": form.sample_delta.data, "c_line": form.c_line.data, "t_line": form.t_line.data,
+        "tc_ratio": form.tc_ratio.data, "reagent_lot": form.reagent_lot.data, "instrument": form.instrument.data,
+        "instrument_word": form.instrument_word.data, "tested_at": form.tested_at.data,
+        "pretreated": True if form.pretreated.data else None, "confirm_warnings": form.confirm_warnings.data,
+    }
+
+
+@bp.route("/batches/<code>/results", methods=["POST"])
+@requires("result.create")
+def add(code):
+    actor = web_actor()
+    batch = batches.get_batch(actor, code, for_update=True)
+    form = result_form_for(batch, actor, ResultForm(prefix="result"))
+    if form.validate_on_submit():
+        try:
+            data = build_result_input(batch, _raw_from_form(form))
+            preview = services.assess(batch, data, utcnow())
+            if preview.ok and preview.judgement.outcome == "positive" and not form.confirm_positive.data:
+                form.confirm_positive.errors = [gettext("Positive: tick “I confirm this positive” and save again.")]
+                raise InvalidInput(gettext("Please confirm the positive result."))
+            with db.session.begin_nested():
+                result = services.record_result(actor, batch, data)
+        except LimsError as exc:
+            _place_errors(form, exc)
+            if not form.form_errors and not exc.errors:
+                form.form_errors.append(str(exc.message))
+        else:
+            if result.outcome == "positive":
+                flash(gettext("Positive recorded: the sale of %(food)s is stopped. Notify the stall now; the "
+                              "seller may object within 4 hours of notification.", food=batch.food), "danger")
+            elif result.outcome in ("suspect", "invalid"):
+                flash(gettext("%(outcome)s: repeat the test.", outcome=labels.OUTCOME_LABELS[result.outcome]), "warning")
+            else:
+                flash(gettext("Result saved."), "success")
+            return redirect(url_for("batches.show", code=batch.code) + "#results")
+    return render_batch(batch, actor, utcnow(), status=422, result_form=form)
+
+
+@bp.route("/results/<int:result_id>/correct", methods=["GET", "POST"])
+@requires("result.create")
+def correct(result_id):
+    actor = web_actor()
+    result = services.get_result(actor, result_id)
+    batch = result.batch
+    form = result_form_for(batch, actor, CorrectionForm(prefix="fix"))
+    if request.method == "GET":
+        form.item.data = result.item.code
+        form.value.data = result.value_text or (format(result.value, "f") if result.value is not None else "")
+        for key in ("control_delta", "sample_delta", "c_line", "t_line", "tc_ratio"):
+            v = getattr(result, key)
+            getattr(form, key).data = format(v, "f") if v is not None else ""
+        form.reagent_lot.data = str(result.reagent_lot_id or "")
+        form.instrument.data = str(result.instrument_id or "")
+        form.instrument_word.data = result.instrument_word or ""
+        from lims.i18n import format_local
+
+        form.tested_at.data = format_local(result.tested_at)
+        form.row_version.data = result.row_version
+    status = 200
+    if form.validate_on_submit():
+        try:
+            data = build_result_input(batch, _raw_from_form(form))
+            expected = int(form.row_version.data) if (form.row_version.data or "").isdigit() else None
+            with db.session.begin_nested():
+                services.correct_result(actor, result, data, form.reason.data, expected)
+        except Conflict as exc:
+            form.form_errors.append(str(exc.message))
+            status = 409
+        except LimsError as exc:
+            _place_errors(form, exc)
+            status = 422
+        else:
+            flash(gettext("Correction saved as a new version; it needs review again."), "success")
+            return redirect(url_for("batches.show", code=batch.code) + "#results")
+    elif form.is_submitted():
+        status = 422
+    return render_template("results/correct.html", form=form, result=result, batch=batch), status
+
+
+@bp.route("/batches/<code>/review", methods=["POST"])
+@requires("result.review")
+def review_batch(code):
+    actor = web_actor()
+    batch = batches.get_batch(actor, code)
+    form = ReviewForm(prefix="review")
+    if form.validate_on_submit():
+        try:
+            n = services.review_batch(actor, batch, form.note.data)
+        except LimsError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+            return redirect(url_for("batches.show", code=batch.code)), 303
+        flash(gettext("%(n)d results approved.", n=n), "success")
+    return redirect(url_for("batches.show", code=batch.code))
+
+
+@bp.route("/results/assess", methods=["POST"])
+@requires("result.create")
+def assess():
+    """Live judgement for the entry grid: the outcome as it is typed, nothing saved."""
+    actor = web_actor()
+    payload = request.get_json(silent=True) or {}
+    batch = batches.get_batch(actor, str(payload.get("batch", "")))
+    try:
+        data = build_result_input(batch, payload)
+    except InvalidInput as exc:
+        return jsonify(ok=False, errors={k: [str(m) for m in v] for k, v in exc.errors.items()})
+    a = services.assess(batch, data, utcnow())
+    body = {"ok": a.ok, "errors": _strs(a.errors), "warnings": _strs(a.warnings), "disagrees": a.disagrees}
+    if a.judgement:
+        probe = Result(value=data.value, computed_value=a.judgement.computed_value, cutoff=a.judgement.threshold,
+                       control_delta=data.control_delta, c_line=data.c_line, t_line=data.t_line,
+                       tc_ratio=data.tc_ratio, reading_mode=data.reading_mode, unit=data.item.unit)
+        body.update(outcome=a.judgement.outcome, label=str(labels.OUTCOME_LABELS[a.judgement.outcome]),
+                    reason=judgement_reason(a.judgement.reason, probe, data.item),
+                    instrument_outcome=a.instrument_outcome)
+    return jsonify(body)
+
+
+def _strs(d: dict) -> dict:
+    return {k: [str(m) for m in v] for k, v in d.items()}
+
+
+@bp.route("/review")
+@requires("result.review")
+def worklist():
+    """Results waiting for review: disagreements and corrections first, then oldest first."""
+    actor = web_actor()
+    stmt = scope_to_sites(
+        sa.select(Result).join(Batch, Batch.id == Result.batch_id)
+        .where(Result.current.is_(True), Result.reviewed_at.is_(None))
+        .order_by((Result.disagrees | (Result.version > 1)).desc(), Result.tested_at, Result.id)
+        .options(joinedload(Result.batch).joinedload(Batch.site), joinedload(Result.batch).joinedload(Batch.stall),
+                 joinedload(Result.item), joinedload(Result.tested_by), joinedload(Result.reagent_lot))
+        .limit(500), Batch.site_id, actor)
+    results = db.session.execute(stmt).unique().scalars().all()
+    rounds = {}
+    for r in results:
+        if r.batch.round_id:
+            rounds.setdefault(r.batch.round_id, []).append(r)
+    own = {r.id for r in results if actor.user_id in (r.tested_by_id, r.entered_by_id)}
+    round_objs = {r.id: r for r in db.session.execute(sa.select(Round).where(Round.id.in_(rounds))).scalars()} if rounds else {}
+    return render_template("results/review.html", results=results, own=own, rounds=rounds, round_objs=round_objs,
+                           form=ReviewForm(prefix="review"))
+
+
+@bp.route("/review", methods=["POST"])
+@requires("result.review")
+def approve():
+    actor = web_actor()
+    form = ReviewForm(prefix="review")
+    ids = [int(i) for i in request.form.getlist("review-result_ids") if i.isdigit()]
+    round_id = request.form.get("round", "")
+    if round_id.isdigit():
+        ids += list(db.session.execute(
+            sa.select(Result.id).join(Batch, Batch.id == Result.batch_id)
+            .where(Batch.round_id == int(round_id), Result.current.is_(True), Result.reviewed_at.is_(None),
+                   Result.tested_by_id != actor.user_id,
+                   sa.or_(Result.entered_by_id.is_(None), Result.entered_by_id != actor.user_id))).scalars())
+    if not form.validate_on_submit() or not ids:
+        flash(gettext("Choose the results to approve."), "warning")
+        return redirect(url_for("results.worklist"))
+    results = db.session.execute(sa.select(Result).where(Result.id.in_(ids))).scalars().all()
+    try:
+        n = services.review(actor, results, form.note.data)
+    except LimsError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("results.worklist"))
+    flash(gettext("%(n)d results approved.", n=n), "success")
+    return redirect(url_for("results.worklist"))

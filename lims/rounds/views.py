@@ -1,0 +1,162 @@
+"""Round pages: today's rounds, the keyboard registration grid, the result entry grid and
+the label sheet."""
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from lims import labels
+from lims.accounts.access import requires, web_actor
+from lims.batches import services as batches
+from lims.batches.forms import RoundForm
+from lims.database import utcnow
+from lims.errors import InvalidInput, LimsError
+from lims.extensions import db
+from lims.i18n import format_local, local_today, to_local
+from lims.messages import judgement_reason
+from lims.models import Event, Station
+from lims.results import services as results
+from lims.results.inputs import build_result_input
+from lims.rounds import services
+from lims.sites.services import list_sites
+
+bp = Blueprint("rounds", __name__)
+
+
+def _round_form(actor):
+    form = RoundForm()
+    form.site.choices = [(s.code, s.name) for s in list_sites(actor, include_inactive=False)]
+    stations = db.session.execute(sa.select(Station).where(Station.active.is_(True)).order_by(Station.code)).scalars()
+    form.station.choices = [("", "—")] + [(s.code, s.name) for s in stations]
+    today = local_today(utcnow())
+    events = db.session.execute(sa.select(Event).where(Event.ends_on >= today).order_by(Event.starts_on)).scalars()
+    form.event.choices = [("", "—")] + [(e.code, e.name) for e in events]
+    if not form.is_submitted():
+        form.day.data = today
+    return form
+
+
+@bp.route("/rounds", methods=["GET", "POST"])
+@requires("batch.read")
+def index():
+    actor = web_actor()
+    form = _round_form(actor) if actor.can("batch.create") else None
+    status = 200
+    if form is not None and form.validate_on_submit():
+        try:
+            site = batches.find_site(actor, form.site.data)
+            station = db.session.execute(sa.select(Station).where(Station.code == form.station.data)).scalar_one_or_none() \
+                if form.station.data else None
+            event = batches.find_event(form.event.data) if form.event.data else None
+            rnd = batches.create_round(actor, site, form.day.data, station, event)
+        except LimsError as exc:
+            form.form_errors.append(str(exc.message))
+            status = 422
+        else:
+            return redirect(url_for("rounds.grid", round_id=rnd.id))
+    today = local_today(utcnow())
+    return render_template("rounds/index.html", form=form, today=today,
+                           rounds=services.list_rounds(actor)), status
+
+
+@bp.route("/rounds/<int:round_id>")
+@requires("batch.read")
+def grid(round_id):
+    actor = web_actor()
+    rnd = services.get_round(actor, round_id)
+    data = services.grid_data(rnd)
+    return render_template("rounds/grid.html", rnd=rnd, grid_json=json.dumps(data, ensure_ascii=False),
+                           now=format_local(utcnow()), can_create=actor.can("batch.create"))
+
+
+@bp.route("/rounds/<int:round_id>/batches", methods=["POST"])
+@requires("batch.create")
+def save_rows(round_id):
+    """Save grid rows. Each row lands or reports its errors; saved rows come back with codes."""
+    actor = web_actor()
+    rnd = services.get_round(actor, round_id)
+    payload = request.get_json(silent=True) or {}
+    rows = payload.get("rows")
+    if not isinstance(rows, list) or not rows or len(rows) > 200:
+        raise InvalidInput(gettext("Send between 1 and 200 rows."))
+    now = utcnow()
+    answers = []
+    for row in rows:
+        if not isinstance(row, dict):
+            answers.append({"ok": False, "errors": {"_": [gettext("Not a row.")]}})
+            continue
+        try:
+            with db.session.begin_nested():
+                data = services.row_input(actor, rnd, row, now)
+                batch = batches.register_batch(actor, data, now)
+        except LimsError as exc:
+            answers.append({"ok": False, "errors": {k: [str(m) for m in v] for k, v in exc.errors.items()}
+                            or {"_": [str(exc.message)]}})
+        else:
+            answers.append({"ok": True, "batch": services.batch_row(batch)})
+    return jsonify(rows=answers)
+
+
+@bp.route("/rounds/<int:round_id>/results")
+@requires("batch.read")
+def results_grid(round_id):
+    actor = web_actor()
+    rnd = services.get_round(actor, round_id)
+    batch_list = services.round_batches(rnd)
+    lots = services.valid_lots(local_today(utcnow()))
+    rows = []
+    for b in batch_list:
+        for item in b.planned_items:
+            current = [r for r in b.results if r.current and r.item_id == item.id]
+            latest = max(current, key=lambda r: (r.tested_at, r.id)) if current else None
+            rows.append({"batch": b, "item": item, "latest": latest, "lots": lots.get(item.id, [])})
+    return render_template("rounds/results.html", rnd=rnd, rows=rows, now=format_local(utcnow()),
+                           can_enter=actor.can("result.create"))
+
+
+@bp.route("/rounds/<int:round_id>/results", methods=["POST"])
+@requires("result.create")
+def save_result(round_id):
+    """Save one cell row of the result grid. A positive must be confirmed first."""
+    actor = web_actor()
+    rnd = services.get_round(actor, round_id)
+    payload = request.get_json(silent=True) or {}
+    batch = batches.get_batch(actor, str(payload.get("batch", "")), for_update=True)
+    if batch.round_id != rnd.id:
+        raise InvalidInput(gettext("This batch is not in this round."))
+    try:
+        data = build_result_input(batch, payload)
+        preview = results.assess(batch, data, utcnow())
+        if preview.ok and preview.judgement.outcome == "positive" and not payload.get("confirm_positive"):
+            return jsonify(ok=False, needs_confirmation=True, outcome="positive",
+                           message=gettext("Confirm positive?")), 409
+        with db.session.begin_nested():
+            result = results.record_result(actor, batch, data)
+    except LimsError as exc:
+        return jsonify(ok=False, message=str(exc.message),
+                       errors={k: [str(m) for m in v] for k, v in exc.errors.items()}), exc.status
+    body = {"ok": True, "id": result.id, "outcome": result.outcome,
+            "label": str(labels.OUTCOME_LABELS[result.outcome]), "reason": judgement_reason(result.reason, result),
+            "status": batch.status, "status_label": str(labels.STATUS_LABELS[batch.status])}
+    if result.outcome == "positive":
+        body["next"] = gettext("Sale stopped. Notify the stall now: the seller may object within 4 hours of "
+                               "notification, and only a laboratory (non-rapid) retest counts.")
+        body["batch_url"] = url_for("batches.show", code=batch.code)
+    elif result.outcome in ("suspect", "invalid"):
+        body["next"] = gettext("Repeat the test for this sample.")
+    return jsonify(body)
+
+
+@bp.route("/rounds/<int:round_id>/labels.pdf")
+@requires("batch.read")
+def labels_pdf(round_id):
+    actor = web_actor()
+    rnd = services.get_round(actor, round_id)
+    from lims.reporting.labels import round_labels_pdf
+
+    pdf = round_labels_pdf(rnd, services.round_batches(rnd), codes=request.args.getlist("code"))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="labels-round-{rnd.id}.pdf"'})

@@ -1,0 +1,1 @@
+"""Excel renderers: the results export, the monthly figures workbook and the import template."""

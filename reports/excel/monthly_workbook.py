@@ -1,0 +1,190 @@
+"""The monthly figures as a workbook: one sheet per table of the monthly report."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..data import BreakdownRow, ListedStall, MonthlyReport
+from ..formats import date_range_text, month_bounds
+from ..i18n import Labels, labels
+from .cells import DATE_FORMAT, DATETIME_FORMAT, KG_FORMAT, PERCENT_FORMAT, excel_datetime, safe_text
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="E9EEF4")
+TOTAL_FILL = PatternFill("solid", fgColor="F4F6F8")
+RATING_FILLS = {"red": "E03131", "orange": "F76707", "yellow": "FCC419", "blue": "1C7ED6", "green": "2F9E44"}
+
+
+def write_monthly(report: MonthlyReport, lang: str = "zh_CN") -> bytes:
+    """The monthly report's figures as XLSX bytes.
+
+    Sheets: overview (this month, previous month, change), by site, by category, by item,
+    by station, positives, five-colour ratings, red and black lists, events, daily counts.
+    Rates are numbers formatted as percentages (empty when they cannot be computed),
+    kilograms are numbers, times are Excel dates; every text cell is formula-safe.
+    """
+    L = labels(lang)
+    wb = Workbook()
+    overview = wb.active
+    overview.title = L["xlsx.sheet.headline"]
+    _overview(overview, report, L)
+    for key, rows, name_col in (
+        ("by_site", report.by_site, "col.site"),
+        ("by_category", report.by_category, "col.category"),
+        ("by_item", report.by_item, "col.item"),
+        ("by_station", report.by_station, "col.station"),
+    ):
+        _breakdown(wb.create_sheet(L[f"xlsx.sheet.{key}"]), rows, L[name_col], L)
+    _positives(wb.create_sheet(L["xlsx.sheet.positives"]), report, L)
+    _ratings(wb.create_sheet(L["xlsx.sheet.ratings"]), report, L)
+    _lists(wb.create_sheet(L["xlsx.sheet.lists"]), report, L)
+    _events(wb.create_sheet(L["xlsx.sheet.events"]), report, L)
+    _daily(wb.create_sheet(L["xlsx.sheet.daily"]), report, L)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _cell_value(value: object) -> object:
+    if isinstance(value, str):
+        return safe_text(value)
+    return value
+
+
+def _table(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[int],
+           formats: dict[int, str] | None = None, start_row: int = 1) -> int:
+    """Write a header and rows from ``start_row``; returns the next free row."""
+    for c, title in enumerate(header, start=1):
+        cell = ws.cell(row=start_row, column=c, value=safe_text(title))
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for r, row in enumerate(rows, start=start_row + 1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=_cell_value(value))
+            fmt = (formats or {}).get(c)
+            if fmt and value is not None:
+                cell.number_format = fmt
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    if start_row == 1:
+        ws.freeze_panes = "A2"
+    return start_row + 1 + len(rows)
+
+
+def _overview(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
+    first, last = month_bounds(report.month)
+    scope = L.coded("monthly.scope", report.scope)
+    ws.append([safe_text(L["monthly.title"]), safe_text(report.scope_name)])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([L["monthly.period"], date_range_text(first, last)])
+    ws.append([L["monthly.scope"], safe_text(L.with_note(report.scope_name, scope))])
+    ws.append([L["issuer"], safe_text(report.issuer.name)])
+    if report.generated_at is not None:
+        ws.append([L["generated_at"], excel_datetime(report.generated_at)])
+        ws.cell(row=ws.max_row, column=2).number_format = DATETIME_FORMAT
+    ws.append([safe_text(L["not_supervisory"])])
+    ws.cell(row=ws.max_row, column=1).font = Font(color="B00020", bold=True)
+    start = ws.max_row + 2
+    cur, prev = report.current, report.previous
+    rows: list[list[object]] = []
+    formats: dict[tuple[int, int], str] = {}
+
+    def count_row(key: str, attr: str, fmt: str | None = None) -> None:
+        value = getattr(cur, attr)
+        before = getattr(prev, attr) if prev else None
+        rows.append([L[key], value, before, None if before is None else value - before, None])
+        if fmt:
+            for c in (2, 3, 4):
+                formats[(len(rows), c)] = fmt
+
+    def rate_row(key: str, attr: str) -> None:
+        value = getattr(cur, attr)
+        before = getattr(prev, attr) if prev else None
+        change = None if value is None or before is None else (value - before)
+        rows.append([L[key], value, before, change, L["percentage_points"] if change is not None else None])
+        for c in (2, 3, 4):
+            formats[(len(rows), c)] = PERCENT_FORMAT
+
+    for key, attr in (("fig.batches", "batches"), ("fig.tests", "tests"), ("fig.negatives", "negatives"),
+                      ("fig.positives", "positives"), ("fig.suspects", "suspects"), ("fig.invalids", "invalids")):
+        count_row(key, attr)
+    for key, attr in (("fig.pass_rate", "pass_rate"), ("fig.positive_rate", "positive_rate"),
+                      ("fig.disposal_rate", "disposal_rate")):
+        rate_row(key, attr)
+    count_row("fig.dispositions_closed", "dispositions_closed")
+    count_row("fig.kg_destroyed", "kg_destroyed", KG_FORMAT)
+    for key, attr in (("fig.overdue", "overdue_dispositions"), ("fig.objections", "objections"),
+                      ("fig.objections_released", "objections_released"),
+                      ("fig.objections_confirmed", "objections_confirmed"),
+                      ("fig.objections_pending", "objections_pending")):
+        count_row(key, attr)
+    header = [L["monthly.col.figure"], L["monthly.col.current"], L["monthly.col.previous"], L["monthly.col.change"],
+              L["xlsx.col.change_unit"]]
+    _table(ws, header, rows, [26, 16, 16, 14, 12], start_row=start)
+    for (r, c), fmt in formats.items():
+        ws.cell(row=start + r, column=c).number_format = fmt
+    ws.cell(row=start + len(rows) + 2, column=1, value=safe_text(L["monthly.rate_note"]))
+
+
+def _breakdown(ws: Worksheet, rows: Sequence[BreakdownRow], name_header: str, L: Labels) -> None:
+    header = [name_header, L["col.batches"], L["col.tests"], L["col.negatives"], L["col.positives"],
+              L["col.suspects"], L["col.invalids"], L["col.positive_rate"]]
+    body = [[r.name, r.batches, r.tests, r.negatives, r.positives, r.suspects, r.invalids, r.positive_rate]
+            for r in rows]
+    _table(ws, header, body, [24, 10, 10, 10, 10, 10, 10, 12], {8: PERCENT_FORMAT})
+
+
+def _positives(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
+    header = [L["col.date"], L["col.site"], L["col.stall"], L["col.food"], L["col.supplier"], L["col.item"],
+              L["export.value"], L["export.value_text"], L["export.unit"], L["col.disposition"],
+              L["col.kg_disposed"], L["export.batch_code"]]
+    body = [[excel_datetime(p.tested_at), p.site, p.stall, p.food, p.supplier, p.item, p.value, p.value_text,
+             p.unit, L.status(p.disposition_status), p.kg_disposed, p.batch_code]
+            for p in sorted(report.positives, key=lambda p: p.tested_at)]
+    _table(ws, header, body, [17, 20, 8, 10, 22, 24, 10, 10, 8, 18, 12, 18], {1: DATETIME_FORMAT, 11: KG_FORMAT})
+
+
+def _ratings(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
+    header = [L["col.site"], L["col.rating"], L["col.reason"]]
+    body = [[r.site, L.coded("colour", r.colour or "none"), r.reason] for r in report.ratings]
+    _table(ws, header, body, [24, 10, 60])
+    for r, rating in enumerate(report.ratings, start=2):
+        colour = RATING_FILLS.get(rating.colour or "")
+        if colour:
+            ws.cell(row=r, column=2).fill = PatternFill("solid", fgColor=colour)
+    start = len(body) + 3
+    rules = [[L.coded("colour", rule.colour), rule.condition] for rule in report.rating_rules]
+    _table(ws, [L["col.colour"], L["col.condition"]], rules, [24, 10, 60], start_row=start)
+    for offset, text in enumerate(report.list_rules):
+        ws.cell(row=start + len(rules) + 2 + offset, column=1, value=safe_text(text))
+
+
+def _stall_rows(stalls: Sequence[ListedStall], list_name: str) -> list[list[object]]:
+    return [[list_name, s.site, s.stall, s.operator, s.batches_90d, s.positives_90d, s.note] for s in stalls]
+
+
+def _lists(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
+    header = [L["xlsx.col.list"], L["col.site"], L["col.stall"], L["col.operator"], L["col.batches_90d"],
+              L["col.positives_90d"], L["col.note"]]
+    body = _stall_rows(report.black_list, L["monthly.black_list"]) + _stall_rows(report.red_list, L["monthly.red_list"])
+    _table(ws, header, body, [18, 24, 10, 12, 12, 12, 30])
+
+
+def _events(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
+    header = [L["col.event"], L["col.event_kind"], L["col.starts_on"], L["col.ends_on"], L["col.venue"],
+              L["col.batches"], L["col.positives"], L["col.people"]]
+    body = [[e.name, L.coded("event_kind", e.kind), e.starts_on, e.ends_on, e.venue, e.batches, e.positives,
+             e.people_served] for e in report.events]
+    _table(ws, header, body, [30, 14, 12, 12, 28, 10, 10, 12], {3: DATE_FORMAT, 4: DATE_FORMAT})
+
+
+def _daily(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
+    header = [L["col.date"], L["chart.tests"], L["chart.positives"]]
+    body = [[d.day, d.tests, d.positives] for d in sorted(report.daily, key=lambda d: d.day)]
+    _table(ws, header, body, [12, 12, 12], {1: DATE_FORMAT})

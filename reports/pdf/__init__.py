@@ -1,0 +1,1 @@
+"""PDF renderers: plain data in, PDF bytes out (ReportLab platypus, CJK font embedded)."""

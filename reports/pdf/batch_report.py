@@ -1,0 +1,257 @@
+"""The test report of one batch (食品快速检测报告单), A4 portrait."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from xml.sax.saxutils import escape as _esc
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from ..data import BatchReport, DispositionSummary, ResultLine
+from ..fonts import FontInfo, registered_font
+from ..formats import DASH, date_text, datetime_text, kg_text, reading_text
+from ..i18n import Labels, labels
+from .codes import QrCode
+from .page import Margins, PageFurniture, render_story
+from .styles import (
+    NOTE_FILL,
+    POSITIVE_FILL,
+    POSITIVE_INK,
+    RETEST_FILL,
+    RETEST_INK,
+    RULE,
+    ReportStyles,
+    report_styles,
+)
+from .tables import data_table, field_table, para
+
+MARGINS = Margins()
+WIDTH = 210 * mm - MARGINS.left - MARGINS.right
+
+
+def render_batch_report(report: BatchReport, lang: str = "zh_CN", *, draft: bool = False,
+                        font: FontInfo | None = None) -> bytes:
+    """Render the batch test report as PDF bytes.
+
+    ``draft=True`` prints a diagonal "未审核 / 草稿 DRAFT" watermark on every page (previews of
+    unreviewed results). ``font`` defaults to the font registered by
+    ``reports.fonts.register_cjk_font`` (registering the default one if needed).
+    """
+    L = labels(lang)
+    font_name = (font or registered_font()).name
+    st = report_styles(font_name)
+    story: list[Flowable] = []
+    story.append(_title_block(report, L, st))
+    story.append(Paragraph(L["batch.section.sample"], st.h1))
+    story.append(field_table(_sample_fields(report, L), WIDTH, st, label_width=80))
+    story.append(Paragraph(L["batch.section.results"], st.h1))
+    story.append(_results_table(report.results, L, st))
+    story.append(KeepTogether([Paragraph(L["batch.section.conclusion"], st.h1), *_conclusion(report.results, L, st),
+                               para(L["disclaimer"], st.note)]))
+    story.append(KeepTogether([Paragraph(L["batch.section.signoff"], st.h1),
+                               field_table(_signoff_fields(report.results, L), WIDTH, st, label_width=80)]))
+    if report.disposition is not None:
+        story.append(Paragraph(L["batch.section.disposition"], st.h1))
+        story.extend(_disposition(report.disposition, L, st))
+    story.append(Spacer(1, 8))
+    story.append(KeepTogether(_statements(report, L, st)))
+    furniture = PageFurniture(
+        font=font_name,
+        header_left=report.issuer.name,
+        header_right=report.issuer.unit or L["batch.title"],
+        footer_left=f"{L['report_no']} {report.report_no}",
+        footer_right=report.batch_code,
+        page_of=L["page_of"],
+        watermark=L["draft_watermark"] if draft else None,
+    )
+    return render_story(story, furniture, margins=MARGINS, title=f"{L['batch.title']} {report.report_no}",
+                        author=report.issuer.name, subject=report.batch_code)
+
+
+def _title_block(report: BatchReport, L: Labels, st: ReportStyles) -> Flowable:
+    lines: list[Flowable] = [
+        Paragraph(L["batch.title"], st.title),
+        para(f"{L['report_no']}{L['colon']}{report.report_no}", st.subtitle),
+    ]
+    if report.issued_at is not None:
+        lines.append(para(f"{L['batch.issued_at']}{L['colon']}{datetime_text(report.issued_at)}", st.subtitle))
+    if report.issuer.unit:
+        lines.append(para(f"{L['testing_unit']}{L['colon']}{report.issuer.unit}", st.subtitle))
+    qr_size = 24 * mm
+    if report.verify_url:
+        qr: list[Flowable] = [QrCode(report.verify_url, qr_size), para(L["batch.verify"], st.note)]
+    else:
+        qr = [Spacer(qr_size, qr_size)]
+    side = qr_size + 6
+    table = Table([[Spacer(side, 1), lines, qr]], colWidths=[side, WIDTH - 2 * side, side])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (2, 0), (2, 0), "CENTER"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    return table
+
+
+def _sample_fields(report: BatchReport, L: Labels) -> list[tuple[str, object]]:
+    fields: list[tuple[str, object]] = [
+        (L["batch.code"], report.batch_code),
+        (L["batch.food"], report.food),
+        (L["batch.category"], report.category),
+        (L["batch.quantity"], kg_text(report.quantity_kg)),
+        (L["batch.site"], report.site),
+        (L["batch.stall"], report.stall),
+        (L["batch.operator"], report.operator),
+        (L["batch.supplier"], report.supplier),
+        (L["batch.origin"], report.origin),
+        (L["batch.purchase_date"], date_text(report.purchase_date)),
+        (L["batch.sampled_at"], datetime_text(report.sampled_at)),
+        (L["batch.sampled_by"], report.sampled_by),
+    ]
+    if report.certificate_no:
+        fields.append((L["batch.certificate"], report.certificate_no))
+    if report.event:
+        fields.append((L["batch.event"], report.event))
+    return fields
+
+
+def _results_table(results: Sequence[ResultLine], L: Labels, st: ReportStyles) -> Flowable:
+    if not results:
+        return para(L["batch.no_results"], st.body)
+    header = [L[f"batch.col.{k}"] for k in ("item", "method", "lot", "instrument", "reading", "cutoff", "outcome")]
+    rows, fills, inks = [], {}, {}
+    for r, line in enumerate(results):
+        item: object = line.item
+        if line.note:
+            item = Paragraph(f"{_esc(line.item)}<br/><font size={st.note.fontSize}>{_esc(line.note)}</font>",
+                             st.cell)
+        rows.append([
+            item,
+            line.method,
+            line.reagent_lot,
+            line.instrument,
+            reading_text(line.value, line.value_text, line.unit),
+            line.cutoff,
+            L.outcome(line.outcome),
+        ])
+        if line.outcome == "positive":
+            fills[r] = POSITIVE_FILL
+            inks[(6, r)] = POSITIVE_INK
+        elif line.outcome in ("suspect", "invalid"):
+            fills[r] = RETEST_FILL
+            inks[(6, r)] = RETEST_INK
+    widths = [110, 92, 56, 84, 56, 52, 60]
+    widths[-1] = WIDTH - sum(widths[:-1])
+    return data_table(header, rows, widths, st, align="lllllcc", row_fills=fills, cell_inks=inks)
+
+
+def _conclusion(results: Sequence[ResultLine], L: Labels, st: ReportStyles) -> list[Flowable]:
+    if not results:
+        return [para(L["batch.no_results"], st.body)]
+    positives = _unique(line.item for line in results if line.outcome == "positive")
+    retests = _unique(line.item for line in results if line.outcome in ("suspect", "invalid"))
+    negatives = [line for line in results if line.outcome == "negative"]
+    parts: list[Flowable] = []
+    if positives:
+        parts.append(Paragraph(f'<font color="#b00020">{_esc(L["batch.conclusion.positive"].format(items=L["list_sep"].join(positives)))}</font>', st.body))
+    if retests:
+        parts.append(Paragraph(f'<font color="#8a5a00">{_esc(L["batch.conclusion.retest"].format(items=L["list_sep"].join(retests)))}</font>', st.body))
+    if not positives and not retests:
+        parts.append(para(L["batch.conclusion.pass"], st.body))
+    elif negatives:
+        parts.append(para(L["batch.conclusion.negatives"], st.body))
+    return parts
+
+
+def _unique(values) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        seen.setdefault(value, None)
+    return list(seen)
+
+
+def _people(names_times: list[tuple[str | None, datetime | None]], sep: str) -> tuple[str, str]:
+    names = _unique(name for name, _ in names_times if name)
+    times = sorted(t for _, t in names_times if t is not None)
+    if not times:
+        when = DASH
+    elif times[0] == times[-1] or datetime_text(times[0]) == datetime_text(times[-1]):
+        when = datetime_text(times[-1])
+    else:
+        when = f"{datetime_text(times[0])} ~ {datetime_text(times[-1])}"
+    return (sep.join(names) or DASH, when)
+
+
+def _signoff_fields(results: Sequence[ResultLine], L: Labels) -> list[tuple[str, object]]:
+    testers, tested = _people([(r.tested_by, r.tested_at) for r in results], L["list_sep"])
+    reviewers, reviewed = _people([(r.reviewed_by, r.reviewed_at) for r in results], L["list_sep"])
+    return [
+        (L["batch.tester"], testers),
+        (L["batch.tested_at"], tested),
+        (L["batch.reviewer"], reviewers),
+        (L["batch.reviewed_at"], reviewed),
+    ]
+
+
+def _disposition(d: DispositionSummary, L: Labels, st: ReportStyles) -> list[Flowable]:
+    due = datetime_text(d.due_at)
+    if d.overdue:
+        due = L.with_note(due, L["disp.overdue"]) if d.due_at else L["disp.overdue"]
+    fields: list[tuple[str, object]] = [
+        (L["disp.status"], L.status(d.status)),
+        (L["disp.notified_at"], datetime_text(d.notified_at)),
+        (L["disp.objection_deadline"], datetime_text(d.objection_deadline)),
+        (L["disp.due_at"], due),
+        (L["disp.quantity"], kg_text(d.quantity_kg)),
+        (L["disp.disposed"], kg_text(d.disposed_kg)),
+        (L["disp.remaining"], kg_text(d.remaining_kg)),
+    ]
+    inks = {3: POSITIVE_INK} if d.overdue else {}
+    out: list[Flowable] = [field_table(fields, WIDTH, st, label_width=90, value_inks=inks)]
+    out.append(Paragraph(L["disp.objection"], st.h2))
+    o = d.objection
+    if o is None:
+        out.append(para(L["disp.no_objection"], st.small))
+    else:
+        lab_outcome = L.coded("lab", o.lab_outcome) if o.lab_outcome else L["lab.pending"]
+        out.append(field_table([
+            (L["disp.requested_at"], datetime_text(o.requested_at)),
+            (L["disp.lab"], o.lab),
+            (L["disp.lab_method"], o.method),
+            (L["disp.lab_report"], o.report_no),
+            (L["disp.lab_outcome"], L.with_note(lab_outcome, o.lab_value)),
+            (L["disp.fee"], kg_text(o.fee) if o.fee is not None else None),
+        ], WIDTH, st, label_width=90))
+    out.append(Paragraph(L["disp.actions"], st.h2))
+    if not d.actions:
+        out.append(para(L["disp.no_actions"], st.small))
+    else:
+        header = [L[f"disp.col.{k}"] for k in ("action", "kg", "done_at", "place", "done_by", "supervisor")]
+        rows = []
+        for a in d.actions:
+            how = " / ".join(x for x in (a.method, a.place) if x) or None
+            rows.append([a.action, kg_text(a.quantity_kg), datetime_text(a.done_at), how, a.done_by, a.supervisor])
+        widths = [70, 50, 86, 164, 70, 70]
+        widths[3] = WIDTH - sum(widths) + widths[3]
+        out.append(data_table(header, rows, widths, st, align="lrllll"))
+    return out
+
+
+def _statements(report: BatchReport, L: Labels, st: ReportStyles) -> list[Flowable]:
+    texts = [L["disclaimer"], L["scope_rule"], L["retest_rule"]]
+    if any(r.outcome == "positive" for r in report.results):
+        texts.append(L["objection_rule"])
+    body = [Paragraph(L["notes"], st.h2)]
+    body.extend(para(f"{i}. {t}", st.small) for i, t in enumerate(texts, start=1))
+    box = Table([[body]], colWidths=[WIDTH])
+    box.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), NOTE_FILL),
+        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return [box]

@@ -1,0 +1,109 @@
+"""The market notice board (公示栏) as a printable PDF: A4 or A3, portrait or landscape, large type."""
+
+from __future__ import annotations
+
+import math
+
+from reportlab.lib.pagesizes import A3, A4, landscape as to_landscape
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+
+from ..data import Board
+from ..fonts import FontInfo, registered_font
+from ..formats import date_text, datetime_text
+from ..i18n import labels
+from ..wording import public_operator_name, public_result_wording
+from .page import Margins, PageFurniture, render_story
+from .styles import NEGATIVE_INK, NOTE_FILL, POSITIVE_FILL, POSITIVE_INK, RETEST_FILL, RETEST_INK, RULE, report_styles
+from .tables import data_table, para
+
+PAPER = {"A4": A4, "A3": A3}
+_A4_AREA = A4[0] * A4[1]
+
+
+def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landscape: bool = False,
+                 font: FontInfo | None = None) -> bytes:
+    """Render the day's board as PDF bytes for printing (``paper`` "A4" or "A3").
+
+    Shows every reviewed result by stall and food with the public wording
+    ("本次快检未发现问题", "阳性，已按规定处置", "阳性，处置中", "复测中"), the positives and
+    how they were handled, the complaint phone and the screening statement. Type grows
+    with the paper size.
+    """
+    if paper not in PAPER:
+        raise ValueError(f"paper must be one of {sorted(PAPER)}, not {paper!r}")
+    L = labels(lang)
+    pagesize = to_landscape(PAPER[paper]) if landscape else PAPER[paper]
+    size_scale = math.sqrt(pagesize[0] * pagesize[1] / _A4_AREA)
+    font_name = (font or registered_font()).name
+    st = report_styles(font_name, round(1.45 * size_scale, 3))
+    margin = 14 * mm * size_scale
+    margins = Margins(left=margin, right=margin, top=margin + 8 * mm * size_scale, bottom=margin + 6 * mm * size_scale)
+    width = pagesize[0] - margins.left - margins.right
+
+    entries = sorted(board.entries, key=lambda e: (e.stall, e.tested_at.isoformat() if e.tested_at else "", e.item))
+    negatives = sum(1 for e in entries if e.outcome == "negative")
+    positives = [e for e in entries if e.outcome == "positive"]
+    retests = len(entries) - negatives - len(positives)
+
+    story: list[Flowable] = [
+        Paragraph(L["board.title"], st.title.clone("board_title", fontSize=st.title.fontSize * 1.25,
+                                                   leading=st.title.leading * 1.25)),
+        para(f"{board.market}　{L['board.date']}{L['colon']}{date_text(board.day)}", st.subtitle),
+        Spacer(1, 3 * mm * size_scale),
+    ]
+    phone = st.h1.clone("board_phone", textColor=POSITIVE_INK, alignment=1, spaceBefore=0)
+    box = Table([[[para(L["board.complaint"].format(phone=board.complaint_phone), phone),
+                   para(L["disclaimer"], st.small.clone("board_note", alignment=1)),
+                   para(L["scope_rule"], st.note.clone("board_note2", alignment=1))]]], colWidths=[width])
+    box.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), NOTE_FILL),
+        ("BOX", (0, 0), (-1, -1), 0.8, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 2 * mm * size_scale),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm * size_scale),
+    ]))
+    story.append(box)
+    story.append(Spacer(1, 4 * mm * size_scale))
+
+    if not entries:
+        story.append(para(L["board.no_results"], st.body))
+    else:
+        story.append(para(L["board.summary"].format(total=len(entries), negatives=negatives,
+                                                    positives=len(positives), retests=retests), st.small))
+        story.append(Spacer(1, 2 * mm * size_scale))
+        rows, fills, inks = [], {}, {}
+        for r, e in enumerate(entries):
+            wording = public_result_wording(e.outcome, e.disposition_status, lang)
+            rows.append([e.stall, public_operator_name(e.operator), e.food, e.item, wording])
+            if e.outcome == "positive":
+                fills[r], inks[(4, r)] = POSITIVE_FILL, POSITIVE_INK
+            elif e.outcome == "negative":
+                inks[(4, r)] = NEGATIVE_INK
+            else:
+                fills[r], inks[(4, r)] = RETEST_FILL, RETEST_INK
+        fractions = (0.10, 0.11, 0.13, 0.36, 0.30)
+        header = [L[f"board.col.{k}"] for k in ("stall", "operator", "food", "item", "result")]
+        story.append(data_table(header, rows, [width * f for f in fractions], st, align="lllll",
+                                row_fills=fills, cell_inks=inks))
+
+    story.append(Paragraph(L["board.positives"], st.h1))
+    if not positives:
+        story.append(para(L["board.no_positives"], st.body))
+    else:
+        rows = [[e.stall, e.food, e.item, public_result_wording(e.outcome, e.disposition_status, lang),
+                 e.handling or L["board.handling_pending"]] for e in positives]
+        header = [L[f"board.col.{k}"] for k in ("stall", "food", "item", "result", "handling")]
+        story.append(data_table(header, rows, [width * f for f in (0.09, 0.10, 0.27, 0.25, 0.29)], st,
+                                align="lllll", cell_inks={(3, r): POSITIVE_INK for r in range(len(rows))}))
+
+    furniture = PageFurniture(
+        font=font_name,
+        header_left=board.market,
+        header_right=board.operator_org or "",
+        footer_left=f"{L['testing_unit']} {board.station}" if board.station else "",
+        footer_right=f"{L['board.updated_at']} {datetime_text(board.updated_at)}" if board.updated_at else "",
+        page_of=L["page_of"],
+        scale=size_scale,
+    )
+    return render_story(story, furniture, pagesize=pagesize, margins=margins,
+                        title=f"{board.market} {L['board.title']} {date_text(board.day)}", author=board.market)

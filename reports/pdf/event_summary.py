@@ -1,0 +1,118 @@
+"""The event guarantee summary (活动保障快检汇总): one event, its batches and outcomes, A4 portrait."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from ..data import EventSummary
+from ..fonts import FontInfo, registered_font
+from ..formats import date_range_text, datetime_text, kg_text, reading_text
+from ..i18n import labels
+from .page import Margins, PageFurniture, render_story
+from .styles import NOTE_FILL, POSITIVE_FILL, POSITIVE_INK, RETEST_FILL, RETEST_INK, RULE, report_styles
+from .tables import data_table, field_table, para
+
+MARGINS = Margins()
+WIDTH = 210 * mm - MARGINS.left - MARGINS.right
+
+
+def render_event_summary(summary: EventSummary, lang: str = "zh_CN", *, font: FontInfo | None = None) -> bytes:
+    """Render the event summary as PDF bytes: event facts, one row per test, totals, conclusion, statements."""
+    L = labels(lang)
+    font_name = (font or registered_font()).name
+    st = report_styles(font_name)
+    story: list[Flowable] = [Paragraph(L["event.title"], st.title)]
+    if summary.report_no:
+        story.append(para(f"{L['report_no']}{L['colon']}{summary.report_no}", st.subtitle))
+    story.append(Spacer(1, 4 * mm))
+    facts = [
+        (L["event.name"], summary.name),
+        (L["event.kind"], L.coded("event_kind", summary.kind)),
+        (L["event.dates"], date_range_text(summary.starts_on, summary.ends_on)),
+        (L["event.venues"], L["list_sep"].join(summary.venues) or None),
+        (L["event.host"], summary.host),
+        (L["event.organiser"], summary.organiser),
+        (L["event.people"], None if summary.people_served is None else str(summary.people_served)),
+        (L["event.tables"], None if summary.tables is None else str(summary.tables)),
+    ]
+    story.append(field_table(facts, WIDTH, st, label_width=80))
+    story.append(Paragraph(L["event.section.batches"], st.h1))
+
+    counts: Counter[str] = Counter()
+    positive_batches = 0
+    if not summary.batches:
+        story.append(para(L["event.no_batches"], st.body))
+    else:
+        header = [L[f"event.col.{k}"] for k in ("code", "food", "source", "sampled_at", "item", "reading",
+                                                 "outcome", "handling")]
+        rows, fills, inks, spans = [], {}, {}, []
+        for batch in summary.batches:
+            first = len(rows)
+            outcomes = [r.outcome for r in batch.results]
+            counts.update(outcomes)
+            if "positive" in outcomes:
+                positive_batches += 1
+            source = " / ".join(x for x in (batch.supplier, batch.origin) if x) or None
+            if batch.quantity_kg is not None:
+                source = L.with_note(source or "", f"{kg_text(batch.quantity_kg)} kg")
+            for i, result in enumerate(batch.results or [None]):
+                r = len(rows)
+                if result is None:
+                    rows.append([batch.code, batch.food, source, datetime_text(batch.sampled_at), None, None, None,
+                                 batch.handling])
+                    continue
+                rows.append([
+                    batch.code if i == 0 else "", batch.food if i == 0 else "", source if i == 0 else "",
+                    datetime_text(batch.sampled_at) if i == 0 else "", result.item,
+                    reading_text(result.value, result.value_text, result.unit), L.outcome(result.outcome),
+                    batch.handling if i == 0 else "",
+                ])
+                if result.outcome == "positive":
+                    fills[r], inks[(6, r)] = POSITIVE_FILL, POSITIVE_INK
+                elif result.outcome in ("suspect", "invalid"):
+                    fills[r], inks[(6, r)] = RETEST_FILL, RETEST_INK
+            last = len(rows) - 1
+            if last > first:
+                for column in (0, 1, 2, 3, 7):
+                    spans.append(("SPAN", (column, first + 1), (column, last + 1)))
+        widths = [80, 36, 86, 56, 92, 50, 34, 62]
+        widths[2] += WIDTH - sum(widths)
+        story.append(data_table(header, rows, widths, st, align="llllllll", row_fills=fills,
+                                cell_inks=inks, extra_style=spans))
+
+    tests = sum(counts.values())
+    totals = L["event.totals"].format(batches=len(summary.batches), tests=tests, negatives=counts["negative"],
+                                      positives=counts["positive"], suspects=counts["suspect"],
+                                      invalids=counts["invalid"])
+    conclusion: list[Flowable] = [Paragraph(L["batch.section.conclusion"], st.h1), para(totals, st.body)]
+    if positive_batches:
+        conclusion.append(Paragraph(f'<font color="#b00020">{L["event.conclusion.positive"].format(count=positive_batches)}</font>', st.body))
+    retests = counts["suspect"] + counts["invalid"]
+    if retests:
+        conclusion.append(Paragraph(f'<font color="#8a5a00">{L["event.conclusion.retest"].format(count=retests)}</font>', st.body))
+    if summary.batches and not positive_batches and not retests:
+        conclusion.append(para(L["event.conclusion.pass"], st.body))
+    story.append(KeepTogether(conclusion))
+
+    notes = [Paragraph(L["notes"], st.h2)] + [para(f"{i}. {t}", st.small) for i, t in enumerate(
+        (L["disclaimer"], L["scope_rule"], L["retest_rule"]), start=1)]
+    box = Table([[notes]], colWidths=[WIDTH])
+    box.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), NOTE_FILL), ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 2),
+                             ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    story.append(Spacer(1, 8))
+    story.append(KeepTogether([box]))
+
+    furniture = PageFurniture(
+        font=font_name,
+        header_left=summary.issuer.name,
+        header_right=summary.issuer.unit or L["event.title"],
+        footer_left=f"{L['report_no']} {summary.report_no}" if summary.report_no else summary.name,
+        footer_right=f"{L['generated_at']} {datetime_text(summary.generated_at)}" if summary.generated_at else "",
+        page_of=L["page_of"],
+    )
+    return render_story(story, furniture, margins=MARGINS, title=f"{L['event.title']} {summary.name}",
+                        author=summary.issuer.name, subject=summary.name)

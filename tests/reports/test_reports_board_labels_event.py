@@ -1,0 +1,127 @@
+"""The market board, the sample labels and the event summary."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import report_samples as S
+from report_tools import page_count, page_size, pdf_text, squeeze
+
+from reports.data import BoardEntry, LabelGrid
+from reports.pdf.board import render_board
+from reports.pdf.event_summary import render_event_summary
+from reports.pdf.sample_labels import render_sample_labels
+from reports.wording import public_operator_name, public_result_wording
+
+# --------------------------------------------------------------------------- board
+
+
+def test_board_wording(cjk_font, tmp_path):
+    text = squeeze(pdf_text(render_board(S.board(), font=cjk_font), tmp_path))
+    for expected in ("食品快检结果公示", "城东综合市场", "2026-11-20", "本次快检未发现问题", "阳性，已按规定处置",
+                     "阳性，处置中", "复测中", "投诉举报电话：12315/0571-87011234", "快速检测结果仅为筛查结果",
+                     "已下架，15.5kg在市场管理员监督下销毁", "今日公示12项次：未发现问题8项次，阳性2项次，复测中2项次",
+                     "王某", "欧阳某"):
+        assert expected in text, expected
+    for full_name in ("王建国", "陈秀英", "欧阳明"):
+        assert full_name not in text  # surname only on a public board
+    assert "安全" not in text
+
+
+def test_board_invalid_shows_retest_never_pass(cjk_font, tmp_path):
+    board = dataclasses.replace(S.board(), entries=(
+        BoardEntry(stall="A-05", operator="李丽", food="豇豆", item="有机磷和氨基甲酸酯类农药", outcome="invalid"),))
+    text = squeeze(pdf_text(render_board(board, font=cjk_font), tmp_path))
+    assert "复测中" in text
+    assert "本次快检未发现问题" not in text
+
+
+@pytest.mark.parametrize(("paper", "landscape", "size"), [
+    ("A4", False, (595, 842)), ("A4", True, (842, 595)), ("A3", False, (842, 1191)), ("A3", True, (1191, 842))])
+def test_board_paper_sizes(cjk_font, tmp_path, paper, landscape, size):
+    pdf = render_board(S.board(), font=cjk_font, paper=paper, landscape=landscape)
+    assert page_size(pdf, tmp_path) == size
+    assert "复测中" in pdf_text(pdf, tmp_path)
+
+
+def test_board_without_results(cjk_font, tmp_path):
+    board = dataclasses.replace(S.board(), entries=())
+    text = squeeze(pdf_text(render_board(board, font=cjk_font), tmp_path))
+    assert "今日暂无已审核的检测结果" in text and "今日无阳性样品" in text
+
+
+def test_board_rejects_unknown_paper(cjk_font):
+    with pytest.raises(ValueError):
+        render_board(S.board(), font=cjk_font, paper="Letter")
+
+
+@pytest.mark.parametrize(("name", "shown"), [("王建国", "王某"), ("李丽", "李某"), ("欧阳明", "欧阳某"),
+                                             ("司马", "司某"), ("Zhang Wei", "Z*"), ("", ""), (None, "")])
+def test_public_operator_name(name, shown):
+    assert public_operator_name(name) == shown
+
+
+@pytest.mark.parametrize(("outcome", "status", "words"), [
+    ("negative", None, "本次快检未发现问题"),
+    ("positive", "disposed", "阳性，已按规定处置"),
+    ("positive", "stopped", "阳性，处置中"),
+    ("positive", None, "阳性，处置中"),
+    ("positive", "released", "快检阳性，实验室复检未发现问题"),
+    ("invalid", None, "复测中"),
+    ("suspect", None, "复测中"),
+    ("something-new", None, "复测中"),
+])
+def test_public_result_wording(outcome, status, words):
+    assert public_result_wording(outcome, status) == words
+
+
+# --------------------------------------------------------------------------- labels
+
+
+@pytest.mark.parametrize(("count", "pages"), [(1, 1), (24, 1), (25, 2), (30, 2), (49, 3)])
+def test_labels_paginate(cjk_font, tmp_path, count, pages):
+    items = S.sample_labels(count)
+    pdf = render_sample_labels(items, font=cjk_font)
+    assert page_count(pdf, tmp_path) == pages
+    text = pdf_text(pdf, tmp_path)
+    for item in items:
+        assert item.batch_code in text
+        assert item.food in text
+    assert "城东综合市场" in text and "2026-11-20 07:00" in text
+
+
+def test_labels_custom_grid(cjk_font, tmp_path):
+    grid = LabelGrid(columns=2, rows=5, label_width=90, label_height=50, gap_x=5, gap_y=3)
+    pdf = render_sample_labels(S.sample_labels(25), font=cjk_font, grid=grid)
+    assert page_count(pdf, tmp_path) == 3
+
+
+def test_labels_grid_must_fit_a4(cjk_font):
+    with pytest.raises(ValueError, match="A4"):
+        render_sample_labels(S.sample_labels(3), font=cjk_font, grid=LabelGrid(columns=4, label_width=70))
+
+
+# --------------------------------------------------------------------------- event summary
+
+
+def test_event_summary(cjk_font, tmp_path):
+    summary = S.event_summary()
+    text = squeeze(pdf_text(render_event_summary(summary, font=cjk_font), tmp_path))
+    for expected in ("活动保障食品快检汇总表", "李家村王氏婚宴", "农村家宴", "王建华（东家）", "李家村农村家宴中心",
+                     "李家村文化礼堂", "320", "32", "JY20261108-001", "硝基呋喃类代谢物", "可疑",
+                     "共抽检9批次、检测12项次：阴性11项次，阳性0项次，可疑1项次，无效0项次", "须复测",
+                     "快速检测结果仅为筛查结果"):
+        assert expected in text, expected
+    assert "安全" not in text
+
+
+def test_event_summary_all_negative_and_english(cjk_font, tmp_path):
+    summary = S.event_summary()
+    clean = dataclasses.replace(summary, batches=tuple(
+        dataclasses.replace(b, results=tuple(dataclasses.replace(r, outcome="negative") for r in b.results),
+                            handling=None) for b in summary.batches))
+    text = squeeze(pdf_text(render_event_summary(clean, font=cjk_font), tmp_path))
+    assert "本次快检未发现问题" in text
+    english = pdf_text(render_event_summary(summary, "en", font=cjk_font), tmp_path)
+    assert "Rural banquet" in english and "must be repeated" in " ".join(english.split())
