@@ -159,3 +159,79 @@ def watch_command(folder, username, interval, once, create_batches):
 
     watch(Path(folder), username=username, interval=interval, once=once, create_batches=create_batches,
           echo=click.echo)
+
+
+report_cli = AppGroup("report", help="Reports as PDF.")
+lims_cli.add_command(report_cli)
+
+
+def _report_actor(username):
+    from lims.imports.cli import import_actor
+
+    return import_actor(username)
+
+
+@report_cli.command("monthly")
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--site", default=None, help="One site's code; default the whole district.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--xlsx", is_flag=True, help="Write the figures as an Excel workbook instead of a PDF.")
+@click.option("--user", "username", default=None)
+def report_monthly_command(month, site, out, xlsx, username):
+    """The monthly report (月度快检报告)."""
+    from pathlib import Path
+
+    from lims.errors import LimsError
+    from lims.reporting.monthly import monthly_pdf, monthly_xlsx
+    from lims.reporting.views import parse_month
+
+    try:
+        data = (monthly_xlsx if xlsx else monthly_pdf)(_report_actor(username), parse_month(month), site)
+    except LimsError as exc:
+        fail(exc.message)
+    Path(out).write_bytes(data)
+    click.echo(f"{out}: {len(data)} bytes")
+
+
+@report_cli.command("batch")
+@click.argument("code")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--draft", is_flag=True, help="Include unreviewed results, marked as a draft.")
+@click.option("--user", "username", default=None)
+def report_batch_command(code, out, draft, username):
+    """The test report (检测报告单) of one batch; exit 1 for an unknown batch."""
+    from pathlib import Path
+
+    from lims.batches.services import get_batch
+    from lims.errors import LimsError
+    from lims.reporting.batch import batch_report_pdf
+
+    try:
+        data = batch_report_pdf(get_batch(_report_actor(username), code), draft=draft)
+    except LimsError as exc:
+        fail(exc.message)
+    Path(out).write_bytes(data)
+    click.echo(f"{out}: {len(data)} bytes")
+
+
+export_cli = AppGroup("export", help="Exports as Excel.")
+lims_cli.add_command(export_cli)
+
+
+@export_cli.command("results")
+@click.option("--from", "first", required=True, help="YYYY-MM-DD (local date, inclusive)")
+@click.option("--to", "last", required=True, help="YYYY-MM-DD (local date, inclusive)")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--user", "username", default=None)
+def export_results_command(first, last, out, username):
+    """Reviewed results of a period as Excel, one row per result."""
+    from lims.errors import LimsError
+    from lims.reporting.exports import export_results
+    from lims.reporting.views import parse_day
+
+    try:
+        with open(out, "wb") as fp:
+            n = export_results(_report_actor(username), parse_day(first, "from"), parse_day(last, "to"), fp)
+    except LimsError as exc:
+        fail(exc.message)
+    click.echo(f"{out}: {n} results")

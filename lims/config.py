@@ -48,6 +48,8 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
 
+    ISSUER_NAME = None  # printed at the top of reports; default: the station's organisation
+    DISTRICT_NAME = None  # default: the district most sites are in
     PUBLIC_BASE_URL = None  # e.g. https://kj.example.gov.cn ; default: the request's host
     COMPLAINT_PHONE = "12315"
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
     """An explicit choice (the language switch) wins, then the user's profile, then the browser."""
     supported = current_app.config["LOCALES"]
+    if not has_request_context():  # the CLI and background jobs speak the default language
+        return current_app.config["DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in supported:
         return chosen

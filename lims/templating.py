@@ -23,6 +23,7 @@ NAVIGATION = [
     ("results.worklist", _l("To review"), "result.review", None),
     ("dispositions.worklist", _l("Positives"), "batch.read", None),
     ("imports.new", _l("Import"), "import.create", None),
+    ("reports.index", _l("Reports"), "report.read", None),
     ("admin.index", _l("Administration"), "reference.manage", None),
 ]
 

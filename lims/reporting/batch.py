@@ -10,7 +10,7 @@ from lims.batches.queries import batch_state
 from lims.database import utcnow
 from lims.dispositions.services import remaining_kg
 from lims.errors import Conflict
-from lims.reporting.common import font, issuer, local, report_lang, verify_url
+from lims.reporting.common import font, issuer, local, reading_of, report_lang, verify_url
 from lims.rules.disposition import TERMINAL_ACTIONS
 from reports.data import BatchReport, DisposalAction, DispositionSummary, ObjectionSummary, ResultLine
 from reports.pdf.batch_report import render_batch_report
@@ -31,14 +31,12 @@ def _cutoff_text(r) -> str | None:
 
 def _line(r) -> ResultLine:
     lot = r.reagent_lot
-    value = r.computed_value if r.computed_value is not None and r.item.rule == "inhibition" else r.value
-    if value is None and r.tc_ratio is not None:
-        value = r.tc_ratio
+    value, value_text, unit = reading_of(r.item.rule, r.value, r.computed_value, r.tc_ratio, r.unit, r.value_text)
     return ResultLine(
         item=r.item.name, outcome=r.outcome, method=r.method, reagent_lot=lot.lot if lot else None,
         reagent_maker=lot.maker if lot else None,
         instrument=f"{r.instrument.model} ({r.instrument.serial})" if r.instrument else None,
-        value=value, value_text=r.value_text, unit="T/C" if value is r.tc_ratio and r.value is None else r.unit,
+        value=value, value_text=value_text, unit=unit,
         cutoff=_cutoff_text(r), tested_at=local(r.tested_at), tested_by=r.tester_label or None,
         reviewed_at=local(r.reviewed_at), reviewed_by=r.reviewed_by.display_name if r.reviewed_by else None,
         note=gettext("heat pre-treated") if r.pretreated else None)

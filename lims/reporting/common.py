@@ -55,3 +55,17 @@ def verify_token(batch_code: str) -> str:
 
 def verify_url(batch_code: str) -> str:
     return f"{public_base()}/public/verify/{batch_code}/{verify_token(batch_code)}"
+
+
+def reading_of(rule: str, value, computed_value, tc_ratio, unit, value_text=None):
+    """What a result read, for printing: (value, value text, unit).
+
+    Enzyme inhibition prints the recomputed inhibition %, a gold card its T/C (or the value
+    the reader printed), everything else the value in its unit."""
+    if rule == "inhibition" and computed_value is not None:
+        return computed_value, value_text, "%"
+    if rule == "gold":
+        signal = tc_ratio if tc_ratio is not None else (computed_value if value is None else value)
+        if signal is not None:
+            return signal, value_text, "T/C"
+    return value, value_text, unit

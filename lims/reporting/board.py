@@ -1,0 +1,80 @@
+"""The market board (公示栏) of one site for one day: reviewed results by stall and food,
+positives and how they were handled. Used for the printed board and the public screen."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy.orm import joinedload
+
+from lims import labels
+from lims.database import utcnow
+from lims.extensions import db
+from lims.i18n import local_day_bounds, to_local
+from lims.models import Batch, DisposalAction, Disposition, Result, Site, Station
+from lims.reporting.common import font, report_lang
+from lims.rules.disposition import TERMINAL_ACTIONS, effective_status
+from reports.data import Board, BoardEntry
+from reports.pdf.board import render_board
+
+
+def handling_text(d: Disposition | None, now) -> str | None:
+    """How a positive was handled, in words ("下架并销毁 12 kg")."""
+    if d is None:
+        return None
+    status = effective_status(d.status, d.objection_deadline, now)
+    if status == "released":
+        return gettext("laboratory retest negative: released")
+    done = [a for a in d.actions if a.action in TERMINAL_ACTIONS]
+    if done:
+        kg = sum((a.quantity_kg for a in done), Decimal(0))
+        words = "、".join(dict.fromkeys(str(labels.DISPOSAL_ACTION_LABELS[a.action]) for a in done))
+        return gettext("%(actions)s %(kg)s kg", actions=words, kg=format(kg.normalize(), "f"))
+    if any(a.action in ("stop_sale", "seal") for a in d.actions) or status in ("stopped", "confirmed"):
+        return gettext("sale stopped, disposal in progress")
+    if status == "disputed":
+        return gettext("sale stopped, laboratory retest in progress")
+    return None
+
+
+def board_entries(site: Site, day: date, now=None) -> list[BoardEntry]:
+    """Reviewed results of ``day`` at ``site``, one per batch and item (the latest test)."""
+    now = now or utcnow()
+    start, end = local_day_bounds(day)
+    results = db.session.execute(
+        sa.select(Result).join(Batch, Batch.id == Result.batch_id)
+        .where(Batch.site_id == site.id, Result.current.is_(True), Result.reviewed_at.is_not(None),
+               Result.tested_at >= start, Result.tested_at < end)
+        .options(joinedload(Result.batch).joinedload(Batch.stall),
+                 joinedload(Result.batch).joinedload(Batch.disposition).selectinload(Disposition.actions),
+                 joinedload(Result.item))
+        .order_by(Result.tested_at)).unique().scalars().all()
+    latest: dict[tuple[int, int], Result] = {}
+    for r in results:
+        latest[(r.batch_id, r.item_id)] = r
+    entries = []
+    for r in latest.values():
+        b = r.batch
+        d = b.disposition
+        entries.append(BoardEntry(
+            stall=b.stall.code if b.stall else "—", food=b.food, item=r.item.name, outcome=r.outcome,
+            operator=b.stall.operator if b.stall else None,
+            disposition_status=effective_status(d.status, d.objection_deadline, now) if d else None,
+            handling=handling_text(d, now) if r.outcome == "positive" else None, tested_at=to_local(r.tested_at)))
+    return sorted(entries, key=lambda e: (e.outcome != "positive", e.stall, e.food))
+
+
+def build_board(site: Site, day: date) -> Board:
+    entries = board_entries(site, day)
+    station = db.session.execute(sa.select(Station).where(Station.site_id == site.id)).scalars().first()
+    updated = max((e.tested_at for e in entries if e.tested_at), default=None)
+    return Board(market=site.name, day=day, entries=tuple(entries),
+                 complaint_phone=site.phone or current_app.config["COMPLAINT_PHONE"],
+                 station=station.name if station else None, updated_at=updated)
+
+
+def board_pdf(site: Site, day: date, paper: str = "A4", landscape: bool = False) -> bytes:
+    return render_board(build_board(site, day), report_lang(), paper=paper, landscape=landscape, font=font())

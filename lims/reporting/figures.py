@@ -1,0 +1,333 @@
+"""The figures people look at (domain.md §7), gathered with SQL aggregation over one
+period: headline counts, breakdowns by site, category, item and station, positives,
+daily counts, events, the five-colour rating of each site and the red and black lists.
+
+Results belong to the period by their test time, batches by their sampling time. Only
+current versions count. Rates leave suspect and invalid results out on both sides."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from lims.accounts.access import Actor
+from lims.errors import NotFound
+from lims.extensions import db
+from lims.i18n import local_zone
+from lims.reporting.common import reading_of
+from lims.models import (Batch, DisposalAction, Disposition, Event, FoodCategory, Objection, Result, Site, Stall,
+                         Station, Supplier, TestItem)
+from lims.rules.disposition import TERMINAL_ACTIONS, effective_status
+from lims.rules.rating import (ListRules, RatingThresholds, SiteMonth, StallRecord, black_listed, rate_site,
+                               red_listed)
+from reports.data import BreakdownRow, DailyCount, EventRow, ListedStall, MonthlyFigures, PositiveRow
+
+DESTROYED = ("destroy", "harmless")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which sites a report covers: all of them (None) or a set, and what to call it."""
+
+    site_ids: frozenset[int] | None
+    name: str
+    kind: str  # "district" or "site"
+
+    def where(self, column):
+        return sa.true() if self.site_ids is None else column.in_(self.site_ids or {-1})
+
+
+def scope_for(actor: Actor, site_code: str | None) -> Scope:
+    """The district, or one site; a market manager only ever gets their own sites."""
+    district = current_app.config.get("DISTRICT_NAME") or db.session.execute(
+        sa.select(Site.district).where(Site.district.is_not(None)).group_by(Site.district)
+        .order_by(sa.func.count().desc())).scalars().first() or "本辖区"
+    if site_code:
+        site = db.session.execute(sa.select(Site).where(Site.code == site_code.strip().upper())).scalar_one_or_none()
+        if site is None or not actor.may_see_site(site.id):
+            raise NotFound(f"unknown site {site_code}")
+        return Scope(frozenset({site.id}), site.name, "site")
+    if actor.site_ids is not None:
+        names = [s.name for s in actor.user.sites]
+        return Scope(frozenset(actor.site_ids), "、".join(names), "site" if len(names) == 1 else "district")
+    return Scope(None, district, "district")
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """UTC start (inclusive) and end (exclusive) of a local calendar month."""
+    zone = local_zone()
+    first = month.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return (datetime.combine(first, time.min, tzinfo=zone).astimezone(timezone.utc),
+            datetime.combine(nxt, time.min, tzinfo=zone).astimezone(timezone.utc))
+
+
+def _results(scope: Scope, start: datetime, end: datetime):
+    return (sa.select().select_from(Result).join(Batch, Batch.id == Result.batch_id)
+            .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end,
+                   scope.where(Batch.site_id)))
+
+
+_OUTCOME_COUNTS = (
+    sa.func.count(Result.id).label("tests"),
+    sa.func.count(Result.id).filter(Result.outcome == "negative").label("negatives"),
+    sa.func.count(Result.id).filter(Result.outcome == "positive").label("positives"),
+    sa.func.count(Result.id).filter(Result.outcome == "suspect").label("suspects"),
+    sa.func.count(Result.id).filter(Result.outcome == "invalid").label("invalids"),
+    sa.func.count(sa.distinct(Batch.id)).label("batches"),
+)
+
+
+@dataclass
+class DispositionFacts:
+    batch_id: int
+    site_id: int
+    status: str
+    overdue_hours: Decimal | None  # None when handled in time or not yet due
+
+
+def _dispositions(scope: Scope, start: datetime, end: datetime, now: datetime) -> list[DispositionFacts]:
+    """Dispositions opened in the period, with how late each was (if at all)."""
+    rows = db.session.execute(
+        sa.select(Disposition.batch_id, Batch.site_id, Disposition.status, Disposition.objection_deadline,
+                  Disposition.disposal_due_at, Disposition.closed_at)
+        .join(Batch, Batch.id == Disposition.batch_id)
+        .where(Disposition.opened_at >= start, Disposition.opened_at < end, scope.where(Batch.site_id))).all()
+    out = []
+    for r in rows:
+        status = effective_status(r.status, r.objection_deadline, now)
+        hours = None
+        if r.disposal_due_at is not None and status != "released":
+            finished = r.closed_at if status == "disposed" else now
+            if finished > r.disposal_due_at:
+                hours = Decimal((finished - r.disposal_due_at).total_seconds() / 3600).quantize(Decimal("0.1"))
+        out.append(DispositionFacts(r.batch_id, r.site_id, status, hours))
+    return out
+
+
+def headline(scope: Scope, start: datetime, end: datetime, now: datetime) -> MonthlyFigures:
+    counts = db.session.execute(_results(scope, start, end).add_columns(*_OUTCOME_COUNTS[:5])).one()
+    batches = db.session.execute(sa.select(sa.func.count(Batch.id)).where(
+        Batch.sampled_at >= start, Batch.sampled_at < end, scope.where(Batch.site_id))).scalar_one()
+    closed = db.session.execute(
+        _results(scope, start, end).add_columns(sa.func.count(Result.id))
+        .join(Disposition, Disposition.batch_id == Batch.id)
+        .where(Result.outcome == "positive", Disposition.status.in_(("disposed", "released")))).scalar_one()
+    kg = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(DisposalAction.quantity_kg), 0))
+        .join(Disposition, Disposition.id == DisposalAction.disposition_id)
+        .join(Batch, Batch.id == Disposition.batch_id)
+        .where(DisposalAction.action.in_(DESTROYED), DisposalAction.done_at >= start, DisposalAction.done_at < end,
+               scope.where(Batch.site_id))).scalar_one()
+    objections = db.session.execute(
+        sa.select(sa.func.count(Objection.id),
+                  sa.func.count(Objection.id).filter(Objection.lab_outcome == "negative"),
+                  sa.func.count(Objection.id).filter(Objection.lab_outcome == "positive"),
+                  sa.func.count(Objection.id).filter(Objection.lab_outcome.is_(None)))
+        .join(Disposition, Disposition.id == Objection.disposition_id)
+        .join(Batch, Batch.id == Disposition.batch_id)
+        .where(Disposition.opened_at >= start, Disposition.opened_at < end, scope.where(Batch.site_id))).one()
+    overdue = sum(1 for d in _dispositions(scope, start, end, now) if d.overdue_hours is not None)
+    return MonthlyFigures(
+        batches=batches, tests=counts.tests, negatives=counts.negatives, positives=counts.positives,
+        suspects=counts.suspects, invalids=counts.invalids, dispositions_closed=closed,
+        kg_destroyed=Decimal(kg or 0), overdue_dispositions=overdue, objections=objections[0],
+        objections_released=objections[1], objections_confirmed=objections[2], objections_pending=objections[3])
+
+
+def breakdown(scope: Scope, start: datetime, end: datetime, by: str) -> list[BreakdownRow]:
+    """Counts by ``site``, ``category`` (top level), ``item`` or ``station``, most tests first."""
+    if by == "site":
+        key, names = Batch.site_id, dict(db.session.execute(sa.select(Site.id, Site.name)).all())
+        stmt = _results(scope, start, end)
+    elif by == "item":
+        key, names = Result.item_id, dict(db.session.execute(sa.select(TestItem.id, TestItem.name)).all())
+        stmt = _results(scope, start, end)
+    elif by == "station":
+        key = sa.func.coalesce(Result.station_id, Batch.station_id)
+        names = dict(db.session.execute(sa.select(Station.id, Station.name)).all())
+        stmt = _results(scope, start, end)
+    elif by == "category":
+        key = sa.func.coalesce(FoodCategory.parent_id, FoodCategory.id)
+        names = dict(db.session.execute(sa.select(FoodCategory.id, FoodCategory.name)).all())
+        stmt = _results(scope, start, end).outerjoin(FoodCategory, FoodCategory.id == Batch.category_id)
+    else:
+        raise ValueError(by)
+    rows = db.session.execute(stmt.add_columns(key.label("k"), *_OUTCOME_COUNTS).group_by(key)).all()
+    out = [BreakdownRow(name=names.get(r.k, "—") if r.k is not None else "—", tests=r.tests, negatives=r.negatives,
+                        positives=r.positives, suspects=r.suspects, invalids=r.invalids, batches=r.batches)
+           for r in rows]
+    return sorted(out, key=lambda r: (-r.tests, r.name))
+
+
+def positives(scope: Scope, start: datetime, end: datetime, now: datetime, to_local) -> list[PositiveRow]:
+    rows = db.session.execute(
+        _results(scope, start, end).add_columns(
+            Result.tested_at, Result.value, Result.value_text, Result.unit, Result.computed_value, Result.tc_ratio,
+            Site.name.label("site"), Stall.code.label("stall"), Batch.food, Batch.code, Batch.id.label("batch_id"),
+            Supplier.name.label("supplier"), TestItem.name.label("item"), TestItem.rule, Disposition.status,
+            Disposition.objection_deadline)
+        .join(Site, Site.id == Batch.site_id).outerjoin(Stall, Stall.id == Batch.stall_id)
+        .outerjoin(Supplier, Supplier.id == Batch.supplier_id).join(TestItem, TestItem.id == Result.item_id)
+        .outerjoin(Disposition, Disposition.batch_id == Batch.id)
+        .where(Result.outcome == "positive").order_by(Result.tested_at)).all()
+    kg = defaultdict(Decimal)
+    if rows:
+        for batch_id, action_kg in db.session.execute(
+                sa.select(Disposition.batch_id, DisposalAction.quantity_kg)
+                .join(DisposalAction, DisposalAction.disposition_id == Disposition.id)
+                .where(Disposition.batch_id.in_({r.batch_id for r in rows}),
+                       DisposalAction.action.in_(TERMINAL_ACTIONS))).all():
+            kg[batch_id] += action_kg
+    out = []
+    for r in rows:
+        value, value_text, unit = reading_of(r.rule, r.value, r.computed_value, r.tc_ratio, r.unit, r.value_text)
+        out.append(PositiveRow(
+            tested_at=to_local(r.tested_at), site=r.site, stall=r.stall, food=r.food, supplier=r.supplier, item=r.item,
+            value=value, value_text=value_text, unit=unit,
+            disposition_status=effective_status(r.status, r.objection_deadline, now) if r.status else "stopped",
+            kg_disposed=kg[r.batch_id], batch_code=r.code))
+    return out
+
+
+def daily(scope: Scope, start: datetime, end: datetime) -> list[DailyCount]:
+    """Tests and positives per local day (every day of the period, zeros included)."""
+    zone = local_zone()
+    counts: dict[date, list[int]] = {}
+    day = start.astimezone(zone).date()
+    last = (end - timedelta(seconds=1)).astimezone(zone).date()
+    while day <= last:
+        counts[day] = [0, 0]
+        day += timedelta(days=1)
+    for tested_at, outcome in db.session.execute(
+            _results(scope, start, end).add_columns(Result.tested_at, Result.outcome)).yield_per(5000):
+        c = counts.setdefault(tested_at.astimezone(zone).date(), [0, 0])
+        c[0] += 1
+        c[1] += outcome == "positive"
+    return [DailyCount(day=d, tests=t, positives=p) for d, (t, p) in sorted(counts.items())]
+
+
+def events(scope: Scope, start: datetime, end: datetime) -> list[EventRow]:
+    zone = local_zone()
+    first, last = start.astimezone(zone).date(), (end - timedelta(seconds=1)).astimezone(zone).date()
+    rows = db.session.execute(
+        sa.select(Event, sa.func.count(sa.distinct(Batch.id)),
+                  sa.func.count(sa.distinct(Batch.id)).filter(Batch.verdict == "positive"))
+        .outerjoin(Batch, sa.and_(Batch.event_id == Event.id, scope.where(Batch.site_id)))
+        .where(Event.starts_on <= last, Event.ends_on >= first).group_by(Event.id).order_by(Event.starts_on)).all()
+    out = []
+    for event, n, pos in rows:
+        if n == 0 and scope.site_ids is not None:
+            continue
+        venue = "、".join(v.name for v in event.venues) or (event.site.name if event.site else None)
+        out.append(EventRow(name=event.name, kind=event.kind, starts_on=event.starts_on,
+                            ends_on=event.ends_on if event.ends_on != event.starts_on else None, venue=venue,
+                            batches=n, positives=pos, people_served=event.people))
+    return out
+
+
+# --- ratings and lists ----------------------------------------------------------------
+
+
+def thresholds() -> RatingThresholds:
+    cfg = current_app.config
+    return RatingThresholds(red_positive_rate=Decimal(str(cfg["RATING_RED_POSITIVE_RATE"])),
+                            orange_positive_rate=Decimal(str(cfg["RATING_ORANGE_POSITIVE_RATE"])),
+                            yellow_positive_rate=Decimal(str(cfg["RATING_YELLOW_POSITIVE_RATE"])),
+                            red_overdue_hours=int(cfg["RATING_RED_OVERDUE_HOURS"]))
+
+
+def list_rules() -> ListRules:
+    cfg = current_app.config
+    return ListRules(black_positives=int(cfg["BLACKLIST_POSITIVES"]), black_days=int(cfg["BLACKLIST_DAYS"]),
+                     red_min_batches=int(cfg["REDLIST_MIN_BATCHES"]), red_batch_days=int(cfg["REDLIST_BATCH_DAYS"]),
+                     red_clean_days=int(cfg["REDLIST_CLEAN_DAYS"]))
+
+
+def stall_lists(scope: Scope, as_of: date) -> tuple[list[ListedStall], list[ListedStall]]:
+    """(red list, black list) of stalls as of a day."""
+    rules = list_rules()
+    zone = local_zone()
+    end = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=zone)
+    window_start = end - timedelta(days=max(rules.red_clean_days, rules.black_days) + 1)
+    batch_start = end - timedelta(days=rules.red_batch_days)
+    positive_days: dict[int, list[date]] = defaultdict(list)
+    for stall_id, opened in db.session.execute(
+            sa.select(Batch.stall_id, Disposition.opened_at).join(Disposition, Disposition.batch_id == Batch.id)
+            .where(Batch.stall_id.is_not(None), Disposition.opened_at >= window_start, Disposition.opened_at < end,
+                   Disposition.status != "released", scope.where(Batch.site_id))).all():
+        positive_days[stall_id].append(opened.astimezone(zone).date())
+    tested = dict(db.session.execute(
+        sa.select(Batch.stall_id, sa.func.count(Batch.id))
+        .where(Batch.stall_id.is_not(None), Batch.sampled_at >= batch_start, Batch.sampled_at < end,
+               Batch.status.not_in(("registered", "testing")), scope.where(Batch.site_id))
+        .group_by(Batch.stall_id)).all())
+    ids = set(tested) | set(positive_days)
+    stalls = {s.id: s for s in db.session.execute(sa.select(Stall).where(Stall.id.in_(ids or {-1}))).scalars()}
+    red, black = [], []
+    black_since = as_of - timedelta(days=rules.black_days)
+    for stall_id in ids:
+        stall = stalls[stall_id]
+        record = StallRecord(tuple(positive_days.get(stall_id, ())), tested.get(stall_id, 0))
+        listed = ListedStall(site=stall.site.name, stall=stall.code, operator=stall.operator,
+                             batches_90d=tested.get(stall_id, 0),
+                             positives_90d=sum(1 for d in record.positive_days if d > black_since))
+        if black_listed(record, as_of, rules):
+            black.append(listed)
+        elif red_listed(record, as_of, rules):
+            red.append(listed)
+    black.sort(key=lambda s: (-s.positives_90d, s.site, s.stall))
+    red.sort(key=lambda s: (-s.batches_90d, s.site, s.stall))
+    return red, black
+
+
+@dataclass
+class SiteRatingFacts:
+    site: Site
+    month: SiteMonth
+    rating: object  # lims.rules.rating.Rating
+
+
+def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
+                 black: list[ListedStall]) -> list[SiteRatingFacts]:
+    """The five-colour rating of every site in scope that was active or sampled in the period."""
+    by_site = {r.k: r for r in db.session.execute(
+        _results(scope, start, end).add_columns(Batch.site_id.label("k"), *_OUTCOME_COUNTS)
+        .group_by(Batch.site_id)).all()}
+    batches = dict(db.session.execute(sa.select(Batch.site_id, sa.func.count(Batch.id)).where(
+        Batch.sampled_at >= start, Batch.sampled_at < end, scope.where(Batch.site_id)).group_by(Batch.site_id)).all())
+    banned: dict[int, set[str]] = defaultdict(set)
+    for site_id, name in db.session.execute(
+            _results(scope, start, end).add_columns(Batch.site_id, TestItem.name)
+            .join(TestItem, TestItem.id == Result.item_id)
+            .join(Disposition, Disposition.batch_id == Batch.id)
+            .where(Result.outcome == "positive", TestItem.banned.is_(True), Disposition.status != "released")).all():
+        banned[site_id].add(name)
+    overdue: dict[int, list[Decimal]] = defaultdict(list)
+    for d in _dispositions(scope, start, end, now):
+        if d.overdue_hours is not None:
+            overdue[d.site_id].append(d.overdue_hours)
+    blacklisted: dict[str, list[str]] = defaultdict(list)
+    for s in black:
+        blacklisted[s.site].append(s.stall)
+    sites = db.session.execute(sa.select(Site).where(scope.where(Site.id)).order_by(Site.code)).scalars().all()
+    out = []
+    for site in sites:
+        counts = by_site.get(site.id)
+        if counts is None and not site.active:
+            continue
+        if counts is None and site.planned_monthly_batches is None:
+            continue  # a banquet centre with nothing this month has nothing to rate
+        month = SiteMonth(
+            negatives=counts.negatives if counts else 0, positives=counts.positives if counts else 0,
+            banned_items=tuple(sorted(banned.get(site.id, ()))), overdue=len(overdue.get(site.id, [])),
+            max_overdue_hours=max(overdue.get(site.id, [Decimal(0)])),
+            blacklisted_stalls=tuple(sorted(blacklisted.get(site.name, []))), batches=batches.get(site.id, 0),
+            planned_batches=site.planned_monthly_batches)
+        out.append(SiteRatingFacts(site, month, rate_site(month, thresholds())))
+    order = {c: i for i, c in enumerate(("red", "orange", "yellow", "blue", "green", None))}
+    return sorted(out, key=lambda f: (order[f.rating.colour], f.site.code))
