@@ -32,15 +32,20 @@ def create_app(config=None) -> Flask:
     from lims.accounts.views import bp as accounts_bp
     from lims.admin.views import bp as admin_bp
     from lims.batches.views import bp as batches_bp
+    from lims.dashboard.views import bp as dashboard_bp
     from lims.dispositions.views import bp as dispositions_bp
+    from lims.events.views import bp as events_bp
     from lims.home.views import bp as home_bp
     from lims.imports.views import bp as imports_bp
+    from lims.notifications.views import bp as notifications_bp
+    from lims.public.views import bp as public_bp
     from lims.reporting.views import bp as reports_bp
     from lims.results.views import bp as results_bp
     from lims.rounds.views import bp as rounds_bp
 
     for blueprint in (accounts_bp, home_bp, batches_bp, rounds_bp, results_bp, dispositions_bp, imports_bp,
-                      reports_bp, admin_bp):
+                      reports_bp, public_bp, dashboard_bp, events_bp,
+                      notifications_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     from lims.api import register_api

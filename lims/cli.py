@@ -235,3 +235,15 @@ def export_results_command(first, last, out, username):
     except LimsError as exc:
         fail(exc.message)
     click.echo(f"{out}: {n} results")
+
+
+@lims_cli.command("tick")
+def tick_command():
+    """Time-driven work for cron (every few minutes): notices of objection windows closing,
+    overdue dispositions and supplier alerts; e-mails not yet sent."""
+    from lims.notifications.services import send_pending_emails, sweep
+
+    created = sweep()
+    db.session.commit()
+    sent = send_pending_emails()
+    click.echo(f"{created} new notifications, {sent} e-mails sent")

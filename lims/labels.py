@@ -88,3 +88,6 @@ DISPOSAL_ACTION_LABELS = {
 }
 
 DISPOSITION_STATUS_LABELS = {k: STATUS_LABELS[k] for k in ("stopped", "disputed", "released", "confirmed", "disposed")}
+
+RATING_LABELS = {"red": _l("Red"), "orange": _l("Orange"), "yellow": _l("Yellow"), "blue": _l("Blue"),
+                 "green": _l("Green")}

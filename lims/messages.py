@@ -95,7 +95,7 @@ DISPOSITION_MESSAGES = {
     "bad_lab_outcome": _l("The laboratory result must be negative or positive."),
     "no_objection_pending": _l("There is no pending objection to record a laboratory result for."),
     "bad_action": _l("Unknown disposal action."),
-    "negative_quantity": _l("The quantity must not be negative."),
+    "negative_quantity": _l("Enter the kilograms this action covers (more than 0 for a final disposal)."),
     "objection_pending": _l("Nothing may be destroyed while an objection is pending."),
     "destroy_before_notification": _l("Notify the seller before destroying, returning or treating the food."),
     "objection_window_open": _l("The objection window is open until %(deadline)s: stop the sale and seal the "

@@ -23,7 +23,9 @@ NAVIGATION = [
     ("results.worklist", _l("To review"), "result.review", None),
     ("dispositions.worklist", _l("Positives"), "batch.read", None),
     ("imports.new", _l("Import"), "import.create", None),
+    ("events.index", _l("Events"), "batch.read", None),
     ("reports.index", _l("Reports"), "report.read", None),
+    ("dashboard.index", _l("Dashboard"), "report.read", ("regulator", "admin", "reviewer")),
     ("admin.index", _l("Administration"), "reference.manage", None),
 ]
 
@@ -52,6 +54,12 @@ def _nav_items():
     return items
 
 
+def _unread() -> int:
+    from lims.notifications.services import unread_count
+
+    return unread_count(current_user.id) if current_user.is_authenticated else 0
+
+
 def _lang_url(code: str) -> str:
     return url_for("accounts.set_language", code=code, next=request.full_path.rstrip("?"))
 
@@ -75,6 +83,8 @@ def init_app(app: Flask) -> None:
         reason_text=lambda r: judgement_reason(r.reason, r, r.item),
         import_row_status=row_status_label,
         timedelta=timedelta,
+        rating_word=lambda c: labels.RATING_LABELS.get(c, ""),
+        unread_notifications=_unread,
         import_row_reason=row_reason,
     )
     app.jinja_env.trim_blocks = True

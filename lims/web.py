@@ -31,7 +31,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _begin():
-        write_intent.set(request.method not in _READ_METHODS)
+        view = app.view_functions.get(request.endpoint)
+        write_intent.set(request.method not in _READ_METHODS or getattr(view, "writes_on_get", False))
 
     @app.after_request
     def _finish(response):
@@ -45,6 +46,10 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             log.info("commit conflict: %s", exc)
             return _error_response(Conflict(_conflict_message()))
+        if g.get("notifications_pending"):
+            from lims.notifications.services import send_pending_emails
+
+            send_pending_emails()
         return response
 
     @app.after_request
@@ -139,3 +144,10 @@ def app_error_page(body: dict):
     from flask import make_response
 
     return make_response(render_template("error.html", error=body))
+
+
+def writes_on_get(view):
+    """Mark a GET view that writes (a lazy sweep): on SQLite it then takes the write lock
+    at the start of its transaction instead of failing half-way."""
+    view.writes_on_get = True
+    return view

@@ -253,7 +253,10 @@ def _filter(args, actor) -> BatchFilter:
     if args.get("site"):
         f.site_id = batches.find_site(actor, args["site"]).id
     if args.get("item"):
-        f.item_id = batches.find_items([args["item"]])[0].id
+        try:
+            f.item_id = batches.find_items([args["item"]])[0].id
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, {"item": exc.errors.get("tests", [exc.message])}) from None
     if args.get("event"):
         f.event_id = batches.find_event(args["event"]).id
     return f

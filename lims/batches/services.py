@@ -166,10 +166,15 @@ def _check_batch(data: BatchInput, now: datetime) -> dict:
 
 
 def next_batch_code(site: Site, sampled_at: datetime) -> str:
-    """``<site>-<yymmdd>-<nnn>``: readable on a label, unique, in order within a day."""
+    """``<site>-<yymmdd>-<nnn>``: readable on a label, unique, in order within a day.
+
+    Pre-printed codes with the same prefix but another tail are stepped over."""
     prefix = f"{site.code}-{to_local(sampled_at):%y%m%d}-"
-    last = db.session.execute(sa.select(sa.func.max(Batch.code)).where(Batch.code.like(f"{prefix}%"))).scalar()
-    n = int(last.rsplit("-", 1)[1]) + 1 if last and last.rsplit("-", 1)[1].isdigit() else 1
+    taken = set(db.session.execute(sa.select(Batch.code).where(Batch.code.like(f"{prefix}%"))).scalars())
+    numbers = [int(c[len(prefix):]) for c in taken if c[len(prefix):].isdigit()]
+    n = max(numbers, default=0) + 1
+    while f"{prefix}{n:03d}" in taken:
+        n += 1
     return f"{prefix}{n:03d}"
 
 

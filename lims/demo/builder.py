@@ -227,7 +227,7 @@ class DemoBuilder:
                     created_by_id=tech.id, created_at=self.at(day, 6, 20))
         db.session.add(rnd)
         db.session.flush()
-        reviewed = day < self.today
+        reviewed = day < self.today or self.now > self.at(day, 11, 30)
         batch_rows, plans = [], []
         for i in range(n):
             stall, food, supplier = self.pick(site_code)
@@ -283,7 +283,8 @@ class DemoBuilder:
                         reagent_lot_id=lot.id if lot else None,
                         instrument_id=self.cast.instruments.get(station.code).id if station.code in self.cast.instruments else None,
                         station_id=station.id, tested_at=when, tested_by_id=tech.id, entered_by_id=tech.id,
-                        created_at=when, reviewed_at=self.at(day, 15, self.rng.randint(0, 59)) if reviewed else None,
+                        created_at=when,
+                        reviewed_at=min(self.at(day, 11, self.rng.randint(0, 29)), self.now) if reviewed else None,
                         reviewed_by_id=reviewer.id if reviewed else None))
                     outcomes.append((item.id, when, len(result_rows), judgement.outcome))
             status = batch_status([i.id for i in items], effective_outcomes(outcomes), None)
@@ -454,6 +455,11 @@ class DemoBuilder:
             if day.day == 1 or day == self.today:
                 self.progress(f"  … {day:%Y-%m-%d}: {self.counts['batches']} batches so far")
             day += timedelta(days=1)
+        # History does not ring the bell: only the last day's notices stay unread.
+        from lims.models import Notification
+
+        db.session.execute(sa.update(Notification).where(Notification.created_at < self.now - timedelta(days=1))
+                           .values(read_at=self.now))
         return (f"demo district built: {len(self.cast.sites)} sites, "
                 f"{sum(len(v) for v in self.cast.stalls.values())} stalls, {self.counts['batches']} batches, "
                 f"{self.counts['results']} results, {self.counts['positives']} positives")

@@ -31,7 +31,8 @@ def _refused(exc: rules.DispositionRefused):
 
 def _state(d: Disposition) -> rules.DispositionState:
     pending = d.objection is not None and d.objection.lab_outcome is None
-    return rules.DispositionState(d.status, d.notified_at, d.objection_deadline, pending, d.disposal_due_at)
+    return rules.DispositionState(d.status, d.notified_at, d.objection_deadline, pending, d.disposal_due_at,
+                                  has_objection=d.objection is not None)
 
 
 def _disposal_hours() -> int:
@@ -197,7 +198,8 @@ def add_disposal(actor: Actor, batch: Batch, data: DisposalInput, expected_versi
         raise InvalidInput(gettext("The time is in the future."), {"done_at": [gettext("The time is in the future.")]})
     _settle_expiry(actor, d, now)
     try:
-        rules.check_disposal(_state(d), data.action, data.quantity_kg, remaining_kg(batch, d), now)
+        rules.check_disposal(_state(d), data.action, data.quantity_kg, remaining_kg(batch, d), now,
+                             batch.quantity_kg)
     except rules.DispositionRefused as exc:
         if exc.code in ("exceeds_remaining", "negative_quantity"):
             exc.params["field"] = "quantity_kg"
@@ -235,3 +237,28 @@ def inform_regulator(actor: Actor, batch: Batch, informed_at: datetime, now: dat
     _audit(actor, "disposition.inform_regulator", d, {}, {"regulator_informed_at": informed_at}, now)
     db.session.flush()
     return d
+
+
+def open_positives(actor: Actor, now: datetime) -> tuple[dict[str, list[Batch]], dict]:
+    """Open positives grouped by what they need now: the seller notified, the objection
+    window watched, the laboratory result recorded, the food disposed of (overdue first)."""
+    from sqlalchemy.orm import joinedload
+
+    from lims.accounts.access import scope_to_sites
+    from lims.batches.queries import batch_state
+
+    stmt = scope_to_sites(
+        sa.select(Batch).join(Disposition, Disposition.batch_id == Batch.id)
+        .where(Disposition.status.in_(rules.OPEN_STATUSES))
+        .options(joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition))
+        .order_by(Disposition.opened_at), Batch.site_id, actor)
+    open_batches = db.session.execute(stmt).unique().scalars().all()
+    states = {b.id: batch_state(b, now) for b in open_batches}
+    groups = {
+        "notify": [b for b in open_batches if states[b.id].awaiting_notification],
+        "window": [b for b in open_batches if states[b.id].window_open],
+        "lab": [b for b in open_batches if states[b.id].status == "disputed"],
+        "dispose": [b for b in open_batches if states[b.id].status == "confirmed"],
+    }
+    groups["dispose"].sort(key=lambda b: (not states[b.id].overdue, states[b.id].disposal_due_at or now))
+    return groups, states

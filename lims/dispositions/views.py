@@ -2,22 +2,18 @@
 positives with their deadlines."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
-from sqlalchemy.orm import joinedload
 
-from lims.accounts.access import requires, scope_to_sites, web_actor
+from lims.accounts.access import requires, web_actor
 from lims.batches import services as batches
 from lims.batches.forms import DisposalForm, InformRegulatorForm, LabResultForm, NotifyForm, ObjectionForm
-from lims.batches.queries import batch_state
 from lims.batches.views import _place_errors, render_batch
 from lims.database import utcnow
 from lims.dispositions import photos, services
 from lims.errors import LimsError
 from lims.extensions import db
-from lims.models import Batch, Disposition, Photo
-from lims.rules.disposition import OPEN_STATUSES
+from lims.models import Photo
 
 bp = Blueprint("dispositions", __name__)
 
@@ -114,22 +110,7 @@ def photo(photo_id):
 @bp.route("/positives")
 @requires("batch.read")
 def worklist():
-    """Open positives and their deadlines: awaiting notification, objection windows,
-    laboratory retests, dispositions due and overdue."""
-    actor = web_actor()
+    """Open positives and their deadlines."""
     now = utcnow()
-    stmt = scope_to_sites(
-        sa.select(Batch).join(Disposition, Disposition.batch_id == Batch.id)
-        .where(Disposition.status.in_(OPEN_STATUSES))
-        .options(joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition))
-        .order_by(Disposition.opened_at), Batch.site_id, actor)
-    open_batches = db.session.execute(stmt).unique().scalars().all()
-    states = {b.id: batch_state(b, now) for b in open_batches}
-    groups = {
-        "notify": [b for b in open_batches if states[b.id].awaiting_notification],
-        "window": [b for b in open_batches if states[b.id].window_open],
-        "lab": [b for b in open_batches if states[b.id].status == "disputed"],
-        "dispose": [b for b in open_batches if states[b.id].status == "confirmed"],
-    }
-    groups["dispose"].sort(key=lambda b: (not states[b.id].overdue, states[b.id].disposal_due_at or now))
+    groups, states = services.open_positives(web_actor(), now)
     return render_template("dispositions/worklist.html", groups=groups, states=states, now=now)

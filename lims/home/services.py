@@ -51,3 +51,30 @@ def overview(actor: Actor, now: datetime) -> Overview:
         positives_today=n_pos, open_dispositions=n_open, overdue_dispositions=n_overdue,
         awaiting_notification=n_unnotified, awaiting_review=db.session.execute(review).scalar_one(),
     )
+
+
+@dataclass
+class StallToday:
+    site: object
+    stall: object
+    rows: list  # (batch, [current results])
+
+
+def today_by_stall(actor: Actor, now: datetime) -> list[StallToday]:
+    """Today's batches and results at the actor's markets, stall by stall."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from lims.models import Site, Stall
+
+    start, end = local_day_bounds(local_today(now))
+    batches = db.session.execute(scope_to_sites(
+        sa.select(Batch).where(Batch.sampled_at >= start, Batch.sampled_at < end)
+        .options(joinedload(Batch.site), joinedload(Batch.stall), selectinload(Batch.results).joinedload(Result.item))
+        .order_by(Batch.site_id, Batch.stall_id, Batch.sampled_at), Batch.site_id, actor)).unique().scalars().all()
+    groups: dict = {}
+    for b in batches:
+        key = (b.site_id, b.stall_id)
+        if key not in groups:
+            groups[key] = StallToday(b.site, b.stall, [])
+        groups[key].rows.append((b, [r for r in b.results if r.current]))
+    return list(groups.values())

@@ -1,15 +1,35 @@
 """Each role's home page: what needs them now."""
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
 
 from lims.accounts.access import requires, web_actor
 from lims.database import utcnow
-from lims.home.services import overview
+from lims.notifications import services as notifications
+from lims.web import writes_on_get
+from lims.dispositions.services import open_positives
+from lims.home import services
+from lims.i18n import local_today
+from lims.rounds.services import list_rounds
 
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
+@writes_on_get
 @requires("batch.read")
 def index():
     actor = web_actor()
-    return render_template("home/index.html", overview=overview(actor, utcnow()), actor=actor)
+    now = utcnow()
+    notifications.sweep(now)
+    if actor.role in ("regulator",):
+        return redirect(url_for("dashboard.index"))
+    groups, states = open_positives(actor, now)
+    context = dict(overview=services.overview(actor, now), actor=actor, groups=groups, states=states, now=now)
+    if actor.role == "market_manager":
+        context["today"] = services.today_by_stall(actor, now)
+        return render_template("home/manager.html", **context)
+    today = local_today(now)
+    context["rounds"] = [r for r in list_rounds(actor, day=today)
+                         if actor.role != "technician" or r.created_by_id == actor.user_id]
+    return render_template("home/index.html", **context)

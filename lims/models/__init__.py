@@ -4,6 +4,7 @@ from lims.models.audit import AuditEntry, AuditHead
 from lims.models.batches import Batch, Round, batch_tests
 from lims.models.dispositions import DisposalAction, Disposition, Objection, Photo
 from lims.models.imports import Import, ImportRow
+from lims.models.notifications import Notification
 from lims.models.reference import (Food, FoodCategory, Instrument, ReagentLot, TestItem,
                                    TestItemOverride, item_categories)
 from lims.models.results import Result
@@ -12,6 +13,6 @@ from lims.models.sites import Event, EventVenue, Site, Stall, Station, Supplier
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Batch", "DisposalAction", "Disposition", "Event",
     "EventVenue", "Food", "FoodCategory", "Import", "ImportRow", "Instrument", "LoginThrottle",
-    "Objection", "Photo", "ReagentLot", "Result", "Round", "Site", "Stall", "Station", "Supplier",
+    "Notification", "Objection", "Photo", "ReagentLot", "Result", "Round", "Site", "Stall", "Station", "Supplier",
     "TestItem", "TestItemOverride", "User", "batch_tests", "item_categories", "user_sites",
 ]

@@ -159,6 +159,9 @@ def open_disposition_if_positive(actor: Actor, batch: Batch, result: Result, now
     db.session.flush()
     record(actor, "disposition.open", "disposition", disposition.id, batch_id=batch.id,
            after={"status": "stopped", "result": result.id, "item": result.item.code}, at=now)
+    from lims.notifications.services import positive_opened
+
+    positive_opened(batch, result.item.name, now)
     return disposition
 
 

@@ -2,6 +2,7 @@
 the 4-hour objection window, the disposal deadline and the rules of disposal."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,8 +12,9 @@ DISPOSITION_STATUSES = ("stopped", "disputed", "released", "confirmed", "dispose
 DISPOSAL_ACTIONS = ("stop_sale", "destroy", "harmless", "return", "seal", "recall")
 # Actions that take the food out of circulation for good and so account for its quantity.
 TERMINAL_ACTIONS = frozenset({"destroy", "harmless", "return", "recall"})
-# Actions that must wait until no objection can change the verdict.
-DESTRUCTIVE_ACTIONS = frozenset({"destroy", "harmless", "return"})
+# Actions that must wait until no objection can change the verdict (each of them ends the
+# disposition once the quantity is accounted for, which would leave a pending retest nowhere).
+DESTRUCTIVE_ACTIONS = frozenset({"destroy", "harmless", "return", "recall"})
 OPEN_STATUSES = frozenset({"stopped", "disputed", "confirmed"})
 
 OBJECTION_WINDOW = timedelta(hours=4)  # law: FSL art. 88 ¶2; 农产品质量安全法 art. 51
@@ -20,6 +22,9 @@ OBJECTION_WINDOW = timedelta(hours=4)  # law: FSL art. 88 ¶2; 农产品质量�
 # Rapid methods may not be used for the retest after an objection.
 _RAPID_METHOD_MARKS = ("KJ", "GB/T5009.199", "NY/T448", "快速", "快检", "速测", "胶体金", "酶抑制",
                        "试纸", "试剂盒", "检测卡", "RAPID", "STRIP", "TESTKIT")
+
+
+_KJ = re.compile(r"(?<![A-Z])KJ\s*\d")  # the SAMR rapid-method series, wherever it is named
 
 
 class DispositionRefused(Exception):
@@ -38,7 +43,7 @@ def is_rapid_method(method: str, known_rapid_methods=()) -> bool:
     key = unicodedata.normalize("NFKC", method or "").upper().replace(" ", "")
     if not key:
         return False
-    if key.startswith("KJ") or any(mark in key for mark in _RAPID_METHOD_MARKS[1:]):
+    if _KJ.search(unicodedata.normalize("NFKC", method).upper()) or any(mark in key for mark in _RAPID_METHOD_MARKS[1:]):
         return True
     known = {unicodedata.normalize("NFKC", m).upper().replace(" ", "") for m in known_rapid_methods if m}
     return any(k and k in key for k in known)
@@ -61,6 +66,7 @@ class DispositionState:
     objection_deadline: datetime | None
     objection_pending: bool  # requested and no lab result yet
     disposal_due_at: datetime | None
+    has_objection: bool = False  # one objection per positive, pending or decided
 
 
 def effective_status(status: str, deadline: datetime | None, now: datetime) -> str:
@@ -88,7 +94,9 @@ def check_objection(state: DispositionState, requested_at: datetime, method: str
         raise DispositionRefused("time_in_future", conflict=False)
     if state.notified_at is None:
         raise DispositionRefused("not_notified")
-    if state.status != "stopped" or state.objection_pending:
+    # "confirmed" here means only that the window has passed unused: an objection requested
+    # inside the window but recorded late still counts.
+    if state.status not in ("stopped", "confirmed") or state.objection_pending or state.has_objection:
         raise DispositionRefused("objection_not_open", status=state.status)
     if requested_at < state.notified_at:
         raise DispositionRefused("objection_before_notification", conflict=False)
@@ -112,12 +120,12 @@ def check_lab_result(state: DispositionState) -> None:
 
 
 def check_disposal(state: DispositionState, action: str, quantity_kg: Decimal, remaining_kg: Decimal | None,
-                   now: datetime) -> None:
+                   now: datetime, batch_kg: Decimal | None = None) -> None:
     """Disposal rules: nothing destroyed while an objection is pending or may still be made;
     never more than the batch's remaining quantity; nothing after release or closing."""
     if action not in DISPOSAL_ACTIONS:
         raise DispositionRefused("bad_action", conflict=False, action=action)
-    if quantity_kg < 0:
+    if quantity_kg < 0 or (action in TERMINAL_ACTIONS and quantity_kg == 0):
         raise DispositionRefused("negative_quantity", conflict=False)
     status = effective_status(state.status, state.objection_deadline, now)
     if status in ("released", "disposed"):
@@ -131,6 +139,8 @@ def check_disposal(state: DispositionState, action: str, quantity_kg: Decimal, r
             raise DispositionRefused("objection_window_open", deadline=state.objection_deadline)
     if action in TERMINAL_ACTIONS and remaining_kg is not None and quantity_kg > remaining_kg:
         raise DispositionRefused("exceeds_remaining", conflict=False, remaining=remaining_kg)
+    if batch_kg is not None and quantity_kg > batch_kg:
+        raise DispositionRefused("exceeds_remaining", conflict=False, remaining=batch_kg)
 
 
 def remaining_quantity(batch_kg: Decimal | None, actions: list[tuple[str, Decimal]]) -> Decimal | None:

@@ -54,6 +54,7 @@ def normalise_word(word: str | None) -> str | None:
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,234.5 — never a decimal comma
 
 
 def parse_number(text) -> Decimal:
@@ -61,6 +62,8 @@ def parse_number(text) -> Decimal:
 
     Raises InvalidReading('not_a_number') for anything else (never turns "ND" into 0)."""
     if isinstance(text, Decimal):
+        if not text.is_finite():
+            raise InvalidReading("not_a_number", value=str(text))
         return text
     if isinstance(text, bool):
         raise InvalidReading("not_a_number", value=str(text))
@@ -70,7 +73,11 @@ def parse_number(text) -> Decimal:
         if text != text or text in (float("inf"), float("-inf")):
             raise InvalidReading("not_a_number", value=str(text))
         return Decimal(repr(text))
-    raw = unicodedata.normalize("NFKC", str(text)).strip().rstrip("%").strip().replace(",", "")
+    raw = unicodedata.normalize("NFKC", str(text)).strip().rstrip("%").strip()
+    if "," in raw:
+        if not _THOUSANDS.match(raw):
+            raise InvalidReading("not_a_number", value=str(text))
+        raw = raw.replace(",", "")
     if not _NUMBER.match(raw):
         raise InvalidReading("not_a_number", value=str(text))
     try:
@@ -145,18 +152,18 @@ def judge_enzyme_inhibition(signals: Signals, cutoff: Decimal, control_min: Deci
                          params={"control": a0, "minimum": control_min})
     mismatch = False
     if a0 is not None and at is not None:
-        inhibition = _q1((a0 - at) / a0 * 100)
-        mismatch = printed is not None and abs(printed - inhibition) > INHIBITION_MISMATCH
+        exact = (a0 - at) / a0 * 100  # compared unrounded: 49.96 % is below a 50 % cut-off
+        mismatch = printed is not None and abs(printed - exact) > INHIBITION_MISMATCH
     elif printed is not None:
-        inhibition = printed
+        exact = printed
     else:
         raise InvalidReading("missing_reading")
-    if inhibition > 100:
-        return Judgement("invalid", "inhibition_out_of_range", inhibition, cutoff, mismatch,
-                         {"value": inhibition})
-    outcome = "positive" if inhibition >= cutoff else "negative"
+    shown = _q1(exact)
+    if exact > 100:
+        return Judgement("invalid", "inhibition_out_of_range", shown, cutoff, mismatch, {"value": shown})
+    outcome = "positive" if exact >= cutoff else "negative"
     reason = "inhibition_at_or_above_cutoff" if outcome == "positive" else "inhibition_below_cutoff"
-    return Judgement(outcome, reason, inhibition, cutoff, mismatch, {"value": inhibition, "cutoff": cutoff})
+    return Judgement(outcome, reason, shown, cutoff, mismatch, {"value": shown, "cutoff": cutoff})
 
 
 def judge_colloidal_gold(signals: Signals, mode: str, c_min: Decimal | None, a: Decimal, b: Decimal) -> Judgement:
@@ -170,9 +177,9 @@ def judge_colloidal_gold(signals: Signals, mode: str, c_min: Decimal | None, a: 
     mismatch = False
     if mode == "ratio":
         if t is not None and c is not None and c > 0:
-            computed = (t / c).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-            mismatch = tc is not None and abs(tc - computed) > RATIO_MISMATCH
-            signal = computed if tc is None else tc
+            # Judged from the raw lines, as the enzyme rule is; a printed T/C that disagrees is flagged.
+            signal = (t / c).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+            mismatch = tc is not None and abs(tc - signal) > RATIO_MISMATCH
         elif tc is not None:
             signal = tc
         else:
@@ -191,7 +198,12 @@ def judge_colloidal_gold(signals: Signals, mode: str, c_min: Decimal | None, a: 
 
 def judge_limit(value: Decimal, limit: Decimal, sign: str = "<=") -> Judgement:
     """Quantitative colorimetry: pass while value ≤ limit (or < limit), positive beyond."""
-    passes = value <= limit if sign == "<=" else value < limit
+    if sign in ("<=", "≤"):
+        passes = value <= limit
+    elif sign == "<":
+        passes = value < limit
+    else:
+        raise InvalidReading("item_not_configured")
     outcome = "negative" if passes else "positive"
     return Judgement(outcome, "within_limit" if passes else "exceeds_limit", value, limit,
                      params={"value": value, "limit": limit, "sign": sign})
@@ -222,16 +234,22 @@ def judge(rule: DecisionRule, signals: Signals) -> Judgement:
     if rule.rule == "gold":
         if rule.a is None or rule.b is None:
             raise InvalidReading("item_not_configured")
-        if signals.tc_ratio is None and signals.value is not None:
-            signals = replace(signals, tc_ratio=signals.value)  # a reader's single value is T/C
-        return judge_colloidal_gold(signals, rule.gold_mode or "ratio", rule.c_min, rule.a, rule.b)
+        mode = rule.gold_mode or "ratio"
+        if signals.value is not None:  # a reader's single value: T/C in ratio mode, T in line mode
+            if mode == "ratio" and signals.tc_ratio is None:
+                signals = replace(signals, tc_ratio=signals.value)
+            elif mode == "line" and signals.t_line is None:
+                signals = replace(signals, t_line=signals.value)
+        return judge_colloidal_gold(signals, mode, rule.c_min, rule.a, rule.b)
     if signals.value is None:
         raise InvalidReading("missing_reading")
     if rule.rule == "limit":
         if rule.limit_value is None:
             raise InvalidReading("item_not_configured")
         return judge_limit(signals.value, rule.limit_value, rule.limit_sign or "<=")
-    return judge_presence(signals.value, rule.detection_limit)
+    if rule.rule == "presence":
+        return judge_presence(signals.value, rule.detection_limit)
+    raise InvalidReading("item_not_configured")
 
 
 def disagrees(ours: str, instrument_outcome: str | None, signal_mismatch: bool = False) -> bool:

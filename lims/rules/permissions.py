@@ -10,6 +10,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reference.manage": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
     "batch.create": frozenset({"technician", "reviewer", "admin"}),
+    "event.manage": frozenset({"technician", "reviewer", "admin"}),
     "result.create": frozenset({"technician", "reviewer", "admin"}),
     "import.create": frozenset({"technician", "reviewer", "admin"}),
     "result.review": frozenset({"reviewer", "admin"}),

@@ -131,7 +131,7 @@ def _set_venues(event: Event, venues):
 
 
 def create_event(actor: Actor, venues=None, **values) -> Event:
-    actor.require("reference.manage")
+    actor.require("event.manage")
     values["code"] = normalise_code(values.get("code"))
     _check_event(values)
     event = Event(**{k: v for k, v in values.items() if k in EVENT_FIELDS})
@@ -140,7 +140,7 @@ def create_event(actor: Actor, venues=None, **values) -> Event:
 
 
 def update_event(actor: Actor, event: Event, venues=None, **values) -> Event:
-    actor.require("reference.manage")
+    actor.require("event.manage")
     values["code"] = normalise_code(values.get("code", event.code))
     _check_event({**{"kind": event.kind, "starts_on": event.starts_on, "ends_on": event.ends_on}, **values})
     _set_venues(event, venues)

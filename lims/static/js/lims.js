@@ -55,3 +55,7 @@ document.addEventListener("DOMContentLoaded", () => {
 document.addEventListener("change", (ev) => {
   if (ev.target.matches("select[data-autosubmit]")) ev.target.form.requestSubmit();
 });
+
+document.addEventListener("click", (ev) => {
+  if (ev.target.matches("[data-print]")) window.print();
+});

@@ -1,8 +1,9 @@
-"""initial schema
+"""The initial schema: sites, people, reference data, batches, results, dispositions, imports,
+notifications and the append-only audit trail.
 
-Revision ID: 0c2aef3506b7
+Revision ID: f8e19acb63ba
 Revises: 
-Create Date: 2026-11-22 08:11:35.087445
+Create Date: 2026-11-22 08:38:36.077280
 
 """
 from alembic import op
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0c2aef3506b7'
+revision = 'f8e19acb63ba'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -235,6 +236,25 @@ def upgrade():
     with op.batch_alter_table('imports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_imports_sha256'), ['sha256'], unique=False)
 
+    op.create_table('notifications',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=120), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('link', sa.String(length=200), nullable=True),
+    sa.Column('batch_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('emailed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("kind IN ('positive', 'window_closing', 'overdue', 'supplier_alert')", name=op.f('ck_notifications_kind_enum')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('user_id', 'dedupe_key', name=op.f('uq_notifications_user_id_dedupe_key'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at', 'id'], unique=False)
+
     op.create_table('reagent_lots',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
@@ -333,6 +353,21 @@ def upgrade():
     )
     with op.batch_alter_table('event_venues', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_venues_event_id'), ['event_id'], unique=False)
+
+    op.create_table('import_rows',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('row_no', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('sample_code', sa.String(length=64), nullable=True),
+    sa.Column('item', sa.String(length=64), nullable=True),
+    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.CheckConstraint("status IN ('imported', 'rejected', 'no_data', 'unmatched', 'duplicate')", name=op.f('ck_import_rows_status_enum')),
+    sa.ForeignKeyConstraint(['import_id'], ['imports.id'], name=op.f('fk_import_rows_import_id_imports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_rows'))
+    )
+    with op.batch_alter_table('import_rows', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_rows_import_id'), ['import_id'], unique=False)
 
     op.create_table('instruments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -517,23 +552,6 @@ def upgrade():
     with op.batch_alter_table('dispositions', schema=None) as batch_op:
         batch_op.create_index('ix_dispositions_status_due', ['status', 'disposal_due_at'], unique=False)
 
-    op.create_table('import_rows',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('import_id', sa.Integer(), nullable=False),
-    sa.Column('row_no', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('sample_code', sa.String(length=64), nullable=True),
-    sa.Column('item', sa.String(length=64), nullable=True),
-    sa.Column('problems', sa.JSON(), nullable=False),
-    sa.Column('result_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.CheckConstraint("status IN ('imported', 'rejected', 'no_data', 'unmatched', 'duplicate')", name=op.f('ck_import_rows_status_enum')),
-    sa.ForeignKeyConstraint(['import_id'], ['imports.id'], name=op.f('fk_import_rows_import_id_imports'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['result_id'], ['results.id'], name=op.f('fk_import_rows_result_id_results')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_rows'))
-    )
-    with op.batch_alter_table('import_rows', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_import_rows_import_id'), ['import_id'], unique=False)
-
     op.create_table('disposal_actions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('disposition_id', sa.Integer(), nullable=False),
@@ -643,10 +661,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_disposal_actions_disposition_id'))
 
     op.drop_table('disposal_actions')
-    with op.batch_alter_table('import_rows', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_import_rows_import_id'))
-
-    op.drop_table('import_rows')
     with op.batch_alter_table('dispositions', schema=None) as batch_op:
         batch_op.drop_index('ix_dispositions_status_due')
 
@@ -679,6 +693,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_instruments_station_id'))
 
     op.drop_table('instruments')
+    with op.batch_alter_table('import_rows', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_rows_import_id'))
+
+    op.drop_table('import_rows')
     with op.batch_alter_table('event_venues', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_venues_event_id'))
 
@@ -698,6 +716,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reagent_lots_item_id'))
 
     op.drop_table('reagent_lots')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_unread')
+
+    op.drop_table('notifications')
     with op.batch_alter_table('imports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_imports_sha256'))
 

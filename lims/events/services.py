@@ -1,0 +1,61 @@
+"""What an event page and its summary show: the batches tested for it and their outcomes."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext
+from sqlalchemy.orm import joinedload, selectinload
+
+from lims.accounts.access import Actor, scope_to_sites
+from lims.database import utcnow
+from lims.errors import NotFound
+from lims.extensions import db
+from lims.models import Batch, Disposition, Event, Result
+from lims.reporting.board import handling_text
+from lims.reporting.common import font, issuer, local, reading_of, report_lang
+from reports.data import EventBatch, EventSummary, ItemResult
+from reports.pdf.event_summary import render_event_summary
+
+
+def list_events(limit: int = 200) -> list[Event]:
+    return list(db.session.execute(sa.select(Event).order_by(Event.starts_on.desc()).limit(limit)).scalars())
+
+
+def get_event(code: str) -> Event:
+    event = db.session.execute(sa.select(Event).where(Event.code == code.strip().upper())).scalar_one_or_none()
+    if event is None:
+        raise NotFound(gettext("Not found."))
+    return event
+
+
+def event_batches(actor: Actor, event: Event) -> list[Batch]:
+    return list(db.session.execute(scope_to_sites(
+        sa.select(Batch).where(Batch.event_id == event.id).order_by(Batch.sampled_at)
+        .options(joinedload(Batch.site), joinedload(Batch.supplier),
+                 joinedload(Batch.disposition).selectinload(Disposition.actions),
+                 selectinload(Batch.results).joinedload(Result.item)), Batch.site_id, actor)).unique().scalars())
+
+
+def build_summary(actor: Actor, event: Event) -> EventSummary:
+    now = utcnow()
+    out = []
+    for b in event_batches(actor, event):
+        results = []
+        for r in sorted((r for r in b.results if r.current and r.reviewed_at is not None), key=lambda r: r.tested_at):
+            value, value_text, unit = reading_of(r.item.rule, r.value, r.computed_value, r.tc_ratio, r.unit,
+                                                 r.value_text)
+            results.append(ItemResult(item=r.item.name, outcome=r.outcome, value=value, value_text=value_text,
+                                      unit=unit))
+        out.append(EventBatch(code=b.code, food=b.food, sampled_at=local(b.sampled_at), results=tuple(results),
+                              supplier=b.supplier.name if b.supplier else None, origin=b.origin,
+                              quantity_kg=b.quantity_kg, venue=b.site.name,
+                              handling=handling_text(b.disposition, now) if b.disposition else None))
+    return EventSummary(
+        issuer=issuer(), name=event.name, kind=event.kind, starts_on=event.starts_on,
+        ends_on=event.ends_on if event.ends_on != event.starts_on else None, batches=tuple(out),
+        host=event.organiser, organiser=event.chef and gettext("Chef: %(name)s", name=event.chef),
+        venues=tuple(v.name for v in event.venues) or ((event.site.name,) if event.site else ()),
+        people_served=event.people, tables=event.tables, report_no=f"HD-{event.code}", generated_at=local(now))
+
+
+def summary_pdf(actor: Actor, event: Event) -> bytes:
+    return render_event_summary(build_summary(actor, event), report_lang(), font=font())

@@ -1,0 +1,178 @@
+"""Who is told what: a new positive at my market, an objection window closing within the
+hour, a disposition overdue, a supplier alert. Each notice is stored once per user (a dedupe
+key), worded when shown in the reader's language, and e-mailed after the transaction that
+created it has committed."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context, url_for
+from flask_babel import force_locale, gettext
+
+from lims.database import utcnow
+from lims.extensions import db
+from lims.i18n import format_local
+from lims.models import Batch, Disposition, Notification, User, user_sites
+from lims.rules.disposition import effective_status, is_overdue
+
+log = logging.getLogger(__name__)
+
+WINDOW_WARNING = timedelta(hours=1)
+
+
+def _site_users(site_id: int, roles=("market_manager",)) -> list[User]:
+    managers = db.session.execute(sa.select(User).join(user_sites, user_sites.c.user_id == User.id)
+                                  .where(user_sites.c.site_id == site_id, User.role.in_(roles),
+                                         User.active.is_(True))).scalars().all()
+    return list(managers)
+
+
+def _district_users(roles=("regulator",)) -> list[User]:
+    return list(db.session.execute(sa.select(User).where(User.role.in_(roles), User.active.is_(True))).scalars())
+
+
+def notify(users, kind: str, key: str, params: dict, link: str | None = None, batch_id: int | None = None,
+           now: datetime | None = None) -> int:
+    """Store one notice per user unless they already have it; returns how many were new."""
+    users = {u.id: u for u in users}
+    if not users:
+        return 0
+    have = set(db.session.execute(sa.select(Notification.user_id).where(
+        Notification.user_id.in_(users), Notification.dedupe_key == key)).scalars())
+    new = 0
+    for uid in users:
+        if uid in have:
+            continue
+        db.session.add(Notification(user_id=uid, kind=kind, dedupe_key=key, params=params, link=link,
+                                    batch_id=batch_id, created_at=now or utcnow()))
+        new += 1
+    if new:
+        db.session.flush()
+        if has_request_context():
+            g.notifications_pending = True
+    return new
+
+
+def _batch_link(batch: Batch) -> str:
+    try:
+        return url_for("batches.show", code=batch.code)
+    except RuntimeError:
+        return f"/batches/{batch.code}"
+
+
+def positive_opened(batch: Batch, item_name: str, now: datetime) -> None:
+    """A new positive at a market: its managers and the regulators are told at once."""
+    users = _site_users(batch.site_id) + _district_users()
+    notify(users, "positive", f"positive:{batch.id}",
+           {"site": batch.site.name, "stall": batch.stall.code if batch.stall else "", "food": batch.food,
+            "item": item_name, "code": batch.code}, _batch_link(batch), batch.id, now)
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Time-driven notices: windows closing within the hour, overdue dispositions, supplier
+    alerts. Cheap and idempotent: run it from cron (``lims tick``) and when pages load."""
+    now = now or utcnow()
+    created = 0
+    open_rows = db.session.execute(
+        sa.select(Disposition, Batch).join(Batch, Batch.id == Disposition.batch_id)
+        .where(Disposition.status.in_(("stopped", "confirmed")))).all()
+    for d, batch in open_rows:
+        status = effective_status(d.status, d.objection_deadline, now)
+        params = {"site": batch.site.name, "stall": batch.stall.code if batch.stall else "", "food": batch.food,
+                  "code": batch.code}
+        if status == "stopped" and d.objection_deadline and now < d.objection_deadline <= now + WINDOW_WARNING:
+            created += notify(_site_users(batch.site_id), "window_closing", f"window:{d.id}",
+                              params | {"deadline": d.objection_deadline.isoformat()}, _batch_link(batch), batch.id, now)
+        if is_overdue(status, d.disposal_due_at, now):
+            created += notify(_site_users(batch.site_id) + _district_users(), "overdue", f"overdue:{d.id}",
+                              params | {"due": d.disposal_due_at.isoformat()}, _batch_link(batch), batch.id, now)
+    from lims.dashboard.services import supplier_alerts
+    from lims.reporting.figures import Scope
+
+    day = now.date().isoformat()
+    for alert in supplier_alerts(Scope(None, "", "district"), now):
+        created += notify(_district_users(("regulator", "admin")), "supplier_alert",
+                          f"supplier:{alert.supplier.id}:{day}",
+                          {"supplier": alert.supplier.name, "positive_sites": alert.positive_sites,
+                           "other_sites": alert.other_sites, "other_batches": alert.other_batches,
+                           "untested": alert.untested}, f"/batches?supplier={alert.supplier.id}", None, now)
+    return created
+
+
+def describe(n: Notification) -> tuple[str, str]:
+    """(title, sentence) of a notice in the current language."""
+    p = n.params or {}
+    where = f"{p.get('site', '')} {p.get('stall', '')}".strip()
+    if n.kind == "positive":
+        return (gettext("New positive at %(where)s", where=where),
+                gettext("%(food)s: %(item)s positive (batch %(code)s). Sale stopped; notify the seller.",
+                        food=p.get("food", ""), item=p.get("item", ""), code=p.get("code", "")))
+    if n.kind == "window_closing":
+        return (gettext("Objection window closing: %(where)s", where=where),
+                gettext("%(food)s (batch %(code)s): the objection window closes at %(when)s.", food=p.get("food", ""),
+                        code=p.get("code", ""), when=format_local(datetime.fromisoformat(p["deadline"]))))
+    if n.kind == "overdue":
+        return (gettext("Disposition overdue: %(where)s", where=where),
+                gettext("%(food)s (batch %(code)s) should have been disposed of by %(when)s.", food=p.get("food", ""),
+                        code=p.get("code", ""), when=format_local(datetime.fromisoformat(p["due"]))))
+    return (gettext("Supplier alert: %(supplier)s", supplier=p.get("supplier", "")),
+            gettext("Positive at %(sites)s; %(n)d batches from the same supplier at %(others)s in 7 days, "
+                    "%(untested)d not yet tested.", sites="、".join(p.get("positive_sites", [])),
+                    n=p.get("other_batches", 0), others="、".join(p.get("other_sites", [])),
+                    untested=p.get("untested", 0)))
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.execute(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))).scalar_one()
+
+
+def for_user(user_id: int, limit: int = 100) -> list[Notification]:
+    return list(db.session.execute(sa.select(Notification).where(Notification.user_id == user_id)
+                                   .order_by(Notification.id.desc()).limit(limit)).scalars())
+
+
+def mark_read(user_id: int, ids=None, now: datetime | None = None) -> int:
+    stmt = sa.update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    return db.session.execute(stmt.values(read_at=now or utcnow())).rowcount
+
+
+def send_pending_emails(limit: int = 200) -> int:
+    """E-mail the notices not yet sent, to users with an address, when SMTP is configured.
+
+    Call it after the creating transaction has committed; it commits what it marks sent."""
+    cfg = current_app.config
+    if not cfg.get("SMTP_HOST"):
+        return 0
+    rows = db.session.execute(
+        sa.select(Notification, User).join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), User.email.is_not(None),
+               Notification.created_at >= utcnow() - timedelta(days=1))
+        .order_by(Notification.id).limit(limit)).all()
+    if not rows:
+        return 0
+    sent = 0
+    try:
+        with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=10) as smtp:
+            for n, user in rows:
+                with force_locale(user.locale or cfg["DEFAULT_LOCALE"]):
+                    title, sentence = describe(n)
+                message = EmailMessage()
+                message["Subject"] = f"[食品快检] {title}"
+                message["From"] = cfg["SMTP_SENDER"]
+                message["To"] = user.email
+                base = (cfg.get("PUBLIC_BASE_URL") or "").rstrip("/")
+                message.set_content(f"{sentence}\n\n{base}{n.link or ''}\n")
+                smtp.send_message(message)
+                n.emailed_at = utcnow()
+                sent += 1
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("notification e-mail failed: %s", exc)
+    db.session.commit()
+    return sent

@@ -1,0 +1,30 @@
+"""The user's notifications."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from lims.accounts.access import requires, web_actor
+from lims.notifications import services
+from lims.web import writes_on_get
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.route("/")
+@writes_on_get
+@requires("batch.read")
+def index():
+    actor = web_actor()
+    services.sweep()
+    items = services.for_user(actor.user_id)
+    return render_template("notifications/index.html", items=[(n, *services.describe(n)) for n in items])
+
+
+@bp.route("/read", methods=["POST"])
+@requires("batch.read")
+def read():
+    actor = web_actor()
+    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
+    services.mark_read(actor.user_id, ids)
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("notifications.index"))

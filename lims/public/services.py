@@ -1,0 +1,78 @@
+"""What the public may see: reviewed results only, stall number and operator surname only,
+wording that does not mislead (a pass is "本次快检未发现问题", invalid is "复测中")."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from lims.extensions import db
+from lims.i18n import local_day_bounds, to_local
+from lims.models import Batch, Disposition, Result, Site, Stall
+from lims.reporting.board import board_entries, handling_text
+from lims.rules.disposition import effective_status
+from reports.wording import public_operator_name, public_result_wording
+
+PUBLIC_DAYS = 30
+
+
+@dataclass
+class PublicResult:
+    day: date
+    food: str
+    item: str
+    outcome: str
+    wording: str
+    handling: str | None
+
+
+def stall_by_public_code(code: str) -> Stall | None:
+    return db.session.execute(sa.select(Stall).options(joinedload(Stall.site))
+                              .where(Stall.public_code == code, Stall.active.is_(True))).scalar_one_or_none()
+
+
+def stall_results(stall: Stall, now: datetime, lang: str) -> list[PublicResult]:
+    """The stall's reviewed results of the last 30 days, newest first (the latest test per
+    batch and item: a repeated test replaces the "复测中" one)."""
+    since = now - timedelta(days=PUBLIC_DAYS)
+    rows = db.session.execute(
+        sa.select(Result).join(Batch, Batch.id == Result.batch_id)
+        .where(Batch.stall_id == stall.id, Batch.sampled_at >= since - timedelta(days=1),
+               Result.current.is_(True), Result.reviewed_at.is_not(None), Result.tested_at >= since)
+        .options(joinedload(Result.item), joinedload(Result.batch).joinedload(Batch.disposition)
+                 .selectinload(Disposition.actions))
+        .order_by(Result.tested_at.desc(), Result.id.desc())).unique().scalars().all()
+    seen, out = set(), []
+    for r in rows:
+        if (r.batch_id, r.item_id) in seen:
+            continue
+        seen.add((r.batch_id, r.item_id))
+        d = r.batch.disposition
+        status = effective_status(d.status, d.objection_deadline, now) if d else None
+        out.append(PublicResult(to_local(r.tested_at).date(), r.batch.food, r.item.name, r.outcome,
+                                public_result_wording(r.outcome, status, lang),
+                                handling_text(d, now) if r.outcome == "positive" else None))
+    return out
+
+
+def operator_name(stall: Stall) -> str:
+    return public_operator_name(stall.operator)
+
+
+def site_by_code(code: str) -> Site | None:
+    return db.session.execute(sa.select(Site).where(Site.code == code.strip().upper(),
+                                                    Site.active.is_(True))).scalar_one_or_none()
+
+
+def board(site: Site, day: date, now: datetime, lang: str) -> list[dict]:
+    """Today's reviewed results of a market for its notice board."""
+    return [{"stall": e.stall, "operator": public_operator_name(e.operator), "food": e.food, "item": e.item,
+             "outcome": e.outcome, "wording": public_result_wording(e.outcome, e.disposition_status, lang),
+             "handling": e.handling} for e in board_entries(site, day, now)]
+
+
+def verified_batch(code: str) -> Batch | None:
+    return db.session.execute(sa.select(Batch).options(joinedload(Batch.site), joinedload(Batch.stall))
+                              .where(Batch.code == code.strip().upper())).scalar_one_or_none()
