@@ -247,3 +247,16 @@ def tick_command():
     db.session.commit()
     sent = send_pending_emails()
     click.echo(f"{created} new notifications, {sent} e-mails sent")
+
+
+@lims_cli.command("backup")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .tar.gz archive to write.")
+def backup_command(out):
+    """A consistent copy of the database and the stored files (imports, photos)."""
+    from lims.backup import write_backup
+
+    try:
+        summary = write_backup(out)
+    except (OSError, RuntimeError) as exc:
+        fail(f"backup failed: {exc}")
+    click.echo(summary)

@@ -85,6 +85,8 @@ def _signal(r) -> str:
 DISPOSITION_MESSAGES = {
     "disposition_closed": _l("This disposition is closed."),
     "already_notified": _l("The seller was already notified."),
+    "notified_before_result": _l("The seller cannot have been notified before the result existed (tested at "
+                                 "%(tested_at)s)."),
     "time_in_future": _l("The time is in the future."),
     "objection_rapid_method": _l("The retest after an objection must not use a rapid method (%(method)s). "
                                  "Name a laboratory method, e.g. GB 23200.113."),

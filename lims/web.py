@@ -67,6 +67,12 @@ def init_app(app: Flask) -> None:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
+    @app.route("/health")
+    def health():
+        """For load balancers and monitoring: the app answers and the database is reachable."""
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok"}
+
     @app.errorhandler(LimsError)
     def _lims_error(exc: LimsError):
         db.session.rollback()

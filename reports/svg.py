@@ -70,3 +70,21 @@ def _shape_svg(shape) -> str:
         return (f'<text x="{_num(shape.x)}" y="{_num(shape.y)}" font-size="{_num(shape.size)}" '
                 f'text-anchor="{shape.anchor}" fill="{shape.colour}"{rotate}>{escape(shape.text)}</text>')
     raise TypeError(f"unknown shape {shape!r}")
+
+
+def qr_code_svg(value: str, module: int = 4, border: int = 2, title: str | None = None) -> str:
+    """``value`` as a QR code in SVG (dark runs as rectangles), for pages and printing."""
+    from .pdf.codes import qr_runs
+
+    count, runs = qr_runs(value)
+    side = (count + 2 * border) * module
+    rects = "".join(f'<rect x="{(c + border) * module}" y="{(r + border) * module}" width="{n * module}" '
+                    f'height="{module}"/>' for r, c, n in runs)
+    caption = f"<title>{_xml_escape(title)}</title>" if title else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" width="{side}" height="{side}" '
+            f'role="img" shape-rendering="crispEdges">{caption}<rect width="{side}" height="{side}" fill="#fff"/>'
+            f'<g fill="#000">{rects}</g></svg>')
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

@@ -252,7 +252,10 @@ def make_lot(app, db):
 
 
 class Client:
-    """A test client that signs in and posts forms with their CSRF token."""
+    """A test client that signs in and posts forms with their CSRF token.
+
+    Each request runs in a fresh application context, as in production: the test's own
+    context (held open by the per-test transaction) must not share ``g`` with requests."""
 
     def __init__(self, flask_client):
         self.c = flask_client
@@ -260,8 +263,27 @@ class Client:
     def __getattr__(self, name):
         return getattr(self.c, name)
 
+    def open(self, *args, **kwargs):
+        with self.c.application.app_context():
+            return self.c.open(*args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self.open(*args, method="GET", **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self.open(*args, method="POST", **kwargs)
+
+    def patch(self, *args, **kwargs):
+        return self.open(*args, method="PATCH", **kwargs)
+
+    def put(self, *args, **kwargs):
+        return self.open(*args, method="PUT", **kwargs)
+
+    def delete(self, *args, **kwargs):
+        return self.open(*args, method="DELETE", **kwargs)
+
     def csrf(self, path="/login") -> str:
-        html = self.c.get(path).get_data(as_text=True)
+        html = self.get(path).get_data(as_text=True)
         match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
             re.search(r'name="csrf_token" value="([^"]+)"', html)
         assert match, f"no CSRF token on {path}"
@@ -269,14 +291,14 @@ class Client:
 
     def login(self, user, password=TEST_PASSWORD):
         token = self.csrf("/login")
-        r = self.c.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
+        r = self.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
         assert r.status_code == 302, r.get_data(as_text=True)[:500]
         return r
 
     def post_form(self, path, data=None, csrf_from=None, **kw):
         payload = dict(data or {})
         payload["csrf_token"] = self.csrf(csrf_from or path)
-        return self.c.post(path, data=payload, **kw)
+        return self.post(path, data=payload, **kw)
 
 
 @pytest.fixture

@@ -35,3 +35,29 @@ def require(action: str) -> Actor:
     actor = current_actor()
     actor.require(action)
     return actor
+
+
+def allowed(action: str):
+    """Route decorator (outermost, above ``@blp.arguments``): refuse a role without the
+    permission with 403, and a batch the caller may not see with 404, before the body is
+    even validated — so an answer never depends on what was sent."""
+    from functools import wraps
+
+    def decorator(fn):
+        @wraps(fn)
+        def wrapped(*args, **kwargs):
+            actor = current_actor()
+            actor.require(action)
+            if "code" in kwargs and request.path.startswith("/api/v1/batches/"):
+                from lims.batches.services import get_batch
+
+                get_batch(actor, kwargs["code"])
+            elif "code" in kwargs and request.path.startswith("/api/v1/sites/"):
+                from lims.sites.services import get_site
+
+                get_site(actor, kwargs["code"])
+            return fn(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -6,7 +6,7 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from lims.api.auth import api_blueprint, current_actor, require
+from lims.api.auth import allowed, api_blueprint, current_actor, require
 from lims.api.fields import LocalDateTime, Number
 from lims.batches import services as batches
 from lims.batches.queries import BatchFilter, batch_query, batch_state, list_batches
@@ -293,6 +293,7 @@ class Batches(MethodView):
             return rows, 200, blp_headers
         return rows
 
+    @allowed("batch.create")
     @blp.arguments(CreateBatchArgs)
     @blp.response(201, BatchSchema)
     def post(self, args):
@@ -322,6 +323,7 @@ class BatchResource(MethodView):
 
 @blp.route("/<code>/results")
 class BatchResults(MethodView):
+    @allowed("result.create")
     @blp.arguments(CreateResultArgs)
     @blp.response(201, ResultSchema)
     def post(self, args, code):
@@ -339,6 +341,7 @@ class BatchResults(MethodView):
 
 @blp.route("/<code>/review")
 class BatchReview(MethodView):
+    @allowed("result.review")
     @blp.arguments(ReviewArgs)
     @blp.response(200, BatchSchema)
     def post(self, args, code):
@@ -351,6 +354,7 @@ class BatchReview(MethodView):
 
 @blp.route("/<code>/notify")
 class BatchNotify(MethodView):
+    @allowed("disposition.notify")
     @blp.arguments(NotifyArgs)
     @blp.response(200, BatchSchema)
     def post(self, args, code):
@@ -363,6 +367,7 @@ class BatchNotify(MethodView):
 
 @blp.route("/<code>/objection")
 class BatchObjection(MethodView):
+    @allowed("disposition.objection")
     @blp.arguments(ObjectionArgs)
     @blp.response(201, BatchSchema)
     def post(self, args, code):
@@ -375,6 +380,7 @@ class BatchObjection(MethodView):
 
 @blp.route("/<code>/lab-result")
 class BatchLabResult(MethodView):
+    @allowed("disposition.lab_result")
     @blp.arguments(LabResultArgs)
     @blp.response(201, BatchSchema)
     def post(self, args, code):
@@ -388,6 +394,7 @@ class BatchLabResult(MethodView):
 
 @blp.route("/<code>/disposals")
 class BatchDisposals(MethodView):
+    @allowed("disposition.disposal")
     @blp.arguments(DisposalArgs)
     @blp.response(201, BatchSchema)
     def post(self, args, code):
@@ -400,6 +407,7 @@ class BatchDisposals(MethodView):
 
 @blp.route("/<code>/regulator")
 class BatchRegulator(MethodView):
+    @allowed("disposition.inform_regulator")
     @blp.arguments(InformArgs)
     @blp.response(200, BatchSchema)
     def post(self, args, code):

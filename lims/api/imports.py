@@ -5,7 +5,7 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from lims.api.auth import api_blueprint, require
+from lims.api.auth import allowed, api_blueprint, require
 from lims.api.fields import LocalDateTime
 from lims.errors import Conflict, InvalidInput
 from lims.imports.services import ImportOptions, run_import
@@ -63,6 +63,7 @@ class ImportReportSchema(Schema):
 
 @blp.route("")
 class Imports(MethodView):
+    @allowed("import.create")
     @blp.arguments(ImportQueryArgs, location="query")
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(422, description="The file was refused (nothing imported); the body is the report.")

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from lims.errors import InvalidInput, NotFound
-from lims.api.auth import api_blueprint, current_actor, require
+from lims.api.auth import allowed, api_blueprint, current_actor, require
 from lims.reference import services
 
 blp = api_blueprint("api_reagent_lots", __name__, url_prefix="/api/v1/reagent-lots",
@@ -68,6 +68,7 @@ class ReagentLots(MethodView):
         current_actor()
         return services.list_lots(query.get("item"))
 
+    @allowed("reference.manage")
     @blp.arguments(CreateReagentLotArgs)
     @blp.response(201, ReagentLotSchema)
     def post(self, args):
@@ -82,6 +83,7 @@ class ReagentLotResource(MethodView):
     def get(self, lot_id):
         return services.get_lot(lot_id)
 
+    @allowed("reference.manage")
     @blp.arguments(UpdateReagentLotArgs)
     @blp.response(200, ReagentLotSchema)
     def patch(self, args, lot_id):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from lims.api.auth import api_blueprint, current_actor, require
+from lims.api.auth import allowed, api_blueprint, current_actor, require
 from lims.models.sites import SITE_KINDS
 from lims.sites import services
 
@@ -70,6 +70,7 @@ class Sites(MethodView):
         """The sites the caller may see."""
         return services.list_sites(current_actor())
 
+    @allowed("reference.manage")
     @blp.arguments(CreateSiteArgs)
     @blp.response(201, SiteSchema)
     def post(self, args):
@@ -83,6 +84,7 @@ class SiteResource(MethodView):
     def get(self, code):
         return services.get_site(current_actor(), code)
 
+    @allowed("reference.manage")
     @blp.arguments(UpdateSiteArgs)
     @blp.response(200, SiteSchema)
     def patch(self, args, code):
@@ -98,6 +100,7 @@ class Stalls(MethodView):
         actor = current_actor()
         return services.list_stalls(actor, services.get_site(actor, code))
 
+    @allowed("reference.manage")
     @blp.arguments(CreateStallArgs)
     @blp.response(201, StallSchema)
     def post(self, args, code):
@@ -113,6 +116,7 @@ class StallResource(MethodView):
         actor = current_actor()
         return services.get_stall(actor, services.get_site(actor, code), stall)
 
+    @allowed("reference.manage")
     @blp.arguments(UpdateStallArgs)
     @blp.response(200, StallSchema)
     def patch(self, args, code, stall):

@@ -31,6 +31,7 @@ def record(actor, action: str, subject_type: str, subject_id, *, before=None, af
     entry.hash = _hash_of(entry)
     head.seq, head.last_hash = entry.seq, entry.hash
     db.session.add(entry)
+    db.session.flush()
     return entry
 
 

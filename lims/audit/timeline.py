@@ -66,8 +66,11 @@ def describe(entry: AuditEntry, items: dict[str, str]) -> str:
     if action == "disposition.open":
         return gettext("positive: sale stopped at once")
     if action == "disposition.notify":
-        return gettext("notified the seller%(person)s; objection window until %(deadline)s",
-                       person=f" ({a['person']})" if a.get("person") else "", deadline=_when(a.get("objection_deadline")))
+        if a.get("person"):
+            return gettext("notified the seller %(person)s; objection window until %(deadline)s",
+                           person=a["person"], deadline=_when(a.get("objection_deadline")))
+        return gettext("notified the seller; objection window until %(deadline)s",
+                       deadline=_when(a.get("objection_deadline")))
     if action == "disposition.objection":
         return gettext("recorded an objection: retest by %(lab)s using %(method)s", lab=a.get("lab", ""),
                        method=a.get("method", ""))
@@ -82,6 +85,10 @@ def describe(entry: AuditEntry, items: dict[str, str]) -> str:
         if a.get("status") == "disposed":
             text += gettext("; the whole quantity is accounted for: closed")
         return text
+    if action == "disposition.reopen":
+        return gettext("another positive: sale stopped again")
+    if action == "disposition.withdraw":
+        return gettext("the corrected results show no positive: the stop of sale is withdrawn")
     if action == "disposition.window_closed":
         return gettext("the objection window closed unused: the positive stands")
     if action == "disposition.inform_regulator":

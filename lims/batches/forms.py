@@ -104,7 +104,7 @@ class DisposalForm(FlaskForm):
     quantity_kg = DecimalField(_l("Quantity (kg)"), validators=[InputRequired(), NumberRange(min=0)])
     done_at = LocalDateTimeField(_l("Done at"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=100)])
-    method = StringField(_l("Method"), validators=[Optional(), Length(max=100)])
+    method = StringField(_l("Disposal method"), validators=[Optional(), Length(max=100)])
     done_by = StringField(_l("Done by"), validators=[Optional(), Length(max=32)])
     supervisor = StringField(_l("Supervised by"), validators=[Optional(), Length(max=32)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])

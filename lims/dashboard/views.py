@@ -24,7 +24,7 @@ bp = Blueprint("dashboard", __name__)
 
 def charts(d):
     return {
-        "daily": services.daily_chart_svg(d.daily, gettext("Daily tests and positives"), gettext("Tests"),
+        "daily": services.daily_chart_svg(d.daily, gettext("Daily tests and positives"), gettext("Tests done"),
                                           gettext("Positives"), gettext("No tests yet")),
         "items": services.bar_svg(gettext("Positives by test item this month"),
                                   [(r.name, r.positives) for r in d.by_item if r.positives][:12],

@@ -22,11 +22,12 @@ from lims.rules import disposition as rules
 from lims.rules.judging import FUTURE_TOLERANCE
 
 
-def _refused(exc: rules.DispositionRefused):
+def _refused(exc: rules.DispositionRefused, field: str = "_"):
+    """A refusal of the state machine as the error the caller sees, with the field it concerns."""
     message = disposition_message(exc.code, exc.params)
     if exc.conflict:
         return Conflict(message)
-    return InvalidInput(message, {exc.params.get("field", "_"): [message]})
+    return InvalidInput(message, {exc.params.get("field", field): [message]})
 
 
 def _state(d: Disposition) -> rules.DispositionState:
@@ -79,10 +80,11 @@ def notify(actor: Actor, batch: Batch, notified_at: datetime, person: str | None
     now = now or utcnow()
     d = disposition_for(actor, batch)
     _check_version(d, expected_version)
+    positive_at = d.result.tested_at if d.result is not None else d.opened_at
     try:
-        rules.check_notify(_state(d), notified_at, now)
+        rules.check_notify(_state(d), notified_at, now, positive_at)
     except rules.DispositionRefused as exc:
-        raise _refused(exc) from None
+        raise _refused(exc, "notified_at") from None
     d.notified_at, d.notified_by_id, d.notified_person = notified_at, actor.user_id, (person or None)
     d.objection_deadline = rules.objection_deadline(notified_at)
     d.disposal_due_at = rules.disposal_due(d.objection_deadline, _disposal_hours())
@@ -114,16 +116,14 @@ def object_to(actor: Actor, batch: Batch, requested_at: datetime, lab: str, meth
     try:
         rules.check_objection(_state(d), requested_at, method, now, _known_rapid_methods())
     except rules.DispositionRefused as exc:
-        if exc.code == "objection_rapid_method":
-            exc.params["field"] = "method"
-        raise _refused(exc) from None
+        raise _refused(exc, "method" if exc.code == "objection_rapid_method" else "requested_at") from None
     objection = Objection(disposition_id=d.id, requested_at=requested_at, applicant=applicant or None,
                           lab=lab.strip(), method=method.strip(), recorded_by_id=actor.user_id)
     db.session.add(objection)
+    d.objections.append(objection)
     before = d.status
     d.status = "disputed"
     d.disposal_due_at = None  # the clock stops while the laboratory decides
-    d.objection = objection
     db.session.flush()
     _audit(actor, "disposition.objection", d, {"status": before},
            {"status": "disputed", "requested_at": requested_at, "lab": lab, "method": method}, now)
@@ -142,15 +142,15 @@ def record_lab_result(actor: Actor, batch: Batch, lab: str, report_no: str, outc
     _check_version(d, expected_version)
     if fee is not None and fee < 0:
         raise InvalidInput(gettext("The fee must not be negative."), {"fee": [gettext("Must not be negative.")]})
+    if received_at is not None and received_at > now + FUTURE_TOLERANCE:
+        raise InvalidInput(gettext("The time is in the future."), {"received_at": [gettext("The time is in the future.")]})
     if not (report_no or "").strip():
         raise InvalidInput(gettext("Enter the laboratory report number."), {"report_no": [gettext("Required.")]})
     try:
         rules.check_lab_result(_state(d))
         status = rules.status_after_lab(outcome)
     except rules.DispositionRefused as exc:
-        if exc.code == "bad_lab_outcome":
-            exc.params["field"] = "outcome"
-        raise _refused(exc) from None
+        raise _refused(exc, "outcome") from None
     received_at = received_at or now
     o = d.objection
     o.lab = (lab or o.lab).strip()
@@ -201,11 +201,7 @@ def add_disposal(actor: Actor, batch: Batch, data: DisposalInput, expected_versi
         rules.check_disposal(_state(d), data.action, data.quantity_kg, remaining_kg(batch, d), now,
                              batch.quantity_kg)
     except rules.DispositionRefused as exc:
-        if exc.code in ("exceeds_remaining", "negative_quantity"):
-            exc.params["field"] = "quantity_kg"
-        elif exc.code == "bad_action":
-            exc.params["field"] = "action"
-        raise _refused(exc) from None
+        raise _refused(exc, "action" if exc.code == "bad_action" else "quantity_kg") from None
     action = DisposalAction(disposition_id=d.id, action=data.action, quantity_kg=data.quantity_kg,
                             done_at=data.done_at, place=data.place or None, method=data.method or None,
                             done_by=data.done_by or None, supervisor=data.supervisor or None,

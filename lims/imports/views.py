@@ -122,12 +122,9 @@ def commit():
 
 
 @bp.route("/<int:import_id>")
-@requires("batch.read")
+@requires("import.read")
 def show(import_id):
-    actor = web_actor()
     entry = db.session.get(Import, import_id) or abort(404)
-    if actor.site_ids is not None and entry.created_by_id != actor.user_id:
-        abort(404)
     rows = db.session.execute(sa.select(ImportRow).where(ImportRow.import_id == entry.id)
                               .order_by(ImportRow.row_no).limit(5000)).scalars().all()
     from lims.models import Batch, Result
@@ -139,7 +136,7 @@ def show(import_id):
 
 
 @bp.route("/<int:import_id>/file")
-@requires("import.create")
+@requires("import.read")
 def original(import_id):
     entry = db.session.get(Import, import_id) or abort(404)
     path = stored_file(entry)

@@ -36,10 +36,17 @@ class Disposition(Base):
     batch = relationship("Batch", back_populates="disposition")
     result = relationship("Result")
     notified_by = relationship("User")
-    objection = relationship("Objection", back_populates="disposition", uselist=False)
+    objections = relationship("Objection", back_populates="disposition", order_by="Objection.id")
     actions = relationship("DisposalAction", back_populates="disposition", order_by="DisposalAction.done_at")
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def objection(self) -> "Objection | None":
+        """The objection to the current positive (a batch re-opened by a later positive on
+        another item may have an earlier, decided one)."""
+        current = [o for o in self.objections if o.current]
+        return current[-1] if current else None
 
 
 class Objection(Base):
@@ -53,13 +60,14 @@ class Objection(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    disposition_id: Mapped[int] = mapped_column(sa.ForeignKey("dispositions.id"), unique=True)
+    disposition_id: Mapped[int] = mapped_column(sa.ForeignKey("dispositions.id"), index=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     applicant: Mapped[str | None] = mapped_column(sa.String(64))
     lab: Mapped[str] = mapped_column(sa.String(100))
     method: Mapped[str] = mapped_column(sa.String(100))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current: Mapped[bool] = mapped_column(default=True)  # False once a later positive re-opened the case
     lab_report_no: Mapped[str | None] = mapped_column(sa.String(64))
     lab_outcome: Mapped[str | None] = mapped_column(sa.String(12))
     lab_value: Mapped[Decimal | None] = mapped_column(Signal)
@@ -68,7 +76,7 @@ class Objection(Base):
     lab_result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lab_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    disposition = relationship("Disposition", back_populates="objection")
+    disposition = relationship("Disposition", back_populates="objections")
 
 
 class DisposalAction(Base):

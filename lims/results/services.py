@@ -152,6 +152,22 @@ def open_disposition_if_positive(actor: Actor, batch: Batch, result: Result, now
     if result.outcome != "positive":
         return None
     existing = db.session.execute(sa.select(Disposition).where(Disposition.batch_id == batch.id)).scalar_one_or_none()
+    if existing is not None and existing.status == "released":
+        # A positive on another item after a laboratory release: the sale stops again and the
+        # follow-up starts afresh (earlier objections stay in the record).
+        before = {"status": existing.status, "opened_at": existing.opened_at}
+        existing.status, existing.result_id, existing.opened_at = "stopped", result.id, now
+        existing.notified_at = existing.notified_by_id = existing.notified_person = None
+        existing.objection_deadline = existing.disposal_due_at = existing.closed_at = None
+        for objection in existing.objections:
+            objection.current = False
+        db.session.flush()
+        record(actor, "disposition.reopen", "disposition", existing.id, batch_id=batch.id, before=before,
+               after={"status": "stopped", "result": result.id, "item": result.item.code}, at=now)
+        from lims.notifications.services import positive_opened
+
+        positive_opened(batch, result.item.name, now)
+        return existing
     if existing is not None:
         return existing
     disposition = Disposition(batch_id=batch.id, result_id=result.id, status="stopped", opened_at=now)
@@ -226,12 +242,29 @@ def correct_result(actor: Actor, result: Result, data: ResultInput, reason: str,
     db.session.flush()
     new = _new_result(actor, batch, data, a, version=result.version + 1, supersedes=result, reason=reason.strip())
     db.session.flush()
-    _, status = refresh_status(batch)
+    refresh_status(batch)
     record(actor, "result.correct", "result", new.id, batch_id=batch.id, before=before,
-           after=_snapshot(new) | {"batch_status": status}, reason=reason.strip(), at=now)
+           after=_snapshot(new) | {"batch_status": batch.status}, reason=reason.strip(), at=now)
     open_disposition_if_positive(actor, batch, new, now)
+    _withdraw_if_no_positive(actor, batch, reason.strip(), now)
     refresh_status(batch)
     return new
+
+
+def _withdraw_if_no_positive(actor: Actor, batch: Batch, reason: str, now: datetime) -> None:
+    """A correction that leaves no positive withdraws a disposition nobody has acted on yet
+    (a typing error caught before the seller was told); later stages need the laboratory."""
+    d = db.session.execute(sa.select(Disposition).where(Disposition.batch_id == batch.id)).scalar_one_or_none()
+    if d is None or d.status != "stopped" or d.notified_at is not None or d.actions:
+        return
+    positives = db.session.execute(sa.select(sa.func.count(Result.id)).where(
+        Result.batch_id == batch.id, Result.current.is_(True), Result.outcome == "positive")).scalar_one()
+    if positives:
+        return
+    d.status, d.closed_at = "released", now
+    db.session.flush()
+    record(actor, "disposition.withdraw", "disposition", d.id, batch_id=batch.id, before={"status": "stopped"},
+           after={"status": "released"}, reason=reason, at=now)
 
 
 def _check_reviewer(actor: Actor, result: Result) -> None:

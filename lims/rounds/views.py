@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from lims import labels
@@ -43,6 +43,8 @@ def _round_form(actor):
 @requires("batch.read")
 def index():
     actor = web_actor()
+    if request.method == "POST" and not actor.can("batch.create"):
+        abort(403)
     form = _round_form(actor) if actor.can("batch.create") else None
     status = 200
     if form is not None and form.validate_on_submit():

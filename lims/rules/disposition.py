@@ -76,13 +76,18 @@ def effective_status(status: str, deadline: datetime | None, now: datetime) -> s
     return status
 
 
-def check_notify(state: DispositionState, notified_at: datetime, now: datetime) -> None:
+def check_notify(state: DispositionState, notified_at: datetime, now: datetime,
+                 positive_at: datetime | None = None) -> None:
+    """The seller can be told once, and not before the positive result existed (the 4-hour
+    window starts when the seller receives the result)."""
     if state.status not in OPEN_STATUSES:
         raise DispositionRefused("disposition_closed")
     if state.notified_at is not None:
         raise DispositionRefused("already_notified", notified_at=state.notified_at)
     if notified_at > now + timedelta(minutes=5):
         raise DispositionRefused("time_in_future", conflict=False)
+    if positive_at is not None and notified_at < positive_at:
+        raise DispositionRefused("notified_before_result", conflict=False, tested_at=positive_at)
 
 
 def check_objection(state: DispositionState, requested_at: datetime, method: str, now: datetime,

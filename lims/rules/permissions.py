@@ -13,6 +13,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "event.manage": frozenset({"technician", "reviewer", "admin"}),
     "result.create": frozenset({"technician", "reviewer", "admin"}),
     "import.create": frozenset({"technician", "reviewer", "admin"}),
+    "import.read": frozenset({"technician", "reviewer", "admin", "regulator"}),
     "result.review": frozenset({"reviewer", "admin"}),
     "disposition.notify": frozenset({"technician", "reviewer", "market_manager", "admin"}),
     "disposition.objection": frozenset({"reviewer", "market_manager", "regulator", "admin"}),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import time
 import tracemalloc
 import zipfile
 from decimal import Decimal
@@ -253,15 +252,12 @@ def test_a_declared_dimension_of_the_whole_sheet_allocates_nothing(make_xlsx, no
     )
     assert b"XFD1048576" in zipfile.ZipFile(io.BytesIO(huge)).read("xl/worksheets/sheet1.xml")
     tracemalloc.start()
-    started = time.perf_counter()
     name, stream = iter_file(huge, now=now)
     items = list(stream)
-    elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert [item.row for item in items] == [2, 3]
     assert peak < 8 * 1024 * 1024
-    assert elapsed < 5
 
 
 def test_a_dimension_smaller_than_the_data_does_not_hide_rows(parse, make_xlsx):

@@ -17,6 +17,8 @@ EXPECTED = {
     "batch.create": {TECHNICIAN, REVIEWER, ADMIN},
     "result.create": {TECHNICIAN, REVIEWER, ADMIN},
     "import.create": {TECHNICIAN, REVIEWER, ADMIN},
+    # [design] import logs are the lab's records; the regulator may inspect them.
+    "import.read": {TECHNICIAN, REVIEWER, ADMIN, REGULATOR},
     # review → reviewer, admin
     "result.review": {REVIEWER, ADMIN},
     # notify → technician, reviewer, market_manager, admin

@@ -1,9 +1,9 @@
 """The initial schema: sites, people, reference data, batches, results, dispositions, imports,
 notifications and the append-only audit trail.
 
-Revision ID: f8e19acb63ba
+Revision ID: 29f86e1c0e10
 Revises: 
-Create Date: 2026-11-22 08:38:36.077280
+Create Date: 2026-11-22 08:52:55.830100
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f8e19acb63ba'
+revision = '29f86e1c0e10'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -583,6 +583,7 @@ def upgrade():
     sa.Column('method', sa.String(length=100), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('current', sa.Boolean(), nullable=False),
     sa.Column('lab_report_no', sa.String(length=64), nullable=True),
     sa.Column('lab_outcome', sa.String(length=12), nullable=True),
     sa.Column('lab_value', sa.Numeric(precision=14, scale=4), nullable=True),
@@ -595,9 +596,11 @@ def upgrade():
     sa.ForeignKeyConstraint(['disposition_id'], ['dispositions.id'], name=op.f('fk_objections_disposition_id_dispositions')),
     sa.ForeignKeyConstraint(['lab_recorded_by_id'], ['users.id'], name=op.f('fk_objections_lab_recorded_by_id_users')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_objections_recorded_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_objections')),
-    sa.UniqueConstraint('disposition_id', name=op.f('uq_objections_disposition_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_objections'))
     )
+    with op.batch_alter_table('objections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_objections_disposition_id'), ['disposition_id'], unique=False)
+
     op.create_table('photos',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('action_id', sa.Integer(), nullable=False),
@@ -618,6 +621,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_photos_action_id'), ['action_id'], unique=False)
 
     # ### end Alembic commands ###
+    # The chain's head exists from the start, so that concurrent first writers queue on it.
+    op.execute("INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, '" + "0" * 64 + "')")
     _create_audit_guards()
 
 
@@ -656,6 +661,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_photos_action_id'))
 
     op.drop_table('photos')
+    with op.batch_alter_table('objections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_objections_disposition_id'))
+
     op.drop_table('objections')
     with op.batch_alter_table('disposal_actions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_disposal_actions_disposition_id'))
