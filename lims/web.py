@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _finish(response):
         """Commit a successful request's work; roll back anything else."""
-        if response.status_code >= 400 or getattr(g, "rollback", False):
+        if (response.status_code >= 400 and not g.get("commit_on_error")) or g.get("rollback"):
             db.session.rollback()
             return response
         try:

@@ -121,7 +121,11 @@ def app(database_url, tmp_path_factory):
     app = make_test_app(database_url, tmp_path_factory.mktemp("data"))
     reset_database(app)
     migrate_and_load(app)
-    return app
+    yield app
+    from lims.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """/api/v1/imports: an instrument file over HTTP (multipart ``file``)."""
 from __future__ import annotations
 
-from flask import request
+from flask import g, jsonify, request
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
@@ -57,7 +57,9 @@ class ImportReportSchema(Schema):
     disagreements = fields.Integer()
     created_batches = fields.Integer()
     batches = fields.List(fields.String())
-    problems = fields.Function(lambda r: RowSchema(many=True).dump([x for x in r.rows if x.status != "ok"]))
+    problems = fields.Function(lambda r: RowSchema(many=True).dump(
+        [x for x in r.rows if x.status != "ok" or x.warnings]), metadata={
+        "description": "every row not imported, and imported rows with warnings"})
     row_details = fields.Function(lambda r: RowSchema(many=True).dump(r.rows) if r.dry_run else [])
 
 
@@ -79,8 +81,12 @@ class Imports(MethodView):
             filename=upload.filename or "upload", format=args.get("format"), dry_run=args["dry_run"],
             strict=args["strict"], create_batches=args["create_batches"], source="api"))
         if report.status in ("rejected", "already_imported"):
-            # The error shape of interfaces.md, with the whole report beside it.
+            # The error shape of interfaces.md, with the whole report beside it; the refused
+            # file's own log entry is kept although the answer is an error.
+            g.commit_on_error = report.status == "rejected"
             error = (InvalidInput if report.status == "rejected" else Conflict)(
                 report.error, {"file": [report.error]})
-            return {**ImportReportSchema().dump(report), **error.to_dict()}, error.status
+            response = jsonify({**ImportReportSchema().dump(report), **error.to_dict()})
+            response.status_code = error.status
+            return response
         return report

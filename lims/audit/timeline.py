@@ -41,9 +41,14 @@ def _when(value):
 
 
 def _reading(after: dict) -> str:
-    for key, unit in (("computed_value", after.get("unit")), ("value", after.get("unit")), ("tc_ratio", "T/C")):
+    """The reading as technicians say it: "抑制率" values with %, gold cards as T/C."""
+    if after.get("tc_ratio") not in (None, "") or after.get("c_line") not in (None, ""):
+        value = after.get("computed_value") if after.get("computed_value") not in (None, "") else after.get("tc_ratio")
+        return f"T/C {value}" if value not in (None, "") else ""
+    for key in ("computed_value", "value"):
         if after.get(key) not in (None, ""):
-            return f"{after[key]}{' ' + unit if unit and unit != 'T/C' else ''}{' (T/C)' if unit == 'T/C' else ''}"
+            unit = after.get("unit")
+            return f"{after[key]}{' ' + unit if unit else ''}"
     return after.get("value_text") or ""
 
 

@@ -178,6 +178,28 @@ def next_batch_code(site: Site, sampled_at: datetime) -> str:
     return f"{prefix}{n:03d}"
 
 
+def _insert_with_free_code(batch: Batch, generated: bool, site: Site) -> None:
+    """Insert the batch; a generated code taken meanwhile by a concurrent writer is replaced
+    by the next one (a pre-printed code that is taken is the caller's conflict)."""
+    from sqlalchemy.exc import IntegrityError
+
+    for _attempt in range(20):
+        try:
+            with db.session.begin_nested():
+                db.session.add(batch)
+                db.session.flush()
+            return
+        except IntegrityError:
+            taken = db.session.execute(sa.select(Batch.id).where(Batch.code == batch.code)).first()
+            if not taken:
+                raise
+            if not generated:
+                raise Conflict(gettext("The batch code %(code)s is already used.", code=batch.code),
+                               {"code": [gettext("Already used.")]}) from None
+            batch.code = next_batch_code(site, batch.sampled_at)
+    raise Conflict(gettext("Could not find a free batch code; try again."))
+
+
 def register_batch(actor: Actor, data: BatchInput, now: datetime | None = None) -> Batch:
     """Register one sampled batch with its planned tests."""
     actor.require("batch.create")
@@ -203,8 +225,7 @@ def register_batch(actor: Actor, data: BatchInput, now: datetime | None = None) 
         status="registered", note=data.note or None,
     )
     batch.planned_items = list(data.tests or default_tests(category))
-    db.session.add(batch)
-    db.session.flush()
+    _insert_with_free_code(batch, generated=not data.code, site=data.site)
     record(actor, "batch.create", "batch", batch.code, batch_id=batch.id,
            after={**{f: getattr(batch, f) for f in BATCH_FIELDS}, "tests": [i.code for i in batch.planned_items]},
            at=now)

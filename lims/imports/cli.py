@@ -8,6 +8,7 @@ import click
 import sqlalchemy as sa
 
 from lims.accounts.access import Actor
+from lims.errors import LimsError
 from lims.extensions import db
 from lims.imports.services import ImportOptions, ImportReport, run_import
 from lims.models import User
@@ -47,6 +48,9 @@ def run_cli_import(path: Path, *, fmt=None, dry_run=False, strict=False, create_
                                                        create_batches=create_batches, source=source),
                             progress=progress)
         db.session.commit()
+    except LimsError as exc:  # e.g. a user who may not import
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from None
     except BaseException:
         db.session.rollback()
         raise

@@ -19,22 +19,29 @@ def _dir() -> Path:
     return path
 
 
-def put(sha: str, data: bytes, filename: str) -> None:
+def put(sha: str, data: bytes, filename: str, user_id: int | None) -> None:
+    """Keep an upload for its preview and commit; only its uploader may use it."""
     base = _dir()
     (base / f"{sha}.bin.tmp").write_bytes(data)
     (base / f"{sha}.bin.tmp").replace(base / f"{sha}.bin")
-    (base / f"{sha}.json").write_text(json.dumps({"filename": filename}, ensure_ascii=False), encoding="utf-8")
+    meta = {"filename": filename, "users": sorted(set(_meta(base, sha).get("users", [])) | {user_id})}
+    (base / f"{sha}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     _sweep(base)
 
 
-def get(sha: str) -> tuple[bytes, str] | None:
+def _meta(base: Path, sha: str) -> dict:
+    path = base / f"{sha}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def get(sha: str, user_id: int | None) -> tuple[bytes, str] | None:
     if not SHA.match(sha or ""):
         return None
     base = _dir()
-    data_path, meta_path = base / f"{sha}.bin", base / f"{sha}.json"
-    if not data_path.exists():
+    data_path = base / f"{sha}.bin"
+    meta = _meta(base, sha)
+    if not data_path.exists() or user_id not in meta.get("users", []):
         return None
-    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     return data_path.read_bytes(), meta.get("filename", "")
 
 

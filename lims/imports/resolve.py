@@ -11,7 +11,7 @@ from lims.extensions import db
 from lims.models import Batch, ReagentLot, Site, Stall, TestItem
 from lims.rules.judging import cutoff_for_method
 
-STALL_TOKEN = re.compile(r"^[A-Za-z]{0,3}-?\d{1,4}[A-Za-z]?$|^[A-Za-z]\d{0,3}-\d{1,4}$")
+PARTY = re.compile(r"^(?P<site>.+?)[\s·，,]*(?P<stall>[A-Za-z]{1,3}-?\d{1,4}[A-Za-z]?|\d{1,4})\s*(?:号|档|摊位?|档口)?$")
 
 
 def key(text: str | None) -> str:
@@ -28,15 +28,18 @@ class ItemIndex:
             for name in [item.code, item.name, *(item.aliases or [])]:
                 self.by_name.setdefault(key(name), item)
 
-    def find(self, name: str | None, method: str | None = None) -> TestItem | None:
+    def find(self, name: str | None, method: str | None = None, cutoff=None) -> TestItem | None:
+        """The item a file names; for enzyme inhibition the method (or, without one, the
+        stated cut-off: 50 or 70) tells GB/T 5009.199 and NY/T 448 apart."""
         item = self.by_name.get(key(name))
-        if item is None or item.rule != "inhibition" or not method:
+        if item is None or item.rule != "inhibition" or not (method or cutoff is not None):
             return item
-        wanted = cutoff_for_method(method)
+        wanted = cutoff_for_method(method) if method else cutoff
         if wanted is None or wanted == cutoff_for_method(item.method):
             return item
         for other in self.items:
-            if other.rule == "inhibition" and other.analyte == item.analyte and cutoff_for_method(other.method) == wanted:
+            if other.rule == "inhibition" and other.analyte == item.analyte and other.active \
+                    and cutoff_for_method(other.method) == wanted:
                 return other
         return item
 
@@ -65,13 +68,14 @@ def batches_by_code(codes) -> dict[str, Batch]:
 
 
 def split_party(text: str | None) -> tuple[str | None, str | None]:
-    """``城东综合市场 A-12`` → (``城东综合市场``, ``A-12``); a party without a stall → (party, None)."""
+    """``城东综合市场 A-12`` / ``城东综合市场A-12`` / ``城东综合市场 12号`` → (site, stall);
+    a party without a stall → (party, None)."""
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
         return None, None
-    head, _, tail = text.rpartition(" ")
-    if head and STALL_TOKEN.match(tail):
-        return head.strip(), tail.upper()
+    m = PARTY.match(text)
+    if m and m.group("site").strip():
+        return m.group("site").strip(), m.group("stall").upper()
     return text, None
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext
 
 from instruments import Limits, ParseError, Reading, RowProblem, SkippedRow, iter_file
@@ -132,6 +133,12 @@ def run_import(actor: Actor, data: bytes, options: ImportOptions, now: datetime 
     report = ImportReport(filename=options.filename, sha256=sha, size=len(data), dry_run=options.dry_run,
                           strict=options.strict)
     prev = previous_import(sha)
+    if prev is not None and prev.imported == 0 and not options.dry_run:
+        # Nothing of that file landed (every row unmatched or refused): once the cause is
+        # fixed (an alias, a lot, a batch), the same file may be imported again.
+        prev.committed_sha256 = None
+        db.session.flush()
+        prev = None
     if prev is not None:
         report.status, report.import_id, report.format = "already_imported", prev.id, prev.format
         report.previous_at = prev.created_at
@@ -147,7 +154,11 @@ def run_import(actor: Actor, data: bytes, options: ImportOptions, now: datetime 
     report.format = fmt
     savepoint = db.session.begin_nested()
     try:
-        job = _Importer(actor, options, report, now)
+        try:
+            job = _Importer(actor, options, report, now)
+        except IntegrityError:  # the same file committed by someone else a moment ago
+            savepoint.rollback()
+            return run_import(actor, data, options, now, progress)
         with stream:
             chunk = []
             for item in stream:
@@ -242,6 +253,7 @@ class _Importer:
         self.planned: set[tuple[int, int]] = set()
         self.positives: list[tuple[Batch, dict]] = []
         self.logged_rows: list[dict] = []
+        self.created: dict[str, Batch] = {}  # batches this file created, by code or by what identifies them
         self.import_ = Import(sha256=report.sha256, committed_sha256=report.sha256,
                               filename=(options.filename or "-")[:200], format=report.format,
                               size_bytes=report.size, status="committed", source=options.source,
@@ -273,7 +285,7 @@ class _Importer:
                 if code:
                     codes.add(code.strip().upper())
         found = batches_by_code(codes)
-        keys = [i.record_key() for i in chunk if isinstance(i, Reading)]
+        keys = [_record_key(i) for i in chunk if isinstance(i, Reading)]
         existing = set()
         for start in range(0, len(keys), 900):
             existing.update(db.session.execute(sa.select(Result.record_key).where(
@@ -287,8 +299,17 @@ class _Importer:
                 self._show(rr)
                 self._log(rr, [{"code": "no_data"}])
             elif isinstance(item, RowProblem):
-                self._reject(RowReport(item.row, "rejected"), [problem_message(item)],
-                             [{"code": item.code, "column": item.column, "params": _json_params(item.params)}])
+                problem = {"code": item.code, "column": item.column, "params": _json_params(item.params)}
+                if self.logged_rows and self.logged_rows[-1]["row_no"] == item.row \
+                        and self.logged_rows[-1]["status"] == "rejected":
+                    # Another problem of the same row: one row, every reason.
+                    self.report.rows_total -= 1
+                    self.logged_rows[-1]["problems"].append(problem)
+                    shown = next((r for r in reversed(self.report.rows) if r.row == item.row), None)
+                    if shown is not None:
+                        shown.messages.append(problem_message(item))
+                else:
+                    self._reject(RowReport(item.row, "rejected"), [problem_message(item)], [problem])
             else:
                 row = self._reading(item, found, existing)
                 if row is not None:
@@ -306,14 +327,14 @@ class _Importer:
     def _reading(self, r: Reading, found: dict, existing: set) -> dict | None:
         rr = RowReport(r.row, "ok", sample_code=r.sample_code, food=r.food, party=r.tested_party or r.site,
                        item=r.item, reading=_reading_text(r), instrument_outcome=r.instrument_outcome)
-        item = self.items.find(r.item, r.method)
+        item = self.items.find(r.item, r.method, r.cutoff)
         if item is None:
             self._reject(rr, [gettext("Row %(row)d: the test item “%(item)s” is not known. Add it as an alias of "
                                       "a test item, or correct the file.", row=r.row, item=r.item)],
                          [{"code": "unknown_item", "params": {"item": r.item}}])
             return None
         rr.item = item.name
-        rkey = r.record_key()
+        rkey = _record_key(r)
         if rkey in self.seen_keys or rkey in existing:
             rr.status = "duplicate"
             rr.messages = [gettext("Row %(row)d: already imported (the same instrument record).", row=r.row)]
@@ -322,7 +343,7 @@ class _Importer:
             self._log(rr, [{"code": "duplicate"}])
             return None
         code = (self.options.assignments.get(r.row) or r.sample_code or "").strip().upper()
-        batch = found.get(code) if code else None
+        batch = found.get(code) or self.created.get(code) if code else None
         if batch is not None and not self.actor.may_see_site(batch.site_id):
             batch = None
         if batch is None and self.options.create_batches:
@@ -344,11 +365,11 @@ class _Importer:
             warnings.append(("reagent_lot", gettext("Reagent lot %(lot)s is not registered; the result is kept "
                                                     "without it.", lot=r.reagent_lot)))
         data = ResultInput(
-            item=item, tested_at=r.tested_at, value=r.value if r.value is not None else None,
-            value_text=r.value_text, qualitative=r.qualitative, control_delta=r.control_delta,
+            item=item, tested_at=r.tested_at, value=r.value, value_text=_clip(r.value_text, 32), qualitative=r.qualitative, control_delta=r.control_delta,
             sample_delta=r.sample_delta, c_line=r.c_line, t_line=r.t_line, tc_ratio=r.tc_ratio,
-            reading_mode=r.reading_mode, unit=r.unit, method=r.method, reagent_lot=lot, channel=r.channel,
-            instrument_word=r.instrument_word, tester_name=r.tester, record_key=rkey, extra_warnings=warnings)
+            reading_mode=r.reading_mode, unit=_clip(r.unit, 16), method=_clip(r.method, 64), reagent_lot=lot,
+            channel=_clip(r.channel, 8), instrument_word=_clip(r.instrument_word, 32), tester_name=_clip(r.tester, 32),
+            record_key=rkey, extra_warnings=warnings)
         a = assess(batch, data, self.now)
         rr.warnings = [str(m) for msgs in a.warnings.values() for m in msgs]
         if a.errors:
@@ -375,9 +396,9 @@ class _Importer:
             "instrument_word": data.instrument_word, "instrument_outcome": a.instrument_outcome,
             "disagrees": a.disagrees, "signal_mismatch": j.signal_mismatch,
             "reagent_lot_id": lot.id if lot else None, "instrument_id": None, "station_id": batch.station_id,
-            "channel": r.channel, "tested_at": r.tested_at,
+            "channel": data.channel, "tested_at": r.tested_at,
             "tested_by_id": self.testers.get(key(r.tester), self.actor.user_id) if r.tester else self.actor.user_id,
-            "tester_name": r.tester, "entered_by_id": self.actor.user_id, "created_at": self.now,
+            "tester_name": data.tester_name, "entered_by_id": self.actor.user_id, "created_at": self.now,
             "reviewed_at": None, "reviewed_by_id": None, "review_note": None,
             "import_id": self.import_.id, "import_row": r.row, "row_version": 1,
         }
@@ -387,8 +408,17 @@ class _Importer:
         return row
 
     def _create_batch(self, r: Reading, rr: RowReport, code: str):
-        """A batch for an unmatched row, when the site and stall resolve (only on request)."""
+        """A batch for an unmatched row, when the site and stall resolve (only on request).
+
+        Several rows of one sample (other items) share the batch the first of them created."""
         site_name, stall_code = (r.site, r.stall) if r.site else split_party(r.tested_party)
+        key_ = code or f"{key(site_name)}|{key(stall_code)}|{key(r.food)}|{r.tested_at.date()}"
+        if key_ in self.created:
+            return self.created[key_]
+        if not r.food:
+            self._reject(rr, [gettext("Row %(row)d: cannot create a batch without the food's name (样品名称).",
+                                      row=r.row)], [{"code": "no_food"}])
+            return False
         site = self.places.site(site_name)
         if site is None or not self.actor.may_see_site(site.id):
             self._reject(rr, [gettext("Row %(row)d: cannot create a batch: the site “%(site)s” is not known.",
@@ -409,7 +439,7 @@ class _Importer:
         try:
             with db.session.begin_nested():
                 batch = batches.register_batch(self.actor, batches.BatchInput(
-                    site=site, stall=stall, food=r.food or r.item, sampled_at=r.tested_at, category=category,
+                    site=site, stall=stall, food=r.food, sampled_at=r.tested_at, category=category,
                     supplier_name=r.supplier, origin=r.origin, quantity_kg=r.quantity_kg, code=valid_code,
                     tests=[]), self.now)
         except LimsError as exc:  # the refusal becomes this row's reason
@@ -420,6 +450,7 @@ class _Importer:
             return False
         rr.creates_batch = True
         self.report.created_batches += 1
+        self.created[key_] = batch
         return batch
 
     # --- after the last row ------------------------------------------------------------------
@@ -494,6 +525,19 @@ class _Importer:
                 row_version=table.c.row_version + 1), updates)
             for u in updates:
                 db.session.expire(self.touched[u["b_id"]])
+
+
+def _clip(text: str | None, n: int) -> str | None:
+    """Free text from an instrument file, cut to what its column holds."""
+    if text is None:
+        return None
+    text = str(text).strip()
+    return text[:n] if text else None
+
+
+def _record_key(r: Reading) -> str:
+    key_ = r.record_key()
+    return key_ if len(key_) <= 200 else "sha256:" + hashlib.sha256(key_.encode("utf-8")).hexdigest()
 
 
 def _json_params(params: dict) -> dict:

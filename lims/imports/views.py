@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
 from instruments import FORMATS
@@ -44,7 +44,7 @@ def preview():
     options = _options(upload.filename, dry_run=True)
     report = run_import(actor, data, options)
     if report.status == "preview":
-        pending.put(report.sha256, data, upload.filename)
+        pending.put(report.sha256, data, upload.filename, actor.user_id)
     status = 200 if report.status in ("preview", "already_imported") else 422
     return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
                            suggestions=_suggestions()), status
@@ -59,7 +59,7 @@ def upload():
         raise InvalidInput(gettext("Choose a file to import."))
     data = upload.read()
     sha = sha256_of(data)
-    pending.put(sha, data, upload.filename)
+    pending.put(sha, data, upload.filename, web_actor().user_id)
     args = {k: request.form[k] for k in ("format", "strict", "create_batches", "round") if request.form.get(k)}
     return {"url": url_for("imports.preview_stored", sha=sha, **args)}
 
@@ -67,7 +67,7 @@ def upload():
 @bp.route("/preview/<sha>")
 @requires("import.create")
 def preview_stored(sha):
-    stored = pending.get(sha)
+    stored = pending.get(sha, web_actor().user_id)
     if stored is None:
         return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=[],
                                error=gettext("The preview has expired. Upload the file again.")), 404
@@ -102,7 +102,7 @@ def _suggestions() -> list[str]:
 def commit():
     actor = web_actor()
     sha = request.form.get("sha256", "")
-    stored = pending.get(sha)
+    stored = pending.get(sha, actor.user_id)
     if stored is None:
         return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=[],
                                error=gettext("The preview has expired. Upload the file again.")), 409
@@ -112,6 +112,8 @@ def commit():
     if options.dry_run:
         return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
                                suggestions=_suggestions())
+    if report.status == "rejected":
+        g.commit_on_error = True  # keep the refused file's own log entry
     if report.status == "committed":
         pending.drop(sha)
         target = url_for("imports.show", import_id=report.import_id)

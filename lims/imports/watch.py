@@ -17,17 +17,21 @@ SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".tsv"}
 SETTLE_SECONDS = 1.0
 
 
-def _ready(path: Path) -> bool:
-    """A file still being copied onto the share is not touched until its size settles."""
-    try:
-        first = path.stat()
-        if time.time() - first.st_mtime > 2 * SETTLE_SECONDS:
-            return True
-        time.sleep(SETTLE_SECONDS)
-        second = path.stat()
-    except FileNotFoundError:
-        return False
-    return first.st_size == second.st_size and first.st_mtime == second.st_mtime
+def _settled(paths: list[Path]) -> list[Path]:
+    """The files whose size and time did not change while we waited a moment: a file still
+    being copied onto the share (Windows copies keep the source's old time) is left alone."""
+    def look(path):
+        try:
+            st = path.stat()
+            return st.st_size, st.st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    before = {p: look(p) for p in paths}
+    if not paths:
+        return []
+    time.sleep(SETTLE_SECONDS)
+    return [p for p in paths if before[p] is not None and look(p) == before[p]]
 
 
 def _move(path: Path, target_dir: Path, log: list[str]) -> Path:
@@ -55,9 +59,9 @@ def import_one(path: Path, username=None, create_batches=False) -> tuple[str, li
 def scan(folder: Path, username=None, create_batches=False, echo=print) -> int:
     """Import every settled file in ``folder`` once; return how many were handled."""
     handled = 0
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        if path.suffix.lower() not in SUFFIXES or path.name.startswith(".") or not _ready(path):
-            continue
+    candidates = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
+                        and not p.name.startswith("."))
+    for path in _settled(candidates):
         outcome, lines = import_one(path, username, create_batches)
         _move(path, folder / outcome, lines)
         for line in lines:
@@ -67,6 +71,9 @@ def scan(folder: Path, username=None, create_batches=False, echo=print) -> int:
 
 
 def watch(folder: Path, username=None, interval=5.0, once=False, create_batches=False, echo=print) -> None:
+    from lims.imports.cli import import_actor
+
+    import_actor(username)  # an unknown user stops the watcher now, not file by file
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "done").mkdir(exist_ok=True)
     (folder / "failed").mkdir(exist_ok=True)

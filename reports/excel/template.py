@@ -16,6 +16,7 @@ from .cells import DATETIME_FORMAT, safe_text
 
 RESULTS_SHEET = "检测结果"
 INSTRUCTIONS_SHEET = "填写说明"
+EXAMPLES_SHEET = "示例"
 
 # The header row is the file format (instruments.md §4): same text and order in every language.
 TEMPLATE_HEADERS: tuple[str, ...] = (
@@ -54,27 +55,15 @@ def import_template(lang: str = "zh_CN") -> bytes:
     """The result import template as XLSX bytes.
 
     First sheet "检测结果": the header row exactly as the importer expects it (the same in
-    every language), four example rows, drop-down lists for 食品类别, 单位 and 检测结论, and
-    input hints. Second sheet "填写说明": what goes in each column (``lang`` chooses the
-    language of these instructions).
+    every language), empty, with drop-down lists for 食品类别, 单位 and 检测结论 and input
+    hints — so that nothing in it is imported by mistake. Second sheet "填写说明": what goes
+    in each column (``lang`` chooses the language). Third sheet "示例": four example rows.
     """
     L = labels(lang)
     wb = Workbook()
     ws = wb.active
     ws.title = RESULTS_SHEET
-    for c, (title, width) in enumerate(zip(TEMPLATE_HEADERS, _WIDTHS), start=1):
-        cell = ws.cell(row=1, column=c, value=title)
-        cell.font = Font(bold=True, color="B00020" if title.endswith("*") else "1F1F1F")
-        cell.fill = REQUIRED_FILL if title.endswith("*") else HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        ws.column_dimensions[get_column_letter(c)].width = width
-    for r, row in enumerate(EXAMPLE_ROWS, start=2):
-        for c, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c, value=safe_text(value) if isinstance(value, str) else value)
-            cell.font = EXAMPLE_FONT
-            if isinstance(value, datetime):
-                cell.number_format = DATETIME_FORMAT
-    ws.freeze_panes = "A2"
+    _header(ws)
     _validations(ws, L)
 
     help_ws = wb.create_sheet(INSTRUCTIONS_SHEET)
@@ -99,9 +88,27 @@ def import_template(lang: str = "zh_CN") -> bytes:
         help_ws.append([title, L["tpl.yes"] if title.endswith("*") else L["tpl.no"], safe_text(L[f"tpl.h.{key}"]),
                         safe_text(example) if isinstance(example, str) else None])
         help_ws.cell(row=help_ws.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+    examples = wb.create_sheet(EXAMPLES_SHEET)
+    _header(examples)
+    for r, row in enumerate(EXAMPLE_ROWS, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = examples.cell(row=r, column=c, value=safe_text(value) if isinstance(value, str) else value)
+            cell.font = EXAMPLE_FONT
+            if isinstance(value, datetime):
+                cell.number_format = DATETIME_FORMAT
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _header(ws) -> None:
+    for c, (title, width) in enumerate(zip(TEMPLATE_HEADERS, _WIDTHS), start=1):
+        cell = ws.cell(row=1, column=c, value=title)
+        cell.font = Font(bold=True, color="B00020" if title.endswith("*") else "1F1F1F")
+        cell.fill = REQUIRED_FILL if title.endswith("*") else HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = "A2"
 
 
 def _column(title: str) -> str:

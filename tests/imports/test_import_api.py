@@ -11,14 +11,6 @@ from tests.imports.conftest import (PESTICIDE_HEADER, make_csv, pesticide_row, r
 
 URL = "/api/v1/imports"
 
-# Every answer other than 200 that carries the report goes through ``ImportReportSchema`` twice.
-REFUSAL_500 = pytest.mark.xfail(strict=True, reason=(
-    "BUG: lims/api/imports.py returns ({**ImportReportSchema().dump(report), **error.to_dict()}, status) "
-    "from a view decorated with @blp.response(200, ImportReportSchema): flask-smorest dumps that dict "
-    "through the schema again, the Function field `imported` calls dict.status (AttributeError) and "
-    "`previous_at` calls str.astimezone, so every refused file (422) and every repeat (409) answers 500"))
-
-
 @pytest.fixture
 def api(world, batches, client, db, api_token, app, monkeypatch):
     """post(data, filename, user=tech, **query) → response; commits first (a 4xx rolls back).
@@ -111,7 +103,6 @@ def test_create_batches_and_strict_are_query_flags(api, db, world):
     assert db.session.execute(sa.select(sa.func.count()).select_from(Batch)).scalar_one() == before + 3
 
 
-@REFUSAL_500
 def test_strict_mode_refuses_a_file_with_a_rejected_row_with_422(api, db):
     from lims.models import Result
 
@@ -124,7 +115,6 @@ def test_strict_mode_refuses_a_file_with_a_rejected_row_with_422(api, db):
     assert db.session.execute(sa.select(sa.func.count()).select_from(Result)).scalar_one() == 0
 
 
-@REFUSAL_500
 @pytest.mark.parametrize("data,name", [
     (bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 2048, "old.xls"),
     (b"", "empty.csv"),
@@ -142,7 +132,6 @@ def test_a_refused_file_answers_422_with_the_error_shape_and_the_report(api, db,
     assert db.session.execute(sa.select(sa.func.count()).select_from(Result)).scalar_one() == 0
 
 
-@REFUSAL_500
 def test_the_same_file_again_answers_409_with_when_and_by_whom(api, world):
     data = sample_bytes("analyzer.csv")
     first = api(data, "analyzer.csv")
@@ -172,7 +161,6 @@ def test_without_a_token_401_and_for_a_market_manager_403(api, world, db):
     assert db.session.execute(sa.select(sa.func.count()).select_from(Import)).scalar_one() == 0
 
 
-@REFUSAL_500
 def test_a_wrong_forced_format_is_refused_cleanly(api, db):
     from lims.models import Result
 
@@ -205,9 +193,6 @@ def test_the_route_is_in_the_openapi_document(client):
     assert "post" in spec["paths"]["/api/v1/imports"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a refused file answers 422 and the request boundary rolls the "
-                                       "transaction back, so its own log entry (Import status rejected) is "
-                                       "lost — docs: a rejected file changes nothing but its own log entry")
 def test_a_refused_file_keeps_its_own_log_entry(api, db):
     from lims.models import Import
 
@@ -217,10 +202,6 @@ def test_a_refused_file_keeps_its_own_log_entry(api, db):
     assert [(e.status, e.filename, e.source) for e in entries] == [("rejected", "empty.csv", "api")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (minor): a committed import's warnings (kit lot not registered, item "
-                                       "not meant for the food) appear nowhere in the API answer: `problems` "
-                                       "keeps only rows whose status is not ok and `row_details` is empty unless "
-                                       "dry_run — the CLI prints them, the API caller never learns of them")
 def test_the_warnings_of_imported_rows_are_reported(api):
     r = api(sample_bytes("gold_reader.xlsx"), "gold_reader.xlsx")
     assert r.status_code == 200

@@ -138,9 +138,6 @@ def test_a_missing_file_is_a_usage_error(cli, tmp_path):
     assert result.exit_code == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `lims import --user <market manager>` lets lims.errors.Forbidden "
-                                       "escape the command (a Python traceback, exit 1 by accident) instead of "
-                                       "printing the refusal like `lims user add` does")
 def test_a_user_who_may_not_import_gets_a_message_not_a_traceback(cli, db, world):
     result = cli(INSTRUMENT_DATA / "analyzer.csv", "--user", world.manager.username)
     assert result.exit_code == 1

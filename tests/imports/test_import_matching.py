@@ -113,9 +113,6 @@ def test_template_rows_create_batches_from_party_and_stall_columns(world, run, d
     assert (results[3].batch.site.name, results[3].batch.stall.code) == ("城北农贸市场", "C-02")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with create_batches, a second row of the same new sample code "
-                                       "(two items of one sample) is rejected 'cannot create a batch: Already "
-                                       "used' instead of joining the batch the first row just created")
 def test_two_items_of_one_new_sample_share_the_batch_they_create(world, run, db):
     rows = [analyzer_row(1, "NEW-0001", item="亚硝酸盐", food="卤猪肉", value="12.6", when="2026-11-20 11:03:00"),
             analyzer_row(2, "NEW-0001", item="二氧化硫", food="卤猪肉", unit="g/kg", value="0.05",

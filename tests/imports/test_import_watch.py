@@ -178,10 +178,6 @@ def test_the_watch_command_once(app, folder, world, db):
     assert (folder / "done" / "analyzer.csv.log").exists() and (folder / "failed").is_dir()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: lims/imports/watch.py _ready() treats any file whose mtime is older "
-                                       "than 2×SETTLE_SECONDS as settled without looking at its size; Windows "
-                                       "copies (Explorer, robocopy) keep the source's old mtime, so a file still "
-                                       "being copied onto the share is imported half-written and moved away")
 def test_a_file_copied_with_its_old_mtime_is_not_imported_while_still_growing(folder, scan, db, monkeypatch):
     from lims.imports import watch
     from lims.models import Result

@@ -37,7 +37,10 @@ def test_kg_disposed_counted_once_per_batch(world, actors, db, ctx, pdftext):
     report = build_monthly(actors["regulator"], MONTH)
     assert report.current.positives == 11
     f = re.sub(r"\s+", "", pdftext(monthly_pdf(actors["regulator"], MONTH)))
-    printed = re.search(r"本月阳性(\d+)项次，已处置([\d.]+)kg。", f)
+    from reports.i18n import labels
+
+    template = re.escape(re.sub(r"\s+", "", labels("zh_CN")["monthly.positives_count"]))
+    printed = re.search(template.replace(r"\{count\}", r"(\d+)").replace(r"\{kg\}", r"([\d.]+)"), f)
     assert printed and printed.groups() == ("11", "34.5")
 
 
@@ -80,7 +83,9 @@ def test_export_principle_in_words(world, actors, ctx):
     buf = io.BytesIO()
     export_results(actors["regulator"], date(2026, 11, 3), date(2026, 11, 3), buf)
     rows = sheet_rows(workbook(buf.getvalue()).worksheets[0])
-    col = rows[0].index("检测原理")
+    from reports.i18n import labels
+
+    col = rows[0].index(labels("zh_CN")["export.principle"])
     assert not {r[col] for r in rows[1:]} & {"colloidal_gold", "enzyme_inhibition", "colorimetric", "other"}
 
 

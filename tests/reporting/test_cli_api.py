@@ -3,12 +3,17 @@ routes and the dashboard figures, on the hand-built district of world.py."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
-
 import pytest
 
+from reports.i18n import labels
 from tests.reporting.conftest import sheet_rows, workbook
-from tests.reporting.world import NOW, SHANGHAI, loc
+from tests.reporting.test_monthly import summary
+from tests.reporting.world import loc
+
+
+L = labels("zh_CN")
+NOVEMBER_SUMMARY = summary(219, 220, 208, 10, 1, 1, "95.41%", "4.59%", "60.00%", "31.5")
+SB_SUMMARY = summary(67, 67, 65, 2, 0, 0, "97.01%", "2.99%", "50.00%", "8")
 
 
 def flat(text: str) -> str:
@@ -34,7 +39,7 @@ def test_cli_monthly_report(world, actors, cli, tmp_path, pdftext):
     result = cli("report", "monthly", "--month", "2026-11", "--out", str(out))
     assert result.exit_code == 0, result.output
     f = flat(pdftext(out.read_bytes()))
-    assert "本月共抽检219批次、检测220项次" in f and "合格率95.41%，阳性率4.59%，处置率60.00%，销毁31.5kg" in f
+    assert NOVEMBER_SUMMARY in f
     assert "YB-202611" in f and "上城区" in f
 
 
@@ -43,12 +48,12 @@ def test_cli_monthly_report_of_one_site_and_as_xlsx(world, actors, cli, tmp_path
     result = cli("report", "monthly", "--month", "2026-11", "--site", "SB", "--out", str(out))
     assert result.exit_code == 0, result.output
     f = flat(pdftext(out.read_bytes()))
-    assert "YB-202611-SB" in f and "本月共抽检67批次、检测67项次" in f and "城东农贸市场" not in f
+    assert "YB-202611-SB" in f and SB_SUMMARY in f and "城东农贸市场" not in f
     xlsx = tmp_path / "m.xlsx"
     result = cli("report", "monthly", "--month", "2026-11", "--xlsx", "--out", str(xlsx))
     assert result.exit_code == 0, result.output
-    overview = {r[0]: r[1:4] for r in sheet_rows(workbook(xlsx.read_bytes())["总体情况"]) if r[0]}
-    assert tuple(overview["检测项次"]) == (220, 5, 215)
+    overview = {r[0]: r[1:4] for r in sheet_rows(workbook(xlsx.read_bytes())[L["xlsx.sheet.headline"]]) if r[0]}
+    assert tuple(overview[L["fig.tests"]]) == (220, 5, 215)
     bad = cli("report", "monthly", "--month", "2026-13", "--out", str(tmp_path / "x.pdf"))
     assert bad.exit_code != 0
     unknown_site = cli("report", "monthly", "--month", "2026-11", "--site", "NOPE", "--out", str(tmp_path / "y.pdf"))
@@ -61,7 +66,7 @@ def test_cli_monthly_as_the_market_manager(world, actors, cli, tmp_path, pdftext
                  "--out", str(out))
     assert result.exit_code == 0, result.output
     f = flat(pdftext(out.read_bytes()))
-    assert "城西农贸市场" in f and "城东农贸市场" not in f and "本月共抽检67批次" in f
+    assert "城西农贸市场" in f and "城东农贸市场" not in f and SB_SUMMARY in f
 
 
 def test_cli_batch_report(world, actors, cli, tmp_path, pdftext):
@@ -85,7 +90,7 @@ def test_cli_export_results(world, actors, cli, tmp_path):
     assert "219" in result.output
     rows = sheet_rows(workbook(out.read_bytes()).worksheets[0])
     assert len(rows) == 1 + 219
-    food = rows[0].index("样品名称")
+    food = rows[0].index(L["export.food"])
     assert "'=HYPERLINK(\"http://e.vil\",\"x\")" in [r[food] for r in rows]
     out2 = tmp_path / "r2.xlsx"
     result = cli("export", "results", "--from", "2026-12-01", "--to", "2026-12-01", "--out", str(out2))
@@ -122,10 +127,9 @@ def test_api_monthly_pdf(world, actors, api, pdftext):
     r = api("/api/v1/reports/monthly.pdf?month=2026-11", actors["regulator_user"])
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     f = flat(pdftext(r.data))
-    assert "本月共抽检219批次、检测220项次，其中阴性208项次、阳性10项次、可疑1项次、无效1项次" in f
-    assert "4.59%" in f and "60.00%" in f
+    assert NOVEMBER_SUMMARY in f
     r = api("/api/v1/reports/monthly.pdf?month=2026-11&site=SD", actors["regulator_user"])
-    assert r.status_code == 200 and "本月共抽检70批次" in flat(pdftext(r.data))
+    assert r.status_code == 200 and summary(70, 70, 69, 1, 0, 0, "98.57%", "1.43%", "100.00%", "2") in flat(pdftext(r.data))
     assert api("/api/v1/reports/monthly.pdf?month=11-2026", actors["regulator_user"]).status_code == 422
 
 
@@ -133,7 +137,7 @@ def test_api_monthly_pdf_for_the_market_manager(world, actors, api, pdftext):
     r = api("/api/v1/reports/monthly.pdf?month=2026-11", actors["manager_user"])
     assert r.status_code == 200
     f = flat(pdftext(r.data))
-    assert "城西农贸市场" in f and "本月共抽检67批次" in f
+    assert "城西农贸市场" in f and SB_SUMMARY in f
     for other in ("城东农贸市场", "城北农贸市场", "家宴服务中心", "张家婚宴"):
         assert other not in f
     assert api("/api/v1/reports/monthly.pdf?month=2026-11&site=SA", actors["manager_user"]).status_code == 404

@@ -9,20 +9,26 @@ from decimal import Decimal
 import pytest
 
 from tests.reporting.conftest import sheet_rows, workbook
+from reports.i18n import labels
 from tests.reporting.world import FORMULA_FOOD, loc
 
 D = Decimal
+L = labels("zh_CN")  # the renderer's words; the numbers below are counted by hand
 
 
 def export(actor, first, last):
+    """(row count, workbook, rows as dicts keyed by ResultExportRow field, sheet)."""
     from lims.reporting.exports import export_results
+    from reports.excel.results_export import COLUMNS, export_headers
 
     buf = io.BytesIO()
     n = export_results(actor, first, last, buf)
     wb = workbook(buf.getvalue())
     rows = sheet_rows(wb.worksheets[0])
     header, body = rows[0], rows[1:]
-    return n, wb, [dict(zip(header, r)) for r in body], wb.worksheets[0]
+    assert list(header) == export_headers("zh_CN")
+    fields = [name for name, _, _, _ in COLUMNS]
+    return n, wb, [dict(zip(fields, r)) for r in body], wb.worksheets[0]
 
 
 # --- results export --------------------------------------------------------------------
@@ -33,55 +39,54 @@ def test_export_has_exactly_the_reviewed_current_results_of_the_period(world, ac
     # November's 220 current results minus a9 (not reviewed); a3 v1 (superseded), o2 (Oct 31 23:59
     # local), x0 (Dec 1 00:00:00 local) and x1 are not in it
     assert n == 219 and len(rows) == 219
-    codes = [r["样品编号"] for r in rows]
+    codes = [r["batch_code"] for r in rows]
     assert "SA-A9" not in codes and "SA-O2" not in codes and "SA-X0" not in codes and "SA-X1" not in codes
     assert codes.count("SA-A1") == 3 and codes.count("SA-A3") == 1
     assert "SA-A4" in codes and "SA-A10" in codes and "SA-O3" in codes  # both ends of the local month
     assert codes.count("SI-E3") == 0  # registered, never tested
-    assert [r["检测时间"] for r in rows] == sorted(r["检测时间"] for r in rows)
-    assert rows[0]["检测时间"] == datetime(2026, 11, 1, 1, 0)  # a4: 2026-10-31 17:00 UTC, local wall time
-    assert rows[-1]["检测时间"] == datetime(2026, 11, 30, 23, 59, 59)
-    outcomes = [r["结论"] for r in rows]
-    assert (outcomes.count("阴性"), outcomes.count("阳性"), outcomes.count("可疑"), outcomes.count("无效")) == \
-        (207, 10, 1, 1)
+    assert [r["tested_at"] for r in rows] == sorted(r["tested_at"] for r in rows)
+    assert rows[0]["tested_at"] == datetime(2026, 11, 1, 1, 0)  # a4: 2026-10-31 17:00 UTC, local wall time
+    assert rows[-1]["tested_at"] == datetime(2026, 11, 30, 23, 59, 59)
+    outcomes = [r["outcome"] for r in rows]
+    assert [outcomes.count(L.outcome(o)) for o in ("negative", "positive", "suspect", "invalid")] == [207, 10, 1, 1]
     notes = {r[0]: r[1] for r in sheet_rows(wb.worksheets[1]) if r[0]}
-    assert notes["结果条数"] == 219 and notes["统计期间"] == "2026-11-01 – 2026-11-30"
+    assert notes[L["xlsx.notes.rows"]] == 219 and notes[L["monthly.period"]] == "2026-11-01 – 2026-11-30"
 
 
 def test_export_fields(world, actors, ctx):
     _, _, rows, _ = export(actors["regulator"], date(2026, 11, 1), date(2026, 11, 30))
-    by_key = {(r["样品编号"], r["检测项目代码"]): r for r in rows}
+    by_key = {(r["batch_code"], r["item_code"]): r for r in rows}
     a1 = by_key[("SA-A1", "CLB")]
-    assert {k: a1[k] for k in ("样品编号", "抽样时间", "抽样人", "被检场所", "场所类型", "所属辖区", "档口编号", "经营者",
-                               "样品名称", "食品大类", "食品细类", "供货者", "进货数量(kg)", "检测项目", "检测依据",
-                               "检测点", "检测值", "单位", "判定值", "结论", "检测时间", "检测人员", "审核时间",
-                               "审核人员", "结果版本", "处置状态")} == {
-        "样品编号": "SA-A1", "抽样时间": datetime(2026, 11, 3, 8, 0), "抽样人": "检测员甲", "被检场所": "城东农贸市场",
-        "场所类型": "农贸市场", "所属辖区": "上城区", "档口编号": "A01", "经营者": "王丽", "样品名称": "猪肉",
-        "食品大类": "畜禽肉及副产品", "食品细类": "畜肉", "供货者": "鑫源肉业", "进货数量(kg)": 20, "检测项目": "克伦特罗",
-        "检测依据": "KJ 201706", "检测点": "城东快检室", "检测值": 0.21, "单位": "T/C", "判定值": "0.5", "结论": "阳性",
-        "检测时间": datetime(2026, 11, 3, 9, 0), "检测人员": "检测员甲", "审核时间": datetime(2026, 11, 3, 9, 20),
-        "审核人员": "审核员乙", "结果版本": 1, "处置状态": "已处置完毕"}
-    assert by_key[("SA-A1", "RAC")]["处置状态"] is None  # only positives carry a disposition status
+    assert {k: a1[k] for k in ("batch_code", "sampled_at", "sampled_by", "site", "site_kind", "district", "stall", "operator",
+                               "food", "category_l1", "category_l2", "supplier", "quantity_kg", "item_name", "method",
+                               "station", "value", "unit", "cutoff", "outcome", "tested_at", "tester", "reviewed_at",
+                               "reviewer", "version", "disposition_status")} == {
+        "batch_code": "SA-A1", "sampled_at": datetime(2026, 11, 3, 8, 0), "sampled_by": "检测员甲", "site": "城东农贸市场",
+        "site_kind": L.coded("site_kind", "market"), "district": "上城区", "stall": "A01", "operator": "王丽", "food": "猪肉",
+        "category_l1": "畜禽肉及副产品", "category_l2": "畜肉", "supplier": "鑫源肉业", "quantity_kg": 20, "item_name": "克伦特罗",
+        "method": "KJ 201706", "station": "城东快检室", "value": 0.21, "unit": "T/C", "cutoff": "0.5", "outcome": L.outcome("positive"),
+        "tested_at": datetime(2026, 11, 3, 9, 0), "tester": "检测员甲", "reviewed_at": datetime(2026, 11, 3, 9, 20),
+        "reviewer": "审核员乙", "version": 1, "disposition_status": L.status("disposed")}
+    assert by_key[("SA-A1", "RAC")]["disposition_status"] is None  # only positives carry a disposition status
     a3 = by_key[("SA-A3", "CLB")]
-    assert (a3["结论"], a3["结果版本"], a3["更正原因"], a3["检测值"]) == ("阴性", 2, "T 线读数录入错误", 0.95)
+    assert (a3["outcome"], a3["version"], a3["correction_reason"], a3["value"]) == (L.outcome("negative"), 2, "T 线读数录入错误", 0.95)
     b2 = by_key[("SB-B2", "OPC")]
-    assert (b2["检测值"], b2["单位"], b2["检测点"], b2["处置状态"]) == (55, "%", "快检车1号", "已处置完毕")
+    assert (b2["value"], b2["unit"], b2["station"], b2["disposition_status"]) == (55, "%", "快检车1号", L.status("disposed"))
     # stored "stopped", the window has passed: it reads as confirmed
-    assert by_key[("SB-B1", "OPC")]["处置状态"] == "确认阳性，待处置"
-    assert by_key[("SA-A2", "RAC")]["处置状态"] == "复检阴性，已放行"
-    assert by_key[("SA-A8", "CPF")]["处置状态"] == "实验室复检中"
+    assert by_key[("SB-B1", "OPC")]["disposition_status"] == L.status("confirmed")
+    assert by_key[("SA-A2", "RAC")]["disposition_status"] == L.status("released")
+    assert by_key[("SA-A8", "CPF")]["disposition_status"] == L.status("disputed")
     e2 = by_key[("SI-E2", "H2O2")]
-    assert (e2["活动"], e2["档口编号"], e2["检测值"], e2["定性结果"], e2["单位"]) == ("张家婚宴", None, None, "检出", "mg/kg")
+    assert (e2["event"], e2["stall"], e2["value"], e2["value_text"], e2["unit"]) == ("张家婚宴", None, None, "检出", "mg/kg")
     e1 = by_key[("SI-E1", "ENR")]
-    assert (e1["食品大类"], e1["食品细类"]) == (None, None)
+    assert (e1["category_l1"], e1["category_l2"]) == (None, None)
     a5 = by_key[("SA-A5", "PCM")]
-    assert a5["结论"] == "可疑" and a5["处置状态"] is None
+    assert a5["outcome"] == L.outcome("suspect") and a5["disposition_status"] is None
 
 
 def test_export_neutralises_formulas(world, actors, ctx):
     _, _, rows, ws = export(actors["regulator"], date(2026, 11, 27), date(2026, 11, 27))
-    food_col = [c.value for c in ws[1]].index("样品名称")
+    food_col = [c.value for c in ws[1]].index(L["export.food"])
     cells = [row[food_col] for row in ws.iter_rows(min_row=2)]
     formula = [c for c in cells if "HYPERLINK" in str(c.value)]
     assert len(formula) == 1
@@ -95,15 +100,15 @@ def test_export_neutralises_formulas(world, actors, ctx):
 
 def test_export_local_day_boundaries(world, actors, ctx):
     _, _, rows, _ = export(actors["regulator"], date(2026, 10, 31), date(2026, 10, 31))
-    assert [r["样品编号"] for r in rows] == ["SA-O2"]  # Oct 31 23:59 local; a4 (17:00 UTC) is Nov 1
+    assert [r["batch_code"] for r in rows] == ["SA-O2"]  # Oct 31 23:59 local; a4 (17:00 UTC) is Nov 1
     _, _, rows, _ = export(actors["regulator"], date(2026, 12, 1), date(2026, 12, 1))
-    assert [r["样品编号"] for r in rows] == ["SA-X0", "SA-X1"]
+    assert [r["batch_code"] for r in rows] == ["SA-X0", "SA-X1"]
 
 
 def test_export_for_the_market_manager(world, actors, ctx):
     n, _, rows, _ = export(actors["manager"], date(2026, 10, 1), date(2026, 11, 30))
     assert n == 69  # SB: 67 in November, ob1 and ob2 in October
-    assert {r["被检场所"] for r in rows} == {"城西农贸市场"}
+    assert {r["site"] for r in rows} == {"城西农贸市场"}
 
 
 # --- batch report ----------------------------------------------------------------------
@@ -190,6 +195,7 @@ def test_batch_report_pdf(world, ctx, pdftext):
     assert "SA-A3" in f and "城东农贸市场" in f and "猪肝" in f and "克伦特罗" in f
     assert re.search(r"0\.950*T/C", f)
     assert not re.search(r"0\.30*T/C", f)  # the superseded reading
-    assert "草稿" not in re.sub(r"\s+", "", pdftext(batch_report_pdf(get("SA-A3")), raw=True))
+    mark = max(L["draft_watermark"].split(), key=len)  # "未审核 / 草稿 DRAFT" → its longest word
+    assert mark not in re.sub(r"\s+", "", pdftext(batch_report_pdf(get("SA-A3")), raw=True))
     draft = re.sub(r"\s+", "", pdftext(batch_report_pdf(get("SA-A9"), draft=True), raw=True))
-    assert "菠菜" in draft and "草稿" in draft
+    assert "菠菜" in draft and mark in draft

@@ -4,12 +4,12 @@ The expected numbers are counted from the table in world.py's docstring; nothing
 computed by the code under test."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from tests.reporting.world import MONTH, NOW, PREVIOUS, SHANGHAI, loc, utc
+from tests.reporting.world import MONTH, NOW, PREVIOUS, loc, utc
 
 D = Decimal
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from reports.i18n import labels
 from tests.reporting.world import Builder, loc
 
 D = Decimal
@@ -77,7 +78,10 @@ def market(app, db, make_user, clock):
     return Market(site, p1, p2, p3, bt)
 
 
-WORDING = {"negative": "本次快检未发现问题", "invalid": "复测中", "suspect": "复测中"}
+L = labels("zh_CN")
+# domain.md §5: a pass is "本次快检未发现问题" (never "安全"), invalid/suspect "复测中"
+PASS, RETEST = "本次快检未发现问题", "复测中"
+DISPOSED, HANDLING = L["board.positive_disposed"], L["board.positive_handling"]
 
 
 def test_board_entries(market, ctx):
@@ -120,8 +124,8 @@ def test_public_board_page(market, client):
         ("negative", "P3 鲜*", "午夜苹果", "本次快检未发现问题"),
         ("negative", "P2 欧阳某", "复测菠菜", "本次快检未发现问题"),
         ("negative", "P2 欧阳某", "更正芹菜", "本次快检未发现问题"),
-        ("positive", "P2 欧阳某", "今日猪肉", "阳性，已按规定处置"),
-        ("positive", "P1 王某", "今日牛肉", "阳性，处置中"),
+        ("positive", "P2 欧阳某", "今日猪肉", DISPOSED),
+        ("positive", "P1 王某", "今日牛肉", HANDLING),
     ])
     handling = {f.split(" · ")[0]: w for o, s, f, w in rows if o == "positive"}
     assert re.search(r"（[^）]*\b5 kg）$", handling["今日猪肉"]), handling  # destroyed 5 kg (not + stop-sale 5)
@@ -157,7 +161,7 @@ def test_stall_page(market, client):
     items = re.findall(r'<li class="pub-result outcome-(\w+)">\s*<div class="pub-date">([^<]*)</div>\s*'
                        r'<div class="pub-what"><strong>([^<]*)</strong>.*?<div class="pub-word">([^<]*)</div>', html, re.S)
     assert [(o, d, f, w) for o, d, f, w in items] == [  # newest first
-        ("positive", "11-20", "今日牛肉", "阳性，处置中"),
+        ("positive", "11-20", "今日牛肉", HANDLING),
         ("invalid", "11-20", "今日白菜", "复测中"),
         ("negative", "11-20", "今日青菜", "本次快检未发现问题"),
         ("negative", "11-19", "昨日青菜", "本次快检未发现问题"),
@@ -172,7 +176,7 @@ def test_stall_page(market, client):
 def test_stall_page_names(market, client, db):
     html = client.get("/public/stalls/stallp2code").get_data(as_text=True)
     assert "欧阳某" in html and "欧阳春花" not in html
-    assert "阳性，已按规定处置" in html and "复测中" in html and "安全" not in html
+    assert DISPOSED in html and "复测中" in html and "安全" not in html
     assert "更正芹菜" in html and html.count("更正芹菜") == 1
     html = client.get("/public/stalls/stallp3code").get_data(as_text=True)
     assert "鲜*" in html and "鲜丰果业" not in html
@@ -193,7 +197,7 @@ def test_verify_page_needs_the_right_token(market, client, app):
     ok = client.get(f"/public/verify/PB-POS/{token}")
     assert ok.status_code == 200
     html = ok.get_data(as_text=True)
-    assert "PB-POS" in html and "今日猪肉" in html and "克伦特罗" in html and "阳性，已按规定处置" in html
+    assert "PB-POS" in html and "今日猪肉" in html and "克伦特罗" in html and DISPOSED in html
     assert "欧阳某" in html and "欧阳春花" not in html and "安全" not in html
     assert client.get(f"/public/verify/pb-pos/{token}").status_code == 200  # the code is case-insensitive
     assert client.get(f"/public/verify/PB-POS/{other}").status_code == 404  # another batch's token

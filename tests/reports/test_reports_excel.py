@@ -196,13 +196,15 @@ def test_monthly_workbook_empty_month():
 
 def test_import_template_headers_examples_and_instructions():
     wb = load_workbook(io.BytesIO(import_template()))
-    assert wb.sheetnames == ["检测结果", "填写说明"]
+    assert wb.sheetnames == ["检测结果", "填写说明", "示例"]
     ws = wb["检测结果"]
+    assert ws.max_row == 1  # nothing to import by mistake: the examples have their own sheet
     header = [c.value for c in ws[1]]
     assert header == ["检测点名称", "被检单位*", "档口编号", "样品编号", "样品名称*", "食品类别", "检测项目*", "检测值*",
                       "单位", "检测结论*", "检测人员*", "检测时间*", "试剂批号", "供货者", "产地", "进货数量(kg)", "备注"]
     assert tuple(header) == TEMPLATE_HEADERS
-    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [c.value for c in wb["示例"][1]] == header
+    rows = list(wb["示例"].iter_rows(min_row=2, values_only=True))
     assert len(rows) >= 3
     by_food = {r[4]: r for r in rows}
     assert by_food["青菜"][6] == "有机磷和氨基甲酸酯类农药" and by_food["青菜"][7] == 12.4 and by_food["青菜"][9] == "阴性"

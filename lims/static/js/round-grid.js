@@ -75,6 +75,7 @@
     const last = rows[rows.length - 1];
     if (!last || COLS.some((n) => cell(last, n).value.trim())) {
       tbody.appendChild(editableRow());
+      renumber();
     }
   }
 
@@ -103,7 +104,14 @@
   }
 
   let menu = null;
-  function closeMenu() { if (menu) { menu.remove(); menu = null; } }
+  let menuInput = null;
+  function closeMenu() { if (menu) { menu.remove(); menu = null; menuInput = null; } }
+  function placeMenu() {
+    // Fixed to the viewport under the cell, so that no scrolling container clips it.
+    if (!menu) return;
+    const rect = menuInput.getBoundingClientRect();
+    Object.assign(menu.style, { left: `${rect.left}px`, top: `${rect.bottom + 2}px`, minWidth: `${rect.width}px` });
+  }
   function openMenu(input) {
     closeMenu();
     const matches = matchFoods(input.value);
@@ -121,8 +129,9 @@
       li.addEventListener("mousedown", (ev) => { ev.preventDefault(); pickFood(input, f.name); closeMenu(); });
       menu.appendChild(li);
     });
-    input.parentElement.style.position = "relative";
-    input.parentElement.appendChild(menu);
+    menuInput = input;
+    document.body.appendChild(menu);
+    placeMenu();
   }
   function moveMenu(step) {
     const items = [...menu.children];
@@ -190,8 +199,7 @@
     }
     const result = answer.data.rows ? answer.data.rows[0] : { ok: false, errors: { _: [answer.data.message || t.error] } };
     if (!result.ok) {
-      const first = showErrors(row, result.errors || {});
-      (first || cell(row, "food")).focus();
+      showErrors(row, result.errors || {});
       return false;
     }
     const b = result.batch;
@@ -244,14 +252,16 @@
       if (name === "tests") showTests(row);
       const i = COLS.indexOf(name);
       if (i < COLS.length - 1) { focusRow(row, COLS[i + 1]); return; }
+      // Move on at once and save in the background: a fast typist or a scanner is never
+      // pulled back; a row that fails stays red for ↑ to reach it.
+      ensureEmptyRow();
       const rows = [...tbody.querySelectorAll("tr.editing")];
-      const position = rows.indexOf(row);
-      if (await save(row)) {
-        const remaining = [...tbody.querySelectorAll("tr.editing")];
-        focusRow(remaining[Math.min(position, remaining.length - 1)], "code");
-      }
+      const next = rows[rows.indexOf(row) + 1];
+      if (next) focusRow(next, "code");
+      save(row);
     }
   });
+  window.addEventListener("scroll", placeMenu, { passive: true, capture: true });
   tbody.addEventListener("input", (ev) => {
     if (ev.target.name === "food") openMenu(ev.target);
     ensureEmptyRow();
@@ -260,7 +270,11 @@
     const row = ev.target.closest("tr");
     if (!row || !row.classList.contains("editing")) return;
     if (ev.target.name === "stall") onStall(row);
-    if (ev.target.name === "food") { setTimeout(closeMenu, 100); if (foodByName.has(norm(ev.target.value))) pickFood(ev.target, norm(ev.target.value)); }
+    if (ev.target.name === "food") {
+      const input = ev.target;  // close only this cell's menu (a fast typist may already be in the next row's)
+      setTimeout(() => { if (menuInput === input) closeMenu(); }, 100);
+      if (foodByName.has(norm(input.value))) pickFood(input, norm(input.value));
+    }
     if (ev.target.name === "tests") showTests(row);
   });
 
