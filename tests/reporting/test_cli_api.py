@@ -3,13 +3,13 @@ routes and the dashboard figures, on the hand-built district of world.py."""
 from __future__ import annotations
 
 import re
+
 import pytest
 
 from reports.i18n import labels
 from tests.reporting.conftest import sheet_rows, workbook
 from tests.reporting.test_monthly import summary
 from tests.reporting.world import loc
-
 
 L = labels("zh_CN")
 NOVEMBER_SUMMARY = summary(219, 220, 208, 10, 1, 1, "95.41%", "4.59%", "60.00%", "31.5")
