@@ -31,7 +31,7 @@ def reading_message(code: str, params: dict) -> str:
     return str(template) % {k: _n(v) for k, v in params.items()} if params else str(template)
 
 
-def entry_problem_message(problem, item=None, batch=None) -> str:
+def entry_problem_message(problem, item=None, category=None) -> str:
     code = problem.code
     if code == "tested_in_future":
         return gettext("The test time is in the future.")
@@ -43,9 +43,8 @@ def entry_problem_message(problem, item=None, batch=None) -> str:
     if code == "item_inactive":
         return gettext("This test item is no longer in use.")
     if code == "item_not_for_category":
-        category = batch.category.name if batch is not None and batch.category else ""
         return gettext("%(item)s is not usually tested on %(category)s. Confirm to record it anyway.",
-                       item=item.name if item else "", category=category)
+                       item=item.name if item else "", category=category.name if category is not None else "")
     return code
 
 

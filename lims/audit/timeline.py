@@ -102,12 +102,28 @@ def describe(entry: AuditEntry, items: dict[str, str]) -> str:
         return gettext("added a photo")
     if action == "import.commit":
         return gettext("imported results from %(file)s", file=a.get("filename", ""))
+    if action == "import.results":
+        return gettext("imported %(n)d result(s) from %(file)s", n=a.get("count", 0), file=a.get("filename", ""))
     return action
+
+
+def _import_events(batch_id: int) -> list[AuditEntry]:
+    """Results that came from files: one event per file (the import's own audit entry
+    covers them; see ``imports.services``)."""
+    from lims.models import Import, Result
+
+    rows = db.session.execute(
+        sa.select(Import.id, Import.filename, Import.created_at, Import.created_by_id, sa.func.count(Result.id))
+        .join(Result, Result.import_id == Import.id).where(Result.batch_id == batch_id)
+        .group_by(Import.id, Import.filename, Import.created_at, Import.created_by_id)).all()
+    return [AuditEntry(at=r.created_at, user_id=r.created_by_id, action="import.results", subject_type="import",
+                       subject_id=str(r.id), after={"filename": r.filename, "count": r[4]}) for r in rows]
 
 
 def batch_timeline(batch_id: int) -> list[TimelineEntry]:
     entries = db.session.execute(sa.select(AuditEntry).where(AuditEntry.batch_id == batch_id)
                                  .order_by(AuditEntry.seq)).scalars().all()
+    entries = list(entries) + _import_events(batch_id)
     items = dict(db.session.execute(sa.select(TestItem.code, TestItem.name)).all())
     names = dict(db.session.execute(sa.select(User.id, User.display_name).where(
         User.id.in_({e.user_id for e in entries if e.user_id}))).all())

@@ -24,6 +24,7 @@ class ItemIndex:
     def __init__(self):
         self.items = list(db.session.execute(sa.select(TestItem)).scalars())
         self.by_name: dict[str, TestItem] = {}
+        self._found: dict[tuple, TestItem | None] = {}
         for item in sorted(self.items, key=lambda i: i.sort_order):
             for name in [item.code, item.name, *(item.aliases or [])]:
                 self.by_name.setdefault(key(name), item)
@@ -31,6 +32,12 @@ class ItemIndex:
     def find(self, name: str | None, method: str | None = None, cutoff=None) -> TestItem | None:
         """The item a file names; for enzyme inhibition the method (or, without one, the
         stated cut-off: 50 or 70) tells GB/T 5009.199 and NY/T 448 apart."""
+        k = (name, method, cutoff)
+        if k not in self._found:
+            self._found[k] = self._find(name, method, cutoff)
+        return self._found[k]
+
+    def _find(self, name, method, cutoff) -> TestItem | None:
         item = self.by_name.get(key(name))
         if item is None or item.rule != "inhibition" or not (method or cutoff is not None):
             return item

@@ -108,13 +108,22 @@ def test_the_import_is_in_the_audit_trail(world, batches, run, db):
     from lims.audit.services import verify
     from lims.models import AuditEntry
 
+    from lims.audit.timeline import batch_timeline
+    from lims.models import Batch, Result
+
     report = run(sample_bytes("pesticide_tester.csv"), "pesticide_tester.csv")
-    entries = db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "import.commit")).scalars().all()
-    subjects = {(e.subject_type, e.subject_id) for e in entries}
-    assert ("import", str(report.import_id)) in subjects
-    assert {("batch", f"S-20261120-{n:03d}") for n in range(1, 12)} <= subjects
-    assert all(e.user_id == world.tech.id for e in entries)
+    (entry,) = db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "import.commit")).scalars().all()
+    # One entry covers the file: who, its hash, its counts and the range of results it created.
+    assert (entry.subject_type, entry.subject_id, entry.user_id) == ("import", str(report.import_id), world.tech.id)
+    assert entry.after["imported"] == 11 and entry.after["sha256"] == report.sha256
+    first, last = entry.after["results"]
+    ids = db.session.execute(sa.select(Result.id).where(Result.import_id == report.import_id)).scalars().all()
+    assert (min(ids), max(ids), len(ids)) == (first, last, 11)
     assert verify().ok
+    # Each batch's history tells of the import.
+    batch = db.session.execute(sa.select(Batch).where(Batch.code == "S-20261120-001")).scalar_one()
+    texts = [t.text for t in batch_timeline(batch.id)]
+    assert any("pesticide_tester.csv" in t for t in texts), texts
 
 
 # --- gold-xlsx (merged title, Excel date cells, a footer row) ------------------------------------

@@ -1,0 +1,203 @@
+"""Import speed and memory (issue: instrument import).
+
+Creates 100,000 batches (untimed), writes a 100,000-row pesticide-csv in GB18030 for them,
+then times in the same run:
+  (a) the full import through the service (parse, match, judge, insert, statuses, audit);
+  (b) the floor: the same file parsed with the csv module and the same rows inserted with
+      sqlite3.executemany in one transaction.
+Prints the ratio a/b (target ≤ 3) and the import's peak memory (target ≤ 300 MB, measured in
+a child process of its own), and rows/second for a 20,000-row gold-xlsx.
+
+Run: .venv/bin/python bench/import_bench.py [--rows N]"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, fresh_app, peak_rss_mb  # noqa: E402
+
+HEADER = "通道号,样品编号,样品名称,被检单位,检测项目,检测结果,单位,检测依据,标准值,结论,检测员,检测时间"
+T0 = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
+
+
+def seed(app, rows: int) -> None:
+    """A site, a stall, and ``rows`` batches BENCH-000001… planned for OPC (bulk, untimed)."""
+    import sqlalchemy as sa
+
+    from lims.extensions import db
+    from lims.models import Batch, Site, Stall, User, batch_tests
+    from lims.reference.services import get_item
+    from werkzeug.security import generate_password_hash
+
+    with app.app_context():
+        site = Site(code="BM", name="基准市场", kind="market")
+        stall = Stall(site=site, code="A-01", operator="甲", public_code="benchstall")
+        user = User(username="bench", display_name="基准", role="technician",
+                    password_hash=generate_password_hash("x" * 10, method="pbkdf2:sha256:1000"))
+        db.session.add_all([site, stall, user])
+        db.session.flush()
+        opc = get_item("OPC").id
+        for start in range(0, rows, 20_000):
+            chunk = range(start, min(rows, start + 20_000))
+            db.session.execute(sa.insert(Batch), [
+                {"code": f"BENCH-{n:06d}", "site_id": site.id, "stall_id": stall.id, "food": "青菜",
+                 "sampled_at": T0 - timedelta(hours=2), "status": "registered", "row_version": 1} for n in chunk])
+        ids = db.session.execute(sa.select(Batch.id)).scalars().all()
+        db.session.execute(batch_tests.insert(), [{"batch_id": i, "item_id": opc} for i in ids])
+        db.session.commit()
+
+
+def write_csv(path: Path, rows: int) -> None:
+    lines = ["农药残留速测仪 检测数据", "导出时间：2026-11-20 10:05", HEADER]
+    for n in range(rows):
+        inhibition = (n * 37) % 600 / 10 if n % 67 == 0 else (n * 37) % 450 / 10  # ≈ 1.5 % positive
+        word = "不合格" if inhibition >= 50 else "合格"
+        at = (T0 + timedelta(seconds=n)).astimezone(timezone(timedelta(hours=8)))
+        lines.append(f"{n % 12 + 1},BENCH-{n:06d},青菜,基准市场 A-01,农药残留,{inhibition:.1f},%,GB/T 5009.199-2003,50,"
+                     f"{word},王丽,{at:%Y-%m-%d %H:%M:%S}")
+    lines.append(f"合计：{rows} 条")
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+
+
+def floor(path: Path) -> float:
+    """csv module + sqlite3.executemany in one transaction, into a table shaped like
+    ``results`` (same columns, same indexes): the least any importer could do."""
+    import sqlalchemy as sa
+
+    from lims.models import Result
+
+    db = path.with_suffix(".floor.sqlite")
+    db.unlink(missing_ok=True)
+    engine = sa.create_engine(f"sqlite:///{db}")
+    Result.__table__.create(engine)
+    engine.dispose()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    columns = ("batch_id", "item_id", "version", "current", "record_key", "value", "unit", "method", "cutoff",
+               "outcome", "instrument_word", "disagrees", "signal_mismatch", "channel", "tested_at", "tester_name",
+               "created_at", "row_version")
+    sql = f"INSERT INTO results ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    started = time.perf_counter()
+    text = path.read_bytes().decode("gb18030")
+    rows = []
+    for n, r in enumerate(csv.reader(io.StringIO(text))):
+        if len(r) == 12 and r[0].isdigit():
+            outcome = "positive" if r[9] == "不合格" else "negative"  # the instrument's word, unjudged
+            rows.append((n, 1, 1, 1, f"{r[1]}|{r[0]}|{r[11]}", r[5], r[6], r[7], r[8], outcome, r[9], 0, 0, r[0],
+                         r[11], r[10], r[11], 1))
+    with conn:
+        conn.executemany(sql, rows)
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def import_in_child(db_url: str, data_dir: str, path: Path) -> dict:
+    """Run the import in a process of its own so that its peak memory is its own."""
+    code = f"""
+import json, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from datetime import datetime, timezone
+from lims import create_app
+app = create_app({{"TESTING": True, "DATABASE_URL": {db_url!r}, "DATA_DIR": {data_dir!r}, "SECRET_KEY": "bench",
+                  "IMPORT_MAX_ROWS": 500000}})
+from bench.common import peak_rss_mb
+base = peak_rss_mb()
+with app.app_context():
+    import sqlalchemy as sa
+    from lims.accounts.access import Actor
+    from lims.extensions import db
+    from lims.imports.services import ImportOptions, run_import
+    from lims.models import User
+    user = db.session.execute(sa.select(User).where(User.username == "bench")).scalar_one()
+    data = open({str(path)!r}, "rb").read()
+    started = time.perf_counter()
+    report = run_import(Actor(user, "bench"), data, ImportOptions(filename="bench.csv", source="cli"),
+                        now=datetime(2026, 11, 25, tzinfo=timezone.utc))
+    db.session.commit()
+    elapsed = time.perf_counter() - started
+print(json.dumps({{"seconds": elapsed, "imported": report.ok, "status": report.status, "positives": report.positives,
+                  "peak_mb": peak_rss_mb(), "start_mb": base}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def gold_xlsx(path: Path, rows: int) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("检测记录")
+    ws.append(["序号", "通道", "样品编号", "样品名称", "被检单位", "检测项目", "检测方法", "卡批号", "C值", "T值", "T/C",
+               "检测结果", "检测时间", "检测人员"])
+    for n in range(rows):
+        ratio = 0.3 if n % 67 == 0 else 0.82 + (n % 18) / 100  # ≈ 1.5 % positive, like a real month
+        c, t = 1.2, round(1.2 * ratio, 3)
+        ws.append([n + 1, n % 4 + 1, f"GOLD-{n:06d}", "猪肉", "基准市场 A-01", "克伦特罗", "定性比色法", "KJ-1",
+                   c, t, round(t / c, 3), "阴性",
+                   (T0 + timedelta(seconds=n)).astimezone(timezone(timedelta(hours=8))).replace(tzinfo=None), "李强"])
+    wb.save(path)
+
+
+def gold_bench(app, tmp: Path, rows: int) -> dict:
+    import sqlalchemy as sa
+
+    from lims.accounts.access import Actor
+    from lims.extensions import db
+    from lims.imports.services import ImportOptions, run_import
+    from lims.models import Batch, Site, Stall, User, batch_tests
+    from lims.reference.services import get_item
+
+    path = tmp / "gold.xlsx"
+    gold_xlsx(path, rows)
+    with app.app_context():
+        site = db.session.execute(sa.select(Site).where(Site.code == "BM")).scalar_one()
+        stall = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id)).scalar_one()
+        db.session.execute(sa.insert(Batch), [
+            {"code": f"GOLD-{n:06d}", "site_id": site.id, "stall_id": stall.id, "food": "猪肉",
+             "sampled_at": T0 - timedelta(hours=2), "status": "registered", "row_version": 1} for n in range(rows)])
+        db.session.commit()
+        user = db.session.execute(sa.select(User).where(User.username == "bench")).scalar_one()
+        started = time.perf_counter()
+        report = run_import(Actor(user, "bench"), path.read_bytes(), ImportOptions(filename="gold.xlsx"),
+                           now=datetime(2026, 11, 25, tzinfo=timezone.utc))
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+    return {"rows": rows, "imported": report.ok, "seconds": elapsed, "rows_per_second": report.ok / elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--gold-rows", type=int, default=20_000)
+    args = parser.parse_args()
+    app, tmp = fresh_app("import")
+    print(f"seeding {args.rows} batches (untimed) …", flush=True)
+    seed(app, args.rows)
+    path = tmp / "pesticide.csv"
+    write_csv(path, args.rows)
+    print(f"file: {path.stat().st_size / 1e6:.1f} MB GB18030, {args.rows} rows", flush=True)
+    b = min(floor(path) for _ in range(3))
+    a = import_in_child(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATA_DIR"], path)
+    assert a["status"] == "committed" and a["imported"] == args.rows, a
+    print(f"(a) full import through the service: {a['seconds']:.2f} s "
+          f"({args.rows / a['seconds']:.0f} rows/s, {a['positives']} positives)")
+    print(f"(b) floor, csv + sqlite3.executemany: {b:.2f} s")
+    print(f"ratio a/b = {a['seconds'] / b:.2f}  (target ≤ 3)")
+    print(f"peak memory of the import process: {a['peak_mb']:.0f} MB (at start {a['start_mb']:.0f} MB; target ≤ 300 MB)")
+    g = gold_bench(app, tmp, args.gold_rows)
+    print(f"gold-xlsx: {g['rows']} rows in {g['seconds']:.2f} s = {g['rows_per_second']:.0f} rows/s")
+
+
+if __name__ == "__main__":
+    main()
