@@ -230,8 +230,11 @@ def export_results_command(first, last, out, username):
     from lims.reporting.views import parse_day
 
     try:
+        first_day, last_day = parse_day(first, "from"), parse_day(last, "to")
+        if last_day < first_day or (last_day - first_day).days > 400:
+            fail("the period must run forwards and last at most 400 days")
         with open(out, "wb") as fp:
-            n = export_results(_report_actor(username), parse_day(first, "from"), parse_day(last, "to"), fp)
+            n = export_results(_report_actor(username), first_day, last_day, fp)
     except LimsError as exc:
         fail(exc.message)
     click.echo(f"{out}: {n} results")

@@ -81,7 +81,11 @@ def verify(code, token):
     batch = services.verified_batch(code)
     if batch is None:
         abort(404)
-    results = [r for r in batch.results if r.current and r.reviewed_at is not None]
+    latest: dict = {}  # the latest reviewed test per item, as the printed report shows it
+    for r in sorted((r for r in batch.results if r.current and r.reviewed_at is not None),
+                    key=lambda r: (r.tested_at, r.id)):
+        latest[r.item_id] = r
+    results = list(latest.values())
     from lims.rules.disposition import effective_status
     from reports.wording import public_result_wording
 

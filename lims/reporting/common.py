@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from decimal import Decimal
 
 from flask import current_app, request
 from flask_babel import get_locale
@@ -57,15 +58,23 @@ def verify_url(batch_code: str) -> str:
     return f"{public_base()}/public/verify/{batch_code}/{verify_token(batch_code)}"
 
 
+def trimmed(value):
+    """A stored Decimal without the column's padding: 0.2100 → 0.21, 55.0000 → 55."""
+    if value is None:
+        return None
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value
+
+
 def reading_of(rule: str, value, computed_value, tc_ratio, unit, value_text=None):
     """What a result read, for printing: (value, value text, unit).
 
     Enzyme inhibition prints the recomputed inhibition %, a gold card its T/C (or the value
     the reader printed), everything else the value in its unit."""
     if rule == "inhibition" and computed_value is not None:
-        return computed_value, value_text, "%"
+        return trimmed(computed_value), value_text, "%"
     if rule == "gold":
         signal = tc_ratio if tc_ratio is not None else (computed_value if value is None else value)
         if signal is not None:
-            return signal, value_text, "T/C"
-    return value, value_text, unit
+            return trimmed(signal), value_text, "T/C"
+    return trimmed(value), value_text, unit

@@ -13,6 +13,7 @@ from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
 from lims.models import Batch, Event, FoodCategory, Instrument, ReagentLot, Result, Site, Stall, Station, Supplier, TestItem, User
+from lims.labels import PRINCIPLE_LABELS
 from lims.reporting.common import reading_of, report_lang
 from reports.data import ResultExportRow
 from reports.excel.results_export import write_results
@@ -50,7 +51,8 @@ def _rows(actor: Actor, first: date, last: date):
             operator=stall.operator if stall else None, event=event_name, food=b.food,
             category_l1=(top or cat).name if cat else None, category_l2=cat.name if cat and top else None,
             supplier=supplier.name if supplier else None, origin=b.origin, quantity_kg=b.quantity_kg,
-            item_code=item.code, item_name=item.name, method=r.method, principle=item.principle,
+            item_code=item.code, item_name=item.name, method=r.method,
+            principle=str(PRINCIPLE_LABELS.get(item.principle, item.principle)),
             reagent_lot=lot.lot if lot else None, reagent_maker=lot.maker if lot else None,
             instrument=f"{inst.model} {inst.serial}" if inst else None, station=station.name if station else None,
             channel=r.channel,

@@ -215,7 +215,7 @@ def events(scope: Scope, start: datetime, end: datetime) -> list[EventRow]:
     zone = local_zone()
     first, last = start.astimezone(zone).date(), (end - timedelta(seconds=1)).astimezone(zone).date()
     rows = db.session.execute(
-        sa.select(Event, sa.func.count(sa.distinct(Batch.id)),
+        sa.select(Event, sa.func.count(sa.distinct(Batch.id)).filter(Batch.status.not_in(("registered",))),
                   sa.func.count(sa.distinct(Batch.id)).filter(Batch.verdict == "positive"))
         .outerjoin(Batch, sa.and_(Batch.event_id == Event.id, scope.where(Batch.site_id)))
         .where(Event.starts_on <= last, Event.ends_on >= first).group_by(Event.id).order_by(Event.starts_on)).all()

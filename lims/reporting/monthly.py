@@ -19,7 +19,9 @@ from reports.pdf.monthly_report import render_monthly_report
 
 
 def _pct(value) -> str:
-    return f"{value.quantize(Decimal('0.1'))}%"
+    """A rate as people read it; two decimals, so that 3.03 % is seen to be above 3 %."""
+    text = format(value.quantize(Decimal("0.01")), "f")
+    return f"{text[:-1] if text.endswith('0') else text}%"
 
 
 def rating_reason(rating: Rating) -> str:
@@ -33,7 +35,7 @@ def rating_reason(rating: Rating) -> str:
                                         count=p["count"], hours=p["hours"], threshold=p["threshold"]),
         "overdue": lambda: gettext("%(count)d disposition(s) overdue", count=p["count"]),
         "blacklisted_stall": lambda: gettext("black-listed stall(s): %(stalls)s", stalls="、".join(p["stalls"])),
-        "positives_handled": lambda: gettext("%(count)d positive(s), every one handled in time", count=p["count"]),
+        "positives_handled": lambda: gettext("%(count)d positive(s), none overdue", count=p["count"]),
         "clean": lambda: (gettext("no positives; %(batches)d of %(planned)d planned batches sampled",
                                   batches=p["batches"], planned=p["planned"]) if p.get("planned") is not None
                           else gettext("no positives; %(batches)d batches sampled", batches=p["batches"])),

@@ -238,7 +238,8 @@ def _positives(report: MonthlyReport, L: Labels, st: ReportStyles) -> list[Flowa
     if not report.positives:
         out.append(para(L["monthly.no_positives"], st.body))
         return out
-    kg = sum((p.kg_disposed for p in report.positives), Decimal(0))
+    # A batch positive for two items is one lot of food: count its kilograms once.
+    kg = sum({(p.batch_code or id(p)): p.kg_disposed for p in report.positives}.values(), Decimal(0))
     out.append(para(L["monthly.positives_count"].format(count=len(report.positives), kg=kg_text(kg)), st.small))
     out.append(Spacer(1, 3))
     header = [L["col.date"], L["col.site"], L["col.stall"], L["col.food"], L["col.supplier"], L["col.item"],

@@ -1,5 +1,4 @@
-"""Bugs found while checking the reports' figures by hand. Each test states what is right
-and is expected to fail (strict) until the code is fixed."""
+"""Bugs found while checking the reports' figures by hand, each kept as a regression test."""
 from __future__ import annotations
 
 import re
@@ -12,9 +11,6 @@ from tests.reporting.world import MONTH
 D = Decimal
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: rating_reason rounds the rate to one decimal (ROUND_HALF_EVEN), so a "
-                                       "site at 1/33 = 3.03 % is rated orange with the reason 'positive rate 3.0% "
-                                       "above 3.0%' — the stated rate is not above the stated threshold")
 def test_rating_reason_states_a_rate_above_its_threshold(app, ctx):
     from lims.reporting.monthly import rating_reason
     from lims.rules.rating import SiteMonth, rate_site
@@ -25,10 +21,6 @@ def test_rating_reason_states_a_rate_above_its_threshold(app, ctx):
     assert D(rate) > D(threshold), rating_reason(rating)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: PositiveRow.kg_disposed is the whole batch's disposed weight and is "
-                                       "repeated on every positive result of the batch; the monthly PDF sums the "
-                                       "rows ('本月阳性 N 项次，已处置 X kg'), so a batch positive for two items "
-                                       "counts its 20 kg twice (54.5 kg printed, 34.5 kg disposed)")
 def test_kg_disposed_counted_once_per_batch(world, actors, db, ctx, pdftext):
     from lims.reporting.monthly import build_monthly, monthly_pdf
 
@@ -44,10 +36,6 @@ def test_kg_disposed_counted_once_per_batch(world, actors, db, ctx, pdftext):
     assert printed and printed.groups() == ("11", "34.5")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the public verification page lists every current reviewed result, "
-                                       "so a batch re-tested after an invalid result shows '复测中' next to the "
-                                       "repeat's result, while the printed report (latest test per item) shows the "
-                                       "repeat only: the page does not say what the report said")
 def test_verify_page_shows_what_the_report_shows(app, db, make_user, clock, client):
     from lims.reporting.batch import build_batch_report
     from lims.reporting.common import verify_token
@@ -69,10 +57,6 @@ def test_verify_page_shows_what_the_report_shows(app, db, make_user, clock, clie
     assert html.count('class="pub-result outcome-') == 1 and "复测中" not in html
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the results export writes the test principle as its code "
-                                       "('colloidal_gold', 'enzyme_inhibition', 'colorimetric') in the 检测原理 "
-                                       "column instead of words (lims.labels.PRINCIPLE_LABELS), unlike every other "
-                                       "coded column (site kind, outcome, status)")
 def test_export_principle_in_words(world, actors, ctx):
     import io
     from datetime import date
@@ -89,9 +73,6 @@ def test_export_principle_in_words(world, actors, ctx):
     assert not {r[col] for r in rows[1:]} & {"colloidal_gold", "enzyme_inhibition", "colorimetric", "other"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (cosmetic): readings are printed with the column's four decimals "
-                                       "('0.2100 T/C', '55.0000 %', '45.2000 mg/kg'), a precision the instrument "
-                                       "never gave; reading_text prints the Decimal as stored (Numeric(14, 4))")
 def test_readings_printed_as_read(world, actors, ctx, pdftext):
     from lims.reporting.monthly import monthly_pdf
 
