@@ -17,6 +17,7 @@ class Disposition(Base):
     __table_args__ = (
         enum_check("status", DISPOSITION_STATUSES),
         sa.Index("ix_dispositions_status_due", "status", "disposal_due_at"),
+        sa.Index("ix_dispositions_opened", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,7 +95,7 @@ class DisposalAction(Base):
     quantity_kg: Mapped[Decimal] = mapped_column(Quantity)
     method: Mapped[str | None] = mapped_column(sa.String(100))
     place: Mapped[str | None] = mapped_column(sa.String(100))
-    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     done_by: Mapped[str | None] = mapped_column(sa.String(32))
     supervisor: Mapped[str | None] = mapped_column(sa.String(32))
     note: Mapped[str | None] = mapped_column(sa.String(200))

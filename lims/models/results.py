@@ -30,7 +30,10 @@ class Result(Base):
         sa.Index("ix_results_batch", "batch_id", "item_id"),
         sa.Index("ix_results_tested", "tested_at", "id"),
         sa.Index("ix_results_item_tested", "item_id", "tested_at"),
-        sa.Index("ix_results_pending_review", "current", "reviewed_at"),
+        # Partial, so that it serves only the review worklist and never lures the planner
+        # away from the test-time index in period reports (``current`` alone is not selective).
+        sa.Index("ix_results_pending_review", "tested_at", "id", sqlite_where=sa.text("reviewed_at IS NULL"),
+                 postgresql_where=sa.text("reviewed_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from lims.accounts.access import Actor
 from lims.errors import NotFound
@@ -195,20 +196,20 @@ def positives(scope: Scope, start: datetime, end: datetime, now: datetime, to_lo
 
 
 def daily(scope: Scope, start: datetime, end: datetime) -> list[DailyCount]:
-    """Tests and positives per local day (every day of the period, zeros included)."""
+    """Tests and positives per local day (every day of the period, zeros included), counted
+    in the database: each result falls in the day whose local midnight bounds it."""
     zone = local_zone()
-    counts: dict[date, list[int]] = {}
-    day = start.astimezone(zone).date()
-    last = (end - timedelta(seconds=1)).astimezone(zone).date()
-    while day <= last:
-        counts[day] = [0, 0]
-        day += timedelta(days=1)
-    for tested_at, outcome in db.session.execute(
-            _results(scope, start, end).add_columns(Result.tested_at, Result.outcome)).yield_per(5000):
-        c = counts.setdefault(tested_at.astimezone(zone).date(), [0, 0])
-        c[0] += 1
-        c[1] += outcome == "positive"
-    return [DailyCount(day=d, tests=t, positives=p) for d, (t, p) in sorted(counts.items())]
+    days, ends = [start.astimezone(zone).date()], []  # ends: the UTC end of each day but the last
+    while (nxt := datetime.combine(days[-1] + timedelta(days=1), time.min, tzinfo=zone)) < end:
+        ends.append(nxt.astimezone(timezone.utc))
+        days.append(days[-1] + timedelta(days=1))
+    bucket = sa.case(*((Result.tested_at < e, i) for i, e in enumerate(ends)), else_=len(ends)) if ends else sa.literal(0)
+    counts = {r.k: r for r in db.session.execute(
+        _results(scope, start, end).add_columns(bucket.label("k"), sa.func.count(Result.id).label("tests"),
+                                                sa.func.count(Result.id).filter(Result.outcome == "positive")
+                                                .label("positives")).group_by(bucket)).all()}
+    return [DailyCount(day=d, tests=counts[i].tests if i in counts else 0,
+                       positives=counts[i].positives if i in counts else 0) for i, d in enumerate(days)]
 
 
 def events(scope: Scope, start: datetime, end: datetime) -> list[EventRow]:
@@ -267,7 +268,8 @@ def stall_lists(scope: Scope, as_of: date) -> tuple[list[ListedStall], list[List
                Batch.status.not_in(("registered", "testing")), scope.where(Batch.site_id))
         .group_by(Batch.stall_id)).all())
     ids = set(tested) | set(positive_days)
-    stalls = {s.id: s for s in db.session.execute(sa.select(Stall).where(Stall.id.in_(ids or {-1}))).scalars()}
+    stalls = {s.id: s for s in db.session.execute(
+        sa.select(Stall).where(Stall.id.in_(ids or {-1})).options(joinedload(Stall.site))).scalars()}
     red, black = [], []
     black_since = as_of - timedelta(days=rules.black_days)
     for stall_id in ids:

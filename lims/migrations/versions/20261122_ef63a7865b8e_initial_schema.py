@@ -1,9 +1,9 @@
 """The initial schema: sites, people, reference data, batches, results, dispositions, imports,
 notifications and the append-only audit trail.
 
-Revision ID: 29f86e1c0e10
+Revision ID: ef63a7865b8e
 Revises: 
-Create Date: 2026-11-22 08:52:55.830100
+Create Date: 2026-11-22 09:28:50.649843
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '29f86e1c0e10'
+revision = 'ef63a7865b8e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -525,7 +525,7 @@ def upgrade():
         batch_op.create_index('ix_results_batch', ['batch_id', 'item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_results_import_id'), ['import_id'], unique=False)
         batch_op.create_index('ix_results_item_tested', ['item_id', 'tested_at'], unique=False)
-        batch_op.create_index('ix_results_pending_review', ['current', 'reviewed_at'], unique=False)
+        batch_op.create_index('ix_results_pending_review', ['tested_at', 'id'], unique=False, sqlite_where=sa.text('reviewed_at IS NULL'), postgresql_where=sa.text('reviewed_at IS NULL'))
         batch_op.create_index('ix_results_tested', ['tested_at', 'id'], unique=False)
 
     op.create_table('dispositions',
@@ -550,6 +550,7 @@ def upgrade():
     sa.UniqueConstraint('batch_id', name=op.f('uq_dispositions_batch_id'))
     )
     with op.batch_alter_table('dispositions', schema=None) as batch_op:
+        batch_op.create_index('ix_dispositions_opened', ['opened_at'], unique=False)
         batch_op.create_index('ix_dispositions_status_due', ['status', 'disposal_due_at'], unique=False)
 
     op.create_table('disposal_actions',
@@ -573,6 +574,7 @@ def upgrade():
     )
     with op.batch_alter_table('disposal_actions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_disposal_actions_disposition_id'), ['disposition_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_disposal_actions_done_at'), ['done_at'], unique=False)
 
     op.create_table('objections',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -666,16 +668,18 @@ def downgrade():
 
     op.drop_table('objections')
     with op.batch_alter_table('disposal_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_disposal_actions_done_at'))
         batch_op.drop_index(batch_op.f('ix_disposal_actions_disposition_id'))
 
     op.drop_table('disposal_actions')
     with op.batch_alter_table('dispositions', schema=None) as batch_op:
         batch_op.drop_index('ix_dispositions_status_due')
+        batch_op.drop_index('ix_dispositions_opened')
 
     op.drop_table('dispositions')
     with op.batch_alter_table('results', schema=None) as batch_op:
         batch_op.drop_index('ix_results_tested')
-        batch_op.drop_index('ix_results_pending_review')
+        batch_op.drop_index('ix_results_pending_review', sqlite_where=sa.text('reviewed_at IS NULL'), postgresql_where=sa.text('reviewed_at IS NULL'))
         batch_op.drop_index('ix_results_item_tested')
         batch_op.drop_index(batch_op.f('ix_results_import_id'))
         batch_op.drop_index('ix_results_batch')
