@@ -9,6 +9,7 @@ whole raise :class:`ParseError`. The registry (``FORMATS``, ``detect_format``, `
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import unicodedata
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ class Reading:
         )
 
 
+@functools.lru_cache(maxsize=4096)  # items, channels and parties repeat row after row
 def _key_text(text: str | None) -> str:
     if not text:
         return ""

@@ -8,6 +8,7 @@ savepoint and rolls it back, so the preview is exactly what a commit would do.""
 from __future__ import annotations
 
 import hashlib
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -309,7 +310,7 @@ class _Importer:
         conn = db.session.connection()
         _CODES.create(conn, checkfirst=True)
         conn.execute(_CODES.delete())
-        conn.execute(_CODES.insert(), [{"code": c} for c in codes])
+        _executemany(_CODES.insert().values(code=sa.bindparam("code")), ("code",), ([c] for c in codes))
         rows = conn.execute(
             sa.select(Batch.id, Batch.code, Batch.site_id, Batch.station_id, Batch.sampled_at, Batch.category_id,
                       Batch.status, batch_tests.c.item_id)
@@ -561,7 +562,7 @@ class _Importer:
         ids = list(self.touched)
         table = Batch.__table__
         update = table.update().where(table.c.id == sa.bindparam("b_id")).values(
-            status=sa.bindparam("status"), verdict=sa.bindparam("verdict"), row_version=table.c.row_version + 1)
+            status=sa.bindparam("status"), verdict=sa.bindparam("verdict"), row_version=table.c.row_version + sa.literal_column("1"))
         for start in range(0, len(ids), 5000):
             chunk = ids[start:start + 5000]
             statuses: dict[int, str] = {}
@@ -584,10 +585,9 @@ class _Importer:
                 for bid in part:
                     statuses[bid] = batch_status(self.touched[bid].planned, effective_outcomes(results.get(bid, [])),
                                                  dispositions.get(bid))
-            updates = [{"b_id": bid, "status": st, "verdict": verdict_for(st)} for bid, st in statuses.items()
-                       if st != self.touched[bid].status]
+            updates = [(bid, st, verdict_for(st)) for bid, st in statuses.items() if st != self.touched[bid].status]
             if updates:
-                db.session.execute(update, updates)
+                _executemany(update, ("b_id", "status", "verdict"), updates)
         # Batches loaded as objects in this session (positives) must not keep stale values.
         for obj in list(db.session.identity_map.values()):
             if isinstance(obj, Batch) and obj.id in self.touched:
@@ -606,31 +606,55 @@ class _ResultWriter:
     CONSTANT = ("version", "current", "entered_by_id", "created_at", "import_id", "row_version")
 
     def __init__(self, import_id: int, user_id: int | None, now: datetime):
-        self.constant = (1, True, user_id, now, import_id, 1)
         conn = db.session.connection()
         dialect = conn.dialect
         table = Result.__table__
         names = self.COLUMNS + self.CONSTANT
-        self.processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
-        stmt = table.insert().values({n: sa.bindparam(n) for n in names}).compile(dialect=dialect)
-        self.positional = dialect.positional
-        self.order = stmt.positiontup if dialect.positional else names
-        self.sql = str(stmt)
-        self.index = {n: i for i, n in enumerate(names)}
+        processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+        constant = (1, True, user_id, now, import_id, 1)
+        self.constant = constant
+        # The constants are converted once; the varying columns per row, only where a
+        # conversion exists.
+        self.converted_constant = tuple(p(v) if p is not None and v is not None else v
+                                        for p, v in zip(processors[len(self.COLUMNS):], constant))
+        self.processors = [(i, p) for i, p in enumerate(processors[:len(self.COLUMNS)]) if p is not None]
+        self.sql, self.arrange = _driver_statement(table.insert().values({n: sa.bindparam(n) for n in names}),
+                                                   dialect, names)
 
     def as_dict(self, row: tuple) -> dict:
         return dict(zip(self.COLUMNS + self.CONSTANT, row + self.constant))
 
     def write(self, rows: list[tuple]) -> None:
-        processors = self.processors
+        processors, arrange, constant = self.processors, self.arrange, self.converted_constant
         converted = []
         for row in rows:
-            values = [p(v) if p is not None and v is not None else v for p, v in zip(processors, row + self.constant)]
-            if self.positional:
-                converted.append(tuple(values[self.index[n]] for n in self.order))
-            else:
-                converted.append(dict(zip(self.order, values)))
+            values = list(row)
+            for i, p in processors:
+                if values[i] is not None:
+                    values[i] = p(values[i])
+            values.extend(constant)
+            converted.append(arrange(values))
         db.session.connection().exec_driver_sql(self.sql, converted)
+
+
+def _driver_statement(stmt, dialect, names: tuple[str, ...]):
+    """``stmt`` compiled once for the driver, and a function turning a list of values (in the
+    order of ``names``) into the driver's parameters (a tuple or a dict, by paramstyle)."""
+    compiled = stmt.compile(dialect=dialect)
+    if dialect.positional:
+        index = {n: i for i, n in enumerate(names)}
+        order = [index[n] for n in compiled.positiontup]
+        if len(order) == 1:
+            return str(compiled), lambda values: (values[order[0]],)
+        return str(compiled), operator.itemgetter(*order)
+    return str(compiled), lambda values: dict(zip(names, values))
+
+
+def _executemany(stmt, names: tuple[str, ...], rows) -> None:
+    """Run ``stmt`` once per row of plain values (no type conversions needed) at the driver."""
+    conn = db.session.connection()
+    sql, arrange = _driver_statement(stmt, conn.dialect, names)
+    conn.exec_driver_sql(sql, [arrange(r) for r in rows])
 
 
 def _clip(text: str | None, n: int) -> str | None:
