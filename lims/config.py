@@ -52,6 +52,7 @@ class Config:
     DISTRICT_NAME = None  # default: the district most sites are in
     PUBLIC_BASE_URL = None  # e.g. https://kj.example.gov.cn ; default: the request's host
     COMPLAINT_PHONE = "12315"
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024  # rendered public pages kept per worker; 0 turns it off
 
     SMTP_HOST = None
     SMTP_PORT = 25
@@ -90,6 +91,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     SECRET_KEY = "test-secret-key"
+    PAGE_CACHE_BYTES = 0  # tests that exercise the cache turn it on
 
 
 _INT_KEYS = {k for k, v in vars(Config).items() if isinstance(v, int) and not isinstance(v, bool)}
