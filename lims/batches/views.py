@@ -17,6 +17,7 @@ from lims.database import utcnow
 from lims.errors import LimsError
 from lims.extensions import db
 from lims.i18n import format_local, to_local
+from lims.pagecache import cached
 from lims.models import Event, FoodCategory, Site, Stall, TestItem
 from lims.reference.services import list_categories, list_items
 from lims.rules.batch_status import BATCH_STATUSES
@@ -47,6 +48,7 @@ def _int_arg(name):
 
 @bp.route("/batches")
 @requires("batch.read")
+@cached()
 def index():
     actor = web_actor()
     status = request.args.get("status") or None

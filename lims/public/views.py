@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from lims.database import utcnow
 from lims.i18n import local_today
 from lims.public import services
-from lims.public.cache import cached_page
+from lims.pagecache import cached
 from lims.reporting.board import board_pdf
 from lims.reporting.common import report_lang, verify_token
 from lims.reporting.views import pdf_response
@@ -26,20 +26,17 @@ def _cacheable(response, seconds: int = 60):
 
 
 @bp.route("/stalls/<code>")
+@cached(max_age=60)
 def stall(code):
     """一摊一码: the stall's reviewed results of the last 30 days."""
-    return cached_page(lambda: _stall_page(code), 60)
-
-
-def _stall_page(code):
     stall = services.stall_by_public_code(code)
     if stall is None:
         abort(404)
     now = utcnow()
     results = services.stall_results(stall, now, report_lang())
-    return make_response(render_template(
+    return render_template(
         "public/stall.html", stall=stall, site=stall.site, operator=services.operator_name(stall), results=results,
-        phone=stall.site.phone or current_app.config["COMPLAINT_PHONE"], days=services.PUBLIC_DAYS))
+        phone=stall.site.phone or current_app.config["COMPLAINT_PHONE"], days=services.PUBLIC_DAYS)
 
 
 @bp.route("/stalls/<code>/qr.svg")
@@ -52,22 +49,19 @@ def stall_qr(code):
 
 
 @bp.route("/sites/<code>/board")
+@cached(max_age=30)
 def site_board(code):
     """公示栏 for a market screen: large type, refreshes itself."""
-    return cached_page(lambda: _board_page(code), 30)
-
-
-def _board_page(code):
     site = services.site_by_code(code)
     if site is None:
         abort(404)
     now = utcnow()
     day = local_today(now)
     entries = services.board(site, day, now, report_lang())
-    return make_response(render_template(
+    return render_template(
         "public/board.html", site=site, day=day, entries=entries, now=now,
         positives=[e for e in entries if e["outcome"] == "positive"],
-        phone=site.phone or current_app.config["COMPLAINT_PHONE"]))
+        phone=site.phone or current_app.config["COMPLAINT_PHONE"])
 
 
 @bp.route("/sites/<code>/board.pdf")

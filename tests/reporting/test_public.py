@@ -239,13 +239,13 @@ def test_public_pages_are_kept_until_the_data_or_the_minute_change(market, clien
     sequence moves), in another language, or a minute later."""
     from lims.accounts.access import Actor
     from lims.audit.services import record
-    from lims.public import views
+    from lims.public import services
 
     app.config["PAGE_CACHE_BYTES"] = 1 << 20
     app.extensions.pop("lims.page_cache", None)
     renders = []
-    real = views._stall_page
-    monkeypatch.setattr(views, "_stall_page", lambda code: renders.append(code) or real(code))
+    real = services.stall_by_public_code
+    monkeypatch.setattr(services, "stall_by_public_code", lambda code: renders.append(code) or real(code))
     try:
         first = client.get("/public/stalls/stallp1code")
         again = client.get("/public/stalls/stallp1code")

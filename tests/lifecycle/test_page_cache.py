@@ -1,0 +1,76 @@
+"""The signed-in batch list is kept rendered (lims.pagecache) and served again only while
+nothing it shows can have changed: the data (audit sequence), the user, the session, the
+language, the user's notifications, a waiting flashed message, the minute."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def page_cache(app, monkeypatch):
+    """Turn the cache on (the other tests run without it) and count the list's renders."""
+    from lims.batches import views
+
+    app.config["PAGE_CACHE_BYTES"] = 1 << 20
+    app.extensions.pop("lims.page_cache", None)
+    renders = []
+    real = views.list_batches
+    monkeypatch.setattr(views, "list_batches", lambda *a, **kw: renders.append(1) or real(*a, **kw))
+    yield renders
+    app.config["PAGE_CACHE_BYTES"] = 0
+    app.extensions.pop("lims.page_cache", None)
+
+
+def test_the_list_is_rendered_again_when_anything_it_shows_may_have_changed(world, svc, client, db, page_cache, app):
+    from lims.notifications.services import notify
+    from tests.conftest import Client
+
+    svc.batch(world.tech, world.site_a, world.stall_a1, food="青菜")
+    db.session.commit()
+    client.login(world.manager_a)
+    client.get("/batches")  # the first page of a session gives the session its CSRF secret
+    page_cache.clear()
+    first = client.get("/batches")
+    assert first.status_code == 200 and "青菜" in first.get_data(as_text=True)
+    again = client.get("/batches")
+    assert len(page_cache) == 1 and again.data == first.data
+    assert again.headers["Cache-Control"] == "private, no-cache"
+    assert client.get("/batches", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    client.get("/batches?status=registered")
+    assert len(page_cache) == 2  # another address
+
+    svc.batch(world.tech, world.site_a, world.stall_a2, food="菠菜")  # a change: the audit sequence moves
+    db.session.commit()
+    assert "菠菜" in client.get("/batches").get_data(as_text=True) and len(page_cache) == 3
+
+    notify([world.manager_a], "supplier_alert", "cache-test", {"supplier": "某供货商", "site": "城东"})
+    db.session.commit()
+    client.get("/batches")
+    assert len(page_cache) == 4  # the bell in the top bar
+
+    other = Client(app.test_client())
+    other.login(world.regulator)  # another user never gets this user's page
+    html = other.get("/batches").get_data(as_text=True)
+    assert len(page_cache) == 5 and world.regulator.display_name in html
+    other.get("/batches")
+    assert len(page_cache) == 6  # (its session's first page)
+    other.get("/batches")
+    assert len(page_cache) == 6
+
+    english = client.get("/batches", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert len(page_cache) == 7 and "Batches" in english  # no language chosen: the browser's
+    client.get("/batches")
+    assert len(page_cache) == 7
+
+
+def test_a_waiting_message_is_never_hidden_by_a_kept_page(world, svc, client, db, page_cache):
+    client.login(world.tech)
+    client.get("/batches")
+    client.get("/batches")
+    page_cache.clear()
+    with client.session_transaction() as s:
+        s["_flashes"] = [("success", "已保存")]
+    html = client.get("/batches").get_data(as_text=True)
+    assert "已保存" in html and len(page_cache) == 1
+    client.get("/batches")
+    assert len(page_cache) == 1  # the message shown, the kept page serves again
