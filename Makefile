@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test init demo serve translations bench clean
+.PHONY: run test init demo serve translations bench screenshots clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ run: demo
 
 test: $(BIN)/.test-installed
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+screenshots: $(BIN)/.test-installed
+	LIMS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/browser
+	$(BIN)/python tests/reports/make_screenshots.py
 
 translations: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o lims/translations/messages.pot .

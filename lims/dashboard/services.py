@@ -94,6 +94,7 @@ class Dashboard:
     daily: list
     by_item: list
     by_category: list
+    site_months: list  # (site, SiteMonth) of every rated site
 
 
 def dashboard(actor: Actor, now: datetime) -> Dashboard:
@@ -104,14 +105,15 @@ def dashboard(actor: Actor, now: datetime) -> Dashboard:
     prev_start, prev_end = figures.month_bounds(month - timedelta(days=1))
     day_start, day_end = local_day_bounds(today)
     red, black = figures.stall_lists(scope, today)
-    ratings = [(f.site, f.rating, rating_reason(f.rating)) for f in figures.site_ratings(scope, start, end, now, black)]
+    facts = figures.site_ratings(scope, start, end, now, black)
     return Dashboard(
         month=month, current=figures.headline(scope, start, end, now),
         previous=figures.headline(scope, prev_start, prev_end, now),
-        today=figures.headline(scope, day_start, day_end, now), ratings=ratings, red=red, black=black,
+        today=figures.headline(scope, day_start, day_end, now),
+        ratings=[(f.site, f.rating, rating_reason(f.rating)) for f in facts], red=red, black=black,
         alerts=supplier_alerts(scope, now), workload=station_workload(scope, start, end, day_start),
         daily=figures.daily(scope, start - timedelta(days=30), end), by_item=figures.breakdown(scope, start, end, "item"),
-        by_category=figures.breakdown(scope, start, end, "category"))
+        by_category=figures.breakdown(scope, start, end, "category"), site_months=[(f.site, f.month) for f in facts])
 
 
 def stall_history(stall: Stall, limit: int = 100):

@@ -20,8 +20,6 @@ from reports.svg import qr_code_svg
 bp = Blueprint("dashboard", __name__)
 
 
-
-
 def charts(d):
     return {
         "daily": services.daily_chart_svg(d.daily, gettext("Daily tests and positives"), gettext("Tests done"),
@@ -41,10 +39,6 @@ def index():
     actor = web_actor()
     now = utcnow()
     d = services.dashboard(actor, now)
-    scope = figures.scope_for(actor, None)
-    start, end = figures.month_bounds(d.month)
-    facts = figures.site_ratings(scope, start, end, now, d.black)
-    d.site_months = [(f.site, f.month) for f in facts]
     return render_template("dashboard/index.html", d=d, charts=charts(d), now=now)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 from tests.live import LiveServer, dispose, live_app
 
 CHROMIUM = os.environ.get("LIMS_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `make screenshots` refreshes docs/screenshots/; an ordinary run leaves the working tree alone.
+SHOTS = Path(os.environ.get("LIMS_SCREENSHOTS") or Path(tempfile.gettempdir()) / "lims-screenshots")
 PASSWORD = "browser-pass-1"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]

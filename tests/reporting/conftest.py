@@ -14,7 +14,7 @@ from tests.reporting.world import NOW, build_world
 # Modules that read the clock when building a report or a public page.
 CLOCKED_MODULES = ("lims.reporting.monthly", "lims.reporting.exports", "lims.reporting.batch",
                    "lims.reporting.board", "lims.public.views", "lims.reporting.views",
-                   "lims.pagecache")
+                   "lims.pagecache", "lims.dashboard.views")
 
 
 @pytest.fixture

@@ -186,3 +186,26 @@ def test_dashboard_figures_for_the_district(world, actors, ctx):
     assert colours["SH"] == ("red", "overdue_long")  # 54.5 h > 48 h
     assert colours["SB"] == ("orange", "overdue")
     assert [s.stall for s in d.black] == ["A01", "A02"] and [s.stall for s in d.red] == ["D01"]
+
+
+def test_dashboard_page_explains_each_colour_and_draws_its_charts(world, actors, client, db, clock):
+    """The regulator's page: every rated site with its colour word and the reason in numbers,
+    the three charts (daily, by item, by site) drawn, the lists."""
+    import re
+
+    from lims.dashboard.services import dashboard
+    from lims.reporting.monthly import rating_reason
+
+    clock(loc(2026, 11, 30, 20, 0))
+    client.login(actors["regulator_user"])
+    html = client.get("/dashboard").get_data(as_text=True)
+    d = dashboard(actors["regulator"], loc(2026, 11, 30, 20, 0))
+    assert d.ratings
+    for site, rating, reason in d.ratings:
+        assert site.name in html and reason == rating_reason(rating) and reason in html, site.code
+    assert "54.5" in html  # the longest overdue disposition, in hours
+    titles = re.findall(r"<title id=\"chart-[0-9a-f]+-t\">([^<]+)</title>", html)
+    assert titles == ["每日检测项次与阳性数", "本月各检测项目阳性数", "本月各被检场所阳性率"], titles
+    assert "built-in method" not in html
+    for stall in d.black[:15]:
+        assert f"{stall.site} {stall.stall}" in html
