@@ -97,25 +97,26 @@ def cached(max_age: int | None = None):
             cache = _cache()
             private = max_age is None
             if cache is None or (private and session.get("_flashes")):
-                return _finish(make_response(view(*args, **kwargs)), max_age)
+                return cache_headers(make_response(view(*args, **kwargs)), max_age)
             key = (request.full_path, str(get_locale()), data_version(), int(utcnow().timestamp() // 60),
                    _viewer() if private else None)
             page = cache.get(key)
             if page is None:
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200:
-                    return _finish(response, max_age)
+                    return cache_headers(response, max_age)
                 response.add_etag()
                 page = Page(response.get_data(), response.content_type, response.get_etag()[0])
                 cache.put(key, page)
             response = Response(page.body, 200, content_type=page.content_type)
             response.set_etag(page.etag)
-            return _finish(response, max_age)
+            return cache_headers(response, max_age)
         return wrapped
     return decorate
 
 
-def _finish(response: Response, max_age: int | None) -> Response:
+def cache_headers(response: Response, max_age: int | None) -> Response:
+    """Cache-Control and an ETag for a 200, and a 304 when the browser already has it."""
     if response.status_code != 200:
         return response
     if max_age is None:

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from lims.database import utcnow
 from lims.i18n import local_today
 from lims.public import services
-from lims.pagecache import cached
+from lims.pagecache import cache_headers, cached
 from lims.reporting.board import board_pdf
 from lims.reporting.common import report_lang, verify_token
 from lims.reporting.views import pdf_response
@@ -16,13 +16,6 @@ from lims.sites.services import public_stall_url
 from reports.svg import qr_code_svg
 
 bp = Blueprint("public", __name__, url_prefix="/public")
-
-
-def _cacheable(response, seconds: int = 60):
-    response.headers["Cache-Control"] = f"public, max-age={seconds}"
-    response.headers["Vary"] = "Accept-Language, Cookie"
-    response.add_etag()
-    return response.make_conditional(request)
 
 
 @bp.route("/stalls/<code>")
@@ -45,7 +38,7 @@ def stall_qr(code):
     if stall is None:
         abort(404)
     svg = qr_code_svg(public_stall_url(stall), module=6, title=f"{stall.site.name} {stall.code}")
-    return _cacheable(make_response(svg, 200, {"Content-Type": "image/svg+xml"}), 3600)
+    return cache_headers(make_response(svg, 200, {"Content-Type": "image/svg+xml"}), 3600)
 
 
 @bp.route("/sites/<code>/board")
@@ -93,6 +86,6 @@ def verify(code, token):
     d = batch.disposition
     status = effective_status(d.status, d.objection_deadline, utcnow()) if d else None
     lines = [(r.item.name, r.outcome, public_result_wording(r.outcome, status, report_lang())) for r in results]
-    return _cacheable(make_response(render_template("public/verify.html", batch=batch, lines=lines,
-                                                    operator=services.operator_name(batch.stall)
-                                                    if batch.stall else "")), 300)
+    return cache_headers(make_response(render_template(
+        "public/verify.html", batch=batch, lines=lines,
+        operator=services.operator_name(batch.stall) if batch.stall else "")), 300)
