@@ -92,12 +92,17 @@ class DispositionFacts:
 
 
 def _dispositions(scope: Scope, start: datetime, end: datetime, now: datetime) -> list[DispositionFacts]:
-    """Dispositions opened in the period, with how late each was (if at all)."""
+    """Dispositions of the period, with how late each was (if at all; an open one as of now):
+    those opened in it, and those opened before it that were still open when it began and
+    are late (an overdue disposition stays overdue into the next month until it is closed)."""
     rows = db.session.execute(
-        sa.select(Disposition.batch_id, Batch.site_id, Disposition.status, Disposition.objection_deadline,
-                  Disposition.disposal_due_at, Disposition.closed_at)
+        sa.select(Disposition.batch_id, Batch.site_id, Disposition.status, Disposition.opened_at,
+                  Disposition.objection_deadline, Disposition.disposal_due_at, Disposition.closed_at)
         .join(Batch, Batch.id == Disposition.batch_id)
-        .where(Disposition.opened_at >= start, Disposition.opened_at < end, scope.where(Batch.site_id))).all()
+        .where(sa.or_(sa.and_(Disposition.opened_at >= start, Disposition.opened_at < end),
+                      sa.and_(Disposition.opened_at < start, Disposition.status != "released",
+                              sa.or_(Disposition.closed_at.is_(None), Disposition.closed_at >= start))),
+               scope.where(Batch.site_id))).all()
     out = []
     for r in rows:
         status = effective_status(r.status, r.objection_deadline, now)
@@ -106,6 +111,8 @@ def _dispositions(scope: Scope, start: datetime, end: datetime, now: datetime) -
             finished = r.closed_at if status == "disposed" else now
             if finished > r.disposal_due_at:
                 hours = Decimal((finished - r.disposal_due_at).total_seconds() / 3600).quantize(Decimal("0.1"))
+        if r.opened_at < start and hours is None:
+            continue  # carried over, and not late
         out.append(DispositionFacts(r.batch_id, r.site_id, status, hours))
     return out
 

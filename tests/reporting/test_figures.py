@@ -502,3 +502,36 @@ def test_rating_yellow_for_a_black_listed_stall(world, db, ctx):
     got = {f.site.code: f for f in rate_all()}
     assert (got["SD"].rating.colour, got["SD"].rating.reason) == ("yellow", "blacklisted_stall")
     assert got["SD"].rating.params == {"stalls": ("D03",)}
+
+
+def test_an_overdue_disposition_stays_overdue_into_the_next_month(app, db, make_user, ctx, clock):
+    """Opened in October, due in October: still open in November (or closed late in
+    November) it counts as overdue in November too; one closed in time in October does not,
+    nor one released by the laboratory."""
+    from lims.reporting import figures
+    from tests.reporting.world import Builder
+
+    clock(NOW)
+    b = Builder(db, make_user("technician"), make_user("reviewer"))
+    site = b.site("CO", "结转市场", 10)
+    stall = b.stall(site, "C1", "钱某")
+
+    def positive(key, day, status, closed_at=None):
+        batch = b.batch(site, f"{key}菜", loc(2026, 10, day, 8), stall=stall, status=status, verdict="positive",
+                        quantity=D("5"))
+        r = b.result(batch, "OPC", "positive", loc(2026, 10, day, 9), computed=D("70"))
+        return b.disposition(batch, r, status, loc(2026, 10, day, 9, 30), closed_at=closed_at)
+
+    positive("open", 27, "confirmed")                                   # due Oct 28 13:30, still open
+    positive("late", 27, "disposed", closed_at=loc(2026, 11, 3, 10))     # closed in November, late
+    positive("ontime", 27, "disposed", closed_at=loc(2026, 10, 28, 10))  # closed in time
+    positive("cleared", 27, "released", closed_at=loc(2026, 11, 2, 10))  # laboratory negative
+    db.session.flush()
+    scope = figures.Scope(frozenset({site.id}), site.name, "site")
+    start, end = figures.month_bounds(MONTH)
+    november = figures.headline(scope, start, end, NOW)
+    assert november.overdue_dispositions == 2 and november.positives == 0
+    (rated,) = figures.site_ratings(scope, start, end, NOW, [])
+    assert rated.month.overdue == 2 and rated.rating.colour == "red"  # the open one: far beyond 48 h
+    october = figures.headline(scope, *figures.month_bounds(PREVIOUS), NOW)
+    assert october.overdue_dispositions == 2  # the same two, in the month they fell due
