@@ -363,6 +363,7 @@ class MonthlyReport:
     events: events covered; daily: one entry per day for the trend chart.
     rating_rules, list_rules: the configured rules in words, for the appendix.
     planned_batches: batches planned for the month, None to omit.
+    unreviewed: results of the month not yet reviewed, left out of every figure (0: none).
     generated_at: when the report was produced.
     """
 
@@ -385,6 +386,7 @@ class MonthlyReport:
     rating_rules: tuple[RatingRule, ...] = ()
     list_rules: tuple[str, ...] = ()
     planned_batches: int | None = None
+    unreviewed: int = 0
     report_no: str | None = None
     generated_at: datetime | None = None
 

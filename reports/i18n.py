@@ -175,6 +175,7 @@ ZH_CN: dict[str, str] = {
         "处置率 {disposal_rate}，销毁 {kg} kg。"
     ),
     "monthly.rate_note": "注：合格率、阳性率不含可疑和无效结果；变化栏中比率的变化以百分点计。",
+    "monthly.unreviewed_note": "本月另有 {count} 项检测结果尚未审核，未计入本报告的任何数字。",
     "col.site": "市场",
     "col.category": "食品类别",
     "col.item": "检测项目",
@@ -218,7 +219,7 @@ ZH_CN: dict[str, str] = {
     "monthly.list_rules": "红黑榜规则",
     "monthly.definitions": "指标定义",
     "monthly.positives_count": "本月阳性 {count} 项次，已处置 {kg} kg。",
-    "def.tests": "检测项次：本月录入的全部检测结果（不含空通道）。",
+    "def.tests": "检测项次：本月经审核的检测结果（每项取现行版本，不含空通道）；未审核的结果不计入。",
     "def.separate": "可疑、无效结果单独统计，须复测；不计为合格，也不计入合格率、阳性率的分子和分母。",
     "def.pass_rate": "合格率 = 阴性项次 ÷（阴性项次 + 阳性项次）。",
     "def.positive_rate": "阳性率 = 阳性项次 ÷（阴性项次 + 阳性项次）。",
@@ -551,6 +552,7 @@ EN: dict[str, str] = {
         "positive rate {positive_rate}, disposal rate {disposal_rate}; {kg} kg destroyed."
     ),
     "monthly.rate_note": "Rates exclude suspect and invalid results; changes of rates are in percentage points (pp).",
+    "monthly.unreviewed_note": "{count} more results of the month are not yet reviewed and are left out of every figure.",
     "col.site": "Site",
     "col.category": "Category",
     "col.item": "Test item",
@@ -594,7 +596,8 @@ EN: dict[str, str] = {
     "monthly.list_rules": "Red and black list rules",
     "monthly.definitions": "Definitions",
     "monthly.positives_count": "{count} positive results this month; {kg} kg disposed.",
-    "def.tests": "Tests: every result recorded in the month (empty channels excluded).",
+    "def.tests": "Tests: the month's reviewed results (current versions, empty channels excluded); results not "
+                 "yet reviewed are left out.",
     "def.separate": (
         "Suspect and invalid results are reported separately and must be repeated; they are never "
         "counted as passes and are left out of both sides of the pass and positive rates."

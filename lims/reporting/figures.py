@@ -6,6 +6,7 @@ Results belong to the period by their test time, batches by their sampling time.
 current versions count. Rates leave suspect and invalid results out on both sides."""
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -37,6 +38,10 @@ class Scope:
     site_ids: frozenset[int] | None
     name: str
     kind: str  # "district" or "site"
+    reviewed_only: bool = False  # printed reports count reviewed results only
+
+    def reviewed(self) -> Scope:
+        return dataclasses.replace(self, reviewed_only=True)
 
     def where(self, column):
         return sa.true() if self.site_ids is None else column.in_(self.site_ids or {-1})
@@ -68,9 +73,16 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def _results(scope: Scope, start: datetime, end: datetime):
-    return (sa.select().select_from(Result).join(Batch, Batch.id == Result.batch_id)
+    stmt = (sa.select().select_from(Result).join(Batch, Batch.id == Result.batch_id)
             .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end,
                    scope.where(Batch.site_id)))
+    return stmt.where(Result.reviewed_at.is_not(None)) if scope.reviewed_only else stmt
+
+
+def unreviewed(scope: Scope, start: datetime, end: datetime) -> int:
+    """Current results of the period still waiting for review."""
+    return db.session.execute(_results(scope, start, end).add_columns(sa.func.count(Result.id))
+                              .where(Result.reviewed_at.is_(None))).scalar_one()
 
 
 _OUTCOME_COUNTS = (

@@ -76,7 +76,9 @@ def list_rules_text() -> tuple[str, ...]:
 
 
 def build_monthly(actor, month: date, site_code: str | None = None) -> MonthlyReport:
-    scope = figures.scope_for(actor, site_code)
+    """The printed report: reviewed results only (what waits for review is counted apart)."""
+    everything = figures.scope_for(actor, site_code)
+    scope = everything.reviewed()
     now = utcnow()
     start, end = figures.month_bounds(month)
     prev_start, prev_end = figures.month_bounds(month.replace(day=1) - timedelta(days=1))
@@ -97,6 +99,7 @@ def build_monthly(actor, month: date, site_code: str | None = None) -> MonthlyRe
         red_list=tuple(red), black_list=tuple(black), events=tuple(figures.events(scope, start, end)),
         daily=tuple(figures.daily(scope, start, end)), rating_rules=rating_rules_text(),
         list_rules=list_rules_text(), planned_batches=sum(planned) if planned else None,
+        unreviewed=figures.unreviewed(everything, start, end),
         report_no=f"YB-{month:%Y%m}" + (f"-{site_code.upper()}" if site_code else ""), generated_at=to_local(now))
 
 

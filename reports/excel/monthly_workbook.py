@@ -90,6 +90,8 @@ def _overview(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
         ws.cell(row=ws.max_row, column=2).number_format = DATETIME_FORMAT
     ws.append([safe_text(L["not_supervisory"])])
     ws.cell(row=ws.max_row, column=1).font = Font(color="B00020", bold=True)
+    if report.unreviewed:
+        ws.append([safe_text(L["monthly.unreviewed_note"].format(count=report.unreviewed))])
     start = ws.max_row + 2
     cur, prev = report.current, report.previous
     rows: list[list[object]] = []

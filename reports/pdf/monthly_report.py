@@ -182,8 +182,10 @@ def _headline(report: MonthlyReport, L: Labels, st: ReportStyles) -> list[Flowab
     header = [L["monthly.col.figure"], L["monthly.col.current"], L["monthly.col.previous"], L["monthly.col.change"]]
     table = data_table(header, rows, [190, 100, 100, WIDTH - 390], st, align="lrrr", cell_inks=inks,
                        extra_style=[("BACKGROUND", (0, 7), (-1, 9), LABEL_FILL)])
-    return [Paragraph(L["monthly.s.headline"], st.h1), para(summary, st.body), Spacer(1, 4), table,
-            para(L["monthly.rate_note"], st.note)]
+    out = [Paragraph(L["monthly.s.headline"], st.h1), para(summary, st.body)]
+    if report.unreviewed:
+        out.append(para(L["monthly.unreviewed_note"].format(count=report.unreviewed), st.note))
+    return out + [Spacer(1, 4), table, para(L["monthly.rate_note"], st.note)]
 
 
 def _trends(report: MonthlyReport, L: Labels, st: ReportStyles, font: str) -> list[Flowable]:

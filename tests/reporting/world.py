@@ -14,7 +14,8 @@ SA   城东农贸市场       10      a1 CLB+ (banned; stop_sale 20, destroy 15,
                               a3 CLB v1+ superseded by v2−; a4 OPC− on Nov 1 01:00 local
                               (= 2026-10-31 17:00 UTC); a5 PCM suspect; a6 OPC invalid; a7 OMT+
                               confirmed by the lab (due after NOW); a8 CPF+ objection pending;
-                              a9 OPC− NOT reviewed; a10 OPC− at Nov 30 23:59:59 local;
+                              a9 OPC− NOT reviewed (on screens, not in printed reports);
+                              a10 OPC− at Nov 30 23:59:59 local;
                               o3 sampled Oct 31 23:10 local, tested Nov 1 01:30 local (OPC−);
                               x1 sampled and tested Dec 1 local (not November).
                               → red, banned: 克伦特罗 (not 莱克多巴胺: released)
