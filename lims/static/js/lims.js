@@ -33,7 +33,7 @@ document.addEventListener("DOMContentLoaded", () => {
       document.querySelectorAll(`input[name="${box.dataset.selectAll}"]`).forEach((c) => { c.checked = box.checked; });
     });
   });
-  // Live countdowns ("异议期剩余 2:41").
+  // Live countdowns ("剩 2 小时 41 分").
   const countdowns = document.querySelectorAll(".countdown[data-deadline]");
   if (countdowns.length) {
     const tick = () => {
@@ -44,7 +44,8 @@ document.addEventListener("DOMContentLoaded", () => {
         if (!badge) { badge = document.createElement("span"); badge.className = "remaining ms-1"; el.appendChild(badge); }
         if (left <= 0) { badge.textContent = `(${el.dataset.expired})`; el.classList.add("text-danger"); return; }
         const h = Math.floor(left / 3600000), m = Math.floor((left % 3600000) / 60000);
-        badge.textContent = `(${h}:${String(m).padStart(2, "0")})`;
+        const text = (h ? el.dataset.leftHours : el.dataset.leftMinutes).replace("{h}", h).replace("{m}", m);
+        badge.textContent = `(${text})`;
       });
     };
     tick();
