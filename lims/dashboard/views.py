@@ -27,6 +27,9 @@ def charts(d):
         "items": services.bar_svg(gettext("Positives by test item this month"),
                                   [(r.name, r.positives) for r in d.by_item if r.positives][:12],
                                   empty=gettext("No positives this month")),
+        "categories": services.bar_svg(gettext("Positives by food category this month"),
+                                       [(r.name, r.positives) for r in d.by_category if r.positives][:12],
+                                       empty=gettext("No positives this month")),
         "sites": services.bar_svg(gettext("Positive rate by site this month"),
                                   [(site.name, m.positive_rate / 100 if m.positive_rate is not None else 0)
                                    for site, m in d.site_months][:15], percent=True, empty=gettext("No tests yet")),
