@@ -20,11 +20,10 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, fresh_app, peak_rss_mb  # noqa: E402
+from common import ROOT, fresh_app  # noqa: E402
 
 HEADER = "通道号,样品编号,样品名称,被检单位,检测项目,检测结果,单位,检测依据,标准值,结论,检测员,检测时间"
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
@@ -194,8 +193,7 @@ def gold_bench(app, tmp: Path, rows: int) -> dict:
     from lims.accounts.access import Actor
     from lims.extensions import db
     from lims.imports.services import ImportOptions, run_import
-    from lims.models import Batch, Site, Stall, User, batch_tests
-    from lims.reference.services import get_item
+    from lims.models import Batch, Site, Stall, User
 
     path = tmp / "gold.xlsx"
     gold_xlsx(path, rows)

@@ -306,6 +306,16 @@ class Client:
 
 
 @pytest.fixture
+def page_cache_on(app):
+    """The page cache (lims.pagecache) on and empty for one test; the others run without it."""
+    app.config["PAGE_CACHE_BYTES"] = 1 << 20
+    app.extensions.pop("lims.page_cache", None)
+    yield
+    app.config["PAGE_CACHE_BYTES"] = 0
+    app.extensions.pop("lims.page_cache", None)
+
+
+@pytest.fixture
 def client(app):
     return Client(app.test_client())
 

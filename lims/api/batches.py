@@ -2,7 +2,7 @@
 follow-up of positives — the same services as the web pages."""
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 

@@ -52,7 +52,7 @@ class Verification:
 
 def verify(batch_size: int = 5000) -> Verification:
     """Walk the whole chain in order; report the first entry that does not hold."""
-    prev_hash, expected_seq, checked, last_id = GENESIS, 1, 0, 0
+    prev_hash, expected_seq, checked = GENESIS, 1, 0
     while True:
         rows = db.session.execute(
             sa.select(AuditEntry).where(AuditEntry.seq >= expected_seq).order_by(AuditEntry.seq)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, MultipleFileField
-from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, DecimalField, HiddenField, SelectField, SelectMultipleField,
+                     StringField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lims import labels

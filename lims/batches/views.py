@@ -10,15 +10,15 @@ from flask_babel import gettext
 from lims.accounts.access import requires, web_actor
 from lims.audit.timeline import batch_timeline
 from lims.batches import services
-from lims.batches.forms import (BatchForm, CorrectionForm, DisposalForm, InformRegulatorForm, LabResultForm,
-                                NotifyForm, ObjectionForm, ResultForm, ReviewForm)
+from lims.batches.forms import (BatchForm, DisposalForm, InformRegulatorForm, LabResultForm, NotifyForm,
+                                ObjectionForm, ResultForm, ReviewForm)
 from lims.batches.queries import BatchFilter, batch_state, list_batches
 from lims.database import utcnow
 from lims.errors import LimsError
 from lims.extensions import db
 from lims.i18n import format_local, to_local
 from lims.pagecache import cached
-from lims.models import Event, FoodCategory, Site, Stall, TestItem
+from lims.models import Event
 from lims.reference.services import list_categories, list_items
 from lims.rules.batch_status import BATCH_STATUSES
 from lims.rules.judging import OUTCOMES

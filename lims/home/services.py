@@ -64,8 +64,6 @@ def today_by_stall(actor: Actor, now: datetime) -> list[StallToday]:
     """Today's batches and results at the actor's markets, stall by stall."""
     from sqlalchemy.orm import joinedload, selectinload
 
-    from lims.models import Site, Stall
-
     start, end = local_day_bounds(local_today(now))
     batches = db.session.execute(scope_to_sites(
         sa.select(Batch).where(Batch.sampled_at >= start, Batch.sampled_at < end)

@@ -11,7 +11,7 @@ from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.imports import pending
 from lims.imports.services import ImportOptions, run_import, sha256_of, stored_file
-from lims.models import Import, ImportRow, Round
+from lims.models import Import, ImportRow
 from lims.rounds.services import get_round, round_batches
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")

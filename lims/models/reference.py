@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.database import Base, Signal, UTCDateTime, enum_check, utcnow
-from lims.rules.judging import GOLD_MODES, LIMIT_SIGNS, PRINCIPLES, RULES
+from lims.rules.judging import PRINCIPLES, RULES
 
 
 class FoodCategory(Base):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from lims.extensions import db
-from lims.i18n import local_day_bounds, to_local
+from lims.i18n import to_local
 from lims.models import Batch, Disposition, Result, Site, Stall
 from lims.reporting.board import board_entries, handling_text
 from lims.rules.disposition import effective_status

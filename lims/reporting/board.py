@@ -14,7 +14,7 @@ from lims import labels
 from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
-from lims.models import Batch, DisposalAction, Disposition, Result, Site, Station
+from lims.models import Batch, Disposition, Result, Site, Station
 from lims.reporting.common import font, report_lang
 from lims.rules.disposition import TERMINAL_ACTIONS, effective_status
 from reports.data import Board, BoardEntry

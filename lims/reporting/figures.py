@@ -23,7 +23,7 @@ from lims.i18n import local_zone
 from lims.reporting.common import reading_of
 from lims.models import (Batch, DisposalAction, Disposition, Event, FoodCategory, Objection, Result, Site, Stall,
                          Station, Supplier, TestItem)
-from lims.rules.disposition import TERMINAL_ACTIONS, effective_status
+from lims.rules.disposition import TERMINAL_ACTIONS, effective_status, hours_overdue
 from lims.rules.rating import (ListRules, RatingThresholds, SiteMonth, StallRecord, black_listed, rate_site,
                                red_listed)
 from reports.data import BreakdownRow, DailyCount, EventRow, ListedStall, MonthlyFigures, PositiveRow
@@ -118,11 +118,7 @@ def _dispositions(scope: Scope, start: datetime, end: datetime, now: datetime) -
     out = []
     for r in rows:
         status = effective_status(r.status, r.objection_deadline, now)
-        hours = None
-        if r.disposal_due_at is not None and status != "released":
-            finished = r.closed_at if status == "disposed" else now
-            if finished > r.disposal_due_at:
-                hours = Decimal((finished - r.disposal_due_at).total_seconds() / 3600).quantize(Decimal("0.1"))
+        hours = hours_overdue(status, r.disposal_due_at, r.closed_at, now)
         if r.opened_at < start and hours is None:
             continue  # carried over, and not late
         out.append(DispositionFacts(r.batch_id, r.site_id, status, hours))

@@ -2,7 +2,6 @@
 problem reported against its field ("“abc” is not a number")."""
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa

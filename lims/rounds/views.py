@@ -15,7 +15,7 @@ from lims.batches.forms import RoundForm
 from lims.database import utcnow
 from lims.errors import InvalidInput, LimsError
 from lims.extensions import db
-from lims.i18n import format_local, local_today, to_local
+from lims.i18n import format_local, local_today
 from lims.messages import judgement_reason
 from lims.models import Event, Station
 from lims.results import services as results

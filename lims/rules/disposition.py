@@ -167,6 +167,19 @@ def is_accounted(batch_kg: Decimal | None, actions: list[tuple[str, Decimal]]) -
     return sum(terminal, Decimal(0)) >= batch_kg
 
 
+def hours_overdue(status: str, disposal_due_at: datetime | None, closed_at: datetime | None,
+                  now: datetime) -> Decimal | None:
+    """How many hours (one decimal) a disposition was or is past its disposal deadline: a
+    disposed one by when it closed, an open one by now; None when in time, not yet due, or
+    released by the laboratory. ``status`` is the effective status."""
+    if disposal_due_at is None or status == "released":
+        return None
+    finished = closed_at if status == "disposed" else now
+    if finished <= disposal_due_at:
+        return None
+    return Decimal((finished - disposal_due_at).total_seconds() / 3600).quantize(Decimal("0.1"))
+
+
 def is_overdue(status: str, disposal_due_at: datetime | None, now: datetime) -> bool:
     """Open and past its disposal deadline."""
     return status in OPEN_STATUSES and status != "disputed" and disposal_due_at is not None \

@@ -162,8 +162,6 @@ def test_without_a_token_401_and_for_a_market_manager_403(api, world, db):
 
 
 def test_a_wrong_forced_format_is_refused_cleanly(api, db):
-    from lims.models import Result
-
     # (template-xlsx would accept this file: its header aliases cover the tester's columns)
     for fmt in ("gold-xlsx", "analyzer-csv", "no-such-format"):
         r = api(sample_bytes("pesticide_tester.csv"), "pesticide_tester.csv", format=fmt, dry_run="true")

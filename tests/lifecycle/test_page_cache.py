@@ -7,18 +7,14 @@ import pytest
 
 
 @pytest.fixture
-def page_cache(app, monkeypatch):
-    """Turn the cache on (the other tests run without it) and count the list's renders."""
+def page_cache(page_cache_on, monkeypatch):
+    """The cache on, and the list's renders counted."""
     from lims.batches import views
 
-    app.config["PAGE_CACHE_BYTES"] = 1 << 20
-    app.extensions.pop("lims.page_cache", None)
     renders = []
     real = views.list_batches
     monkeypatch.setattr(views, "list_batches", lambda *a, **kw: renders.append(1) or real(*a, **kw))
-    yield renders
-    app.config["PAGE_CACHE_BYTES"] = 0
-    app.extensions.pop("lims.page_cache", None)
+    return renders
 
 
 def test_the_list_is_rendered_again_when_anything_it_shows_may_have_changed(world, svc, client, db, page_cache, app):

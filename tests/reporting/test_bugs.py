@@ -4,8 +4,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import pytest
-
 from tests.reporting.world import MONTH
 
 D = Decimal

@@ -23,6 +23,7 @@ from lims.rules.disposition import (
     check_objection,
     disposal_due,
     effective_status,
+    hours_overdue,
     is_accounted,
     is_overdue,
     is_rapid_method,
@@ -384,3 +385,23 @@ def test_property_accounted_exactly_when_nothing_remains(batch, actions):
 ])
 def test_is_overdue(status, due, now, overdue):
     assert is_overdue(status, due, now) is overdue
+
+
+DUE = datetime(2026, 11, 21, 13, 30, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize("status,closed_at,now,expected", [
+    ("disposed", DUE, DUE + timedelta(days=3), None),                       # closed on the second
+    ("disposed", DUE + SEC, DUE + timedelta(days=3), D("0.0")),              # one second late
+    ("disposed", DUE + timedelta(hours=5, minutes=30), DUE + timedelta(days=3), D("5.5")),
+    ("confirmed", None, DUE + timedelta(hours=54, minutes=30), D("54.5")),  # open: late as of now
+    ("stopped", None, DUE, None),                                           # not yet past
+    ("disputed", None, DUE + timedelta(hours=2), D("2.0")),
+    ("released", DUE + timedelta(days=2), DUE + timedelta(days=3), None),   # laboratory negative
+])
+def test_hours_overdue(status, closed_at, now, expected):
+    assert hours_overdue(status, DUE, closed_at, now) == expected
+
+
+def test_hours_overdue_without_a_deadline():
+    assert hours_overdue("stopped", None, None, DUE + timedelta(days=9)) is None

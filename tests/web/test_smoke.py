@@ -1,6 +1,3 @@
-from tests.conftest import TEST_PASSWORD
-
-
 def test_login_page_is_chinese_by_default(client):
     r = client.get("/login")
     assert r.status_code == 200
