@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -80,16 +79,16 @@ class Reading:
         """Identify the instrument record: the same test in overlapping exports has the same key.
 
         Made of the sample code (normalised: NFKC, trimmed, case-folded) or, without a code,
-        the tested party and food; the item; the channel; and the test time in UTC ISO form.
+        the tested party and food; the item; the channel; and the test time in UTC. The parts
+        are joined by U+001F, which normalised text never contains (it is whitespace to
+        ``str.split``), so two different records never share a key.
         """
         if self.sample_code:
-            who = ["code", _key_text(self.sample_code)]
+            who = "code\x1f" + _key_text(self.sample_code)
         else:
-            who = ["party", _key_text(self.tested_party), _key_text(self.food)]
-        when = self.tested_at.astimezone(timezone.utc).isoformat()
-        return json.dumps(
-            [*who, _key_text(self.item), _key_text(self.channel), when], ensure_ascii=False
-        )
+            who = f"party\x1f{_key_text(self.tested_party)}\x1f{_key_text(self.food)}"
+        when = self.tested_at.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+        return f"{who}\x1f{_key_text(self.item)}\x1f{_key_text(self.channel)}\x1f{when}"
 
 
 @functools.lru_cache(maxsize=4096)  # items, channels and parties repeat row after row

@@ -38,18 +38,29 @@ def _district_users(roles=("regulator",)) -> list[User]:
 def notify(users, kind: str, key: str, params: dict, link: str | None = None, batch_id: int | None = None,
            now: datetime | None = None) -> int:
     """Store one notice per user unless they already have it; returns how many were new."""
-    users = {u.id: u for u in users}
-    if not users:
+    return notify_many([(users, kind, key, params, link, batch_id)], now)
+
+
+def notify_many(notices, now: datetime | None = None) -> int:
+    """``notify`` for many ``(users, kind, key, params, link, batch_id)`` at once (an import's
+    positives): one query for the notices users already have, one flush."""
+    user_ids = list({u.id for n in notices for u in n[0]})
+    keys = list({n[2] for n in notices})
+    if not user_ids:
         return 0
-    have = set(db.session.execute(sa.select(Notification.user_id).where(
-        Notification.user_id.in_(users), Notification.dedupe_key == key)).scalars())
+    have = set()
+    for start in range(0, len(keys), 500):
+        have.update(db.session.execute(sa.select(Notification.user_id, Notification.dedupe_key).where(
+            Notification.user_id.in_(user_ids), Notification.dedupe_key.in_(keys[start:start + 500]))).all())
     new = 0
-    for uid in users:
-        if uid in have:
-            continue
-        db.session.add(Notification(user_id=uid, kind=kind, dedupe_key=key, params=params, link=link,
-                                    batch_id=batch_id, created_at=now or utcnow()))
-        new += 1
+    for users, kind, key, params, link, batch_id in notices:
+        for uid in {u.id for u in users}:
+            if (uid, key) in have:
+                continue
+            have.add((uid, key))
+            db.session.add(Notification(user_id=uid, kind=kind, dedupe_key=key, params=params, link=link,
+                                        batch_id=batch_id, created_at=now or utcnow()))
+            new += 1
     if new:
         db.session.flush()
         if has_request_context():
@@ -66,10 +77,22 @@ def _batch_link(batch: Batch) -> str:
 
 def positive_opened(batch: Batch, item_name: str, now: datetime) -> None:
     """A new positive at a market: its managers and the regulators are told at once."""
-    users = _site_users(batch.site_id) + _district_users()
-    notify(users, "positive", f"positive:{batch.id}",
-           {"site": batch.site.name, "stall": batch.stall.code if batch.stall else "", "food": batch.food,
-            "item": item_name, "code": batch.code}, _batch_link(batch), batch.id, now)
+    positives_opened([(batch, item_name)], now)
+
+
+def positives_opened(opened, now: datetime) -> None:
+    """``positive_opened`` for many ``(batch, item name)`` pairs."""
+    regulators = _district_users()
+    managers: dict[int, list[User]] = {}
+    notices = []
+    for batch, item_name in opened:
+        if batch.site_id not in managers:
+            managers[batch.site_id] = _site_users(batch.site_id)
+        notices.append((managers[batch.site_id] + regulators, "positive", f"positive:{batch.id}",
+                        {"site": batch.site.name, "stall": batch.stall.code if batch.stall else "",
+                         "food": batch.food, "item": item_name, "code": batch.code},
+                        _batch_link(batch), batch.id))
+    notify_many(notices, now)
 
 
 def sweep(now: datetime | None = None) -> int:

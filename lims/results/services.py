@@ -86,48 +86,79 @@ class Assessment:
 
 class Assessor:
     """Judges readings by ``lims.rules`` — refusals, warnings, the verdict, the instrument's
-    word — caching the decision rule of each item, food category, lot and method, so that an
-    import of 100,000 rows is judged exactly as one typed result, only faster."""
+    word — remembering each decision rule (per item, food category, lot and method) and each
+    verdict (per rule and signals), so that an import of 100,000 rows is judged exactly as one
+    typed result, only faster."""
+
+    MEMORY = 50_000  # verdicts remembered; forgotten all at once beyond that
 
     def __init__(self, now: datetime):
         self.now = now
         self._rules: dict = {}
         self._applies: dict = {}
+        self._verdicts: dict = {}
+        self._words: dict = {}
 
     def __call__(self, sampled_at: datetime | None, category, data: ResultInput,
                  signals: Signals | None = None) -> Assessment:
+        s = signals or data.signals
+        return self.reading(data.item, category, data.reagent_lot, data.method, data.tested_at, sampled_at,
+                            (s.value, s.qualitative, s.control_delta, s.sample_delta, s.c_line, s.t_line, s.tc_ratio),
+                            data.instrument_word, data.extra_warnings)
+
+    def reading(self, item, category, lot, method: str | None, tested_at: datetime, sampled_at: datetime | None,
+                signals: tuple, instrument_word: str | None, extra_warnings=()) -> Assessment:
+        """The assessment of one reading; ``signals`` are the fields of :class:`Signals` in order."""
         errors: dict[str, list] = {}
         warnings: dict[str, list] = {}
-        item, lot = data.item, data.reagent_lot
         if lot is not None and lot.item_id != item.id:
-            errors.setdefault("reagent_lot", []).append(gettext("This lot is for another test item."))
+            errors["reagent_lot"] = [gettext("This lot is for another test item.")]
         applies_key = (item.id, category.id if category is not None else None)
-        if applies_key not in self._applies:
-            self._applies[applies_key] = item_applies(item, category)
+        applies = self._applies.get(applies_key)
+        if applies is None:
+            applies = self._applies[applies_key] = item_applies(item, category)
         problems = check_entry(
-            tested_at=data.tested_at, now=self.now, sampled_at=sampled_at,
+            tested_at=tested_at, now=self.now, sampled_at=sampled_at,
             lot_expires_on=lot.expires_on if lot else None,
-            tested_on_local=local_today(data.tested_at) if lot else None,
-            item_applies=self._applies[applies_key], item_active=item.active)
+            tested_on_local=local_today(tested_at) if lot else None,
+            item_applies=applies, item_active=item.active)
         for p in problems:
             target = warnings if p.warning else errors
             target.setdefault(p.field, []).append(entry_problem_message(p, item=item, category=category))
-        for key, message in data.extra_warnings:
+        for key, message in extra_warnings:
             warnings.setdefault(key, []).append(message)
-        judgement = None
-        method = data.method or item.method
-        rule_key = (item.id, applies_key[1], lot.id if lot else None, method)
-        try:
-            rule = self._rules.get(rule_key)
-            if rule is None:
-                rule = self._rules[rule_key] = decision_rule_for(item, category, lot, method)
-            judgement = judge(rule, signals or data.signals)
-        except InvalidReading as exc:
-            errors.setdefault("value", []).append(reading_message(exc.code, exc.params))
-        instrument_outcome = normalise_word(data.instrument_word)
-        return Assessment(judgement, errors, warnings, instrument_outcome,
-                          disagrees(judgement.outcome, instrument_outcome, judgement.signal_mismatch)
-                          if judgement else False)
+        judgement = self._verdict((item.id, applies_key[1], lot.id if lot else None, method or item.method),
+                                  item, category, lot, signals)
+        if type(judgement) is InvalidReading:
+            errors.setdefault("value", []).append(reading_message(judgement.code, judgement.params))
+            judgement = None
+        word = self.word(instrument_word)
+        return Assessment(judgement, errors, warnings, word,
+                          disagrees(judgement.outcome, word, judgement.signal_mismatch) if judgement else False)
+
+    def word(self, text: str | None) -> str | None:
+        """``normalise_word``, remembered (an export repeats its few words row after row)."""
+        outcome = self._words.get(text, False)
+        if outcome is False:
+            outcome = self._words[text] = normalise_word(text)
+        return outcome
+
+    def _verdict(self, rule_key: tuple, item, category, lot, signals: tuple):
+        """The judgement (or the InvalidReading) of these signals under this rule, remembered."""
+        key = (rule_key, signals)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            try:
+                rule = self._rules.get(rule_key)
+                if rule is None:
+                    rule = self._rules[rule_key] = decision_rule_for(item, category, lot, rule_key[3])
+                verdict = judge(rule, Signals(*signals))
+            except InvalidReading as exc:
+                verdict = exc
+            if len(self._verdicts) >= self.MEMORY:
+                self._verdicts.clear()
+            self._verdicts[key] = verdict
+        return verdict
 
 
 def assess(batch: Batch, data: ResultInput, now: datetime) -> Assessment:

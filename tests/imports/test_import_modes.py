@@ -241,8 +241,8 @@ def test_a_crash_while_opening_a_disposition_leaves_nothing(world, batches, run,
     def explode(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    original = services.open_disposition_if_positive
-    monkeypatch.setattr(services, "open_disposition_if_positive", explode)
+    original = services.positives_opened
+    monkeypatch.setattr(services, "positives_opened", explode)
     data = sample_bytes("pesticide_tester.csv")
     before = counts()
     with pytest.raises(RuntimeError):
@@ -250,7 +250,7 @@ def test_a_crash_while_opening_a_disposition_leaves_nothing(world, batches, run,
     assert counts() == before
     _nothing_of(db, services.sha256_of(data), data_dir)
     # …and the file imports normally afterwards.
-    monkeypatch.setattr(services, "open_disposition_if_positive", original)
+    monkeypatch.setattr(services, "positives_opened", original)
     assert run(data, "pesticide_tester.csv").status == "committed"
 
 
