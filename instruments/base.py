@@ -87,7 +87,7 @@ class Reading:
             who = "code\x1f" + _key_text(self.sample_code)
         else:
             who = f"party\x1f{_key_text(self.tested_party)}\x1f{_key_text(self.food)}"
-        when = self.tested_at.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+        when = self.tested_at.astimezone(timezone.utc).isoformat()
         return f"{who}\x1f{_key_text(self.item)}\x1f{_key_text(self.channel)}\x1f{when}"
 
 

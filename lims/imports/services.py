@@ -293,19 +293,20 @@ class _Importer:
             self.testers.setdefault(key(username), uid)
         self.seen_keys: set[str] = set()
         self.touched: dict[int, BatchRef] = {}
-        self.planned: set[tuple[int, int]] = set()
+        self.unplanned: list[dict] = []  # (batch, item) pairs imported but not planned before
         self.positives: list[BatchRef] = []
         self.logged_rows: list[dict] = []
         self.created: dict[str, BatchRef] = {}  # batches this file created, by code or by what identifies them
         self.shown = {True: 0, False: 0}  # preview rows kept: ok / with a problem
         self.categories = {c.id: c for c in db.session.execute(sa.select(FoodCategory)).scalars()}
         self.assess = Assessor(now)
-        self.clipped: dict = {}
+        self.texts: dict = {}
         self.tester_ids: dict = {}
+        self.visible: dict = {}
+        self.sampling_times: dict = {}
         self.batch_query = InList(lambda codes: sa.select(
             Batch.id, Batch.code, Batch.site_id, Batch.station_id, Batch.sampled_at, Batch.category_id, Batch.status,
             batch_tests.c.item_id).outerjoin(batch_tests, batch_tests.c.batch_id == Batch.id).where(Batch.code.in_(codes)))
-        self.keys: dict[int, str] = {}
         self.outcomes: dict[int, list] = {}  # batch id → this file's (item, tested_at, row, outcome)
         self.import_ = Import(sha256=report.sha256, committed_sha256=report.sha256,
                               filename=(options.filename or "-")[:200], format=report.format,
@@ -331,14 +332,16 @@ class _Importer:
         900 codes a query (a join against a temporary table of codes is planned as a scan)."""
         out: dict[str, BatchRef] = {}
         codes = list(codes)
-        categories = self.categories
+        categories, times = self.categories, self.sampling_times
         for start in range(0, len(codes), 900):
             part = codes[start:start + 900]
             for bid, code, site_id, station_id, sampled_at, category_id, status, item_id in self.batch_query(part).fetchall():
                 ref = out.get(code)
                 if ref is None:
-                    ref = out[code] = BatchRef(bid, code, site_id, station_id, utc_from_driver(sampled_at),
-                                               categories.get(category_id), status)
+                    at = times.get(sampled_at)  # a round's samples share their times
+                    if at is None:
+                        at = times[sampled_at] = utc_from_driver(sampled_at)
+                    ref = out[code] = BatchRef(bid, code, site_id, station_id, at, categories.get(category_id), status)
                 if item_id is not None:
                     ref.planned.add(item_id)
         return out
@@ -349,20 +352,20 @@ class _Importer:
                                  "item": (row.item or "")[:64] or None, "problems": problems})
 
     def _code(self, r: Reading) -> str:
-        return (self.options.assignments.get(r.row) or r.sample_code or "").strip().upper()
+        assigned = self.options.assignments.get(r.row) if self.options.assignments else None
+        return (assigned or r.sample_code or "").strip().upper()
 
     def process(self, chunk) -> None:
         readings = [i for i in chunk if type(i) is Reading]
-        codes = {self._code(r) for r in readings} - {""}
-        found = self._batches(codes)
+        codes = {r.row: self._code(r) for r in readings}
+        found = self._batches(set(codes.values()) - {""})
         keys = {r.row: _record_key(r) for r in readings}
         # Only a batch that already has results can already hold one of these records.
-        check = [keys[r.row] for r in readings if (b := found.get(self._code(r))) is None or not b.fresh]
+        check = [keys[r.row] for r in readings if (b := found.get(codes[r.row])) is None or not b.fresh]
         existing = set()
         for start in range(0, len(check), 900):
             existing.update(db.session.execute(sa.select(Result.record_key).where(
                 Result.record_key.in_(check[start:start + 900]))).scalars())
-        self.keys = keys
         rows = []
         for item in chunk:
             self.report.rows_total += 1
@@ -384,7 +387,7 @@ class _Importer:
                 else:
                     self._reject(RowReport(item.row, "rejected"), [problem_message(item)], [problem])
             else:
-                row = self._reading(item, found, existing)
+                row = self._reading(item, codes[item.row], keys[item.row], found, existing)
                 if row is not None:
                     rows.append(row)
         if rows:
@@ -401,14 +404,13 @@ class _Importer:
         return RowReport(r.row, status, sample_code=r.sample_code, food=r.food, party=r.tested_party or r.site,
                          item=r.item, reading=_reading_text(r), instrument_outcome=r.instrument_outcome)
 
-    def _reading(self, r: Reading, found: dict, existing: set) -> dict | None:
+    def _reading(self, r: Reading, code: str, rkey: str, found: dict, existing: set) -> tuple | None:
         item = self.items.find(r.item, r.method, r.cutoff)
         if item is None:
             self._reject(self._row_report(r), [gettext(
                 "Row %(row)d: the test item “%(item)s” is not known. Add it as an alias of a test item, or correct "
                 "the file.", row=r.row, item=r.item)], [{"code": "unknown_item", "params": {"item": r.item}}])
             return None
-        rkey = self.keys[r.row]
         if rkey in self.seen_keys or rkey in existing:
             rr = self._row_report(r, "duplicate")
             rr.item = item.name
@@ -417,9 +419,8 @@ class _Importer:
             self._show(rr)
             self._log(rr, [{"code": "duplicate"}])
             return None
-        code = self._code(r)
         batch = found.get(code) or self.created.get(code) if code else None
-        if batch is not None and not self.actor.may_see_site(batch.site_id):
+        if batch is not None and not self._may_see(batch.site_id):
             batch = None
         creates = False
         if batch is None and self.options.create_batches:
@@ -441,8 +442,7 @@ class _Importer:
         if r.reagent_lot and lot is None:
             warnings = [("reagent_lot", gettext("Reagent lot %(lot)s is not registered; the result is kept "
                                                 "without it.", lot=r.reagent_lot))]
-        clip = self.clip
-        method, value_text, word = clip(r.method, 64), clip(r.value_text, 32), clip(r.instrument_word, 32)
+        method, value_text, word, unit, channel, tester = self._texts(r)
         qualitative = r.qualitative
         if qualitative is None and r.value is None and value_text:
             qualitative = self.assess.word(value_text)
@@ -470,33 +470,39 @@ class _Importer:
             rr.warnings = [str(m) for msgs in a.warnings.values() for m in msgs]
             self._show(rr)
         self.touched[batch.id] = batch
-        self.planned.add((batch.id, item.id))
-        self.outcomes.setdefault(batch.id, []).append((item.id, r.tested_at, r.row, j.outcome))
+        iid = item.id
+        if iid not in batch.planned:  # a test imported for a batch becomes one of its planned tests
+            batch.planned.add(iid)
+            self.unplanned.append({"batch_id": batch.id, "item_id": iid})
+        self.outcomes.setdefault(batch.id, []).append((iid, r.tested_at, r.row, j.outcome))
         if j.outcome == "positive":
             self.positives.append(batch)
-        return (batch.id, item.id, rkey, r.value, value_text, qualitative, clip(r.unit, 16) or item.unit,
+        return (batch.id, iid, rkey, r.value, value_text, qualitative, unit or item.unit,
                 r.control_delta, r.sample_delta, r.c_line, r.t_line, r.tc_ratio, r.reading_mode,
                 j.computed_value, j.threshold, method or item.method, j.outcome, j.reason, word,
                 a.instrument_outcome, a.disagrees, j.signal_mismatch, lot.id if lot else None, batch.station_id,
-                clip(r.channel, 8), r.tested_at, self.tester_id(r.tester) if r.tester else self.actor.user_id,
-                clip(r.tester, 32), r.row)
+                channel, r.tested_at, self._tester_id(r.tester) if r.tester else self.actor.user_id, tester, r.row)
 
-    def clip(self, text, n: int) -> str | None:
-        """Free text from an instrument file, cut to what its column holds (remembered: units,
-        methods, channels and words repeat row after row)."""
-        if text is None:
-            return None
-        k = (text, n)
-        out = self.clipped.get(k, False)
-        if out is False:
-            out = self.clipped[k] = _clip(text, n)
+    def _texts(self, r: Reading) -> tuple:
+        """The row's free texts (method, value text, word, unit, channel, tester) cut to what
+        their columns hold — remembered, as they repeat row after row."""
+        k = (r.method, r.value_text, r.instrument_word, r.unit, r.channel, r.tester)
+        out = self.texts.get(k)
+        if out is None:
+            out = self.texts[k] = tuple(_clip(t, n) for t, n in zip(k, (64, 32, 32, 16, 8, 32)))
         return out
 
-    def tester_id(self, name: str):
+    def _tester_id(self, name: str):
         uid = self.tester_ids.get(name)
         if uid is None:
             uid = self.tester_ids[name] = self.testers.get(key(name), self.actor.user_id)
         return uid
+
+    def _may_see(self, site_id: int) -> bool:
+        ok = self.visible.get(site_id)
+        if ok is None:
+            ok = self.visible[site_id] = self.actor.may_see_site(site_id)
+        return ok
 
     def _create_batch(self, r: Reading, rr: RowReport, code: str):
         """A batch for an unmatched row, when the site and stall resolve (only on request).
@@ -552,7 +558,8 @@ class _Importer:
 
     def finish(self) -> None:
         self._open_dispositions()
-        self._plan_items()
+        if self.unplanned:
+            db.session.execute(batch_tests.insert(), self.unplanned)
         self._refresh_statuses()
         if self.logged_rows:
             db.session.execute(sa.insert(ImportRow), [{**r, "import_id": self.import_.id} for r in self.logged_rows])
@@ -618,14 +625,6 @@ class _Importer:
                 out.extend(db.session.execute(sa.select(what).where(column.in_(part), *where)
                                               .order_by(what.id)).scalars())
         return out
-
-    def _plan_items(self) -> None:
-        """A test imported for a batch becomes one of its planned tests."""
-        missing = [{"batch_id": b, "item_id": i} for b, i in self.planned if i not in self.touched[b].planned]
-        if missing:
-            db.session.execute(batch_tests.insert(), missing)
-        for b, i in self.planned:
-            self.touched[b].planned.add(i)
 
     def _refresh_statuses(self) -> None:
         """Bring every touched batch's status in step with its results — by the same rule as

@@ -95,7 +95,7 @@ class Assessor:
     def __init__(self, now: datetime):
         self.now = now
         self._rules: dict = {}
-        self._applies: dict = {}
+        self._facts: dict = {}
         self._verdicts: dict = {}
         self._words: dict = {}
 
@@ -111,23 +111,24 @@ class Assessor:
         """The assessment of one reading; ``signals`` are the fields of :class:`Signals` in order."""
         errors: dict[str, list] = {}
         warnings: dict[str, list] = {}
-        if lot is not None and lot.item_id != item.id:
+        facts = self._facts.get((item, category))
+        if facts is None:  # read once: an ORM attribute costs more than the rest of a check
+            facts = self._facts[(item, category)] = (item.id, category.id if category is not None else None,
+                                                     item_applies(item, category), item.active, item.method)
+        item_id, category_id, applies, active, item_method = facts
+        if lot is not None and lot.item_id != item_id:
             errors["reagent_lot"] = [gettext("This lot is for another test item.")]
-        applies_key = (item.id, category.id if category is not None else None)
-        applies = self._applies.get(applies_key)
-        if applies is None:
-            applies = self._applies[applies_key] = item_applies(item, category)
         problems = check_entry(
             tested_at=tested_at, now=self.now, sampled_at=sampled_at,
             lot_expires_on=lot.expires_on if lot else None,
             tested_on_local=local_today(tested_at) if lot else None,
-            item_applies=applies, item_active=item.active)
+            item_applies=applies, item_active=active)
         for p in problems:
             target = warnings if p.warning else errors
             target.setdefault(p.field, []).append(entry_problem_message(p, item=item, category=category))
         for key, message in extra_warnings:
             warnings.setdefault(key, []).append(message)
-        judgement = self._verdict((item.id, applies_key[1], lot.id if lot else None, method or item.method),
+        judgement = self._verdict((item_id, category_id, lot.id if lot else None, method or item_method),
                                   item, category, lot, signals)
         if type(judgement) is InvalidReading:
             errors.setdefault("value", []).append(reading_message(judgement.code, judgement.params))
