@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from tests.imports.conftest import (NOW, PESTICIDE_HEADER, PESTICIDE_FOODS, data_bytes, make_csv, make_xlsx,
+from tests.imports.conftest import (NOW, PESTICIDE_HEADER, SAMPLED, PESTICIDE_FOODS, data_bytes, make_csv, make_xlsx,
                                     pesticide_row, results_of, rows_by_number, sample_bytes)
 
 OLE2 = bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 2048
@@ -328,3 +328,76 @@ def test_a_record_repeated_inside_one_file_lands_once(world, batches, run, db):
     report = run(make_csv(rows, PESTICIDE_HEADER), "repeat.csv")
     assert (report.ok, report.duplicates) == (2, 1)
     assert rows_by_number(report)[4].status == "duplicate"
+
+
+# --- positives on batches whose follow-up had already begun ---------------------------------------
+
+
+def _disposition(db, batch, status):
+    from lims.models import Disposition
+
+    d = Disposition(batch_id=batch.id, status=status, opened_at=SAMPLED)
+    db.session.add(d)
+    batch.status = status
+    db.session.commit()
+    return d
+
+
+def test_an_imported_positive_stops_again_a_batch_the_laboratory_had_released(world, batches, run, db):
+    from lims.models import AuditEntry, Disposition
+
+    batch = batches["S-20261120-003"]  # positive in the example file
+    d = _disposition(db, batch, "released")
+    assert run(sample_bytes("pesticide_tester.csv"), "pesticide_tester.csv").status == "committed"
+    db.session.expire_all()
+    d = db.session.get(Disposition, d.id)
+    assert d.status == "stopped" and d.result_id is not None and d.result.import_id is not None
+    assert batch.status == "stopped"
+    actions = db.session.execute(sa.select(AuditEntry.action).where(AuditEntry.batch_id == batch.id)).scalars().all()
+    assert "disposition.reopen" in actions and "disposition.open" not in actions
+
+
+def test_an_imported_positive_leaves_an_open_follow_up_as_it_is(world, batches, run, db):
+    from lims.models import Disposition, Result
+
+    batch = batches["S-20261120-003"]
+    d = _disposition(db, batch, "confirmed")
+    report = run(sample_bytes("pesticide_tester.csv"), "pesticide_tester.csv")
+    assert report.status == "committed" and report.positives == 1
+    db.session.expire_all()
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Disposition).where(
+        Disposition.batch_id == batch.id)).scalar() == 1
+    assert db.session.get(Disposition, d.id).status == "confirmed" and batch.status == "confirmed"
+    assert db.session.execute(sa.select(Result.outcome).where(Result.batch_id == batch.id)).scalars().all() == \
+        ["positive"]
+
+
+def test_two_positives_of_one_batch_open_one_disposition_for_the_first(world, batches, run, db):
+    from lims.models import AuditEntry, Disposition, Result
+
+    rows = [pesticide_row(1, "S-20261120-001", value="71.0", word="不合格", when="2026-11-20 09:11:05"),
+            pesticide_row(2, "S-20261120-001", value="88.0", word="不合格", when="2026-11-20 09:12:05")]
+    report = run(make_csv(rows), "two.csv")
+    assert (report.status, report.positives) == ("committed", 2)
+    batch = batches["S-20261120-001"]
+    ds = db.session.execute(sa.select(Disposition).where(Disposition.batch_id == batch.id)).scalars().all()
+    first = db.session.execute(sa.select(Result).where(Result.batch_id == batch.id).order_by(Result.tested_at)
+                               ).scalars().first()
+    assert len(ds) == 1 and ds[0].result_id == first.id and ds[0].status == "stopped"
+    opened = db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "disposition.open",
+                                                            AuditEntry.batch_id == batch.id)).scalars().all()
+    assert len(opened) == 1 and opened[0].subject_id == str(ds[0].id)
+
+
+def test_the_same_signal_under_two_rules_is_judged_by_each(world, batches, run, db):
+    # 60 % inhibition: positive by GB/T 5009.199 (≥ 50 %), negative by NY/T 448 (≥ 70 %) — the
+    # verdicts the importer remembers are per rule, never per signal alone.
+    rows = [pesticide_row(1, "S-20261120-001", value="60.0", word="不合格", when="2026-11-20 09:11:05"),
+            pesticide_row(2, "S-20261120-002", value="60.0", word="合格", method="NY/T 448-2001", cutoff="70",
+                          when="2026-11-20 09:12:05"),
+            pesticide_row(3, "S-20261120-004", value="60.0", word="不合格", when="2026-11-20 09:13:05")]
+    report = run(make_csv(rows), "rules.csv")
+    results = results_of(db, report.import_id)
+    assert [(results[n].outcome, results[n].cutoff) for n in sorted(results)] == \
+        [("positive", 50), ("negative", 70), ("positive", 50)]
+    assert report.disagreements == 0
