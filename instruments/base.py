@@ -95,6 +95,8 @@ class Reading:
 def _key_text(text: str | None) -> str:
     if not text:
         return ""
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower
+        return " ".join(text.split()).lower()
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
