@@ -17,6 +17,7 @@ import argparse
 import csv
 import io
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -144,8 +145,6 @@ def floor_same_database(path: Path, database: Path, user_id: int) -> float:
     """(b2) the same floor into a copy of the application's own database: the real ``results``
     table with its foreign keys enforced (on the app's own connection settings), the batch of
     each row found by its code as any importer must, one transaction."""
-    import shutil
-
     copy = database.with_suffix(".floor2.sqlite")
     shutil.copyfile(database, copy)
     conn = sqlite3.connect(copy, isolation_level=None)
@@ -260,11 +259,24 @@ def main() -> None:
 
         user_id = db.session.execute(sa.select(User.id).where(User.username == "bench")).scalar_one()
         db.session.remove()
+        db.engine.dispose()  # every connection closed: the WAL is checkpointed into the file
     database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
     b2 = min(floor_same_database(path, database, user_id) for _ in range(3))
-    a = import_in_child(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATA_DIR"], path)
-    assert a["status"] == "committed" and a["imported"] == args.rows, a
-    print(f"(a) full import through the service: {a['seconds']:.2f} s "
+    # (a) twice from the same starting database, the better run kept, as the floors keep their best of three.
+    before = database.with_suffix(".before.sqlite")
+    shutil.copyfile(database, before)
+    runs = []
+    for _ in range(2):
+        for suffix in ("-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(before, database)
+        runs.append(import_in_child(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATA_DIR"], path))
+        assert runs[-1]["status"] == "committed" and runs[-1]["imported"] == args.rows, runs[-1]
+    before.unlink()
+    a = min(runs, key=lambda run: run["seconds"])
+    a["peak_mb"] = max(run["peak_mb"] for run in runs)
+    print(f"(a) full import through the service, best of two: {a['seconds']:.2f} s "
+          f"(the other {max(run['seconds'] for run in runs):.2f} s) "
           f"({args.rows / a['seconds']:.0f} rows/s, {a['positives']} positives)")
     print(f"(b) floor, csv + sqlite3.executemany of the same rows into a bare results-shaped table: {b:.2f} s")
     print(f"(b2) the same into a copy of the app's database, foreign keys on: {b2:.2f} s")

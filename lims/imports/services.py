@@ -304,6 +304,7 @@ class _Importer:
         self.tester_ids: dict = {}
         self.visible: dict = {}
         self.sampling_times: dict = {}
+        self.lot_warnings: dict = {}
         self.batch_query = InList(lambda codes: sa.select(
             Batch.id, Batch.code, Batch.site_id, Batch.station_id, Batch.sampled_at, Batch.category_id, Batch.status,
             batch_tests.c.item_id).outerjoin(batch_tests, batch_tests.c.batch_id == Batch.id).where(Batch.code.in_(codes)))
@@ -438,10 +439,7 @@ class _Importer:
             self._log(rr, [{"code": "unmatched", "params": {"code": code}}])
             return None
         lot = self.lots.find(item, r.reagent_lot) if r.reagent_lot else None
-        warnings = ()
-        if r.reagent_lot and lot is None:
-            warnings = [("reagent_lot", gettext("Reagent lot %(lot)s is not registered; the result is kept "
-                                                "without it.", lot=r.reagent_lot))]
+        warnings = self._unknown_lot(r.reagent_lot) if r.reagent_lot and lot is None else ()
         method, value_text, word, unit, channel, tester = self._texts(r)
         qualitative = r.qualitative
         if qualitative is None and r.value is None and value_text:
@@ -463,7 +461,7 @@ class _Importer:
         report.ok += 1
         report.positives += j.outcome == "positive"
         report.disagreements += a.disagrees
-        if self.shown[True] < PREVIEW_ROWS or a.warnings:  # build the preview row only when it is shown
+        if self.shown[True] < PREVIEW_ROWS:  # build the preview row only when it is shown
             rr = self._row_report(r)
             rr.item, rr.batch, rr.outcome, rr.disagrees = item.name, batch.code, j.outcome, a.disagrees
             rr.creates_batch = creates
@@ -491,6 +489,13 @@ class _Importer:
         if out is None:
             out = self.texts[k] = tuple(_clip(t, n) for t, n in zip(k, (64, 32, 32, 16, 8, 32)))
         return out
+
+    def _unknown_lot(self, code: str) -> list:
+        warning = self.lot_warnings.get(code)
+        if warning is None:
+            warning = self.lot_warnings[code] = [("reagent_lot", gettext(
+                "Reagent lot %(lot)s is not registered; the result is kept without it.", lot=code))]
+        return warning
 
     def _tester_id(self, name: str):
         uid = self.tester_ids.get(name)
