@@ -1,8 +1,9 @@
 """The importer: an instrument file → judged results, in one transaction.
 
 Rows stream from the parser in chunks; each reading is matched to its batch, judged by
-``lims.rules`` exactly as a typed result is (through ``results.services.assess``), and the
-instrument's word is kept beside our outcome. Valid rows are written with bulk inserts; a
+``lims.rules`` exactly as a typed result is (through ``results.services.Assessor``), and the
+instrument's word is kept beside our outcome. Valid rows are written at the driver, one
+``executemany`` a chunk (``lims.imports.bulk``); positives open their dispositions in bulk; a
 rejected row is logged with its reasons. ``dry_run`` runs the very same code inside a
 savepoint and rolls it back, so the preview is exactly what a commit would do."""
 from __future__ import annotations

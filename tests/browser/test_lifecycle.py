@@ -27,8 +27,6 @@ def test_round_registered_and_entered_by_keyboard(page_for, live):
     page.select_option("#station", "CD-KJS")
     page.get_by_role("button", name="开始").press("Enter")
     page.wait_for_url("**/rounds/*")
-    grid = page.locator("#round-grid")
-    first = grid.locator("tr.editing").first
     assert page.evaluate("document.activeElement.name") == "code"
 
     def row(stall, food_keys, expect_food, kg):

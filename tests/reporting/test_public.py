@@ -64,7 +64,7 @@ def market(app, db, make_user, clock):
     # Nov 20 00:00 local (= Nov 19 16:00 UTC) belongs to Nov 20
     one("midnight", p3, "午夜苹果", "OMT", "negative", loc(2026, 11, 20, 0, 0, 0), tc=D("1.2"))
     # a repeat after an invalid test: the later result is shown
-    first = one("rep", p2, "复测菠菜", "OPC", "invalid", loc(2026, 11, 20, 8), computed=None, control_delta=D("0.1"))
+    one("rep", p2, "复测菠菜", "OPC", "invalid", loc(2026, 11, 20, 8), computed=None, control_delta=D("0.1"))
     b.result(bt["rep"], "OPC", "negative", loc(2026, 11, 20, 11), computed=D("8"))
     # a corrected result: version 1 (positive) superseded by version 2 (negative)
     v1 = one("cor", p2, "更正芹菜", "OPC", "positive", loc(2026, 11, 20, 8, 30), computed=D("60"), current=False)

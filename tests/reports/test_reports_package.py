@@ -17,7 +17,6 @@ import report_samples as S
 
 import reports
 import reports.data as data
-from reports.pdf.batch_report import render_batch_report
 from reports.pdf.monthly_report import render_monthly_report
 
 PACKAGE = Path(reports.__file__).parent

@@ -71,7 +71,7 @@ def test_edit_a_test_item_and_its_override(client, make_user, db):
 
 
 def test_users_with_roles_and_sites(client, make_user, make_site, db):
-    site = make_site(code="MM")
+    make_site(code="MM")
     client.login(make_user("admin"))
     r = client.post_form("/admin/users/new", {"username": "mgr1", "display_name": "管理员甲", "role": "market_manager",
                                                "password": "long enough pw", "active": "y"})
