@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -79,25 +80,33 @@ class Reading:
         """Identify the instrument record: the same test in overlapping exports has the same key.
 
         Made of the sample code (normalised: NFKC, trimmed, case-folded) or, without a code,
-        the tested party and food; the item; the channel; and the test time in UTC. The parts
-        are joined by U+001F, which normalised text never contains (it is whitespace to
-        ``str.split``), so two different records never share a key.
+        the tested party and food; the item; the channel; and the test time in UTC ISO form,
+        as a JSON list (the stored keys of earlier imports are in this form: it must not change).
         """
         if self.sample_code:
-            who = "code\x1f" + _key_text(self.sample_code)
+            who = '"code", ' + _key_json(self.sample_code)
         else:
-            who = f"party\x1f{_key_text(self.tested_party)}\x1f{_key_text(self.food)}"
+            who = f'"party", {_key_json(self.tested_party)}, {_key_json(self.food)}'
         when = self.tested_at.astimezone(timezone.utc).isoformat()
-        return f"{who}\x1f{_key_text(self.item)}\x1f{_key_text(self.channel)}\x1f{when}"
+        return f'[{who}, {_key_json(self.item)}, {_key_json(self.channel)}, "{when}"]'
 
 
-@functools.lru_cache(maxsize=4096)  # items, channels and parties repeat row after row
 def _key_text(text: str | None) -> str:
     if not text:
         return ""
     if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower
         return " ".join(text.split()).lower()
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+@functools.lru_cache(maxsize=4096)  # items, channels and parties repeat row after row
+def _key_json(text: str | None) -> str:
+    """The normalised text as a JSON string, exactly as ``json.dumps(…, ensure_ascii=False)``
+    writes it (which costs ten times more for the plain text of nearly every cell)."""
+    text = _key_text(text)
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
 
 
 # Why: a frozen dataclass sets each of Reading's 34 slots through object.__setattr__, which

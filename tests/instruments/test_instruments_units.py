@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import instruments
 from instruments import ParseError, Reading, RowProblem, SkippedRow
@@ -261,6 +263,36 @@ def test_record_key_without_a_sample_code_uses_party_and_food():
     assert key != reading(sample_code=None, food="菠菜").record_key()
     assert key != reading(sample_code=None, tested_party="城西 A-01").record_key()
     assert key != reading().record_key()
+
+
+def _key_as_first_written(r: Reading) -> str:
+    """The record key as imports stored it from the start: keys already in databases must match."""
+    import json
+    import unicodedata
+
+    def text(t):
+        return " ".join(unicodedata.normalize("NFKC", t or "").split()).casefold()
+
+    who = ["code", text(r.sample_code)] if r.sample_code else ["party", text(r.tested_party), text(r.food)]
+    return json.dumps([*who, text(r.item), text(r.channel), r.tested_at.astimezone(UTC).isoformat()],
+                      ensure_ascii=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(code=st.one_of(st.none(), st.text(max_size=12)), party=st.one_of(st.none(), st.text(max_size=12)),
+       food=st.one_of(st.none(), st.text(max_size=8)), item=st.text(min_size=1, max_size=10),
+       channel=st.one_of(st.none(), st.text(max_size=4)),
+       at=st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1),
+                       timezones=st.sampled_from([UTC, dt.timezone(dt.timedelta(hours=8))])))
+def test_record_keys_keep_the_form_they_were_first_stored_in(code, party, food, item, channel, at):
+    r = reading(sample_code=code, tested_party=party, food=food, item=item, channel=channel, tested_at=at)
+    assert r.record_key() == _key_as_first_written(r)
+
+
+def test_record_keys_of_awkward_text_are_still_json():
+    for awkward in ('S"1', "S\\1", "S\x011", "Ｓ\u2028１", "ß-1"):
+        r = reading(sample_code=awkward, channel='"')
+        assert r.record_key() == _key_as_first_written(r)
 
 
 def test_readings_are_frozen_slotted_and_built_fast_equal_to_slow():
