@@ -22,6 +22,8 @@ _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 def sqlite_utc_text(value: datetime) -> str:
     """What :class:`UTCDateTime` stores on SQLite (naive UTC text with microseconds),
     computed in one step instead of two conversions."""
+    if value.tzinfo is timezone.utc:  # as the parsers give it
+        return value.isoformat(" ", "microseconds")[:26]
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -164,20 +164,21 @@ def run_import(actor: Actor, data: bytes, options: ImportOptions, now: datetime 
         except IntegrityError:  # the same file committed by someone else a moment ago
             savepoint.rollback()
             return run_import(actor, data, options, now, progress)
-        with stream, _collector_paused():
-            chunk = []
-            for item in stream:
-                chunk.append(item)
-                if len(chunk) >= CHUNK:
+        with _collector_paused():
+            with stream:
+                chunk = []
+                for item in stream:
+                    chunk.append(item)
+                    if len(chunk) >= CHUNK:
+                        job.process(chunk)
+                        chunk = []
+                        if progress:
+                            progress(stream.rows_seen)
+                if chunk:
                     job.process(chunk)
-                    chunk = []
-                    if progress:
-                        progress(stream.rows_seen)
-            if chunk:
-                job.process(chunk)
-        if progress:
-            progress(stream.rows_seen)
-        job.finish()
+            if progress:
+                progress(stream.rows_seen)
+            job.finish()
     except ParseError as exc:  # too many rows, or a CSV that breaks off half-way
         savepoint.rollback()
         return _reject_file(actor, report, options, problem_message(exc), now)
@@ -354,12 +355,14 @@ class _Importer:
                                  "item": (row.item or "")[:64] or None, "problems": problems})
 
     def _code(self, r: Reading) -> str:
-        assigned = self.options.assignments.get(r.row) if self.options.assignments else None
-        return (assigned or r.sample_code or "").strip().upper()
+        return (self.options.assignments.get(r.row) or r.sample_code or "").strip().upper()
 
     def process(self, chunk) -> None:
         readings = [i for i in chunk if type(i) is Reading]
-        codes = {r.row: self._code(r) for r in readings}
+        if self.options.assignments:
+            codes = {r.row: self._code(r) for r in readings}
+        else:
+            codes = {r.row: (r.sample_code or "").strip().upper() for r in readings}
         found = self._batches(set(codes.values()) - {""})
         keys = {r.row: _record_key(r) for r in readings}
         # Only a batch that already has results can already hold one of these records.
@@ -644,6 +647,7 @@ class _Importer:
             status=sa.bindparam("status"), verdict=sa.bindparam("verdict"),
             row_version=table.c.row_version + sa.literal_column("1")), fixed=("status", "verdict"))
         changed: dict[str, list[int]] = {}  # new status → batches
+        single: dict[str, str] = {}  # outcome → status of a batch with one test and one result
         for start in range(0, len(ids), 5000):
             chunk = ids[start:start + 5000]
             statuses: dict[int, str] = {}
@@ -651,7 +655,17 @@ class _Importer:
             for bid in chunk:
                 ref = self.touched[bid]
                 if ref.fresh and bid not in positive:
-                    statuses[bid] = batch_status(ref.planned, effective_outcomes(self.outcomes.pop(bid, [])), None)
+                    outcomes = self.outcomes.pop(bid, [])
+                    if len(outcomes) == 1 and len(ref.planned) == 1:
+                        # The most common batch: one test, planned or now planned, one result.
+                        # Its status depends on that outcome alone.
+                        outcome = outcomes[0][3]
+                        status = single.get(outcome)
+                        if status is None:
+                            status = single[outcome] = batch_status(ref.planned, {outcomes[0][0]: outcome}, None)
+                    else:
+                        status = batch_status(ref.planned, effective_outcomes(outcomes), None)
+                    statuses[bid] = status
                 else:
                     others.append(bid)
             for sub in range(0, len(others), 900):
