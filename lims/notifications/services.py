@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext
 
 from lims.database import utcnow
 from lims.extensions import db
-from lims.i18n import format_local
+from lims.i18n import format_local, local_today
 from lims.models import Batch, Disposition, Notification, User, user_sites
 from lims.rules.disposition import effective_status, is_overdue
 
@@ -116,7 +116,7 @@ def sweep(now: datetime | None = None) -> int:
     from lims.dashboard.services import supplier_alerts
     from lims.reporting.figures import Scope
 
-    day = now.date().isoformat()
+    day = local_today(now).isoformat()  # one alert a supplier a local day
     for alert in supplier_alerts(Scope(None, "", "district"), now):
         created += notify(_district_users(("regulator", "admin")), "supplier_alert",
                           f"supplier:{alert.supplier.id}:{day}",
