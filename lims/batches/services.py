@@ -245,32 +245,6 @@ def create_round(actor: Actor, site: Site, day: date, station: Station | None = 
     return rnd
 
 
-def register_round(actor: Actor, rnd: Round, rows: list[BatchInput], now: datetime | None = None) -> list[Batch]:
-    """Register a round's rows in one go: all land, or none and every row's errors are returned.
-
-    Raises InvalidInput with errors keyed ``"<row>.<field>"`` (rows counted from 1)."""
-    now = now or utcnow()
-    errors, batches, codes = {}, [], set()
-    for n, row in enumerate(rows, start=1):
-        row.round = rnd
-        row.station = row.station or rnd.station
-        if row.code:
-            code = row.code.strip().upper()
-            if code in codes:
-                errors[f"{n}.code"] = [gettext("The same code twice in this round.")]
-                continue
-            codes.add(code)
-        try:
-            with db.session.begin_nested():
-                batches.append(register_batch(actor, row, now))
-        except (InvalidInput, Conflict) as exc:
-            for key, msgs in (exc.errors or {"_": [exc.message]}).items():
-                errors[f"{n}.{key}"] = msgs
-    if errors:
-        raise InvalidInput(gettext("Some rows are not valid; nothing was saved."), errors)
-    return batches
-
-
 # --- reading ----------------------------------------------------------------------------
 
 

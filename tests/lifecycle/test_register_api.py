@@ -78,7 +78,7 @@ def test_bad_code_pattern_is_422(api, world, now, code):
 
 
 @pytest.mark.parametrize("field,value", [("site", "NOPE"), ("stall", "Z-99"), ("tests", ["CLB", "XYZ"]),
-                                          ("category", "不存在的类别")])
+                                          ("category", "不存在的类别"), ("event", "JY-NOPE")])
 def test_unknown_reference_is_422_naming_the_field(api, world, now, db, field, value):
     from lims.models import Batch
 
@@ -93,6 +93,21 @@ def test_unknown_reference_is_422_naming_the_field(api, world, now, db, field, v
 def test_stall_of_another_site_refused(api, world, now):
     r = api.register(world.tech, **body(world, now, stall=world.stall_b1.code))
     assert_error(r, 422, "stall")
+
+
+def test_a_batch_sampled_for_an_event_needs_no_stall(api, world, now, db, admin_actor, commit):
+    from datetime import date
+
+    from lims.sites.services import create_event
+
+    create_event(admin_actor, code="jy-2611-01", kind="banquet", name="村民王某家宴", starts_on=date.today(),
+                 ends_on=date.today(), people=120)
+    commit()
+    b = body(world, now, event="JY-2611-01")
+    del b["stall"]
+    r = api.register(world.tech, **b)
+    assert r.status_code == 201, r.get_json()
+    assert batch_by_code(db, r.get_json()["code"]).event.code == "JY-2611-01"
 
 
 def test_market_site_needs_a_stall(api, world, now):
