@@ -397,3 +397,17 @@ def test_result_is_audited_with_actor_ip_and_snapshot(api, world, now, new_batch
     assert a["disagrees"] is True and a["signal_mismatch"] is True
     assert a["batch_status"] == "stopped"
     assert a["control_delta"] is not None and a["computed_value"] is not None
+
+
+def test_the_instrument_is_recorded_by_its_serial_and_an_unknown_one_is_422(api, world, now, new_batch, db, commit,
+                                                                           admin_actor):
+    from lims.reference.services import create_instrument
+
+    create_instrument(admin_actor, serial="NC-2024-0117", model="农残速测仪", maker="某仪器厂", channels=12)
+    commit()
+    code = new_batch()
+    assert_error(api.result(world.tech, code, item="OPC", value=12.0, tested_at=t_at(now), instrument="NC-9999"),
+                 422, "instrument")
+    r = api.result(world.tech, code, item="OPC", value=12.0, tested_at=t_at(now), instrument=" NC-2024-0117 ")
+    assert r.status_code == 201, r.get_json()
+    assert only_result(api, world.tech, code)["instrument"] == "NC-2024-0117"
