@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lims.database import BigId, Base, UTCDateTime, enum_check, utcnow
 
-NOTIFICATION_KINDS = ("positive", "window_closing", "overdue", "supplier_alert")
+NOTIFICATION_KINDS = ("positive", "window_closing", "overdue", "supplier_alert", "not_notified")
 
 
 class Notification(Base):

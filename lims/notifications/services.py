@@ -17,7 +17,7 @@ from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import format_local, local_today
 from lims.models import Batch, Disposition, Notification, User, user_sites
-from lims.rules.disposition import effective_status, is_overdue
+from lims.rules.disposition import awaits_notice_too_long, effective_status, is_overdue
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,10 @@ def sweep(now: datetime | None = None) -> int:
         if status == "stopped" and d.objection_deadline and now < d.objection_deadline <= now + WINDOW_WARNING:
             created += notify(_site_users(batch.site_id), "window_closing", f"window:{d.id}",
                               params | {"deadline": d.objection_deadline.isoformat()}, _batch_link(batch), batch.id, now)
+        if awaits_notice_too_long(status, d.notified_at, d.opened_at, now):
+            created += notify(_site_users(batch.site_id), "not_notified",
+                              f"not_notified:{d.id}:{d.opened_at.isoformat()}",  # again if it reopens
+                              params | {"opened": d.opened_at.isoformat()}, _batch_link(batch), batch.id, now)
         if is_overdue(status, d.disposal_due_at, now):
             created += notify(_site_users(batch.site_id) + _district_users(), "overdue", f"overdue:{d.id}",
                               params | {"due": d.disposal_due_at.isoformat()}, _batch_link(batch), batch.id, now)
@@ -138,6 +142,12 @@ def describe(n: Notification) -> tuple[str, str]:
         return (gettext("Objection window closing: %(where)s", where=where),
                 gettext("%(food)s (batch %(code)s): the objection window closes at %(when)s.", food=p.get("food", ""),
                         code=p.get("code", ""), when=format_local(datetime.fromisoformat(p["deadline"]))))
+    if n.kind == "not_notified":
+        return (gettext("Seller not yet told: %(where)s", where=where),
+                gettext("%(food)s (batch %(code)s) tested positive at %(when)s and the seller has not been told. "
+                        "Tell the seller and record when: the 4-hour objection window starts then.",
+                        food=p.get("food", ""), code=p.get("code", ""),
+                        when=format_local(datetime.fromisoformat(p["opened"]))))
     if n.kind == "overdue":
         return (gettext("Disposition overdue: %(where)s", where=where),
                 gettext("%(food)s (batch %(code)s) should have been disposed of by %(when)s.", food=p.get("food", ""),

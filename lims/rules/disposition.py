@@ -18,6 +18,9 @@ DESTRUCTIVE_ACTIONS = frozenset({"destroy", "harmless", "return", "recall"})
 OPEN_STATUSES = frozenset({"stopped", "disputed", "confirmed"})
 
 OBJECTION_WINDOW = timedelta(hours=4)  # law: FSL art. 88 ¶2; 农产品质量安全法 art. 51
+# The seller must stop selling at once; a positive not told to the seller this long after it
+# was found is brought to the market's managers [design].
+NOTICE_REMINDER = timedelta(minutes=30)
 
 # Rapid methods may not be used for the retest after an objection.
 _RAPID_METHOD_MARKS = ("KJ", "GB/T5009.199", "NY/T448", "快速", "快检", "速测", "胶体金", "酶抑制",
@@ -184,3 +187,8 @@ def is_overdue(status: str, disposal_due_at: datetime | None, now: datetime) -> 
     """Open and past its disposal deadline."""
     return status in OPEN_STATUSES and status != "disputed" and disposal_due_at is not None \
         and now > disposal_due_at
+
+
+def awaits_notice_too_long(status: str, notified_at: datetime | None, opened_at: datetime, now: datetime) -> bool:
+    """A stopped batch whose seller has not been told ``NOTICE_REMINDER`` after the positive."""
+    return status == "stopped" and notified_at is None and now - opened_at >= NOTICE_REMINDER

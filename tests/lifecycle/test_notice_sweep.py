@@ -98,3 +98,40 @@ def test_a_supplier_positive_at_one_market_alerts_the_district_once_a_day(ctx, d
     assert _notices(db, world.manager_a, "supplier_alert") == []
     sweep(now + timedelta(minutes=5))
     assert len(_notices(db, world.regulator, "supplier_alert")) == 1
+
+
+def test_a_positive_not_told_to_the_seller_reminds_the_markets_manager_once(ctx, db, world, svc, actor_of, now):
+    from lims.dispositions import services as dispositions
+    from lims.notifications.services import describe, sweep
+    from lims.models import Notification
+    from lims.rules.disposition import NOTICE_REMINDER
+
+    batch = svc.positive(world.tech, world.site_a, world.stall_a1, now=now)
+    opened = batch.disposition.opened_at
+    sweep(opened + NOTICE_REMINDER - timedelta(minutes=1))
+    assert _notices(db, kind="not_notified") == []
+    sweep(opened + NOTICE_REMINDER)
+    assert _notices(db, kind="not_notified") == [(world.manager_a.id, "not_notified", batch.id)]
+    sweep(opened + NOTICE_REMINDER + timedelta(hours=1))
+    assert len(_notices(db, kind="not_notified")) == 1  # once, not every sweep
+    notice = db.session.execute(sa.select(Notification).where(Notification.kind == "not_notified")).scalar_one()
+    title, sentence = describe(notice)
+    assert "尚未告知" in title and batch.code in sentence and "4 小时" in sentence
+
+    told = svc.positive(world.tech, world.site_a, world.stall_a2, now=now)
+    dispositions.notify(actor_of(world.manager_a), told, told.disposition.opened_at + timedelta(minutes=10), "摊主",
+                        now=told.disposition.opened_at + timedelta(minutes=10))
+    sweep(told.disposition.opened_at + timedelta(hours=2))
+    assert all(batch_id != told.id for _, _, batch_id in _notices(db, kind="not_notified"))
+
+
+def test_the_reminder_rule_at_its_boundary():
+    from datetime import datetime, timezone
+
+    from lims.rules.disposition import NOTICE_REMINDER, awaits_notice_too_long
+
+    opened = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    assert not awaits_notice_too_long("stopped", None, opened, opened + NOTICE_REMINDER - timedelta(seconds=1))
+    assert awaits_notice_too_long("stopped", None, opened, opened + NOTICE_REMINDER)
+    assert not awaits_notice_too_long("stopped", opened, opened, opened + timedelta(hours=5))
+    assert not awaits_notice_too_long("disputed", None, opened, opened + timedelta(hours=5))
