@@ -242,8 +242,9 @@ def export_results_command(first, last, out, username):
 
 @lims_cli.command("tick")
 def tick_command():
-    """Time-driven work for cron (every few minutes): notices of objection windows closing,
-    overdue dispositions and supplier alerts; e-mails not yet sent."""
+    """Time-driven work for cron (every few minutes): notices of positives not yet told to the
+    seller, objection windows closing, overdue dispositions and supplier alerts; e-mails not yet
+    sent."""
     from lims.notifications.services import send_pending_emails, sweep
 
     created = sweep()

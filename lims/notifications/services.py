@@ -1,7 +1,7 @@
-"""Who is told what: a new positive at my market, an objection window closing within the
-hour, a disposition overdue, a supplier alert. Each notice is stored once per user (a dedupe
-key), worded when shown in the reader's language, and e-mailed after the transaction that
-created it has committed."""
+"""Who is told what: a new positive at my market, a positive whose seller has not been told
+half an hour later, an objection window closing within the hour, a disposition overdue, a
+supplier alert. Each notice is stored once per user (a dedupe key), worded when shown in the
+reader's language, and e-mailed after the transaction that created it has committed."""
 from __future__ import annotations
 
 import logging
@@ -96,8 +96,9 @@ def positives_opened(opened, now: datetime) -> None:
 
 
 def sweep(now: datetime | None = None) -> int:
-    """Time-driven notices: windows closing within the hour, overdue dispositions, supplier
-    alerts. Cheap and idempotent: run it from cron (``lims tick``) and when pages load."""
+    """Time-driven notices: positives not yet told to the seller, windows closing within the
+    hour, overdue dispositions, supplier alerts. Cheap and idempotent: run it from cron
+    (``lims tick``) and when pages load."""
     now = now or utcnow()
     created = 0
     open_rows = db.session.execute(
