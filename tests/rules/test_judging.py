@@ -5,10 +5,10 @@ worked out by hand from domain.md, never by calling the code under test."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal as D
+from decimal import ROUND_HALF_UP, Decimal as D
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lims.rules.judging import (
@@ -154,14 +154,18 @@ def test_enzyme_inhibition_without_a_reading_is_refused(signals):
     fraction=st.decimals(min_value=D(0), max_value=D(1), places=4),
     cutoff=st.sampled_from([D(50), D(70)]),
 )
+@example(a0=D("0.300"), fraction=D("0.5002"), cutoff=D(50))  # 49.98 %: shown 50.0, negative
 def test_property_recomputed_inhibition_is_a_percentage_and_decides(a0, fraction, cutoff):
     """For a valid control and 0 ≤ ΔAt ≤ ΔA0 the inhibition lies in [0, 100] and the outcome
-    is positive exactly when it reaches the cut-off."""
+    is positive exactly when the unrounded inhibition reaches the cut-off (49.98 % is shown as
+    50.0 % and is below a 50 % cut-off)."""
     at = (a0 * fraction).quantize(D("0.0001"))
     j = judge_enzyme_inhibition(Signals(control_delta=a0, sample_delta=at), cutoff)
     assert j.outcome in ("positive", "negative")
     assert D(0) <= j.computed_value <= D(100)
-    assert (j.outcome == "positive") == (j.computed_value >= cutoff)
+    exact = (a0 - at) / a0 * 100
+    assert (j.outcome == "positive") == (exact >= cutoff)
+    assert j.computed_value == exact.quantize(D("0.1"), rounding=ROUND_HALF_UP)
     # more sample activity → less inhibition (never more)
     lower = judge_enzyme_inhibition(Signals(control_delta=a0, sample_delta=a0), cutoff)
     assert lower.computed_value <= j.computed_value
