@@ -82,15 +82,6 @@ def driver_statement(stmt, dialect, names: tuple[str, ...]):
     return str(compiled), lambda values: dict(zip(names, values))
 
 
-def executemany(stmt, names: tuple[str, ...], rows) -> None:
-    """Run ``stmt`` once per row of plain values (no type conversions needed) at the driver."""
-    conn = db.session.connection()
-    sql, arrange = driver_statement(stmt, conn.dialect, names)
-    params = [arrange(r) for r in rows]
-    if params:
-        conn.exec_driver_sql(sql, params)
-
-
 class RowWriter:
     """Rows of Python values for ``columns`` of ``table`` (plus ``constants``, the same for
     every row) converted to the driver's form and inserted with one executemany per call."""

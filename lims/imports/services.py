@@ -578,8 +578,8 @@ class _Importer:
         imp.no_data, imp.unmatched, imp.duplicates = r.no_data, r.unmatched, r.duplicates
         # One entry covers the file: its hash, its counts and the results it created (they
         # carry import_id and import_row; the rows it refused are in import_rows).
-        last_id = db.session.execute(sa.select(sa.func.max(Result.id)).where(Result.import_id == imp.id)).scalar()
-        first_id = db.session.execute(sa.select(sa.func.min(Result.id)).where(Result.import_id == imp.id)).scalar()
+        first_id, last_id = db.session.execute(sa.select(sa.func.min(Result.id), sa.func.max(Result.id))
+                                               .where(Result.import_id == imp.id)).one()
         record(self.actor, "import.commit", "import", imp.id, at=self.now,
                after={"filename": imp.filename, "sha256": imp.sha256, "format": imp.format, "rows": r.rows_total,
                       "imported": r.ok, "rejected": r.rejected, "no_data": r.no_data, "unmatched": r.unmatched,
@@ -599,10 +599,8 @@ class _Importer:
                 .where(Result.import_id == self.import_.id, Result.outcome == "positive").order_by(Result.id)):
             first.setdefault(bid, (rid, iid))
         ids = list(first)
-        followed = set()  # batches whose follow-up had begun before this file
-        for start in range(0, len(ids), 900):
-            followed.update(db.session.execute(sa.select(Disposition.batch_id).where(
-                Disposition.batch_id.in_(ids[start:start + 900]))).scalars())
+        # Batches whose follow-up had begun before this file:
+        followed = {bid for (bid,) in self._load(sa.select(Disposition.batch_id), Disposition.batch_id, ids)}
         for result in self._load(Result, Result.batch_id, list(followed), Result.import_id == self.import_.id,
                                  Result.outcome == "positive"):
             open_disposition_if_positive(self.actor, result.batch, result, self.now)  # reopened or unchanged
