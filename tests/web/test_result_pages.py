@@ -87,11 +87,16 @@ def test_the_live_judgement_answers_as_the_technician_types(client, world, fresh
     assert r.get_json()["ok"] is False
 
 
-def test_a_correction_is_a_new_version_and_a_stale_form_is_409(client, world, fresh, db):
-    tech = Actor(world.users["technician"], "test")
-    first = record_result(tech, fresh, ResultInput(item=get_item("OPC"), tested_at=utcnow() - timedelta(minutes=20),
-                                                   value=Decimal("12.0")))
+def _tested(world, fresh, db, value="12.0", by="technician"):
+    """A result of ``fresh`` recorded twenty minutes ago (by a technician unless told)."""
+    result = record_result(Actor(world.users[by], "test"), fresh, ResultInput(
+        item=get_item("OPC"), tested_at=utcnow() - timedelta(minutes=20), value=Decimal(value)))
     db.session.commit()
+    return result
+
+
+def test_a_correction_is_a_new_version_and_a_stale_form_is_409(client, world, fresh, db):
+    first = _tested(world, fresh, db)
     client.login(world.users["technician"])
     page = f"/results/{first.id}/correct"
     assert client.get(page).status_code == 200
@@ -110,24 +115,13 @@ def test_a_correction_is_a_new_version_and_a_stale_form_is_409(client, world, fr
 
 
 def test_a_correction_without_a_reason_is_refused(client, world, fresh, db):
-    tech = Actor(world.users["technician"], "test")
-    first = record_result(tech, fresh, ResultInput(item=get_item("OPC"), tested_at=utcnow() - timedelta(minutes=20),
-                                                   value=Decimal("12.0")))
-    db.session.commit()
+    first = _tested(world, fresh, db)
     client.login(world.users["technician"])
     page = f"/results/{first.id}/correct"
     r = client.post_form(page, {"fix-item": "OPC", "fix-value": "14.0",
                                 "fix-tested_at": format_local(first.tested_at)})
     assert r.status_code == 422
     assert len(_results(db, fresh)) == 1
-
-
-def _tested(world, fresh, db, value="12.0"):
-    tech = Actor(world.users["technician"], "test")
-    result = record_result(tech, fresh, ResultInput(item=get_item("OPC"), tested_at=utcnow() - timedelta(minutes=20),
-                                                    value=Decimal(value)))
-    db.session.commit()
-    return result
 
 
 def test_a_reviewer_approves_a_batch_from_its_page(client, world, fresh, db):
@@ -161,13 +155,10 @@ def test_the_worklist_with_nothing_chosen_changes_nothing(client, world, fresh, 
     assert db.session.get(type(result), result.id).reviewed_at is None
 
 
-def test_nobody_approves_their_own_results_from_the_worklist(client, world, fresh, db, make_user):
+def test_nobody_approves_their_own_results_from_the_worklist(client, world, fresh, db):
     # A reviewer who tested the batch himself may not approve it (four eyes).
-    reviewer = world.users["reviewer"]
-    result = record_result(Actor(reviewer, "test"), fresh, ResultInput(
-        item=get_item("OPC"), tested_at=utcnow() - timedelta(minutes=20), value=Decimal("12.0")))
-    db.session.commit()
-    client.login(reviewer)
+    result = _tested(world, fresh, db, by="reviewer")
+    client.login(world.users["reviewer"])
     r = client.post_form("/review", {"review-result_ids": [str(result.id)]}, csrf_from="/review")
     assert r.status_code in (302, 303)
     db.session.expire_all()
