@@ -116,7 +116,7 @@ def test_a_positive_not_told_to_the_seller_reminds_the_markets_manager_once(ctx,
     assert len(_notices(db, kind="not_notified")) == 1  # once, not every sweep
     notice = db.session.execute(sa.select(Notification).where(Notification.kind == "not_notified")).scalar_one()
     title, sentence = describe(notice)
-    assert "尚未告知" in title and batch.code in sentence and "4 小时" in sentence
+    assert "尚未通知经营户" in title and batch.code in sentence and "4 小时" in sentence
 
     told = svc.positive(world.tech, world.site_a, world.stall_a2, now=now)
     dispositions.notify(actor_of(world.manager_a), told, told.disposition.opened_at + timedelta(minutes=10), "摊主",
