@@ -269,6 +269,28 @@ def test_a_dimension_smaller_than_the_data_does_not_hide_rows(parse, make_xlsx):
     assert len(parse(small).readings) == 20
 
 
+def test_a_sheet_without_a_dimension_is_read_in_one_pass_and_openpyxl_is_left_as_it_was(
+        parse, make_xlsx, monkeypatch):
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    original = ReadOnlyWorksheet._get_size
+    data = make_xlsx([GOLD_HEADER] + [gold_row(n) for n in range(1, 21)])
+    bare = rewrite_member(data, "xl/worksheets/sheet1.xml",
+                          lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', "", xml))
+    assert b"<dimension" not in zipfile.ZipFile(io.BytesIO(bare)).read("xl/worksheets/sheet1.xml")
+    looked = []
+    real = WorkSheetParser.parse_dimensions
+    monkeypatch.setattr(WorkSheetParser, "parse_dimensions", lambda self: looked.append(1) or real(self))
+    assert len(parse(bare).readings) == 20
+    assert looked == []  # no pass over the sheet just to learn it declares no dimension
+    assert ReadOnlyWorksheet._get_size is original
+    broken = rewrite_member(bare, "xl/workbook.xml", lambda xml: xml[:60])  # fails while it opens
+    with pytest.raises(ParseError):
+        parse(broken)
+    assert ReadOnlyWorksheet._get_size is original  # restored after a failure too
+
+
 def test_a_row_numbered_beyond_excels_last_row_is_refused(make_xlsx, now):
     data = make_xlsx([GOLD_HEADER, gold_row(1), gold_row(2)])
     hostile = rewrite_member(
