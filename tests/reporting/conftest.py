@@ -3,13 +3,13 @@ actors of each kind and PDF/XLSX readers."""
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 
 import pytest
 
 from tests.reporting.world import NOW, build_world
+from tests.reports.report_tools import require
 
 # Modules that read the clock when building a report or a public page.
 CLOCKED_MODULES = ("lims.reporting.monthly", "lims.reporting.exports", "lims.reporting.batch",
@@ -45,15 +45,6 @@ def actors(world, make_user):
     admin = make_user("admin", display_name="管理员")
     return {"manager": Actor(manager, "test"), "regulator": Actor(regulator, "test"), "admin": Actor(admin, "test"),
             "manager_user": manager, "regulator_user": regulator, "admin_user": admin}
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip (or with LIMS_REQUIRE_ALL=1 fail) unless ``condition`` holds."""
-    if condition:
-        return
-    if os.environ.get("LIMS_REQUIRE_ALL") == "1":
-        pytest.fail(f"{reason} (required because LIMS_REQUIRE_ALL=1)")
-    pytest.skip(reason)
 
 
 @pytest.fixture
