@@ -91,7 +91,7 @@ def test_an_override_is_set_changed_and_removed_with_its_audit(ctx, db, admin_ac
     reference.remove_override(admin_actor, item, override.id)
     assert reference.decision_rule_for(item, category).cutoff == item.cutoff
     actions = db.session.execute(sa.select(AuditEntry.action).where(
-        AuditEntry.subject_type == "test_item_override")).scalars().all()
+        AuditEntry.subject_type == "test_item_override").order_by(AuditEntry.seq)).scalars().all()
     assert actions[-1] == "test_item_override.delete"
     with pytest.raises(NotFound):
         reference.remove_override(admin_actor, item, override.id)
