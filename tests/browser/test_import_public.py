@@ -80,6 +80,7 @@ def _reviewed_results_at_a_stall(live):
     from lims.batches.services import BatchInput, register_batch
     from lims.database import utcnow
     from lims.extensions import db
+    from lims.i18n import local_day_bounds, local_today
     from lims.models import Site, Stall, User
     from lims.reference.services import get_item
     from lims.results.services import ResultInput, record_result, review
@@ -90,17 +91,20 @@ def _reviewed_results_at_a_stall(live):
         site = db.session.execute(sa.select(Site).where(Site.code == "CD")).scalar_one()
         stall = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id, Stall.code == "A-03")).scalar_one()
         now = utcnow()
+        # Within today's local day whatever the hour: the board shows today's results only.
+        sampled = max(now - timedelta(hours=3), local_day_bounds(local_today(now))[0])
+        tested = sampled + (now - sampled) / 2
         results = []
         for food, value in (("芹菜", "8.5"), ("生菜", "14.2")):
             b = register_batch(Actor(tech, "t"), BatchInput(site=site, stall=stall, food=food, tests=[get_item("OPC")],
-                                                             sampled_at=now - timedelta(hours=3)))
+                                                             sampled_at=sampled))
             results.append(record_result(Actor(tech, "t"), b, ResultInput(
-                item=get_item("OPC"), value=Decimal(value), tested_at=now - timedelta(hours=2))))
+                item=get_item("OPC"), value=Decimal(value), tested_at=tested)))
         b = register_batch(Actor(tech, "t"), BatchInput(site=site, stall=stall, food="豇豆", tests=[get_item("OPC")],
-                                                         sampled_at=now - timedelta(hours=3)))
+                                                         sampled_at=sampled))
         results.append(record_result(Actor(tech, "t"), b, ResultInput(
             item=get_item("OPC"), control_delta=Decimal("0.12"), sample_delta=Decimal("0.10"),
-            tested_at=now - timedelta(hours=2))))  # invalid control: shown to the public as 复测中
+            tested_at=tested)))  # invalid control: shown to the public as 复测中
         review(Actor(reviewer, "t"), results)
         db.session.commit()
         code = stall.public_code
