@@ -15,6 +15,9 @@ from flask import current_app
 from sqlalchemy.engine import make_url
 
 from lims.database import utcnow
+from lims.imports.pending import BACKUP_SKIP
+
+_SKIPPED = tuple(f"data/{path}" for path in BACKUP_SKIP)
 
 
 def write_backup(out: str) -> str:
@@ -46,6 +49,14 @@ def write_backup(out: str) -> str:
             tar.add(tmp / "manifest.json", arcname="manifest.json")
             tar.add(dump, arcname=dump.name)
             if data_dir.exists():
-                tar.add(data_dir, arcname="data", filter=lambda info: None if info.name.endswith(".tmp") else info)
+                tar.add(data_dir, arcname="data", filter=_kept)
     size = Path(out).stat().st_size
     return f"{out}: {dump.name} and {data_dir} ({size} bytes)"
+
+
+def _kept(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    """Leave out temporary files and uploads nobody committed (``lims.imports.pending``): a
+    directory filtered out is not descended into."""
+    if info.name.endswith(".tmp") or info.name in _SKIPPED:
+        return None
+    return info

@@ -2,7 +2,7 @@
 positives with their deadlines."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from lims.accounts.access import requires, web_actor
@@ -14,6 +14,7 @@ from lims.dispositions import photos, services
 from lims.errors import LimsError
 from lims.extensions import db
 from lims.models import Photo
+from lims.web import serve_upload
 
 bp = Blueprint("dispositions", __name__)
 
@@ -103,8 +104,12 @@ def photo(photo_id):
     path = photos.photo_file(p, thumb=request.args.get("thumb") == "1")
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype="image/jpeg" if request.args.get("thumb") == "1" else p.content_type,
-                     max_age=86400)
+    thumb = request.args.get("thumb") == "1"
+    mimetype = "image/jpeg" if thumb else p.content_type
+    if mimetype not in photos.SERVED_TYPES:  # only what add_photo wrote: re-encoded pixels
+        mimetype = "application/octet-stream"
+    name = f"photo-{p.id}{'-thumb' if thumb else ''}.{photos.SERVED_TYPES.get(mimetype, 'bin')}"
+    return serve_upload(path, name, mimetype=mimetype, max_age=86400)
 
 
 @bp.route("/positives")

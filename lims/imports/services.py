@@ -239,9 +239,9 @@ def _reject_file(actor, report, options, message, now, rows=()):
 
 
 def _store_original(entry: Import, data: bytes) -> None:
-    """Keep the file as it came, linked to the results it produced."""
-    suffix = Path(entry.filename).suffix.lower()[:8] if entry.filename else ""
-    rel = Path("imports") / f"{entry.created_at:%Y/%m}" / f"{entry.sha256}{suffix or '.bin'}"
+    """Keep the file as it came, linked to the results it produced, under a name of our own
+    (never the uploader's extension: the file is served as opaque bytes whatever it was called)."""
+    rel = Path("imports") / f"{entry.created_at:%Y/%m}" / f"{entry.sha256}.bin"
     target = Path(current_app.config["DATA_DIR"]) / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():

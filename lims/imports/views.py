@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from instruments import FORMATS
@@ -13,6 +13,7 @@ from lims.imports import pending
 from lims.imports.services import ImportOptions, run_import, sha256_of, stored_file
 from lims.models import Import, ImportRow
 from lims.rounds.services import get_round, round_batches
+from lims.web import serve_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -58,6 +59,8 @@ def upload():
     if upload is None or not upload.filename:
         raise InvalidInput(gettext("Choose a file to import."))
     data = upload.read()
+    options = _options(upload.filename, dry_run=True)
+    pending.check(data, upload.filename, options.format)  # random bytes are not kept
     sha = sha256_of(data)
     pending.put(sha, data, upload.filename, web_actor().user_id)
     args = {k: request.form[k] for k in ("format", "strict", "create_batches", "round") if request.form.get(k)}
@@ -115,7 +118,7 @@ def commit():
     if report.status == "rejected":
         g.commit_on_error = True  # keep the refused file's own log entry
     if report.status == "committed":
-        pending.drop(sha)
+        pending.drop(sha, actor.user_id)
         target = url_for("imports.show", import_id=report.import_id)
         rnd = _round()
         return redirect(target + (f"?round={rnd.id}" if rnd else ""))
@@ -144,7 +147,7 @@ def original(import_id):
     path = stored_file(entry)
     if path is None or not path.exists():
         abort(404)
-    return send_file(path, as_attachment=True, download_name=entry.filename)
+    return serve_upload(path, entry.filename)
 
 
 @bp.route("/template.xlsx")

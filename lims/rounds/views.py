@@ -2,8 +2,6 @@
 the label sheet."""
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -70,7 +68,7 @@ def grid(round_id):
     actor = web_actor()
     rnd = services.get_round(actor, round_id)
     data = services.grid_data(rnd)
-    return render_template("rounds/grid.html", rnd=rnd, grid_json=json.dumps(data, ensure_ascii=False),
+    return render_template("rounds/grid.html", rnd=rnd, grid_data=data,
                            now=format_local(utcnow()), can_create=actor.can("batch.create"))
 
 

@@ -7,7 +7,7 @@
   const val = (n) => { const el = form.querySelector(`[name="${prefix}${n}"]`); return el ? el.value : ""; };
   const colours = { negative: "success", positive: "danger", suspect: "warning", invalid: "warning" };
   const update = LIMS.debounce(async () => {
-    if (!val("value") && !val("control_delta") && !val("c_line") && !val("tc_ratio")) { out.innerHTML = ""; return; }
+    if (!val("value") && !val("control_delta") && !val("c_line") && !val("tc_ratio")) { out.replaceChildren(); return; }
     const body = { batch: form.dataset.batch, item: val("item"), value: val("value"), control_delta: val("control_delta"),
       sample_delta: val("sample_delta"), c_line: val("c_line"), t_line: val("t_line"), tc_ratio: val("tc_ratio"),
       reagent_lot: val("reagent_lot"), tested_at: val("tested_at"), instrument_word: val("instrument_word") };

@@ -124,7 +124,6 @@
       li.className = `list-group-item list-group-item-action py-1${i === 0 ? " active" : ""}`;
       li.setAttribute("role", "option");
       li.dataset.name = f.name;
-      li.innerHTML = "";
       li.append(f.name, Object.assign(document.createElement("small"), { className: "ms-2 opacity-75", textContent: f.category_name }));
       li.addEventListener("mousedown", (ev) => { ev.preventDefault(); pickFood(input, f.name); closeMenu(); });
       menu.appendChild(li);
