@@ -125,7 +125,7 @@ def end_all_sessions(actor, user: User) -> None:
     record(actor, "user.sign_out_everywhere", "user", user.id)
 
 
-def set_locale(actor, user: User, locale: str) -> None:
+def set_locale(user: User, locale: str) -> None:
     """The user's language, chosen with the switch in the top bar."""
     user.locale = locale
     db.session.flush()

@@ -91,5 +91,5 @@ def set_language(code: str):
         abort(404)
     session["lang"] = code
     if current_user.is_authenticated and current_user.locale != code:
-        set_locale(web_actor(), current_user, code)
+        set_locale(current_user, code)
     return redirect(_safe_next(request.args.get("next")))
