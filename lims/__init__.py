@@ -15,6 +15,13 @@ def create_app(config=None) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(config, app.instance_path))
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N load balancers: the client's address and scheme come from their headers
+        # (throttling and the audit trail see the real client, cookies know it is HTTPS).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_REMEMBER_DAYS = 30
 
 
 class Config:
@@ -42,11 +43,19 @@ class Config:
     IMPORT_MAX_BYTES = 20 * 1024 * 1024
     IMPORT_MAX_ROWS = 200_000
 
-    # Login throttling: after this many failures within the window the account
-    # (and the address) must wait LOGIN_LOCK_MINUTES.
+    # Login throttling (lims.accounts.services.authenticate): after LOGIN_MAX_FAILURES failed
+    # tries an account waits LOGIN_LOCK_MINUTES, twice as long after each further failure, up to
+    # LOGIN_LOCK_MAX_MINUTES; failures are forgotten after LOGIN_WINDOW_MINUTES without one. An
+    # address waits LOGIN_LOCK_MINUTES after LOGIN_ADDRESS_MAX_FAILURES failures (0: never).
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
+    LOGIN_LOCK_MAX_MINUTES = 24 * 60
+    LOGIN_ADDRESS_MAX_FAILURES = 100
+    # Reverse proxies (load balancers) in front of the app that set X-Forwarded-For/-Proto;
+    # 0 = none: the address that connects is the client.
+    TRUSTED_PROXIES = 0
+    REMEMBER_DAYS = 14  # "keep me signed in": at most MAX_REMEMBER_DAYS
 
     ISSUER_NAME = None  # printed at the top of reports; default: the station's organisation
     DISTRICT_NAME = None  # default: the district most sites are in
@@ -64,6 +73,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
@@ -129,6 +139,11 @@ def load_config(base: type[Config] | dict | None, instance_path: str) -> dict:
         settings["DATA_DIR"] = str(instance / "data")
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _instance_secret(instance)
+    if not 1 <= settings["REMEMBER_DAYS"] <= MAX_REMEMBER_DAYS:
+        raise ValueError(f"LIMS_REMEMBER_DAYS must be between 1 and {MAX_REMEMBER_DAYS}")
+    if settings["TRUSTED_PROXIES"] < 0:
+        raise ValueError("LIMS_TRUSTED_PROXIES must be 0 or more")
+    settings["REMEMBER_COOKIE_DURATION"] = timedelta(days=settings["REMEMBER_DAYS"])
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     settings["BABEL_DEFAULT_LOCALE"] = settings["DEFAULT_LOCALE"]
     settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]

@@ -10,10 +10,14 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    """An explicit choice (the language switch) wins, then the user's profile, then the browser."""
+    """An explicit choice wins — ``?lang=`` on the address (the public pages' switch: it stores
+    nothing, so a kept public page needs no form), then the language switch — then the user's
+    profile, then the browser."""
     supported = current_app.config["LOCALES"]
     if not has_request_context():  # the CLI and background jobs speak the default language
         return current_app.config["DEFAULT_LOCALE"]
+    if request.args.get("lang") in supported:
+        return request.args["lang"]
     chosen = session.get("lang")
     if chosen in supported:
         return chosen

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from lims.database import utcnow
 from lims.extensions import db
@@ -78,7 +79,12 @@ def data_version() -> int:
 
 
 def _viewer() -> tuple:
-    """What, besides the data, makes a signed-in page differ from one request to the next."""
+    """What, besides the data, makes a signed-in page differ from one request to the next.
+
+    The page carries a CSRF token for the session's secret, so the secret is made here when
+    the session has none yet (a fresh sign-in): keyed on "no secret", a page kept for an
+    earlier session would carry that session's token and every form on it would fail."""
+    generate_csrf()
     bell = db.session.execute(
         sa.select(sa.func.count(Notification.id).filter(Notification.read_at.is_(None)), sa.func.max(Notification.id))
         .where(Notification.user_id == current_user.id)).one()

@@ -12,14 +12,14 @@ from flask_babel import gettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lims.audit.services import record
-from lims.database import utcnow
+from lims.database import UTCDateTime, utcnow
 from lims.errors import Conflict, InvalidInput, NotFound
 from lims.extensions import db
 from lims.models import ApiToken, LoginThrottle, Site, User
 from lims.rules.permissions import ROLES, is_site_bound
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
 
 
 def _hash_password(password: str) -> str:
@@ -31,10 +31,27 @@ def _user_snapshot(user: User) -> dict:
             "active": user.active, "sites": [s.code for s in user.sites]}
 
 
+def _common_passwords() -> frozenset[str]:
+    """The 30 000 most common passwords of leaked password lists, as kept by zxcvbn."""
+    global _COMMON
+    if _COMMON is None:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+        _COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+    return _COMMON
+
+
+_COMMON: frozenset[str] | None = None
+
+
 def _check_password(password: str) -> None:
+    """At least MIN_PASSWORD characters and not one of the commonly used passwords."""
     if len(password or "") < MIN_PASSWORD:
         raise InvalidInput(gettext("The password must be at least %(n)d characters.", n=MIN_PASSWORD),
                            {"password": [gettext("At least %(n)d characters.", n=MIN_PASSWORD)]})
+    if password.lower() in _common_passwords():
+        raise InvalidInput(gettext("This password is one of the most commonly used: choose another."),
+                           {"password": [gettext("A commonly used password: choose another.")]})
 
 
 def _sites_by_code(codes) -> list[Site]:
@@ -101,6 +118,19 @@ def update_user(actor, user: User, *, display_name: str, role: str, active: bool
     return user
 
 
+def end_all_sessions(actor, user: User) -> None:
+    """"Sign out everywhere": every session and remember cookie of ``user`` stops working."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+    record(actor, "user.sign_out_everywhere", "user", user.id)
+
+
+def set_locale(user: User, locale: str) -> None:
+    """The user's language, chosen with the switch in the top bar."""
+    user.locale = locale
+    db.session.flush()
+
+
 def find_user(username: str) -> User:
     user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -109,6 +139,18 @@ def find_user(username: str) -> User:
 
 
 # --- sign-in with throttling ---------------------------------------------------------
+#
+# Each account has a counter of sign-in attempts that have not succeeded (``user:<name>``),
+# each address one of failed attempts (``ip:<address>``), rows of LoginThrottle shared by every
+# app server. An attempt on an account is counted *before* its password is checked, in one
+# upsert that is refused while the account is locked: of any number of simultaneous tries,
+# no more than LOGIN_MAX_FAILURES reach the password check, and the one that reaches the limit
+# locks the account for the others at once. A right password clears the account's counter.
+# Each failure past the limit locks the account for twice as long as the one before, up to
+# LOGIN_LOCK_MAX_MINUTES; the count is forgotten after LOGIN_WINDOW_MINUTES without a try
+# (counted from the end of a lock). An address is only locked at a much higher count
+# (LOGIN_ADDRESS_MAX_FAILURES), so that people behind one address (an office, a proxy that is
+# not declared in LIMS_TRUSTED_PROXIES) do not lock each other out with a few typing errors.
 
 
 class LoginRefused(Exception):
@@ -117,46 +159,102 @@ class LoginRefused(Exception):
         self.locked_until = locked_until
 
 
-def _throttle_rows(keys: list[str]) -> dict[str, LoginThrottle]:
-    rows = db.session.execute(sa.select(LoginThrottle).where(LoginThrottle.key.in_(keys))).scalars()
-    return {r.key: r for r in rows}
+def account_key(username: str | None) -> str:
+    return f"user:{(username or '').strip().lower()}"[:120]
+
+
+def address_key(ip: str | None) -> str:
+    return f"ip:{ip or '-'}"[:120]
+
+
+def lock_end(failures: int, now: datetime) -> datetime | None:
+    """Until when an account with this many failures waits: nothing below LOGIN_MAX_FAILURES,
+    then LOGIN_LOCK_MINUTES, doubling with each further failure up to LOGIN_LOCK_MAX_MINUTES."""
+    cfg = current_app.config
+    over = failures - cfg["LOGIN_MAX_FAILURES"]
+    if over < 0:
+        return None
+    minutes = min(cfg["LOGIN_LOCK_MINUTES"] * 2 ** min(over, 30), cfg["LOGIN_LOCK_MAX_MINUTES"])
+    return now + timedelta(minutes=minutes)
+
+
+def _upsert(table):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the two databases the application supports
+        raise RuntimeError(f"no upsert for {dialect}")
+    return insert(table)
+
+
+def _count(key: str, now: datetime, limit: int, ends: list[datetime]) -> int | None:
+    """Count one attempt on ``key`` in one atomic upsert, locking the key from a count of
+    ``limit`` on: until ``ends[0]`` at ``limit``, ``ends[1]`` at the next count, …, the last
+    end for every count beyond (``limit`` 0: never locked).
+
+    Returns the new count, or None when the key is locked (then nothing is counted)."""
+    t = LoginThrottle.__table__
+    cutoff = now - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    stale = sa.and_(sa.func.coalesce(t.c.last_failure_at, t.c.first_failure_at) < cutoff,
+                    sa.or_(t.c.locked_until.is_(None), t.c.locked_until < cutoff))
+    count = sa.case((stale, 1), else_=t.c.failures + 1)
+    # The ends are computed here and passed as values: date arithmetic differs between
+    # SQLite and PostgreSQL.
+    if limit:
+        locked = sa.case((count < limit, sa.null()),
+                         *[(count == limit + i, sa.literal(end, UTCDateTime())) for i, end in enumerate(ends[:-1])],
+                         else_=sa.literal(ends[-1], UTCDateTime()))
+    else:
+        locked = sa.null()
+    stmt = _upsert(t).values(key=key, failures=1, first_failure_at=now, last_failure_at=now,
+                             locked_until=ends[0] if limit == 1 else None)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.c.key],
+        set_={"failures": count, "first_failure_at": sa.case((stale, now), else_=t.c.first_failure_at),
+              "last_failure_at": now, "locked_until": locked},
+        where=sa.or_(t.c.locked_until.is_(None), t.c.locked_until <= now),
+    ).returning(t.c.failures)
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def _account_lock_ends(now: datetime) -> list[datetime]:
+    """The ends of an account's growing locks, from the first to the longest."""
+    cfg = current_app.config
+    ends = [lock_end(cfg["LOGIN_MAX_FAILURES"], now)]
+    while ends[-1] < now + timedelta(minutes=cfg["LOGIN_LOCK_MAX_MINUTES"]) and len(ends) < 32:
+        ends.append(lock_end(cfg["LOGIN_MAX_FAILURES"] + len(ends), now))
+    return ends
+
+
+def _locked_until(key: str) -> datetime | None:
+    return db.session.execute(sa.select(LoginThrottle.locked_until).where(LoginThrottle.key == key)).scalar()
 
 
 def authenticate(username: str, password: str, ip: str | None, now: datetime | None = None) -> User:
-    """Check a password. After LOGIN_MAX_FAILURES failures in LOGIN_WINDOW_MINUTES, the
-    account and the address are locked for LOGIN_LOCK_MINUTES (even for the right password).
+    """Check a password, throttled per account (growing locks) and, at a much higher count,
+    per address.
 
     Raises LoginRefused (with ``locked_until`` when locked). The caller commits either way,
     so that failures are counted."""
     cfg = current_app.config
     now = now or utcnow()
-    keys = [f"user:{(username or '').lower()}", f"ip:{ip or '-'}"]
-    rows = _throttle_rows(keys)
-    for row in rows.values():
-        if row.locked_until and row.locked_until > now:
-            raise LoginRefused(row.locked_until)
+    account, address = account_key(username), address_key(ip)
+    address_lock = _locked_until(address)
+    if address_lock is not None and address_lock > now:
+        raise LoginRefused(address_lock)
+    attempt = _count(account, now, cfg["LOGIN_MAX_FAILURES"], _account_lock_ends(now))
+    if attempt is None:
+        raise LoginRefused(_locked_until(account))
     user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
     # Hash even for unknown users so that timing does not reveal which names exist.
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if ok and user is not None and user.active:
-        row = rows.get(keys[0])
-        if row is not None:
-            db.session.delete(row)
+        db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == account))
         return user
-    window = timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
-    locked = None
-    for key in keys:
-        row = rows.get(key)
-        if row is None or now - row.first_failure_at > window:
-            if row is None:
-                row = LoginThrottle(key=key, failures=0, first_failure_at=now)
-                db.session.add(row)
-            row.failures, row.first_failure_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= cfg["LOGIN_MAX_FAILURES"]:
-            row.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-            locked = row.locked_until
-    raise LoginRefused(locked)
+    _count(address, now, cfg["LOGIN_ADDRESS_MAX_FAILURES"], [now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])])
+    raise LoginRefused(lock_end(attempt, now))
 
 
 _DUMMY: dict[str, str] = {}

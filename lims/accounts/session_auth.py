@@ -1,6 +1,7 @@
-"""Flask-Login wiring. The session cookie holds the user id and a fingerprint of the
-password hash, so changing a password or deactivating a user ends their sessions on
-every app server without any server-side session store."""
+"""Flask-Login wiring. The session cookie and the remember cookie hold the user id, the
+user's session version and a fingerprint of the password hash, so changing a password,
+"sign out everywhere" (a new session version) or deactivating a user ends their sessions
+and remembered sign-ins on every app server without any server-side session store."""
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,7 @@ from lims.extensions import db, login_manager
 
 def session_id_for(user) -> str:
     fingerprint = hashlib.sha256(user.password_hash.encode()).hexdigest()[:12]
-    return f"{user.id}:{fingerprint}"
+    return f"{user.id}:{user.session_version or 1}:{fingerprint}"
 
 
 def init_app(app) -> None:
@@ -25,6 +26,7 @@ def init_app(app) -> None:
 
     User.get_id = session_id_for
 
+    # Flask-Login calls this both for the session and for the remember cookie.
     @login_manager.user_loader
     def load_user(session_id: str):
         user_id, _, fingerprint = session_id.partition(":")

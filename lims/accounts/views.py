@@ -1,22 +1,27 @@
-"""Sign-in, sign-out and the language switch."""
+"""Sign-in, sign-out (here or everywhere), the account page and the language switch."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, gettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
+from lims.accounts.access import web_actor
 from lims.accounts.forms import LoginForm
-from lims.accounts.services import LoginRefused, authenticate
+from lims.accounts.services import LoginRefused, authenticate, end_all_sessions, set_locale
 from lims.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home."""
+    """Only same-site relative paths; anything else goes home. A backslash counts as a slash
+    for browsers (``/\\evil.example``), and a control character cannot go into a header."""
     if not target:
+        return url_for("home.index")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in target):
         return url_for("home.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -55,15 +60,36 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
+    # logout_user leaves in the session the order to delete the remember cookie: keep it
+    # through the clearing, or the browser stays signed in by that cookie.
+    remember = session.get("_remember")
     session.clear()
+    if remember:
+        session["_remember"] = remember
     flash(gettext("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
 
 
-@bp.route("/lang/<code>")
+@bp.route("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html", form=FlaskForm())
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every session and remembered sign-in of this user, this one included."""
+    end_all_sessions(web_actor(), current_user)
+    return logout()
+
+
+@bp.route("/lang/<code>", methods=["POST"])
 def set_language(code: str):
-    if code in current_app.config["LOCALES"]:
-        session["lang"] = code
-        if current_user.is_authenticated and current_user.locale != code:
-            current_user.locale = code
+    """The language switch: a small form (it changes a stored preference)."""
+    if code not in current_app.config["LOCALES"]:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated and current_user.locale != code:
+        set_locale(current_user, code)
     return redirect(_safe_next(request.args.get("next")))

@@ -146,6 +146,7 @@ class UserForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=[("", "—"), ("zh_CN", "中文"), ("en", "English")], default="")
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=200)],
-                             description=_l("At least 8 characters. Leave empty to keep the current password."))
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=10, max=200)],
+                             description=_l("At least 10 characters, not a commonly used password. "
+                                            "Leave empty to keep the current password."))
     active = BooleanField(_l("Active"), default=True)

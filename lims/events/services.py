@@ -16,12 +16,27 @@ from reports.data import EventBatch, EventSummary, ItemResult
 from reports.pdf.event_summary import render_event_summary
 
 
-def list_events(limit: int = 200) -> list[Event]:
-    return list(db.session.execute(sa.select(Event).order_by(Event.starts_on.desc()).limit(limit)).scalars())
+def _visible(stmt, actor: Actor):
+    """Limit a SELECT of events to the actor's: for a market manager, the events held at one of
+    their sites or with a batch tested at one (the same events their monthly report lists)."""
+    scope = actor.site_ids
+    if scope is None:
+        return stmt
+    scope = scope or {-1}
+    tested_here = sa.exists().where(Batch.event_id == Event.id, Batch.site_id.in_(scope))
+    return stmt.where(sa.or_(Event.site_id.in_(scope), tested_here))
 
 
-def get_event(code: str) -> Event:
-    event = db.session.execute(sa.select(Event).where(Event.code == code.strip().upper())).scalar_one_or_none()
+def list_events(actor: Actor, limit: int = 200) -> list[Event]:
+    """The events the actor may see, latest first."""
+    stmt = sa.select(Event).order_by(Event.starts_on.desc()).limit(limit)
+    return list(db.session.execute(_visible(stmt, actor)).scalars())
+
+
+def get_event(actor: Actor, code: str) -> Event:
+    """One event by code; NotFound as well for another market's event (it does not seem to exist)."""
+    stmt = sa.select(Event).where(Event.code == code.strip().upper())
+    event = db.session.execute(_visible(stmt, actor)).scalar_one_or_none()
     if event is None:
         raise NotFound(gettext("Not found."))
     return event

@@ -13,14 +13,14 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 @bp.route("/")
 @requires("batch.read")
 def index():
-    return render_template("events/index.html", events=services.list_events())
+    return render_template("events/index.html", events=services.list_events(web_actor()))
 
 
 @bp.route("/<code>")
 @requires("batch.read")
 def show(code):
     actor = web_actor()
-    event = services.get_event(code)
+    event = services.get_event(actor, code)
     batches = services.event_batches(actor, event)
     outcomes = [r.outcome for b in batches for r in b.results if r.current]
     return render_template("events/show.html", event=event, batches=batches,
@@ -31,7 +31,7 @@ def show(code):
 @requires("report.read")
 def summary(code):
     actor = web_actor()
-    event = services.get_event(code)
+    event = services.get_event(actor, code)
     return pdf_response(services.summary_pdf(actor, event), f"event-{event.code}.pdf")
 
 
@@ -49,7 +49,7 @@ def edit(code=None):
     from lims.extensions import db
 
     section = SECTIONS["events"]
-    event = services.get_event(code) if code else None
+    event = services.get_event(web_actor(), code) if code else None
     form = section.make_form(event)
     status = 200
     if form.validate_on_submit():

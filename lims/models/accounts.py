@@ -33,6 +33,8 @@ class User(UserMixin, Base):
     email: Mapped[str | None] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     row_version: Mapped[int] = mapped_column(default=1)
+    # Part of every session and remember cookie: raising it ("sign out everywhere") ends them all.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     sites = relationship("Site", secondary=user_sites, lazy="selectin", order_by="Site.code")
 
@@ -77,3 +79,4 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -45,9 +45,9 @@ def test_wrong_password_shows_the_error_at_the_field(page_for, live):
 
 def test_english_switch_is_complete(page_for, live):
     page = page_for("wangli", locale="zh-CN")
-    page.get_by_role("link", name="English").click()
+    page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     text = page.locator("body").inner_text()
     assert "Rounds" in text and "轮次" not in text
-    page.get_by_role("link", name="中文").click()
+    page.get_by_role("button", name="中文").click()

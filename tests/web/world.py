@@ -86,7 +86,7 @@ def build_world(make_site, make_stall, make_user) -> World:
     review(Actor(users["reviewer"], "test"), imported, now=now)
 
     event = create_event(Actor(users["admin"], "test"), code="JY-TEST-01", kind="banquet", name="测试家宴",
-                         starts_on=date.today(), ends_on=date.today(), people=100)
+                         starts_on=date.today(), ends_on=date.today(), people=100, site_id=site_a.id)
     db.session.flush()
     return World(site_a, site_b, stall_a, stall_b, batches[0], batches[1], results[0], rnd,
                  db.session.get(Import, report.import_id), event, photo, users, other_manager)
