@@ -4,9 +4,10 @@ Before openpyxl sees the bytes, the zip archive is checked: every member's decla
 compression ratio must be within :class:`~instruments.base.Limits` (zipfile never inflates a
 member past its declared size, so a lying header cannot get further), and encrypted archives
 are refused. The workbook is then read with openpyxl in read-only mode, rows fetched lazily
-with ``values_only``, the sheet's declared dimension ignored (a claim of ``A1:XFD1048576``
-allocates nothing) and at most a fixed number of columns looked at. Cells are rendered as text
-(dates as ISO text) so every format reads CSV and spreadsheet rows the same way.
+with their number formats, the sheet's declared dimension ignored (a claim of ``A1:XFD1048576``
+allocates nothing) and at most a fixed number of columns looked at. Cells are rendered as text,
+as the sheet shows them (a percent cell holding 0.552 as ``55.2%``, dates as ISO text), so
+every format reads CSV and spreadsheet rows the same way.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from instruments.base import Limits, ParseError
 from instruments.columns import HeaderMatch
 from instruments.detection import HEADER_SEARCH_ROWS, HeaderSearch
 from instruments.formats import InstrumentFormat
+from instruments.number_formats import EAST_ASIAN_DATE_FORMAT_IDS, percent_sections, percent_text
 
 #: Columns looked at while searching for the header; data rows stop at the header's width.
 MAX_COLUMNS = 256
@@ -194,14 +196,17 @@ def _find_header(worksheet, search: HeaderSearch):
 def _sheet_rows(
     worksheet, first_row: int, max_col: int, max_row: int | None = None
 ) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank rows from ``first_row`` on, as text cells, fetched in warning-free chunks."""
-    values = _quietly(
+    """Non-blank rows from ``first_row`` on, as text cells, fetched in warning-free chunks.
+
+    Cells are read with their number formats (not ``values_only``, which drops them): a
+    number is rendered as the sheet shows it (see :class:`NumberReaders`)."""
+    cells = _quietly(
         worksheet.iter_rows, min_row=first_row, max_row=max_row, max_col=max_col,
-        values_only=True,
     )
+    readers = NumberReaders(getattr(worksheet.parent, "epoch", None))
     number = first_row - 1
     while True:
-        chunk = _quietly(lambda: list(islice(values, _CHUNK_ROWS)))
+        chunk = _quietly(lambda: list(islice(cells, _CHUNK_ROWS)))
         if not chunk:
             return
         for row in chunk:
@@ -209,9 +214,62 @@ def _sheet_rows(
             if number > EXCEL_MAX_ROW:
                 raise ParseError(
                     "corrupt_file", {"kind": ".xlsx", "detail": "row beyond Excel's last row"})
-            if row.count(None) == len(row):
-                continue
-            yield number, [cell_text(value) for value in row]
+            texts = []
+            blank = True
+            for cell in row:
+                value = cell.value
+                if value is None:
+                    texts.append("")
+                    continue
+                blank = False
+                kind = type(value)
+                if kind is float or kind is int:
+                    texts.append(readers.text(cell, value))
+                else:
+                    texts.append(cell_text(value))
+            if not blank:
+                yield number, texts
+
+
+class NumberReaders:
+    """How a number cell reads, by the cell's style (looked up once a style: a sheet has few).
+
+    A percent format shows the number ×100 (``55.2%`` for 0.552); a built-in East-Asian date
+    format shows a serial day number as a date (openpyxl already turns the date formats it
+    knows into dates); any other format shows the number as stored."""
+
+    def __init__(self, epoch) -> None:
+        self.epoch = epoch
+        self._by_style: dict = {}
+
+    def text(self, cell, value) -> str:
+        """The text a number cell shows."""
+        style = cell._style_id
+        read = self._by_style.get(style)
+        if read is None:
+            read = self._by_style[style] = _quietly(self._reader_for, cell)
+        return read(value)
+
+    def _reader_for(self, cell):
+        if cell.style_array.numFmtId in EAST_ASIAN_DATE_FORMAT_IDS:
+            return self._date_text
+        positive, negative, zero = percent_sections(cell.number_format)
+        if not (positive or negative or zero):
+            return cell_text
+
+        def read(value) -> str:
+            shown = positive if value > 0 else negative if value < 0 else zero
+            return percent_text(value) if shown else cell_text(value)
+
+        return read
+
+    def _date_text(self, value) -> str:
+        from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
+
+        try:
+            return cell_text(from_excel(value, self.epoch or CALENDAR_WINDOWS_1900))
+        except (ValueError, OverflowError, TypeError):  # not a day Excel can show
+            return cell_text(value)
 
 
 def _quietly(action, *args, detail: str = "cannot read workbook", **kwargs):
