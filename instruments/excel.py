@@ -198,37 +198,61 @@ def _sheet_rows(
 ) -> Iterator[tuple[int, list[str]]]:
     """Non-blank rows from ``first_row`` on, as text cells, fetched in warning-free chunks.
 
-    Cells are read with their number formats (not ``values_only``, which drops them): a
-    number is rendered as the sheet shows it (see :class:`NumberReaders`)."""
-    cells = _quietly(
-        worksheet.iter_rows, min_row=first_row, max_row=max_row, max_col=max_col,
-    )
-    readers = NumberReaders(getattr(worksheet.parent, "epoch", None))
-    number = first_row - 1
+    Cells are read with their styles (``values_only`` drops them), so that a number is
+    rendered as the sheet shows it (see :class:`NumberReaders`)."""
+    rows = _parsed_rows(worksheet, first_row, max_row)
+    readers = NumberReaders(worksheet)
+    reader_of = readers.by_style.get
     while True:
-        chunk = _quietly(lambda: list(islice(cells, _CHUNK_ROWS)))
+        chunk = _quietly(lambda: list(islice(rows, _CHUNK_ROWS)))
         if not chunk:
             return
-        for row in chunk:
-            number += 1
+        for number, cells in chunk:
             if number > EXCEL_MAX_ROW:
                 raise ParseError(
                     "corrupt_file", {"kind": ".xlsx", "detail": "row beyond Excel's last row"})
-            texts = []
+            texts = [""] * max_col
             blank = True
-            for cell in row:
-                value = cell.value
-                if value is None:
-                    texts.append("")
+            for cell in cells:
+                column = cell["column"]
+                value = cell["value"]
+                if value is None or column > max_col:
                     continue
                 blank = False
                 kind = type(value)
-                if kind is float or kind is int:
-                    texts.append(readers.text(cell, value))
+                if kind is str:
+                    texts[column - 1] = value
+                elif kind is float or kind is int:
+                    style = cell["style_id"]
+                    read = reader_of(style) or readers.reader_for(style)
+                    texts[column - 1] = read(value)
                 else:
-                    texts.append(cell_text(value))
+                    texts[column - 1] = cell_text(value)
             if not blank:
                 yield number, texts
+
+
+def _parsed_rows(worksheet, first_row: int, max_row: int | None):
+    """``(row number, cells)`` from ``first_row`` on, each cell as openpyxl's sheet parser
+    gives it (a dict of column, value and style id).
+
+    Why not ``iter_rows``: it either drops the style (``values_only``) or wraps every cell in
+    a ``ReadOnlyCell`` object, which cost a tenth of a large sheet's reading time; this is the
+    loop ``iter_rows`` itself runs, without the objects."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    workbook = worksheet.parent
+    with worksheet._get_source() as source:
+        parser = WorkSheetParser(
+            source, worksheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,
+            date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
+        last = first_row - 1
+        for number, cells in parser.parse():
+            if max_row is not None and number > max_row:
+                return
+            if number > last:  # as iter_rows: a row numbered again, or out of order, is not read
+                last = number
+                yield number, cells
 
 
 class NumberReaders:
@@ -238,19 +262,21 @@ class NumberReaders:
     format shows a serial day number as a date (openpyxl already turns the date formats it
     knows into dates); any other format shows the number as stored."""
 
-    def __init__(self, epoch) -> None:
-        self.epoch = epoch
-        self._by_style: dict = {}
+    def __init__(self, worksheet) -> None:
+        self.worksheet = worksheet
+        self.epoch = getattr(worksheet.parent, "epoch", None)
+        #: style id → how a number of that style reads (``cell_text`` for most).
+        self.by_style: dict = {}
 
-    def text(self, cell, value) -> str:
-        """The text a number cell shows."""
-        style = cell._style_id
-        read = self._by_style.get(style)
-        if read is None:
-            read = self._by_style[style] = _quietly(self._reader_for, cell)
-        return read(value)
+    def reader_for(self, style: int):
+        """Work out (once) how numbers of this style read."""
+        read = self.by_style[style] = _quietly(self._reader_for, style)
+        return read
 
-    def _reader_for(self, cell):
+    def _reader_for(self, style: int):
+        from openpyxl.cell.read_only import ReadOnlyCell
+
+        cell = ReadOnlyCell(self.worksheet, 1, 1, None, "n", style)  # only to ask for its format
         if cell.style_array.numFmtId in EAST_ASIAN_DATE_FORMAT_IDS:
             return self._date_text
         positive, negative, zero = percent_sections(cell.number_format)
