@@ -276,6 +276,8 @@ class NumberReaders:
     def _reader_for(self, style: int):
         from openpyxl.cell.read_only import ReadOnlyCell
 
+        if not 0 <= style < len(self.worksheet.parent._cell_styles):
+            return cell_text  # a style the workbook does not have: shown as General
         cell = ReadOnlyCell(self.worksheet, 1, 1, None, "n", style)  # only to ask for its format
         if cell.style_array.numFmtId in EAST_ASIAN_DATE_FORMAT_IDS:
             return self._date_text

@@ -86,3 +86,14 @@ def test_an_openpyxl_sheet_with_number_formats(parse, make_xlsx, value, number_f
     [reading] = parse(data).readings
     assert reading.value == expected
 
+
+
+def test_a_number_whose_style_the_workbook_lacks_reads_as_stored(parse, make_xlsx):
+    from tests.instruments.test_instruments_xlsx import rewrite_member
+
+    data = make_xlsx([TEMPLATE, _template_row(55.2)])
+    data = rewrite_member(data, "xl/worksheets/sheet1.xml", lambda xml: xml.replace('<c r="E2" t="n">',
+                                                                                    '<c r="E2" s="99" t="n">'))
+    result = parse(data)
+    assert not result.problems
+    assert [r.value for r in result.readings] == [Decimal("55.2")]
