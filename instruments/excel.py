@@ -4,9 +4,10 @@ Before openpyxl sees the bytes, the zip archive is checked: every member's decla
 compression ratio must be within :class:`~instruments.base.Limits` (zipfile never inflates a
 member past its declared size, so a lying header cannot get further), and encrypted archives
 are refused. The workbook is then read with openpyxl in read-only mode, rows fetched lazily
-with ``values_only``, the sheet's declared dimension ignored (a claim of ``A1:XFD1048576``
-allocates nothing) and at most a fixed number of columns looked at. Cells are rendered as text
-(dates as ISO text) so every format reads CSV and spreadsheet rows the same way.
+with their number formats, the sheet's declared dimension ignored (a claim of ``A1:XFD1048576``
+allocates nothing) and at most a fixed number of columns looked at. Cells are rendered as text,
+as the sheet shows them (a percent cell holding 0.552 as ``55.2%``, dates as ISO text), so
+every format reads CSV and spreadsheet rows the same way.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from instruments.base import Limits, ParseError
 from instruments.columns import HeaderMatch
 from instruments.detection import HEADER_SEARCH_ROWS, HeaderSearch
 from instruments.formats import InstrumentFormat
+from instruments.number_formats import EAST_ASIAN_DATE_FORMAT_IDS, percent_sections, percent_text
 
 #: Columns looked at while searching for the header; data rows stop at the header's width.
 MAX_COLUMNS = 256
@@ -194,24 +196,108 @@ def _find_header(worksheet, search: HeaderSearch):
 def _sheet_rows(
     worksheet, first_row: int, max_col: int, max_row: int | None = None
 ) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank rows from ``first_row`` on, as text cells, fetched in warning-free chunks."""
-    values = _quietly(
-        worksheet.iter_rows, min_row=first_row, max_row=max_row, max_col=max_col,
-        values_only=True,
-    )
-    number = first_row - 1
+    """Non-blank rows from ``first_row`` on, as text cells, fetched in warning-free chunks.
+
+    Cells are read with their styles (``values_only`` drops them), so that a number is
+    rendered as the sheet shows it (see :class:`NumberReaders`)."""
+    rows = _parsed_rows(worksheet, first_row, max_row)
+    readers = NumberReaders(worksheet)
+    reader_of = readers.by_style.get
     while True:
-        chunk = _quietly(lambda: list(islice(values, _CHUNK_ROWS)))
+        chunk = _quietly(lambda: list(islice(rows, _CHUNK_ROWS)))
         if not chunk:
             return
-        for row in chunk:
-            number += 1
+        for number, cells in chunk:
             if number > EXCEL_MAX_ROW:
                 raise ParseError(
                     "corrupt_file", {"kind": ".xlsx", "detail": "row beyond Excel's last row"})
-            if row.count(None) == len(row):
-                continue
-            yield number, [cell_text(value) for value in row]
+            texts = [""] * max_col
+            blank = True
+            for cell in cells:
+                column = cell["column"]
+                value = cell["value"]
+                if value is None or column > max_col:
+                    continue
+                blank = False
+                kind = type(value)
+                if kind is str:
+                    texts[column - 1] = value
+                elif kind is float or kind is int:
+                    style = cell["style_id"]
+                    read = reader_of(style) or readers.reader_for(style)
+                    texts[column - 1] = read(value)
+                else:
+                    texts[column - 1] = cell_text(value)
+            if not blank:
+                yield number, texts
+
+
+def _parsed_rows(worksheet, first_row: int, max_row: int | None):
+    """``(row number, cells)`` from ``first_row`` on, each cell as openpyxl's sheet parser
+    gives it (a dict of column, value and style id).
+
+    Why not ``iter_rows``: it either drops the style (``values_only``) or wraps every cell in
+    a ``ReadOnlyCell`` object, which cost a tenth of a large sheet's reading time; this is the
+    loop ``iter_rows`` itself runs, without the objects."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    workbook = worksheet.parent
+    with worksheet._get_source() as source:
+        parser = WorkSheetParser(
+            source, worksheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,
+            date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
+        last = first_row - 1
+        for number, cells in parser.parse():
+            if max_row is not None and number > max_row:
+                return
+            if number > last:  # as iter_rows: a row numbered again, or out of order, is not read
+                last = number
+                yield number, cells
+
+
+class NumberReaders:
+    """How a number cell reads, by the cell's style (looked up once a style: a sheet has few).
+
+    A percent format shows the number ×100 (``55.2%`` for 0.552); a built-in East-Asian date
+    format shows a serial day number as a date (openpyxl already turns the date formats it
+    knows into dates); any other format shows the number as stored."""
+
+    def __init__(self, worksheet) -> None:
+        self.worksheet = worksheet
+        self.epoch = getattr(worksheet.parent, "epoch", None)
+        #: style id → how a number of that style reads (``cell_text`` for most).
+        self.by_style: dict = {}
+
+    def reader_for(self, style: int):
+        """Work out (once) how numbers of this style read."""
+        read = self.by_style[style] = _quietly(self._reader_for, style)
+        return read
+
+    def _reader_for(self, style: int):
+        from openpyxl.cell.read_only import ReadOnlyCell
+
+        if not 0 <= style < len(self.worksheet.parent._cell_styles):
+            return cell_text  # a style the workbook does not have: shown as General
+        cell = ReadOnlyCell(self.worksheet, 1, 1, None, "n", style)  # only to ask for its format
+        if cell.style_array.numFmtId in EAST_ASIAN_DATE_FORMAT_IDS:
+            return self._date_text
+        positive, negative, zero = percent_sections(cell.number_format)
+        if not (positive or negative or zero):
+            return cell_text
+
+        def read(value) -> str:
+            shown = positive if value > 0 else negative if value < 0 else zero
+            return percent_text(value) if shown else cell_text(value)
+
+        return read
+
+    def _date_text(self, value) -> str:
+        from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
+
+        try:
+            return cell_text(from_excel(value, self.epoch or CALENDAR_WINDOWS_1900))
+        except (ValueError, OverflowError, TypeError):  # not a day Excel can show
+            return cell_text(value)
 
 
 def _quietly(action, *args, detail: str = "cannot read workbook", **kwargs):

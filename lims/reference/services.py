@@ -13,7 +13,8 @@ from lims.accounts.access import Actor
 from lims.errors import InvalidInput, NotFound
 from lims.extensions import db
 from lims.models import FoodCategory, Instrument, ReagentLot, TestItem, TestItemOverride
-from lims.rules.judging import GOLD_MODES, LIMIT_SIGNS, PRINCIPLES, RULES, DecisionRule, cutoff_for_method
+from lims.rules.decision import OVERRIDE_PARAMETERS, PARAMETERS, decision_rule
+from lims.rules.judging import GOLD_MODES, LIMIT_SIGNS, PRINCIPLES, RULES, DecisionRule
 
 ITEM_FIELDS = ("name", "name_en", "analyte", "principle", "method", "unit", "rule", "cutoff", "control_min",
                "gold_mode", "c_min", "a", "b", "limit_value", "limit_sign", "detection_limit", "banned",
@@ -65,27 +66,16 @@ def item_applies(item: TestItem, category: FoodCategory | None) -> bool:
 def decision_rule_for(item: TestItem, category: FoodCategory | None = None, lot: ReagentLot | None = None,
                       method: str | None = None) -> DecisionRule:
     """The parameters that judge one test: the item's defaults, then the food category's
-    override, then the reagent lot's declared thresholds (colloidal gold), then the
-    method's prescribed cut-off (enzyme inhibition: 50 % or 70 %)."""
-    values = {k: getattr(item, k) for k in ("cutoff", "control_min", "gold_mode", "c_min", "a", "b",
-                                             "limit_value", "limit_sign", "detection_limit")}
-    if category is not None:
-        for override in item.overrides:
-            if override.category_id in (category.id, category.parent_id):
-                for key in ("cutoff", "limit_value", "a", "b"):
-                    if getattr(override, key) is not None:
-                        values[key] = getattr(override, key)
-                if override.category_id == category.id:
-                    break
-    if lot is not None:
-        if lot.mode:
-            values["gold_mode"] = lot.mode
-        for key in ("c_min", "a", "b"):
-            if getattr(lot, key) is not None:
-                values[key] = getattr(lot, key)
-    if item.rule == "inhibition":
-        values["cutoff"] = cutoff_for_method(method) or values["cutoff"]
-    return DecisionRule(rule=item.rule, **values)
+    parent's override, then the category's own, then the reagent lot's declared thresholds
+    (colloidal gold), then the method's prescribed cut-off (enzyme inhibition: 50 % or 70 %) —
+    whatever order the overrides are loaded in (``lims.rules.decision``)."""
+    lineage = () if category is None else tuple(c for c in (category.id, category.parent_id) if c is not None)
+    return decision_rule(
+        item.rule, {k: getattr(item, k) for k in PARAMETERS}, lineage=lineage,
+        overrides=[(o.category_id, {k: getattr(o, k) for k in OVERRIDE_PARAMETERS}) for o in item.overrides
+                   if o.category_id in lineage],
+        lot=None if lot is None else {"gold_mode": lot.mode or None, **{k: getattr(lot, k) for k in ("c_min", "a", "b")}},
+        method=method)
 
 
 # --- test items ------------------------------------------------------------------------

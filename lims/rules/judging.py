@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from instruments.outcomes import outcome_of
+
 OUTCOMES = ("negative", "positive", "suspect", "invalid")
 PRINCIPLES = ("enzyme_inhibition", "colloidal_gold", "colorimetric", "other")
 RULES = ("inhibition", "gold", "limit", "presence")
@@ -24,15 +26,6 @@ INHIBITION_MISMATCH = Decimal(1)  # percentage points between printed and recomp
 RATIO_MISMATCH = Decimal("0.02")
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between instrument PC and server
 
-_WORDS = {
-    "negative": ("阴性", "未检出", "合格", "nd", "n.d.", "negative", "neg", "pass", "-"),
-    "positive": ("阳性", "不合格", "超标", "检出", "positive", "pos", "fail", "+"),
-    "suspect": ("可疑", "疑似", "suspect", "suspicious"),
-    "invalid": ("无效", "invalid"),
-}
-_WORD_TO_OUTCOME = {w: o for o, words in _WORDS.items() for w in words}
-NO_DATA_WORDS = frozenset({"", "na", "n/a", "--", "32766"})
-
 
 class InvalidReading(ValueError):
     """A value that cannot be judged; ``code`` names the reason for the message catalogue."""
@@ -44,13 +37,10 @@ class InvalidReading(ValueError):
 
 
 def normalise_word(word: str | None) -> str | None:
-    """Map an instrument's or technician's word (阴性, 不合格, 可疑, ND…) to an outcome, or None."""
-    if word is None:
-        return None
-    key = unicodedata.normalize("NFKC", str(word)).strip().lower()
-    if key in NO_DATA_WORDS:
-        return None
-    return _WORD_TO_OUTCOME.get(key)
+    """Map an instrument's or technician's word (阴性, 不合格, 可疑, ND…) to an outcome, or None.
+
+    The vocabulary is ``instruments.outcomes``: the parsers read the same words the same way."""
+    return outcome_of(word)
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
