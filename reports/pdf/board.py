@@ -73,7 +73,7 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
         story.append(Spacer(1, 2 * mm * size_scale))
         rows, fills, inks = [], {}, {}
         for r, e in enumerate(entries):
-            wording = public_result_wording(e.outcome, e.disposition_status, lang)
+            wording = e.wording or public_result_wording(e.outcome, e.disposition_status, lang)
             rows.append([e.stall, public_operator_name(e.operator), e.food, e.item, wording])
             if e.outcome == "positive":
                 fills[r], inks[(4, r)] = POSITIVE_FILL, POSITIVE_INK
@@ -90,7 +90,7 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
     if not positives:
         story.append(para(L["board.no_positives"], st.body))
     else:
-        rows = [[e.stall, e.food, e.item, public_result_wording(e.outcome, e.disposition_status, lang),
+        rows = [[e.stall, e.food, e.item, e.wording or public_result_wording(e.outcome, e.disposition_status, lang),
                  e.handling or L["board.handling_pending"]] for e in positives]
         header = [L[f"board.col.{k}"] for k in ("stall", "food", "item", "result", "handling")]
         story.append(data_table(header, rows, [width * f for f in (0.09, 0.10, 0.27, 0.25, 0.29)], st,
