@@ -195,7 +195,8 @@ def raw_status_reads(root: Path) -> list[str]:
         if rel.parts[0] in OTHER_CONCEPTS:
             continue
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            for m in re.finditer(r"(\w+)\.status\b|attr(?:ibute)?\(\s*['\"]status['\"]|attribute=['\"]status['\"]", line):
+            for m in re.finditer(r"(\w+|\]|\))\.status\b|\[\s*['\"]status['\"]\s*\]"
+                                 r"|attr(?:ibute)?\(\s*['\"]status['\"]|attribute=['\"]status['\"]", line):
                 if m.group(1) in DERIVED:
                     continue
                 found.append(f"{rel}:{n}: {m.group(0)}")
@@ -209,7 +210,9 @@ def test_templates_show_the_derived_status_never_the_stored_column():
 def test_the_template_check_catches_a_raw_read(tmp_path):
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "x.html").write_text("{{ status_badge(b.status) }}\n{{ state.status }}\n"
-                                              "{{ rows|selectattr('status', 'eq', 'stopped')|list }}\n")
+                                              "{{ rows|selectattr('status', 'eq', 'stopped')|list }}\n"
+                                              "{{ states[b.id].status }} {{ b['status'] }}\n")
     (tmp_path / "imports").mkdir()
     (tmp_path / "imports" / "y.html").write_text("{{ report.status }}\n")
-    assert raw_status_reads(tmp_path) == ["home/x.html:1: b.status", "home/x.html:3: attr('status'"]
+    assert raw_status_reads(tmp_path) == ["home/x.html:1: b.status", "home/x.html:3: attr('status'",
+                                          "home/x.html:4: ].status", "home/x.html:4: ['status']"]
