@@ -191,15 +191,3 @@ class Limits:
     max_uncompressed_bytes: int = 200 * 1024 * 1024
     max_compression_ratio: int = 100
 
-
-_REGISTRY_NAMES = ("FORMATS", "detect_format", "iter_file", "parse_file", "ReadingStream")
-
-
-def __getattr__(name: str):
-    # The registry imports the format modules, which import this module: load it lazily so
-    # ``from instruments.base import iter_file`` works without an import cycle.
-    if name in _REGISTRY_NAMES:
-        from instruments import registry
-
-        return getattr(registry, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,7 +26,6 @@ class Config:
     LOCALES = ("zh_CN", "en")
 
     # Rules that are configuration, not law (domain.md §6, §7).
-    OBJECTION_WINDOW_HOURS = 4  # law: FSL art. 88; kept configurable only for display
     DISPOSAL_DEADLINE_HOURS = 24
     TRACEBACK_DAYS = 7
     RATING_RED_POSITIVE_RATE = "5"
@@ -85,13 +84,6 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     TESTING = False
-
-
-class DevConfig(Config):
-    """`make run`: plain HTTP on 127.0.0.1, so cookies may not require HTTPS."""
-
-    SESSION_COOKIE_SECURE = False
-    REMEMBER_COOKIE_SECURE = False
 
 
 class TestConfig(Config):

@@ -1,5 +1,8 @@
 """Words shown for the domain's codes, translated (Chinese first)."""
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+
+from lims.rules.status_wording import STATUS_WORDS, public_status
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -46,36 +49,13 @@ OUTCOME_LABELS = {
     "invalid": _l("Invalid"),
 }
 
-STATUS_LABELS = {
-    "registered": _l("Registered"),
-    "testing": _l("Testing"),
-    "passed": _l("Passed"),
-    "retest": _l("Retest"),
-    "stopped": _l("Sale stopped"),
-    "disputed": _l("Lab retest pending"),
-    "released": _l("Released"),
-    "confirmed": _l("Positive confirmed"),
-    "disposed": _l("Disposed"),
-}
-
-STATUS_MEANINGS = {
-    "registered": _l("Sampled, no result yet."),
-    "testing": _l("Some tests have results, others are still to do."),
-    "passed": _l("Every test negative: no problem found in this screening."),
-    "retest": _l("A suspect or invalid result: the rapid test must be repeated."),
-    "stopped": _l("Positive: sale stopped; the seller may object within 4 hours of notification."),
-    "disputed": _l("The seller objected: a laboratory retest (not a rapid method) is pending."),
-    "released": _l("The laboratory retest was negative: the batch is released."),
-    "confirmed": _l("The positive stands: the batch must be disposed of."),
-    "disposed": _l("Disposed: the whole quantity is accounted for."),
-}
+# Status words come from the one wording table (lims.rules.status_wording), translated here.
+STATUS_LABELS = {code: _l(w.label) for code, w in STATUS_WORDS.items()}
+STATUS_MEANINGS = {code: _l(w.meaning) for code, w in STATUS_WORDS.items()}
+PUBLIC_STATUS_LABELS = {code: _l(w.public) for code, w in STATUS_WORDS.items()}
 
 # Bootstrap colour per status / outcome.
-STATUS_COLOURS = {
-    "registered": "secondary", "testing": "info", "passed": "success", "retest": "warning",
-    "stopped": "danger", "disputed": "warning", "released": "success", "confirmed": "danger",
-    "disposed": "dark",
-}
+STATUS_COLOURS = {code: w.colour for code, w in STATUS_WORDS.items()}
 OUTCOME_COLOURS = {"negative": "success", "positive": "danger", "suspect": "warning", "invalid": "warning"}
 
 DISPOSAL_ACTION_LABELS = {
@@ -91,3 +71,25 @@ DISPOSITION_STATUS_LABELS = {k: STATUS_LABELS[k] for k in ("stopped", "disputed"
 
 RATING_LABELS = {"red": _l("Red"), "orange": _l("Orange"), "yellow": _l("Yellow"), "blue": _l("Blue"),
                  "green": _l("Green")}
+
+
+def public_wording(outcome: str, status: str | None, lang: str | None = None) -> str:
+    """What the public sees for a reviewed result of ``outcome`` in a batch whose status is
+    now ``status`` (in ``lang``, else the current locale)."""
+    label = PUBLIC_STATUS_LABELS[public_status(outcome, status)]
+    if lang is None:
+        return str(label)
+    with force_locale(lang):
+        return str(label)
+
+
+def status_words(lang: str) -> dict[str, str]:
+    """The status labels in ``lang``, as plain data for the PDF and spreadsheet renderers."""
+    with force_locale(lang):
+        return {code: str(label) for code, label in STATUS_LABELS.items()}
+
+
+def public_words(lang: str) -> dict[str, str]:
+    """The public status wording in ``lang``, as plain data for the notice-board PDF."""
+    with force_locale(lang):
+        return {code: str(label) for code, label in PUBLIC_STATUS_LABELS.items()}

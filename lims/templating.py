@@ -60,6 +60,18 @@ def _unread() -> int:
     return unread_count(current_user.id) if current_user.is_authenticated else 0
 
 
+def _status_of(batch) -> str:
+    """The status a batch has now; templates never read the stored column."""
+    from lims.batches.queries import status_now
+    from lims.database import utcnow
+
+    return status_now(batch, utcnow())
+
+
+def _untested(batch) -> bool:
+    return _status_of(batch) in ("registered", "testing")
+
+
 def _lang_url(code: str) -> str:
     return url_for("accounts.set_language", code=code, next=request.full_path.rstrip("?"))
 
@@ -86,6 +98,8 @@ def init_app(app: Flask) -> None:
         rating_word=lambda c: labels.RATING_LABELS.get(c, ""),
         unread_notifications=_unread,
         import_row_reason=row_reason,
+        status_of=_status_of,
     )
+    app.jinja_env.tests["untested"] = _untested
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -403,6 +403,8 @@ class BoardEntry:
     disposition_status: status code for positives ("disposed" → 已按规定处置,
     "released" → lab retest found nothing, anything else → 处置中).
     handling: how a positive was handled, in words ("下架并销毁 5 kg"); tested_at: when.
+    wording: the public words for the result ("本次快检未发现问题", "阳性，处置中", "复测中"…),
+    given by the application from its one wording table.
     """
 
     stall: str
@@ -413,6 +415,7 @@ class BoardEntry:
     disposition_status: str | None = None
     handling: str | None = None
     tested_at: datetime | None = None
+    wording: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

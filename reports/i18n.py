@@ -35,20 +35,11 @@ ZH_CN: dict[str, str] = {
     "draft_watermark": "未审核 / 草稿 DRAFT",
     "month_title": "{year}年{month}月",
     "percentage_points": "个百分点",
-    # outcome and status words
+    # outcome words (status words come with the data: see Labels.with_status_words)
     "outcome.negative": "阴性",
     "outcome.positive": "阳性",
     "outcome.suspect": "可疑",
     "outcome.invalid": "无效",
-    "status.registered": "已登记",
-    "status.testing": "检测中",
-    "status.passed": "快检未发现问题",
-    "status.retest": "待复测",
-    "status.stopped": "已停售（异议期内）",
-    "status.disputed": "实验室复检中",
-    "status.released": "复检阴性，已放行",
-    "status.confirmed": "确认阳性，待处置",
-    "status.disposed": "已处置完毕",
     "lab.negative": "复检阴性",
     "lab.positive": "复检阳性",
     "lab.pending": "待出结果",
@@ -249,11 +240,6 @@ ZH_CN: dict[str, str] = {
     "board.col.item": "检测项目",
     "board.col.result": "检测结果",
     "board.col.handling": "处置情况",
-    "board.negative": "本次快检未发现问题",
-    "board.positive_disposed": "阳性，已按规定处置",
-    "board.positive_handling": "阳性，处置中",
-    "board.positive_released": "快检阳性，实验室复检未发现问题",
-    "board.retest": "复测中",
     "board.summary": "今日公示 {total} 项次：未发现问题 {negatives} 项次，阳性 {positives} 项次，复测中 {retests} 项次。",
     "board.positives": "阳性样品处置情况",
     "board.no_positives": "今日无阳性样品。",
@@ -419,15 +405,6 @@ EN: dict[str, str] = {
     "outcome.positive": "Positive",
     "outcome.suspect": "Suspect",
     "outcome.invalid": "Invalid",
-    "status.registered": "Registered",
-    "status.testing": "Testing",
-    "status.passed": "No problem found",
-    "status.retest": "Retest required",
-    "status.stopped": "Sale stopped (objection window)",
-    "status.disputed": "Lab retest pending",
-    "status.released": "Lab negative, released",
-    "status.confirmed": "Confirmed, disposal pending",
-    "status.disposed": "Disposed",
     "lab.negative": "Lab negative",
     "lab.positive": "Lab positive",
     "lab.pending": "Pending",
@@ -629,11 +606,6 @@ EN: dict[str, str] = {
     "board.col.item": "Test item",
     "board.col.result": "Result",
     "board.col.handling": "Handling",
-    "board.negative": "No problem found in this rapid test",
-    "board.positive_disposed": "Positive, handled as required",
-    "board.positive_handling": "Positive, being handled",
-    "board.positive_released": "Rapid positive; lab retest found no problem",
-    "board.retest": "Being retested",
     "board.summary": "{total} results today: {negatives} no problem found, {positives} positive, {retests} being retested.",
     "board.positives": "Positive samples and their handling",
     "board.no_positives": "No positive samples today.",
@@ -800,8 +772,16 @@ class Labels(Mapping[str, str]):
         return self.coded("outcome", code)
 
     def status(self, code: str | None) -> str:
-        """The words for a batch/disposition status code."""
+        """The words for a batch/disposition status code (given by :meth:`with_status_words`;
+        the code itself without them)."""
         return self.coded("status", code)
+
+    def with_status_words(self, words: Mapping[str, str] | None) -> Labels:
+        """These labels with the status words of the application's one wording table: the
+        status words are data the caller passes in, not a second table kept here."""
+        if not words:
+            return self
+        return Labels(self.lang, {**self._table, **{f"status.{code}": word for code, word in words.items()}})
 
 
 _cache: dict[str, Labels] = {}

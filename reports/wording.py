@@ -1,12 +1,11 @@
-"""Public wording rules shared by the board, labels and (for the web) the stall QR page.
+"""Public naming rules shared by the board, labels and (for the web) the stall QR page:
+operators are shown by surname only.
 
-A pass is never called "safe": it is "本次快检未发现问题". Invalid and suspect results are
-"复测中" and never shown as passes. Operators are shown by surname only.
+The public words for a result ("本次快检未发现问题", never "safe"; "复测中" for invalid and
+suspect) come with the data, from the application's one wording table.
 """
 
 from __future__ import annotations
-
-from .i18n import labels
 
 # Two-character surnames that are common enough to keep whole.
 COMPOUND_SURNAMES = frozenset({
@@ -33,22 +32,3 @@ def public_operator_name(name: str | None) -> str:
         return surname + "某"
     return name[:1] + "*"
 
-
-def public_result_wording(outcome: str, disposition_status: str | None = None, lang: str = "zh_CN") -> str:
-    """What the public sees for a reviewed result.
-
-    negative → "本次快检未发现问题"; positive → "阳性，已按规定处置" when the disposition is
-    closed (``disposed``), "快检阳性，实验室复检未发现问题" when released after a lab retest,
-    otherwise "阳性，处置中"; suspect and invalid → "复测中". An unknown outcome is treated as
-    "复测中" so that nothing unclear is ever shown as a pass.
-    """
-    L = labels(lang)
-    if outcome == "negative":
-        return L["board.negative"]
-    if outcome == "positive":
-        if disposition_status == "disposed":
-            return L["board.positive_disposed"]
-        if disposition_status == "released":
-            return L["board.positive_released"]
-        return L["board.positive_handling"]
-    return L["board.retest"]

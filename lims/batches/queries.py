@@ -15,12 +15,20 @@ from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds
 from lims.models import Batch, Disposition, Result, Stall
-from lims.rules.disposition import effective_status, is_overdue
+from lims.rules.batch_status import effective_status
+from lims.rules.disposition import is_overdue
+
+
+def status_now(batch: Batch, now: datetime) -> str:
+    """The batch's status at ``now``: what every page, list and document shows
+    (:func:`lims.rules.batch_status.effective_status` of the stored one)."""
+    d = batch.disposition
+    return effective_status(batch.status, d.objection_deadline if d is not None else None, now)
 
 
 def effective_status_expr(now: datetime):
-    """SQL for the status as it stands now: ``stopped`` reads as ``confirmed`` once the
-    objection window has passed unused."""
+    """SQL for :func:`status_now`, to filter and export by the status as it stands now:
+    ``stopped`` reads as ``confirmed`` once the objection window has passed unused."""
     expired = sa.exists().where(Disposition.batch_id == Batch.id, Disposition.objection_deadline < now,
                                 Disposition.status == "stopped")
     return sa.case((sa.and_(Batch.status == "stopped", expired), sa.literal("confirmed")), else_=Batch.status)
@@ -127,9 +135,9 @@ def batch_state(batch: Batch, now: datetime) -> BatchState:
     d = batch.disposition
     current = [r for r in batch.results if r.current]
     pending = sum(1 for r in current if r.reviewed_at is None)
+    status = status_now(batch, now)
     if d is None:
-        return BatchState(batch.status, bool(current) and pending == 0, pending)
-    status = effective_status(d.status, d.objection_deadline, now)
+        return BatchState(status, bool(current) and pending == 0, pending)
     return BatchState(
         status=status, reviewed=bool(current) and pending == 0, pending_review=pending,
         objection_deadline=d.objection_deadline,

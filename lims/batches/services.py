@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import gettext
 
 from lims.accounts.access import Actor, scope_to_sites
@@ -296,4 +297,5 @@ def traceback(actor: Actor, batch: Batch, days: int, now: datetime) -> list[Batc
     stmt = scope_to_sites(sa.select(Batch).where(Batch.supplier_id == batch.supplier_id, Batch.id != batch.id,
                                                  Batch.sampled_at >= since)
                           .order_by(Batch.sampled_at.desc()).limit(200), Batch.site_id, actor)
+    stmt = stmt.options(joinedload(Batch.disposition))  # their status is shown as it stands now
     return list(db.session.execute(stmt).scalars())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from lims.accounts.access import Actor
 from lims.extensions import db
@@ -118,7 +119,8 @@ def dashboard(actor: Actor, now: datetime) -> Dashboard:
 
 def stall_history(stall: Stall, limit: int = 100):
     return list(db.session.execute(
-        sa.select(Batch).where(Batch.stall_id == stall.id).order_by(Batch.sampled_at.desc()).limit(limit)).scalars())
+        sa.select(Batch).where(Batch.stall_id == stall.id).order_by(Batch.sampled_at.desc()).limit(limit)
+        .options(joinedload(Batch.disposition))).scalars())
 
 
 def stall_standing(stall: Stall, now: datetime) -> str | None:

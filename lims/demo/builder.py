@@ -23,7 +23,10 @@ from lims.audit.services import record_many
 from lims.batches.services import BatchInput, default_tests, food_category, register_batch
 from lims.database import utcnow
 from lims.demo import district as D
+from lims.demo.codes import DemoCodes
+from lims.demo.photos import disposal_photo
 from lims.dispositions import services as dispositions
+from lims.dispositions.photos import add_photo
 from lims.extensions import db
 from lims.models import (Batch, Event, EventVenue, Instrument, ReagentLot, Result, Round, Site, Stall, Station,
                          Supplier, TestItem, User, batch_tests)
@@ -54,6 +57,7 @@ class Cast:
 class DemoBuilder:
     def __init__(self, months: int, seed: int, progress=None):
         self.rng = random.Random(seed)
+        self.codes = DemoCodes(self.rng)
         self.months = months
         self.progress = progress or (lambda msg: None)
         self.zone = ZoneInfo(current_app.config["TIMEZONE"])
@@ -234,7 +238,7 @@ class DemoBuilder:
             category = food_category(food)
             sampled = self.at(day, 6, 30) + timedelta(minutes=4 * i + self.rng.randint(0, 3))
             batch_rows.append(dict(
-                code=f"{site_code}-{day:%y%m%d}-{i + 1:03d}", site_id=site.id, stall_id=stall.id if stall else None,
+                code=self.codes.round_code(site_code, day, i), site_id=site.id, stall_id=stall.id if stall else None,
                 event_id=event.id if event else None, round_id=rnd.id, station_id=station.id, food=food,
                 category_id=category.id if category else None, supplier_id=supplier.id, origin=supplier.address,
                 purchase_date=day - timedelta(days=self.rng.randint(0, 1)),
@@ -244,7 +248,7 @@ class DemoBuilder:
             plans.append((category, default_tests(category)))
         ids = db.session.execute(sa.insert(Batch).returning(Batch.id, sort_by_parameter_order=True),
                                  batch_rows).scalars().all()
-        links, result_rows, audit = [], [], []
+        links, result_rows, audit, reviews = [], [], [], []
         statuses = []
         for bid, row, (category, items) in zip(ids, batch_rows, plans):
             links += [{"batch_id": bid, "item_id": item.id} for item in items]
@@ -300,13 +304,15 @@ class DemoBuilder:
                               "batch_id": r["batch_id"], "at": r["created_at"],
                               "after": {"value": r["value"] or r["value_text"], "outcome": r["outcome"]}})
                 if r["reviewed_at"]:
-                    audit.append({"action": "result.review", "subject_type": "result", "subject_id": rid,
+                    reviews.append({"action": "result.review", "subject_type": "result", "subject_id": rid,
                                   "batch_id": r["batch_id"], "at": r["reviewed_at"],
                                   "after": {"item": codes[r["item_id"]], "outcome": r["outcome"]}})
         table = Batch.__table__
         db.session.execute(table.update().where(table.c.id == sa.bindparam("b_id")).values(
             status=sa.bindparam("status"), verdict=sa.bindparam("verdict")), statuses)
         record_many(Actor(user=tech, ip="demo"), audit)
+        # The four-eyes rule: the reviewer, not the tester, signs the review in the trail.
+        record_many(Actor(user=reviewer, ip="demo"), reviews)
         self.counts["batches"] += n
         self.counts["results"] += len(result_rows)
 
@@ -335,7 +341,7 @@ class DemoBuilder:
             site=site, stall=stall, event=event, food=food, category=category, supplier_name=supplier.name,
             origin=supplier.address, quantity_kg=Decimal(self.rng.choice([8, 10, 12, 15, 20, 30])),
             sampled_at=sampled, tests=items, station=self.cast.stations[D.SITE_STATION.get(site_code, "KJC-1")],
-            code=f"{site_code}-{day:%y%m%d}-P{self.rng.randint(10, 99)}"), now=sampled)
+            code=self.codes.positive_code(site_code, day)), now=sampled)
         bad = self.rng.choice(items)
         tested = sampled + timedelta(minutes=45)
         results = []
@@ -354,10 +360,11 @@ class DemoBuilder:
             return
         notified = tested + timedelta(minutes=20)
         dispositions.notify(manager, batch, notified, person=stall.operator if stall else None, now=notified)
-        dispositions.add_disposal(manager, batch, dispositions.DisposalInput(
+        stop = dispositions.add_disposal(manager, batch, dispositions.DisposalInput(
             action="stop_sale", quantity_kg=batch.quantity_kg, done_at=notified + timedelta(minutes=5),
             place=f"{site.name} {stall.code if stall else ''}".strip(), done_by=stall.operator if stall else None,
             supervisor=manager.user.display_name, note="已下架停售，暂存待处置"), now=notified + timedelta(minutes=6))
+        self.photograph(manager, stop, batch)
         if day < self.today or self.now > notified + timedelta(hours=5):
             review(reviewer, results, now=min(tested + timedelta(hours=3), self.now))
             dispositions.inform_regulator(manager, batch, notified + timedelta(minutes=30),
@@ -382,10 +389,15 @@ class DemoBuilder:
             destroy_at = notified + timedelta(hours=6)
         if scenario in ("confirmed_overdue", "confirmed"):
             return
-        dispositions.add_disposal(manager, batch, dispositions.DisposalInput(
+        final = dispositions.add_disposal(manager, batch, dispositions.DisposalInput(
             action=self.rng.choice(["destroy", "destroy", "harmless"]), quantity_kg=batch.quantity_kg,
             done_at=destroy_at, place="市场无害化处理点", method="粉碎后加消毒剂处理", done_by=stall.operator if stall else None,
             supervisor=manager.user.display_name), now=destroy_at + timedelta(minutes=10))
+        self.photograph(manager, final, batch)
+
+    def photograph(self, actor: Actor, action, batch: Batch) -> None:
+        """The photo an officer takes of a disposal step, stored through the real photo service."""
+        add_photo(actor, action, disposal_photo(self.rng, batch.code, action.action), f"{batch.code}-{action.action}.jpg")
 
     # --- events -------------------------------------------------------------------------
 

@@ -67,7 +67,8 @@ def today_by_stall(actor: Actor, now: datetime) -> list[StallToday]:
     start, end = local_day_bounds(local_today(now))
     batches = db.session.execute(scope_to_sites(
         sa.select(Batch).where(Batch.sampled_at >= start, Batch.sampled_at < end)
-        .options(joinedload(Batch.site), joinedload(Batch.stall), selectinload(Batch.results).joinedload(Result.item))
+        .options(joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
+                 selectinload(Batch.results).joinedload(Result.item))
         .order_by(Batch.site_id, Batch.stall_id, Batch.sampled_at), Batch.site_id, actor)).unique().scalars().all()
     groups: dict = {}
     for b in batches:

@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from lims.extensions import db
+from lims.labels import public_wording
 from lims.i18n import to_local
 from lims.models import Batch, Disposition, Result, Site, Stall
 from lims.reporting.board import board_entries, handling_text
 from lims.rules.disposition import effective_status
-from reports.wording import public_operator_name, public_result_wording
+from reports.wording import public_operator_name
 
 PUBLIC_DAYS = 30
 
@@ -52,7 +53,7 @@ def stall_results(stall: Stall, now: datetime, lang: str) -> list[PublicResult]:
         d = r.batch.disposition
         status = effective_status(d.status, d.objection_deadline, now) if d else None
         out.append(PublicResult(to_local(r.tested_at).date(), r.batch.food, r.item.name, r.outcome,
-                                public_result_wording(r.outcome, status, lang),
+                                public_wording(r.outcome, status, lang),
                                 handling_text(d, now) if r.outcome == "positive" else None))
     return out
 
@@ -69,8 +70,8 @@ def site_by_code(code: str) -> Site | None:
 def board(site: Site, day: date, now: datetime, lang: str) -> list[dict]:
     """Today's reviewed results of a market for its notice board."""
     return [{"stall": e.stall, "operator": public_operator_name(e.operator), "food": e.food, "item": e.item,
-             "outcome": e.outcome, "wording": public_result_wording(e.outcome, e.disposition_status, lang),
-             "handling": e.handling} for e in board_entries(site, day, now)]
+             "outcome": e.outcome, "wording": e.wording,
+             "handling": e.handling} for e in board_entries(site, day, now, lang)]
 
 
 def verified_batch(code: str) -> Batch | None:

@@ -80,12 +80,12 @@ def verify(code, token):
                     key=lambda r: (r.tested_at, r.id)):
         latest[r.item_id] = r
     results = list(latest.values())
-    from lims.rules.disposition import effective_status
-    from reports.wording import public_result_wording
+    from lims.labels import public_wording
+    from lims.rules.batch_status import effective_status
 
     d = batch.disposition
     status = effective_status(d.status, d.objection_deadline, utcnow()) if d else None
-    lines = [(r.item.name, r.outcome, public_result_wording(r.outcome, status, report_lang())) for r in results]
+    lines = [(r.item.name, r.outcome, public_wording(r.outcome, status, report_lang())) for r in results]
     return cache_headers(make_response(render_template(
         "public/verify.html", batch=batch, lines=lines,
         operator=services.operator_name(batch.stall) if batch.stall else "")), 300)

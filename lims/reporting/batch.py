@@ -92,4 +92,5 @@ def build_batch_report(batch, draft: bool = False) -> BatchReport:
 
 
 def batch_report_pdf(batch, draft: bool = False) -> bytes:
-    return render_batch_report(build_batch_report(batch, draft), report_lang(), draft=draft, font=font())
+    return render_batch_report(build_batch_report(batch, draft), report_lang(), draft=draft, font=font(),
+                               status_words=labels.status_words(report_lang()))

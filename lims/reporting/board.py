@@ -16,7 +16,8 @@ from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
 from lims.models import Batch, Disposition, Result, Site, Station
 from lims.reporting.common import font, report_lang
-from lims.rules.disposition import TERMINAL_ACTIONS, effective_status
+from lims.rules.batch_status import effective_status
+from lims.rules.disposition import TERMINAL_ACTIONS
 from reports.data import Board, BoardEntry
 from reports.pdf.board import render_board
 
@@ -40,7 +41,7 @@ def handling_text(d: Disposition | None, now) -> str | None:
     return None
 
 
-def board_entries(site: Site, day: date, now=None) -> list[BoardEntry]:
+def board_entries(site: Site, day: date, now=None, lang: str | None = None) -> list[BoardEntry]:
     """Reviewed results of ``day`` at ``site``, one per batch and item (the latest test)."""
     now = now or utcnow()
     start, end = local_day_bounds(day)
@@ -59,16 +60,17 @@ def board_entries(site: Site, day: date, now=None) -> list[BoardEntry]:
     for r in latest.values():
         b = r.batch
         d = b.disposition
+        status = effective_status(b.status, d.objection_deadline if d else None, now)
         entries.append(BoardEntry(
             stall=b.stall.code if b.stall else "—", food=b.food, item=r.item.name, outcome=r.outcome,
             operator=b.stall.operator if b.stall else None,
-            disposition_status=effective_status(d.status, d.objection_deadline, now) if d else None,
+            disposition_status=status if d else None, wording=labels.public_wording(r.outcome, status, lang),
             handling=handling_text(d, now) if r.outcome == "positive" else None, tested_at=to_local(r.tested_at)))
     return sorted(entries, key=lambda e: (e.outcome != "positive", e.stall, e.food))
 
 
 def build_board(site: Site, day: date) -> Board:
-    entries = board_entries(site, day)
+    entries = board_entries(site, day, lang=report_lang())
     station = db.session.execute(sa.select(Station).where(Station.site_id == site.id)).scalars().first()
     updated = max((e.tested_at for e in entries if e.tested_at), default=None)
     return Board(market=site.name, day=day, entries=tuple(entries),

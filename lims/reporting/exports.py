@@ -13,7 +13,7 @@ from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
 from lims.models import Batch, Event, FoodCategory, Instrument, ReagentLot, Result, Site, Stall, Station, Supplier, TestItem, User
-from lims.labels import PRINCIPLE_LABELS
+from lims.labels import PRINCIPLE_LABELS, status_words
 from lims.reporting.common import reading_of, report_lang
 from reports.data import ResultExportRow
 from reports.excel.results_export import write_results
@@ -67,4 +67,4 @@ def _rows(actor: Actor, first: date, last: date):
 def export_results(actor: Actor, first: date, last: date, fp) -> int:
     """Write the reviewed results tested between two local dates (inclusive); returns the row count."""
     return write_results(_rows(actor, first, last), fp, report_lang(), exported_at=to_local(utcnow()),
-                         period=f"{first.isoformat()} – {last.isoformat()}")
+                         period=f"{first.isoformat()} – {last.isoformat()}", status_words=status_words(report_lang()))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext
 
+from lims.labels import status_words
 from lims.database import utcnow
 from lims.i18n import local_today, to_local
 from lims.reporting import figures
@@ -104,8 +105,9 @@ def build_monthly(actor, month: date, site_code: str | None = None) -> MonthlyRe
 
 
 def monthly_pdf(actor, month: date, site_code: str | None = None) -> bytes:
-    return render_monthly_report(build_monthly(actor, month, site_code), report_lang(), font=font())
+    return render_monthly_report(build_monthly(actor, month, site_code), report_lang(), font=font(),
+                                 status_words=status_words(report_lang()))
 
 
 def monthly_xlsx(actor, month: date, site_code: str | None = None) -> bytes:
-    return write_monthly(build_monthly(actor, month, site_code), report_lang())
+    return write_monthly(build_monthly(actor, month, site_code), report_lang(), status_words=status_words(report_lang()))

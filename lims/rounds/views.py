@@ -10,6 +10,7 @@ from lims import labels
 from lims.accounts.access import requires, web_actor
 from lims.batches import services as batches
 from lims.batches.forms import RoundForm
+from lims.batches.queries import status_now
 from lims.database import utcnow
 from lims.errors import InvalidInput, LimsError
 from lims.extensions import db
@@ -138,9 +139,10 @@ def save_result(round_id):
     except LimsError as exc:
         return jsonify(ok=False, message=str(exc.message),
                        errors={k: [str(m) for m in v] for k, v in exc.errors.items()}), exc.status
+    status = status_now(batch, utcnow())
     body = {"ok": True, "id": result.id, "outcome": result.outcome,
             "label": str(labels.OUTCOME_LABELS[result.outcome]), "reason": judgement_reason(result.reason, result),
-            "status": batch.status, "status_label": str(labels.STATUS_LABELS[batch.status])}
+            "status": status, "status_label": str(labels.STATUS_LABELS[status])}
     if result.outcome == "positive":
         body["next"] = gettext("Sale stopped. Notify the stall now: the seller may object within 4 hours of "
                                "notification, and only a laboratory (non-rapid) retest counts.")

@@ -1,10 +1,16 @@
 """The batch status (interfaces.md): it follows the outcomes as soon as results are recorded.
 
 ``registered`` → ``testing`` → ``passed`` | ``retest`` | (positive) the disposition's status:
-``stopped`` → ``disputed`` → ``released`` | ``confirmed`` → ``disposed``."""
+``stopped`` → ``disputed`` → ``released`` | ``confirmed`` → ``disposed``.
+
+The stored status is what the last change wrote; the clock changes it too (a ``stopped`` whose
+objection window ran out unused is ``confirmed`` from then on, before anyone touches it).
+:func:`effective_status` is the one place that says which status a batch has *now*: every
+page, PDF, export, API field and public page shows that one, never the stored column."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 BATCH_STATUSES = ("registered", "testing", "passed", "retest", "stopped", "disputed",
                   "released", "confirmed", "disposed")
@@ -53,3 +59,12 @@ def batch_status(planned_items: Iterable[int], outcomes: Mapping[int, str],
 def verdict_for(status: str) -> str | None:
     """The batch verdict (negative / positive / suspect) a status stands for."""
     return _VERDICTS[status]
+
+
+def effective_status(stored: str, objection_deadline: datetime | None, now: datetime) -> str:
+    """The status as it stands at ``now``, from the stored status and the disposition's
+    objection deadline (None without a disposition or before the seller was told):
+    ``stopped`` becomes ``confirmed`` once the objection window has passed unused."""
+    if stored == "stopped" and objection_deadline is not None and now > objection_deadline:
+        return "confirmed"
+    return stored

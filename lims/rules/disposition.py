@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from lims.rules.batch_status import effective_status  # the one derivation; the state machine reads it too
+
 DISPOSITION_STATUSES = ("stopped", "disputed", "released", "confirmed", "disposed")
 DISPOSAL_ACTIONS = ("stop_sale", "destroy", "harmless", "return", "seal", "recall")
 # Actions that take the food out of circulation for good and so account for its quantity.
@@ -70,13 +72,6 @@ class DispositionState:
     objection_pending: bool  # requested and no lab result yet
     disposal_due_at: datetime | None
     has_objection: bool = False  # one objection per positive, pending or decided
-
-
-def effective_status(status: str, deadline: datetime | None, now: datetime) -> str:
-    """``stopped`` becomes ``confirmed`` once the objection window has passed unused."""
-    if status == "stopped" and deadline is not None and now > deadline:
-        return "confirmed"
-    return status
 
 
 def check_notify(state: DispositionState, notified_at: datetime, now: datetime,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -21,15 +21,15 @@ TOTAL_FILL = PatternFill("solid", fgColor="F4F6F8")
 RATING_FILLS = {"red": "E03131", "orange": "F76707", "yellow": "FCC419", "blue": "1C7ED6", "green": "2F9E44"}
 
 
-def write_monthly(report: MonthlyReport, lang: str = "zh_CN") -> bytes:
-    """The monthly report's figures as XLSX bytes.
+def write_monthly(report: MonthlyReport, lang: str = "zh_CN", *, status_words: Mapping[str, str] | None = None) -> bytes:
+    """The monthly report's figures as XLSX bytes (``status_words``: the words for status codes).
 
     Sheets: overview (this month, previous month, change), by site, by category, by item,
     by station, positives, five-colour ratings, red and black lists, events, daily counts.
     Rates are numbers formatted as percentages (empty when they cannot be computed),
     kilograms are numbers, times are Excel dates; every text cell is formula-safe.
     """
-    L = labels(lang)
+    L = labels(lang).with_status_words(status_words)
     wb = Workbook()
     overview = wb.active
     overview.title = L["xlsx.sheet.headline"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import IO
@@ -111,15 +111,17 @@ def _converters(ws, L: Labels) -> list[Callable[[object], object]]:
 
 
 def write_results(rows: Iterable[ResultExportRow], fp: str | IO[bytes], lang: str = "zh_CN", *,
-                  exported_at: datetime | None = None, period: str | None = None) -> int:
+                  exported_at: datetime | None = None, period: str | None = None,
+                  status_words: Mapping[str, str] | None = None) -> int:
     """Write the results export to ``fp`` (a path or a binary file) and return the number of rows.
+    ``status_words``: the words for status codes (the application's wording table, in ``lang``).
 
     Rows are streamed into a write-only workbook, so memory stays flat however many there
     are. Text cells are formula-safe, Decimals are numbers with number formats, times are
     real Excel dates (local wall time). A second sheet states that these are rapid
     screening results and not supervisory sampling data.
     """
-    L = labels(lang)
+    L = labels(lang).with_status_words(status_words)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(L["xlsx.sheet.results"])
     for index, (_, _, _, width) in enumerate(COLUMNS, start=1):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from xml.sax.saxutils import escape as _esc
 
@@ -32,14 +32,17 @@ WIDTH = 210 * mm - MARGINS.left - MARGINS.right
 
 
 def render_batch_report(report: BatchReport, lang: str = "zh_CN", *, draft: bool = False,
-                        font: FontInfo | None = None) -> bytes:
+                        font: FontInfo | None = None, status_words: Mapping[str, str] | None = None) -> bytes:
     """Render the batch test report as PDF bytes.
+
+    ``status_words`` maps status codes to the words printed for them (the application's
+    wording table, in ``lang``).
 
     ``draft=True`` prints a diagonal "未审核 / 草稿 DRAFT" watermark on every page (previews of
     unreviewed results). ``font`` defaults to the font registered by
     ``reports.fonts.register_cjk_font`` (registering the default one if needed).
     """
-    L = labels(lang)
+    L = labels(lang).with_status_words(status_words)
     font_name = (font or registered_font()).name
     st = report_styles(font_name)
     story: list[Flowable] = []

@@ -12,7 +12,7 @@ from ..data import Board
 from ..fonts import FontInfo, registered_font
 from ..formats import date_text, datetime_text
 from ..i18n import labels
-from ..wording import public_operator_name, public_result_wording
+from ..wording import public_operator_name
 from .page import Margins, PageFurniture, render_story
 from .styles import NEGATIVE_INK, NOTE_FILL, POSITIVE_FILL, POSITIVE_INK, RETEST_FILL, RETEST_INK, RULE, report_styles
 from .tables import data_table, para
@@ -25,7 +25,7 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
                  font: FontInfo | None = None) -> bytes:
     """Render the day's board as PDF bytes for printing (``paper`` "A4" or "A3").
 
-    Shows every reviewed result by stall and food with the public wording
+    Shows every reviewed result by stall and food with the public wording each entry carries
     ("本次快检未发现问题", "阳性，已按规定处置", "阳性，处置中", "复测中"), the positives and
     how they were handled, the complaint phone and the screening statement. Type grows
     with the paper size.
@@ -73,8 +73,7 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
         story.append(Spacer(1, 2 * mm * size_scale))
         rows, fills, inks = [], {}, {}
         for r, e in enumerate(entries):
-            wording = public_result_wording(e.outcome, e.disposition_status, lang)
-            rows.append([e.stall, public_operator_name(e.operator), e.food, e.item, wording])
+            rows.append([e.stall, public_operator_name(e.operator), e.food, e.item, e.wording])
             if e.outcome == "positive":
                 fills[r], inks[(4, r)] = POSITIVE_FILL, POSITIVE_INK
             elif e.outcome == "negative":
@@ -90,7 +89,7 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
     if not positives:
         story.append(para(L["board.no_positives"], st.body))
     else:
-        rows = [[e.stall, e.food, e.item, public_result_wording(e.outcome, e.disposition_status, lang),
+        rows = [[e.stall, e.food, e.item, e.wording,
                  e.handling or L["board.handling_pending"]] for e in positives]
         header = [L[f"board.col.{k}"] for k in ("stall", "food", "item", "result", "handling")]
         story.append(data_table(header, rows, [width * f for f in (0.09, 0.10, 0.27, 0.25, 0.29)], st,

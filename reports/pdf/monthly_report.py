@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from reportlab.graphics.shapes import Drawing, Rect, String
@@ -34,13 +34,15 @@ WIDTH = 210 * mm - MARGINS.left - MARGINS.right
 SEVERITY = {"red": 0, "orange": 1, "yellow": 2, "blue": 3, "green": 4}
 
 
-def render_monthly_report(report: MonthlyReport, lang: str = "zh_CN", *, font: FontInfo | None = None) -> bytes:
+def render_monthly_report(report: MonthlyReport, lang: str = "zh_CN", *, font: FontInfo | None = None,
+                          status_words: Mapping[str, str] | None = None) -> bytes:
     """Render the monthly report as PDF bytes (cover, figures, charts, tables, lists, appendix).
+    ``status_words``: the words for status codes (the application's wording table, in ``lang``).
 
     Empty months render too: zero figures, "—" for rates that cannot be computed and
     "本月无阳性"-style notes instead of empty tables.
     """
-    L = labels(lang)
+    L = labels(lang).with_status_words(status_words)
     font_name = (font or registered_font()).name
     st = report_styles(font_name)
     period = L["month_title"].format(year=report.month.year, month=report.month.month)

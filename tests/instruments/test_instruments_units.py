@@ -324,15 +324,6 @@ def test_reading_has_the_contracted_fields():
     assert [f.name for f in dataclasses.fields(SkippedRow)] == ["row", "reason"]
 
 
-def test_the_registry_is_reachable_from_base_too():
-    from instruments import base
-
-    assert base.iter_file is instruments.iter_file
-    assert base.FORMATS is instruments.FORMATS
-    with pytest.raises(AttributeError):
-        base.no_such_name  # noqa: B018
-
-
 def _modules():
     return sorted(PACKAGE.glob("*.py"))
 

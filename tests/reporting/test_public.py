@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from reports.i18n import labels
 from tests.reporting.world import Builder, loc
+from tests.wording import ZH_PUBLIC
 
 D = Decimal
 NOW_P = loc(2026, 11, 20, 18, 0)
@@ -78,10 +78,9 @@ def market(app, db, make_user, clock):
     return Market(site, p1, p2, p3, bt)
 
 
-L = labels("zh_CN")
 # domain.md §5: a pass is "本次快检未发现问题" (never "安全"), invalid/suspect "复测中"
 PASS, RETEST = "本次快检未发现问题", "复测中"
-DISPOSED, HANDLING = L["board.positive_disposed"], L["board.positive_handling"]
+DISPOSED, HANDLING = ZH_PUBLIC["disposed"], ZH_PUBLIC["stopped"]
 
 
 def test_board_entries(market, ctx):

@@ -52,7 +52,7 @@ def test_english_report_never_says_safe(cjk_font, tmp_path):
 
 
 def test_positive_report_has_disposition(text_of):
-    text = text_of(S.batch_report(positive=True))
+    text = text_of(S.batch_report(positive=True), status_words={"disposed": "已处置完毕"})
     for expected in ("阳性", "检出阳性项目", "阳性处置情况", "已处置完毕", "2026-11-2009:50", "2026-11-2013:50",
                      "浙江省食品药品检验研究院", "ZJFDC-2026-11873", "复检阳性", "销毁", "15.5", "粉碎后无害化处理",
                      "城东所林平", "4小时内申请复检", "已按要求热处理后检测"):

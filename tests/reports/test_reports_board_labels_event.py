@@ -12,7 +12,7 @@ from reports.data import BoardEntry, LabelGrid
 from reports.pdf.board import render_board
 from reports.pdf.event_summary import render_event_summary
 from reports.pdf.sample_labels import render_sample_labels
-from reports.wording import public_operator_name, public_result_wording
+from reports.wording import public_operator_name
 
 # --------------------------------------------------------------------------- board
 
@@ -29,9 +29,11 @@ def test_board_wording(cjk_font, tmp_path):
     assert "安全" not in text
 
 
-def test_board_invalid_shows_retest_never_pass(cjk_font, tmp_path):
+def test_board_prints_the_words_it_is_given(cjk_font, tmp_path):
+    # The words are data from the application's wording table; the board adds none of its own.
     board = dataclasses.replace(S.board(), entries=(
-        BoardEntry(stall="A-05", operator="李丽", food="豇豆", item="有机磷和氨基甲酸酯类农药", outcome="invalid"),))
+        BoardEntry(stall="A-05", operator="李丽", food="豇豆", item="有机磷和氨基甲酸酯类农药", outcome="invalid",
+                   wording="复测中"),))
     text = squeeze(pdf_text(render_board(board, font=cjk_font), tmp_path))
     assert "复测中" in text
     assert "本次快检未发现问题" not in text
@@ -60,20 +62,6 @@ def test_board_rejects_unknown_paper(cjk_font):
                                              ("司马", "司某"), ("Zhang Wei", "Z*"), ("", ""), (None, "")])
 def test_public_operator_name(name, shown):
     assert public_operator_name(name) == shown
-
-
-@pytest.mark.parametrize(("outcome", "status", "words"), [
-    ("negative", None, "本次快检未发现问题"),
-    ("positive", "disposed", "阳性，已按规定处置"),
-    ("positive", "stopped", "阳性，处置中"),
-    ("positive", None, "阳性，处置中"),
-    ("positive", "released", "快检阳性，实验室复检未发现问题"),
-    ("invalid", None, "复测中"),
-    ("suspect", None, "复测中"),
-    ("something-new", None, "复测中"),
-])
-def test_public_result_wording(outcome, status, words):
-    assert public_result_wording(outcome, status) == words
 
 
 # --------------------------------------------------------------------------- labels

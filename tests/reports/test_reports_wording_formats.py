@@ -46,7 +46,11 @@ def test_chinese_fixed_wording_never_claims_safety():
 def test_unknown_codes_and_languages():
     L = labels()
     assert L.outcome("positive") == "阳性"
-    assert L.status("disposed") == "已处置完毕"
+    # Status words are data from the application's wording table, not a second table here.
+    assert L.status("disposed") == "disposed"
+    words = L.with_status_words({"disposed": "已处置完毕"})
+    assert words.status("disposed") == "已处置完毕" and words.outcome("positive") == "阳性"
+    assert L.with_status_words(None) is L and L.status("disposed") == "disposed"
     assert L.status("brand_new_status") == "brand_new_status"
     assert L.outcome(None) == "—"
     with pytest.raises(ValueError):

@@ -117,3 +117,39 @@ def test_verdict_for_covers_every_status():
 def test_no_status_stands_for_a_pass_of_invalid_results():
     # an invalid result is "复测中" (retest), never shown as a pass
     assert verdict_for(batch_status([1], {1: "invalid"}, None)) == "suspect"
+
+
+# --- the status as it stands now, and its one wording table --------------------------------
+
+def test_the_clock_turns_an_unused_window_into_confirmed():
+    from lims.rules.batch_status import effective_status
+
+    deadline = T0 + timedelta(hours=4)
+    assert effective_status("stopped", None, T0 + timedelta(days=3)) == "stopped"  # seller not told yet
+    assert effective_status("stopped", deadline, deadline) == "stopped"
+    assert effective_status("stopped", deadline, deadline + MIN) == "confirmed"
+    for status in set(BATCH_STATUSES) - {"stopped"}:
+        assert effective_status(status, deadline, deadline + MIN) == status
+
+
+def test_every_status_has_one_set_of_words():
+    from lims.rules.status_wording import STATUS_WORDS
+
+    assert list(STATUS_WORDS) == list(BATCH_STATUSES)
+    for words in STATUS_WORDS.values():
+        assert words.label and words.meaning and words.public and words.colour
+    # The public never reads "safe"; a pass is "no problem found in this rapid test".
+    assert all("safe" not in w.public.lower() for w in STATUS_WORDS.values())
+    assert STATUS_WORDS["passed"].public == "No problem found in this rapid test"
+
+
+@pytest.mark.parametrize(("outcome", "status", "shown"), [
+    ("negative", None, "passed"), ("negative", "stopped", "passed"),
+    ("positive", None, "stopped"), ("positive", "passed", "stopped"), ("positive", "confirmed", "confirmed"),
+    ("positive", "released", "released"), ("positive", "disposed", "disposed"),
+    ("suspect", None, "retest"), ("invalid", "passed", "retest"), ("brand-new", None, "retest"),
+])
+def test_public_words_follow_outcome_and_status(outcome, status, shown):
+    from lims.rules.status_wording import public_status
+
+    assert public_status(outcome, status) == shown

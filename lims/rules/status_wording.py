@@ -1,0 +1,62 @@
+"""The words for each batch status: one table for every door (pages, PDFs, exports, API
+labels, public pages).
+
+Plain data, so that rules stay pure: the strings are English message ids, marked with
+:func:`N_` for extraction and translated where they are shown (Chinese first). The public
+column is the wording a market's customers see; it never misleads — a pass is "本次快检未发现问题"
+(no problem found *in this rapid test*, never "safe"), anything not yet settled is "复测中"/"检测中",
+and a positive says where its handling stands."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the translation catalogue; it is translated where it is shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class StatusWords:
+    label: str  # badge, list, PDF, export
+    meaning: str  # the sentence that explains the label
+    public: str  # stall page, notice board, report verification page
+    colour: str  # Bootstrap colour of the badge
+
+
+STATUS_WORDS: dict[str, StatusWords] = {
+    "registered": StatusWords(N_("Registered"), N_("Sampled, no result yet."),
+                              N_("Being tested"), "secondary"),
+    "testing": StatusWords(N_("Testing"), N_("Some tests have results, others are still to do."),
+                           N_("Being tested"), "info"),
+    "passed": StatusWords(N_("No problem found by the rapid test"),
+                          N_("Every test negative: no problem found in this screening."),
+                          N_("No problem found in this rapid test"), "success"),
+    "retest": StatusWords(N_("Retest"), N_("A suspect or invalid result: the rapid test must be repeated."),
+                          N_("Being retested"), "warning"),
+    "stopped": StatusWords(N_("Sale stopped"),
+                           N_("Positive: sale stopped; the seller may object within 4 hours of notification."),
+                           N_("Positive, being handled"), "danger"),
+    "disputed": StatusWords(N_("Lab retest pending"),
+                            N_("The seller objected: a laboratory retest (not a rapid method) is pending."),
+                            N_("Positive, being handled"), "warning"),
+    "released": StatusWords(N_("Lab retest negative, released"),
+                            N_("The laboratory retest was negative: the batch is released."),
+                            N_("Rapid test positive, the laboratory retest found no problem"), "success"),
+    "confirmed": StatusWords(N_("Positive confirmed, to be disposed of"),
+                             N_("The positive stands: the batch must be disposed of."),
+                             N_("Positive, being handled"), "danger"),
+    "disposed": StatusWords(N_("Fully disposed of"), N_("Disposed: the whole quantity is accounted for."),
+                            N_("Positive, disposed of as required"), "dark"),
+}
+
+
+def public_status(outcome: str, status: str | None) -> str:
+    """Whose public words a reviewed result shows: a negative item reads as a pass, a
+    positive one as its batch's (effective) status, anything else as a retest — so that
+    nothing unclear is ever shown as a pass."""
+    if outcome == "negative":
+        return "passed"
+    if outcome == "positive":
+        return status if status in ("stopped", "disputed", "released", "confirmed", "disposed") else "stopped"
+    return "retest"
