@@ -17,6 +17,9 @@ def create_app(config=None) -> Flask:
     app.config.update(load_config(config, app.instance_path))
 
     db.init_app(app)
+    from lims.audit.services import init_app as init_audit
+
+    init_audit(app)  # no audit key in production: refuse to start, saying what to set
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
