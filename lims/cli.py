@@ -306,3 +306,30 @@ def backup_command(out):
     except (OSError, RuntimeError) as exc:
         fail(f"backup failed: {exc}")
     click.echo(summary)
+
+
+@lims_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def restore_command(file):
+    """Restore a `lims backup` archive into an EMPTY database and data directory (refuses
+    otherwise), then check the audit trail. Needs the same LIMS_AUDIT_KEY as the system that
+    made the backup."""
+    from lims.audit.services import verify
+    from lims.backup import RestoreRefused, restore_backup
+
+    try:
+        summary = restore_backup(file)
+    except RestoreRefused as exc:
+        fail(f"restore refused: {exc}")
+    except (OSError, RuntimeError) as exc:
+        fail(f"restore failed: {exc}")
+    click.echo(summary)
+    from flask_migrate import upgrade
+
+    db.session.remove()
+    db.engine.dispose()
+    upgrade()  # a backup of an older version: its schema brought up to this one
+    result = verify()
+    click.echo(describe_verification(result))
+    if not result.ok:
+        fail("the restored audit trail does not verify: is LIMS_AUDIT_KEY the one the backed-up system used?")
