@@ -104,8 +104,9 @@ def record_many(actor, entries: list[dict]) -> int:
         row["prev_hash"] = rows[-1]["hash"] if rows else head.last_hash
         row["keyed"] = True
         rows.append(row)
+    connection = db.session.connection()  # Core executemany: the ORM's bulk path adds nothing here
     for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(AuditEntry), rows[start:start + 5000])
+        connection.execute(AuditEntry.__table__.insert(), rows[start:start + 5000])
     head.seq, head.last_hash = seq, prev
     db.session.flush()
     _covered(actor, [(subject, rid) for subject, ids in wanted.items() for rid in ids])
