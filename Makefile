@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-FLASK  := $(BIN)/flask --app wsgi
+FLASK  := LIMS_AUDIT_KEY_DEV=1 $(BIN)/flask --app wsgi
 
 .PHONY: run test init demo serve translations bench screenshots clean
 
@@ -38,7 +38,7 @@ run: demo
 	@echo "    xuhaiyan      market manager, 新农都水产市场"
 	@echo "    sunwei        regulator (孙伟)"
 	@echo ""
-	LIMS_SESSION_COOKIE_SECURE=0 LIMS_REMEMBER_COOKIE_SECURE=0 \
+	LIMS_SESSION_COOKIE_SECURE=0 LIMS_REMEMBER_COOKIE_SECURE=0 LIMS_AUDIT_KEY_DEV=1 \
 	  $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: $(BIN)/.test-installed

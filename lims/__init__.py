@@ -24,6 +24,9 @@ def create_app(config=None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
+    from lims.audit.services import init_app as init_audit
+
+    init_audit(app)  # no audit key in production: refuse to start, saying what to set
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -113,15 +113,57 @@ lims_cli.add_command(audit_cli)
 
 @audit_cli.command("verify")
 def audit_verify_command():
-    """Check the hash chain end to end; name the first broken entry."""
+    """Check the keyed chain end to end and reconcile results, batches, dispositions and
+    reagent lots with their last audited state; name the first entry or row that differs."""
     from lims.audit.services import verify
 
     result = verify()
+    click.echo(describe_verification(result))
+    if not result.ok:
+        sys.exit(1)
+
+
+def describe_verification(result) -> str:
+    """The lines `lims audit verify` prints."""
+    lines = []
+    if result.legacy:
+        lines.append(f"entries #1–#{result.legacy} are the legacy segment (unkeyed SHA-256, written before keyed "
+                     f"auditing); keyed verification starts at entry #{result.legacy + 1}")
+    elif result.keyed_from:
+        lines.append(f"keyed verification starts at entry #{result.keyed_from}")
     if result.ok:
-        click.echo(f"audit trail intact: {result.checked} entries")
-        return
-    fail(f"audit trail BROKEN at entry #{result.broken_seq} ({result.problem}); "
-         f"{result.checked} entries before it are intact")
+        lines.append(f"audit trail intact: {result.checked} entries; {result.rows} rows match their last audited "
+                     f"state")
+    elif result.subject:
+        what = {"state": f"its {result.field} is {result.stored!r} but the trail says {result.audited!r}",
+                "missing": "it is in the trail but no longer stored",
+                "unaudited": "no keyed audit entry has its current state (rows from before keyed auditing: "
+                             "run `lims audit baseline` once)"}[result.problem]
+        lines.append(click.style(f"audit trail BROKEN: {result.subject} differs from the trail: {what}", fg="red"))
+    else:
+        lines.append(click.style(f"audit trail BROKEN at entry #{result.broken_seq} ({result.problem}); "
+                                 f"{result.checked} entries before it are intact", fg="red"))
+    return "\n".join(lines)
+
+
+@audit_cli.command("baseline")
+def audit_baseline_command():
+    """Once, after upgrading: snapshot the rows that no keyed entry covers yet (the trail began
+    before keyed auditing). Run it right after the upgrade, before anyone can change data."""
+    from lims.audit.services import baseline
+
+    n = baseline(cli_actor())
+    db.session.commit()
+    click.echo(f"{n} rows snapshotted into the audit trail")
+
+
+@audit_cli.command("head")
+def audit_head_command():
+    """Print the trail's newest entry and hash (compare it with a printed report's)."""
+    from lims.audit.services import head
+
+    top = head()
+    click.echo(f"#{top[0]} {top[1]}" if top else "the audit trail is empty")
 
 
 @lims_cli.command("import")
@@ -264,3 +306,30 @@ def backup_command(out):
     except (OSError, RuntimeError) as exc:
         fail(f"backup failed: {exc}")
     click.echo(summary)
+
+
+@lims_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def restore_command(file):
+    """Restore a `lims backup` archive into an EMPTY database and data directory (refuses
+    otherwise), then check the audit trail. Needs the same LIMS_AUDIT_KEY as the system that
+    made the backup."""
+    from lims.audit.services import verify
+    from lims.backup import RestoreRefused, restore_backup
+
+    try:
+        summary = restore_backup(file)
+    except RestoreRefused as exc:
+        fail(f"restore refused: {exc}")
+    except (OSError, RuntimeError) as exc:
+        fail(f"restore failed: {exc}")
+    click.echo(summary)
+    from flask_migrate import upgrade
+
+    db.session.remove()
+    db.engine.dispose()
+    upgrade()  # a backup of an older version: its schema brought up to this one
+    result = verify()
+    click.echo(describe_verification(result))
+    if not result.ok:
+        fail("the restored audit trail does not verify: is LIMS_AUDIT_KEY the one the backed-up system used?")

@@ -19,6 +19,8 @@ class Config:
 
     DATABASE_URL = None  # default: SQLite in instance/lims.sqlite
     SECRET_KEY = None  # default: a random key stored in instance/secret_key
+    AUDIT_KEY = None  # keys the audit chain; required in production (lims.audit.key)
+    AUDIT_KEY_DEV = False  # `make run`: derive a development audit key from SECRET_KEY
     DATA_DIR = None  # default: instance/data
     PDF_FONT = None
     TIMEZONE = "Asia/Shanghai"

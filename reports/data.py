@@ -365,6 +365,8 @@ class MonthlyReport:
     planned_batches: batches planned for the month, None to omit.
     unreviewed: results of the month not yet reviewed, left out of every figure (0: none).
     generated_at: when the report was produced.
+    audit_head: the audit trail's newest entry when the report was produced, as (seq, hash):
+    printed, so that a paper copy anchors the trail (None: an empty trail).
     """
 
     issuer: Issuer
@@ -389,6 +391,7 @@ class MonthlyReport:
     unreviewed: int = 0
     report_no: str | None = None
     generated_at: datetime | None = None
+    audit_head: tuple[int, str] | None = None
 
 
 # --------------------------------------------------------------------------- market board

@@ -1,7 +1,13 @@
-"""Pure hashing of audit entries (no database): canonical JSON, SHA-256, chained."""
+"""Pure hashing of audit entries (no database): canonical JSON, chained.
+
+Keyed entries are chained with HMAC-SHA256 under a secret kept outside the database
+(``LIMS_AUDIT_KEY``), so someone who can write the database cannot recompute the chain.
+Entries written before keyed chaining (the *legacy segment*) used plain SHA-256; they are
+still checked that way, and the first keyed entry covers the last legacy hash."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -29,11 +35,18 @@ def plain(value):
 
 
 def entry_hash(prev_hash: str, *, seq: int, at: datetime, user_id, actor, ip, action: str,
-               subject_type: str, subject_id: str, batch_id, before, after, reason) -> str:
+               subject_type: str, subject_id: str, batch_id, before, after, reason,
+               key: bytes | None = None, row_id=None, state=None) -> str:
+    """The entry's hash: HMAC-SHA256 under ``key`` over the previous hash and the content
+    (including the audited row's state); plain SHA-256 without ``key`` (legacy entries only)."""
     payload = {
         "seq": seq, "at": plain(at), "user_id": user_id, "actor": actor, "ip": ip, "action": action,
         "subject_type": subject_type, "subject_id": str(subject_id), "batch_id": batch_id,
         "before": before, "after": after, "reason": reason,
     }
+    if key is None:
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+    payload["row_id"], payload["state"] = row_id, state
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+    return hmac.new(key, (prev_hash + text).encode("utf-8"), hashlib.sha256).hexdigest()

@@ -121,8 +121,11 @@ def _import_events(batch_id: int) -> list[AuditEntry]:
 
 
 def batch_timeline(batch_id: int) -> list[TimelineEntry]:
-    entries = db.session.execute(sa.select(AuditEntry).where(AuditEntry.batch_id == batch_id)
-                                 .order_by(AuditEntry.seq)).scalars().all()
+    # State snapshots (``*.state``, ``*.baseline``) are bookkeeping for reconciliation: the events
+    # that moved the state tell the story.
+    entries = db.session.execute(sa.select(AuditEntry).where(
+        AuditEntry.batch_id == batch_id, AuditEntry.action.not_like("%.state"),
+        AuditEntry.action.not_like("%.baseline")).order_by(AuditEntry.seq)).scalars().all()
     entries = list(entries) + _import_events(batch_id)
     items = dict(db.session.execute(sa.select(TestItem.code, TestItem.name)).all())
     names = dict(db.session.execute(sa.select(User.id, User.display_name).where(

@@ -22,7 +22,7 @@ from flask_babel import gettext
 
 from instruments import Limits, ParseError, Reading, RowProblem, SkippedRow, iter_file
 from lims.accounts.access import Actor
-from lims.audit.services import record, record_many
+from lims.audit.services import record, record_many, record_states
 from lims.batches import services as batches
 from lims.database import utcnow
 from lims.errors import InvalidInput, LimsError
@@ -580,6 +580,12 @@ class _Importer:
         # carry import_id and import_row; the rows it refused are in import_rows).
         first_id, last_id = db.session.execute(sa.select(sa.func.min(Result.id), sa.func.max(Result.id))
                                                .where(Result.import_id == imp.id)).one()
+        # Written at the driver, the results and the batches' statuses are snapshotted into the
+        # trail here, so that `lims audit verify` can reconcile them.
+        record_states(self.actor, "result", db.session.execute(
+            sa.select(Result.id).where(Result.import_id == imp.id).order_by(Result.id)).scalars().all(),
+            "result.state", at=self.now)
+        record_states(self.actor, "batch", list(self.touched), "batch.state", at=self.now)
         record(self.actor, "import.commit", "import", imp.id, at=self.now,
                after={"filename": imp.filename, "sha256": imp.sha256, "format": imp.format, "rows": r.rows_total,
                       "imported": r.ok, "rejected": r.rejected, "no_data": r.no_data, "unmatched": r.unmatched,

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext
 
 from lims.labels import status_words
+from lims.audit.services import head as audit_head
 from lims.database import utcnow
 from lims.i18n import local_today, to_local
 from lims.reporting import figures
@@ -101,7 +102,8 @@ def build_monthly(actor, month: date, site_code: str | None = None) -> MonthlyRe
         daily=tuple(figures.daily(scope, start, end)), rating_rules=rating_rules_text(),
         list_rules=list_rules_text(), planned_batches=sum(planned) if planned else None,
         unreviewed=figures.unreviewed(everything, start, end),
-        report_no=f"YB-{month:%Y%m}" + (f"-{site_code.upper()}" if site_code else ""), generated_at=to_local(now))
+        report_no=f"YB-{month:%Y%m}" + (f"-{site_code.upper()}" if site_code else ""), generated_at=to_local(now),
+        audit_head=audit_head())
 
 
 def monthly_pdf(actor, month: date, site_code: str | None = None) -> bytes:

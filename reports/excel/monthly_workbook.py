@@ -88,6 +88,9 @@ def _overview(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
     if report.generated_at is not None:
         ws.append([L["generated_at"], excel_datetime(report.generated_at)])
         ws.cell(row=ws.max_row, column=2).number_format = DATETIME_FORMAT
+    if report.audit_head is not None:
+        seq, digest = report.audit_head
+        ws.append([L["monthly.audit_head"], f"#{seq} {digest}"])
     ws.append([safe_text(L["not_supervisory"])])
     ws.cell(row=ws.max_row, column=1).font = Font(color="B00020", bold=True)
     if report.unreviewed:

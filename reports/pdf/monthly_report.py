@@ -96,6 +96,8 @@ def _cover(report: MonthlyReport, period: str, L: Labels, st: ReportStyles) -> l
         fields.append((L["monthly.planned"], str(report.planned_batches)))
     if report.generated_at is not None:
         fields.append((L["generated_at"], datetime_text(report.generated_at)))
+    if report.audit_head is not None:
+        fields.append((L["monthly.audit_head"], audit_head_text(*report.audit_head)))
     cover_title = st.title.clone("cover_title", fontSize=28 * st.scale, leading=36 * st.scale)
     cover_sub = st.subtitle.clone("cover_sub", fontSize=14 * st.scale, leading=20 * st.scale)
     info = Table([[para(k, st.cell_label), para(v, st.cell)] for k, v in fields], colWidths=[90, 250], hAlign="CENTER")
@@ -345,3 +347,8 @@ def _appendix(report: MonthlyReport, L: Labels, st: ReportStyles) -> list[Flowab
                              ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
     out.append(KeepTogether([Paragraph(L["monthly.definitions"], st.h2), box]))
     return out
+
+
+def audit_head_text(seq: int, digest: str) -> str:
+    """``#seq`` and the hash in groups of eight (it wraps, and is read aloud more easily)."""
+    return f"#{seq} " + " ".join(digest[i:i + 8] for i in range(0, len(digest), 8))

@@ -84,7 +84,8 @@ def test_demo_builds_a_district_once(app, db):
     r = run(app, "demo", "--if-empty")
     assert "nothing to do" in r.output
     assert db.session.execute(sa.select(sa.func.count(Batch.id))).scalar_one() == batches
-    assert run(app, "audit", "verify").exit_code == 0
+    verified = run(app, "audit", "verify")
+    assert verified.exit_code == 0, verified.output
 
 
 def test_backup_has_the_database_and_files(app, tmp_path):

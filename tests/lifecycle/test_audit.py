@@ -38,7 +38,10 @@ def lifecycle(api, world, now, db):
 
 def test_every_step_is_audited_with_actor_ip_and_before_after(db, world, lifecycle):
     batch = batch_by_code(db, lifecycle)
-    entries = audit_entries(db, batch.id)
+    entries = [e for e in audit_entries(db, batch.id) if not e.action.endswith(".state")]
+    # the batch's status, moved by its result and its disposition, is audited as it moves
+    assert [e.state["status"] for e in audit_entries(db, batch.id, "batch.state")] == [
+        "stopped", "disputed", "confirmed", "disposed"]
     assert [e.action for e in entries] == [
         "batch.create", "result.create", "disposition.open", "result.review", "disposition.notify",
         "disposition.objection", "disposition.lab_result", "disposition.inform_regulator", "disposition.disposal"]
@@ -112,24 +115,47 @@ def test_changing_an_entry_is_named_by_its_seq(app, db, lifecycle):
     assert f"#{seq}" in text and "hash" in text
 
 
-def test_rehashing_a_changed_entry_breaks_the_next_link(db, lifecycle):
+def _forge(target, key, **changes):
     from lims.audit.chain import entry_hash
+
+    values = dict(seq=target.seq, at=target.at, user_id=target.user_id, actor=target.actor, ip=target.ip,
+                  action=target.action, subject_type=target.subject_type, subject_id=target.subject_id,
+                  batch_id=target.batch_id, before=target.before, after=target.after, reason=target.reason,
+                  row_id=target.row_id, state=target.state)
+    values.update(changes)
+    return entry_hash(target.prev_hash, key=key, **values)
+
+
+def test_rehashing_a_changed_entry_without_the_key_is_caught_there(db, lifecycle):
     from lims.audit.services import verify
     from lims.models import AuditEntry
 
     batch = batch_by_code(db, lifecycle)
     target = audit_entries(db, batch.id, "disposition.lab_result")[0]
-    seq = target.seq
     after = dict(target.after, outcome="negative", status="released")
-    forged = entry_hash(target.prev_hash, seq=seq, at=target.at, user_id=target.user_id, actor=target.actor,
-                        ip=target.ip, action=target.action, subject_type=target.subject_type,
-                        subject_id=target.subject_id, batch_id=target.batch_id, before=target.before, after=after,
-                        reason=target.reason)
     _unguard(db)
-    db.session.execute(sa.update(AuditEntry).where(AuditEntry.seq == seq).values(after=after, hash=forged))
+    for key in (None, b"a key the forger guessed"):
+        forged = _forge(target, key, after=after)
+        db.session.execute(sa.update(AuditEntry).where(AuditEntry.seq == target.seq).values(after=after, hash=forged))
+        db.session.expire_all()
+        result = verify()
+        assert not result.ok and result.broken_seq == target.seq and result.problem == "hash"
+
+
+def test_rehashing_a_changed_entry_with_the_key_still_breaks_the_next_link(app, db, lifecycle):
+    from lims.audit.key import audit_key
+    from lims.audit.services import verify
+    from lims.models import AuditEntry
+
+    batch = batch_by_code(db, lifecycle)
+    target = audit_entries(db, batch.id, "disposition.lab_result")[0]
+    after = dict(target.after, outcome="negative", status="released")
+    forged = _forge(target, audit_key(), after=after)
+    _unguard(db)
+    db.session.execute(sa.update(AuditEntry).where(AuditEntry.seq == target.seq).values(after=after, hash=forged))
     db.session.expire_all()
     result = verify()
-    assert not result.ok and result.broken_seq == seq + 1 and result.problem == "link"
+    assert not result.ok and result.broken_seq == target.seq + 1 and result.problem == "link"
 
 
 def test_deleting_the_last_entry_is_caught(app, db, lifecycle):

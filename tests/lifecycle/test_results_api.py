@@ -324,7 +324,8 @@ def test_positive_stops_the_batch_and_opens_a_disposition(api, world, now, new_b
     batch = batch_by_code(db, code)
     disp = db.session.execute(sa.select(Disposition).where(Disposition.batch_id == batch.id)).scalar_one()
     assert disp.status == "stopped" and disp.result_id == res["id"]
-    assert [e.action for e in audit_entries(db, batch.id)] == ["batch.create", "result.create", "disposition.open"]
+    assert [e.action for e in audit_entries(db, batch.id)] == ["batch.create", "result.create", "disposition.open",
+                                                               "batch.state"]  # the batch's status, now stopped
     # a later negative RAC or a negative repeat of CLB does not clear it: only the laboratory can
     api.result(world.tech, code, item="RAC", value=0.9, tested_at=t_at(now, 30))
     api.result(world.tech, code, item="CLB", value=0.9, tested_at=t_at(now, 20))

@@ -328,3 +328,26 @@ def test_monthly_workbook_text_is_formula_safe(world, actors, db, ctx):
     assert "'=SUM(1,2)" in cells and cells["'=SUM(1,2)"].data_type == "s"
     assert "'@cmd" in cells
     assert not any(isinstance(c.value, str) and c.value[:1] in "=@+" for row in ws.iter_rows() for c in row)
+
+
+def test_the_monthly_report_prints_the_audit_trail_head(world, actors, ctx, pdftext, app):
+    """A printed copy anchors the trail: its head (newest entry and hash) on the cover, the
+    same as `lims audit head` prints."""
+    import io
+
+    import openpyxl
+
+    from lims.accounts.access import Actor
+    from lims.audit.services import head, record
+    from lims.reporting.monthly import monthly_pdf, monthly_xlsx
+
+    record(Actor(user=None, ip="cli"), "report.test", "report", "YB")
+    seq, digest = head()
+    f = flat(pdftext(monthly_pdf(actors["regulator"], MONTH)))
+    assert f"审计链头#{seq}{digest}" in f
+    out = app.test_cli_runner().invoke(args=["lims", "audit", "head"]).output
+    assert f"#{seq}" in out and digest[:8] in out
+    wb = openpyxl.load_workbook(io.BytesIO(monthly_xlsx(actors["regulator"], MONTH)), read_only=True)
+    values = [c for row in wb.worksheets[0].iter_rows(values_only=True) for c in row if c]
+    wb.close()
+    assert f"#{seq} {digest}" in values

@@ -217,18 +217,33 @@ def verify_token_in(app, code):
         return verify_token(code)
 
 
-def test_verify_token_depends_on_the_secret(app):
+def test_verify_token_is_signed_with_the_stored_key_not_the_secret_key(market, client, app, db):
+    """A restore under a new SECRET_KEY keeps every printed QR code valid: the signing key is
+    in the database (and so in the backup). Codes printed before still verify with SECRET_KEY."""
+    import hashlib
+    import hmac
+
+    from lims.models import ReportSigningKey
     from lims.reporting.common import verify_token
 
-    with app.app_context():
+    with app.test_request_context("/"):
         a = verify_token("PB-POS")
         old = app.config["SECRET_KEY"]
         app.config["SECRET_KEY"] = "another-secret"
         try:
-            b = verify_token("PB-POS")
+            assert verify_token("PB-POS") == a
+            assert client.get(f"/public/verify/PB-POS/{a}").status_code == 200
         finally:
             app.config["SECRET_KEY"] = old
-    assert a != b and len(a) == 16
+        stored = db.session.get(ReportSigningKey, 1)
+        assert len(stored.key) == 64
+        assert a == hmac.new(stored.key.encode(), b"verify:PB-POS", hashlib.sha256).hexdigest()[:16]
+        legacy = hmac.new(old.encode(), b"verify:PB-POS", hashlib.sha256).hexdigest()[:16]
+        assert legacy != a
+    assert client.get(f"/public/verify/PB-POS/{legacy}").status_code == 200
+    stored.key = "0" * 64  # another system's key: this system's codes do not verify there
+    db.session.commit()
+    assert client.get(f"/public/verify/PB-POS/{a}").status_code == 404
 
 
 def test_public_pages_are_kept_until_the_data_or_the_minute_change(market, client, db, clock, monkeypatch,
