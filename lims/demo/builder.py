@@ -28,7 +28,7 @@ from lims.extensions import db
 from lims.models import (Batch, Event, EventVenue, Instrument, ReagentLot, Result, Round, Site, Stall, Station,
                          Supplier, TestItem, User, batch_tests)
 from lims.reference.services import decision_rule_for
-from lims.results.services import ResultInput, record_result, review
+from lims.results.services import ResultInput, needs_confirmation, record_result, review
 from lims.rules.batch_status import batch_status, effective_outcomes, verdict_for
 from lims.rules.judging import Signals, judge
 
@@ -359,7 +359,8 @@ class DemoBuilder:
             place=f"{site.name} {stall.code if stall else ''}".strip(), done_by=stall.operator if stall else None,
             supervisor=manager.user.display_name, note="已下架停售，暂存待处置"), now=notified + timedelta(minutes=6))
         if day < self.today or self.now > notified + timedelta(hours=5):
-            review(reviewer, results, now=min(tested + timedelta(hours=3), self.now))
+            review(reviewer, results, now=min(tested + timedelta(hours=3), self.now),
+                   confirmed=[r.id for r in results if needs_confirmation(r)])
             dispositions.inform_regulator(manager, batch, notified + timedelta(minutes=30),
                                           now=notified + timedelta(minutes=31))
         if scenario == "window_open":

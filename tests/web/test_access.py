@@ -70,6 +70,7 @@ POST_ROUTES = {
     "results.add": ("result.create", "/batches/{batch_a}/results"),
     "results.review_batch": ("result.review", "/batches/{batch_a}/review"),
     "results.approve": ("result.review", "/review"),
+    "results.reject": ("result.review", "/review/{result_a}/reject"),
     "results.assess": ("result.create", "/results/assess"),
     "results.correct": ("result.create", "/results/{result_a}/correct"),
     "dispositions.notify": ("disposition.notify", "/batches/{batch_a}/notify"),
