@@ -43,6 +43,7 @@ GET_ROUTES = {
     "reports.results_export": ("report.read", "/reports/results.xlsx?from={today}&to={today}"),
     "dashboard.index": ("report.read", "/dashboard"),
     "dashboard.site": ("batch.read", "/sites/MA"),
+    "dashboard.stall_codes": ("stall.codes", "/sites/MA/stall-codes.pdf"),
     "dashboard.stall": ("batch.read", "/stalls/{stall_a}"),
     "events.index": ("batch.read", "/events/"),
     "events.show": ("batch.read", "/events/{event}"),
