@@ -139,13 +139,17 @@ def assess():
     a = services.assess(batch, data, utcnow())
     body = {"ok": a.ok, "errors": _strs(a.errors), "warnings": _strs(a.warnings), "disagrees": a.disagrees}
     if a.judgement:
-        probe = Result(value=data.value, computed_value=a.judgement.computed_value, cutoff=a.judgement.threshold,
-                       control_delta=data.control_delta, c_line=data.c_line, t_line=data.t_line,
-                       tc_ratio=data.tc_ratio, reading_mode=data.reading_mode, unit=data.item.unit)
         body.update(outcome=a.judgement.outcome, label=str(labels.OUTCOME_LABELS[a.judgement.outcome]),
-                    reason=judgement_reason(a.judgement.reason, probe, data.item),
-                    instrument_outcome=a.instrument_outcome)
+                    reason=reading_reason(data, a.judgement), instrument_outcome=a.instrument_outcome)
     return jsonify(body)
+
+
+def reading_reason(data, judgement) -> str:
+    """Why a reading not yet saved is judged so, with the reading and the cut-off (抑制率 62.3% ≥ 50%)."""
+    probe = Result(value=data.value, computed_value=judgement.computed_value, cutoff=judgement.threshold,
+                   control_delta=data.control_delta, c_line=data.c_line, t_line=data.t_line,
+                   tc_ratio=data.tc_ratio, reading_mode=data.reading_mode, unit=data.item.unit)
+    return judgement_reason(judgement.reason, probe, data.item)
 
 
 def _strs(d: dict) -> dict:
