@@ -46,6 +46,15 @@ def preview():
     report = run_import(actor, data, options)
     if report.status == "preview":
         pending.put(report.sha256, data, upload.filename, actor.user_id)
+    return _preview_page(report, options)
+
+
+def _preview_page(report, options):
+    """The preview; a file refused as a whole leads back to the upload form with the reason."""
+    if report.status == "rejected" and not report.rows:
+        return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=[],
+                               error=gettext("%(file)s was refused; nothing was saved. %(reason)s",
+                                             file=report.filename, reason=report.error or "")), 422
     status = 200 if report.status in ("preview", "already_imported") else 422
     return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
                            suggestions=_suggestions()), status
@@ -76,10 +85,7 @@ def preview_stored(sha):
                                error=gettext("The preview has expired. Upload the file again.")), 404
     data, filename = stored
     options = _options(filename, dry_run=True)
-    report = run_import(web_actor(), data, options)
-    status = 200 if report.status in ("preview", "already_imported") else 422
-    return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
-                           suggestions=_suggestions()), status
+    return _preview_page(run_import(web_actor(), data, options), options)
 
 
 def _options(filename: str, dry_run: bool) -> ImportOptions:
@@ -137,7 +143,12 @@ def show(import_id):
     batch_codes = db.session.execute(
         sa.select(Batch.code).join(Result, Result.batch_id == Batch.id).where(Result.import_id == entry.id)
         .distinct().limit(300)).scalars().all()
-    return render_template("imports/show.html", entry=entry, rows=rows, batch_codes=batch_codes, rnd=_round())
+    # Positives are announced as when typed: the sale is stopped, the stall must be told now.
+    positives = db.session.execute(
+        sa.select(Batch, Result).join(Result, Result.batch_id == Batch.id)
+        .where(Result.import_id == entry.id, Result.outcome == "positive").order_by(Result.id).limit(300)).all()
+    return render_template("imports/show.html", entry=entry, rows=rows, batch_codes=batch_codes, rnd=_round(),
+                           positives=positives)
 
 
 @bp.route("/<int:import_id>/file")
