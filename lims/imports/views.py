@@ -1,12 +1,15 @@
 """Import pages: upload → preview → assign unmatched rows → commit → summary."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from instruments import FORMATS
 from lims.accounts.access import requires, web_actor
+from lims.database import utcnow
 from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.imports import pending
@@ -56,8 +59,17 @@ def _preview_page(report, options):
                                error=gettext("%(file)s was refused; nothing was saved. %(reason)s",
                                              file=report.filename, reason=report.error or "")), 422
     status = 200 if report.status in ("preview", "already_imported") else 422
+    return _render_preview(report, options), status
+
+
+STALE_AFTER = timedelta(days=2)  # a file tested this long ago is usually an old export picked by mistake
+
+
+def _render_preview(report, options):
+    oldest = report.oldest_tested_at
+    stale_days = (utcnow() - oldest).days if oldest is not None and utcnow() - oldest >= STALE_AFTER else None
     return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
-                           suggestions=_suggestions()), status
+                           suggestions=_suggestions(), stale_days=stale_days)
 
 
 @bp.route("/upload", methods=["POST"])
@@ -119,8 +131,7 @@ def commit():
     options = _options(filename, dry_run=request.form.get("action") == "preview")
     report = run_import(actor, data, options)
     if options.dry_run:
-        return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
-                               suggestions=_suggestions())
+        return _render_preview(report, options)
     if report.status == "rejected":
         g.commit_on_error = True  # keep the refused file's own log entry
     if report.status == "committed":
@@ -128,8 +139,7 @@ def commit():
         target = url_for("imports.show", import_id=report.import_id)
         rnd = _round()
         return redirect(target + (f"?round={rnd.id}" if rnd else ""))
-    return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
-                           suggestions=_suggestions()), 409 if report.status == "already_imported" else 422
+    return _render_preview(report, options), 409 if report.status == "already_imported" else 422
 
 
 @bp.route("/<int:import_id>")

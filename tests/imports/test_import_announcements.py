@@ -54,3 +54,30 @@ def test_a_refused_file_leads_back_to_the_upload_with_the_reason(web):
     html = r.get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in html and 'name="file"' in html  # the upload form again
     assert "old.xls" in html and "xlsx" in html and "alert-danger" in html
+
+
+def test_the_preview_counts_positives_among_rows_not_yet_matched(web):
+    data = make_csv([pesticide_row(1, "X-NOPE-0001", value="62.3", word="不合格"),
+                     pesticide_row(2, "S-20261120-001", when="2026-11-20 09:12:05")], PESTICIDE_HEADER)
+    html = upload(web, data, "unmatched-positive.csv").get_data(as_text=True)
+    counts = re.search(r'class="row g-2 mb-3 import-counts".*?</form>|class="row g-2 mb-3 import-counts".*',
+                       html, re.S).group(0)
+    positives = re.search(r'stat-value[^>]*>(\d+)</div><div class="stat-label">阳性</div>', counts)
+    assert positives and positives.group(1) == "1"
+    assert "尚未匹配批次的行中有 1 条阳性" in html
+    assert re.search(r'<tr class="row-unmatched[^"]*">\s*<td>2</td>(?:(?!</tr>).)*outcome-positive', html, re.S)
+
+
+def test_a_file_of_tests_days_old_warns(web, world):
+    from datetime import timedelta
+
+    from lims.database import utcnow
+    from lims.i18n import to_local
+
+    when = to_local(utcnow() - timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
+    data = make_csv([pesticide_row(1, "S-20261120-001", when=when)], PESTICIDE_HEADER)
+    html = upload(web, data, "old-export.csv").get_data(as_text=True)
+    assert re.search(r'class="alert alert-warning import-stale"[^>]*>[^<]*3 天前', html)
+    fresh = make_csv([pesticide_row(1, "S-20261120-001", when=to_local(utcnow() - timedelta(hours=1))
+                                    .strftime("%Y-%m-%d %H:%M:%S"))], PESTICIDE_HEADER)
+    assert "import-stale" not in upload(web, fresh, "today.csv").get_data(as_text=True)
