@@ -205,6 +205,9 @@ class CreateResultArgs(Schema):
 
 class ReviewArgs(Schema):
     note = fields.String(allow_none=True, validate=validate.Length(max=200))
+    confirm = fields.List(fields.Integer(), load_default=list, metadata={
+        "description": "ids of the positive, suspect, invalid and disagreeing results being approved: "
+                       "exactly those, or nothing is approved (422 naming them)"})
 
 
 class NotifyArgs(Schema):
@@ -348,7 +351,7 @@ class BatchReview(MethodView):
         """Approve the batch's pending results (403 if the reviewer tested any of them)."""
         actor = require("result.review")
         batch = batches.get_batch(actor, code)
-        results.review_batch(actor, batch, args.get("note"))
+        results.review_batch(actor, batch, args.get("note"), confirmed=args["confirm"])
         return batch
 
 

@@ -90,8 +90,11 @@ class ObjectionForm(FlaskForm):
 class LabResultForm(FlaskForm):
     lab = StringField(_l("Laboratory"), validators=[DataRequired(), Length(max=100)])
     report_no = StringField(_l("Report number"), validators=[DataRequired(), Length(max=64)])
-    outcome = SelectField(_l("Laboratory result"), choices=[("negative", _l("Negative: release the batch")),
-                                                            ("positive", _l("Positive: the result stands"))])
+    # No preselected verdict: releasing a stopped batch must be a choice, never a default.
+    outcome = SelectField(_l("Laboratory result"), default="",
+                          choices=[("", _l("— choose —")), ("negative", _l("Negative: release the batch")),
+                                   ("positive", _l("Positive: the result stands"))],
+                          validators=[DataRequired(_l("Choose the laboratory result."))])
     value = DecimalField(_l("Value"), validators=[Optional()])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=16)])
     fee = DecimalField(_l("Fee (yuan)"), validators=[Optional(), NumberRange(min=0)])
@@ -100,7 +103,10 @@ class LabResultForm(FlaskForm):
 
 
 class DisposalForm(FlaskForm):
-    action = SelectField(_l("Action"), choices=list(labels.DISPOSAL_ACTION_LABELS.items()))
+    # No preselected action: "stop sale" never reduces what is left to dispose of.
+    action = SelectField(_l("Action"), default="",
+                         choices=[("", _l("— choose —")), *labels.DISPOSAL_ACTION_LABELS.items()],
+                         validators=[DataRequired(_l("Choose the disposal action."))])
     quantity_kg = DecimalField(_l("Quantity (kg)"), validators=[InputRequired(), NumberRange(min=0)])
     done_at = LocalDateTimeField(_l("Done at"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=100)])

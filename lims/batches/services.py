@@ -279,8 +279,11 @@ def last_supplier_by_stall(site: Site) -> dict[int, tuple[str, str | None]]:
 def refresh_status(batch: Batch) -> tuple[str, str]:
     """Recompute the batch status from its current results and disposition; returns (before, after)."""
     before = batch.status
-    rows = db.session.execute(sa.select(Result.item_id, Result.tested_at, Result.id, Result.outcome)
-                              .where(Result.batch_id == batch.id, Result.current.is_(True))).all()
+    # A result the reviewer sent back counts as needing a retest until a later test of its item.
+    rows = db.session.execute(sa.select(Result.item_id, Result.tested_at, Result.id,
+                                        sa.case((Result.rejected.is_(True), "invalid"), else_=Result.outcome))
+                              .where(Result.batch_id == batch.id,
+                                     sa.or_(Result.current.is_(True), Result.rejected.is_(True)))).all()
     disposition = db.session.execute(sa.select(Disposition.status).where(Disposition.batch_id == batch.id)).scalar()
     planned = [i.id for i in batch.planned_items]
     status = batch_status(planned, effective_outcomes(rows), disposition)

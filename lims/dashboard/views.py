@@ -11,10 +11,12 @@ from lims.dashboard import services
 from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_today
-from lims.models import Stall
+from lims.models import Site, Stall
 from lims.reporting import figures
 from lims.reporting.monthly import rating_reason
+from lims.reporting.views import pdf_response
 from lims.sites.services import public_stall_url
+from reports.pdf.stall_stickers import StallSticker, render_stall_stickers
 from reports.svg import qr_code_svg
 
 bp = Blueprint("dashboard", __name__)
@@ -62,6 +64,21 @@ def site(code):
     return render_template("dashboard/site.html", site=site, figures=figures.headline(scope, start, end, now),
                            rating=rating, stalls=stalls, standing=standing, month=month,
                            by_item=figures.breakdown(scope, start, end, "item"))
+
+
+@bp.route("/sites/<code>/stall-codes.pdf")
+@requires("stall.codes")
+def stall_codes(code):
+    """一摊一码: the A4 sheet of QR stickers for all active stalls of a market."""
+    actor = web_actor()
+    site = db.session.execute(sa.select(Site).where(Site.code == code)).scalar_one_or_none()
+    if site is None or not actor.may_see_site(site.id):  # another market's sheet does not exist for you
+        abort(404)
+    stalls = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id, Stall.active.is_(True))
+                                .order_by(Stall.code)).scalars().all()
+    pdf = render_stall_stickers(site.name, [StallSticker(s.code, public_stall_url(s), s.operator) for s in stalls],
+                                caption=gettext("Scan for this stall's food test results"))
+    return pdf_response(pdf, f"stall-codes-{site.code}.pdf")
 
 
 @bp.route("/stalls/<int:stall_id>")

@@ -31,7 +31,7 @@ from lims.extensions import db
 from lims.models import (Batch, Event, EventVenue, Instrument, ReagentLot, Result, Round, Site, Stall, Station,
                          Supplier, TestItem, User, batch_tests)
 from lims.reference.services import decision_rule_for
-from lims.results.services import ResultInput, record_result, review
+from lims.results.services import ResultInput, needs_confirmation, record_result, review
 from lims.rules.batch_status import batch_status, effective_outcomes, verdict_for
 from lims.rules.judging import Signals, judge
 
@@ -366,7 +366,8 @@ class DemoBuilder:
             supervisor=manager.user.display_name, note="已下架停售，暂存待处置"), now=notified + timedelta(minutes=6))
         self.photograph(manager, stop, batch)
         if day < self.today or self.now > notified + timedelta(hours=5):
-            review(reviewer, results, now=min(tested + timedelta(hours=3), self.now))
+            review(reviewer, results, now=min(tested + timedelta(hours=3), self.now),
+                   confirmed=[r.id for r in results if needs_confirmation(r)])
             dispositions.inform_regulator(manager, batch, notified + timedelta(minutes=30),
                                           now=notified + timedelta(minutes=31))
         if scenario == "window_open":

@@ -119,3 +119,17 @@ def worklist():
     now = utcnow()
     groups, states = services.open_positives(web_actor(), now)
     return render_template("dispositions/worklist.html", groups=groups, states=states, now=now)
+
+
+@bp.app_template_global()
+def waited_minutes(since, now) -> int:
+    """Whole minutes from ``since`` to ``now`` (never negative)."""
+    return max(0, int((now - since).total_seconds() // 60))
+
+
+@bp.app_template_global()
+def notice_overdue(disposition, now) -> bool:
+    """Whether the seller still has not been told past the reminder (``lims.rules.disposition``)."""
+    from lims.rules.disposition import awaits_notice_too_long
+
+    return awaits_notice_too_long(disposition.status, disposition.notified_at, disposition.opened_at, now)

@@ -9,6 +9,7 @@ from lims.notifications import services as notifications
 from lims.web import writes_on_get
 from lims.dispositions.services import open_positives
 from lims.home import services
+from lims.results.services import sent_back
 from lims.i18n import local_today
 from lims.rounds.services import list_rounds
 
@@ -32,4 +33,5 @@ def index():
     today = local_today(now)
     context["rounds"] = [r for r in list_rounds(actor, day=today)
                          if actor.role != "technician" or r.created_by_id == actor.user_id]
+    context["sent_back"] = sent_back(actor) if actor.can("result.create") else []
     return render_template("home/index.html", **context)

@@ -88,6 +88,8 @@ class ImportReport:
     unmatched: int = 0
     duplicates: int = 0
     positives: int = 0
+    unmatched_positives: int = 0  # positives among the rows still to be matched to a batch
+    oldest_tested_at: datetime | None = None  # the earliest test time in the file
     disagreements: int = 0
     created_batches: int = 0
     rows: list[RowReport] = field(default_factory=list)
@@ -409,7 +411,23 @@ class _Importer:
         return RowReport(r.row, status, sample_code=r.sample_code, food=r.food, party=r.tested_party or r.site,
                          item=r.item, reading=_reading_text(r), instrument_outcome=r.instrument_outcome)
 
+    def _outcome_without_batch(self, r: Reading, item) -> str | None:
+        """The verdict of a row not yet matched to a batch, by the item's own rule (no food
+        category yet), so that the preview counts its positives before they are matched."""
+        lot = self.lots.find(item, r.reagent_lot) if r.reagent_lot else None
+        method, value_text, word = self._texts(r)[:3]
+        qualitative = r.qualitative
+        if qualitative is None and r.value is None and value_text:
+            qualitative = self.assess.word(value_text)
+        a = self.assess.reading(item, None, lot, method, r.tested_at, None,
+                                (r.value, qualitative, r.control_delta, r.sample_delta, r.c_line, r.t_line, r.tc_ratio),
+                                word)
+        return a.judgement.outcome if a.judgement else None
+
     def _reading(self, r: Reading, code: str, rkey: str, found: dict, existing: set) -> tuple | None:
+        oldest = self.report.oldest_tested_at
+        if r.tested_at is not None and (oldest is None or r.tested_at < oldest):
+            self.report.oldest_tested_at = r.tested_at
         item = self.items.find(r.item, r.method, r.cutoff)
         if item is None:
             self._reject(self._row_report(r), [gettext(
@@ -438,6 +456,8 @@ class _Importer:
             rr = self._row_report(r, "unmatched")
             rr.messages = [gettext("Row %(row)d: no batch has the code %(code)s.", row=r.row, code=code)
                            if code else gettext("Row %(row)d: the row has no sample code.", row=r.row)]
+            rr.outcome = self._outcome_without_batch(r, item)
+            self.report.unmatched_positives += rr.outcome == "positive"
             self.report.unmatched += 1
             self._show(rr)
             self._log(rr, [{"code": "unmatched", "params": {"code": code}}])

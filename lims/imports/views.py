@@ -1,12 +1,15 @@
 """Import pages: upload → preview → assign unmatched rows → commit → summary."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from instruments import FORMATS
 from lims.accounts.access import requires, web_actor
+from lims.database import utcnow
 from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.imports import pending
@@ -46,9 +49,27 @@ def preview():
     report = run_import(actor, data, options)
     if report.status == "preview":
         pending.put(report.sha256, data, upload.filename, actor.user_id)
+    return _preview_page(report, options)
+
+
+def _preview_page(report, options):
+    """The preview; a file refused as a whole leads back to the upload form with the reason."""
+    if report.status == "rejected" and not report.rows:
+        return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=[],
+                               error=gettext("%(file)s was refused; nothing was saved. %(reason)s",
+                                             file=report.filename, reason=report.error or "")), 422
     status = 200 if report.status in ("preview", "already_imported") else 422
+    return _render_preview(report, options), status
+
+
+STALE_AFTER = timedelta(days=2)  # a file tested this long ago is usually an old export picked by mistake
+
+
+def _render_preview(report, options):
+    oldest = report.oldest_tested_at
+    stale_days = (utcnow() - oldest).days if oldest is not None and utcnow() - oldest >= STALE_AFTER else None
     return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
-                           suggestions=_suggestions()), status
+                           suggestions=_suggestions(), stale_days=stale_days)
 
 
 @bp.route("/upload", methods=["POST"])
@@ -76,10 +97,7 @@ def preview_stored(sha):
                                error=gettext("The preview has expired. Upload the file again.")), 404
     data, filename = stored
     options = _options(filename, dry_run=True)
-    report = run_import(web_actor(), data, options)
-    status = 200 if report.status in ("preview", "already_imported") else 422
-    return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
-                           suggestions=_suggestions()), status
+    return _preview_page(run_import(web_actor(), data, options), options)
 
 
 def _options(filename: str, dry_run: bool) -> ImportOptions:
@@ -113,8 +131,7 @@ def commit():
     options = _options(filename, dry_run=request.form.get("action") == "preview")
     report = run_import(actor, data, options)
     if options.dry_run:
-        return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
-                               suggestions=_suggestions())
+        return _render_preview(report, options)
     if report.status == "rejected":
         g.commit_on_error = True  # keep the refused file's own log entry
     if report.status == "committed":
@@ -122,8 +139,7 @@ def commit():
         target = url_for("imports.show", import_id=report.import_id)
         rnd = _round()
         return redirect(target + (f"?round={rnd.id}" if rnd else ""))
-    return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
-                           suggestions=_suggestions()), 409 if report.status == "already_imported" else 422
+    return _render_preview(report, options), 409 if report.status == "already_imported" else 422
 
 
 @bp.route("/<int:import_id>")
@@ -137,7 +153,12 @@ def show(import_id):
     batch_codes = db.session.execute(
         sa.select(Batch.code).join(Result, Result.batch_id == Batch.id).where(Result.import_id == entry.id)
         .distinct().limit(300)).scalars().all()
-    return render_template("imports/show.html", entry=entry, rows=rows, batch_codes=batch_codes, rnd=_round())
+    # Positives are announced as when typed: the sale is stopped, the stall must be told now.
+    positives = db.session.execute(
+        sa.select(Batch, Result).join(Result, Result.batch_id == Batch.id)
+        .where(Result.import_id == entry.id, Result.outcome == "positive").order_by(Result.id).limit(300)).all()
+    return render_template("imports/show.html", entry=entry, rows=rows, batch_codes=batch_codes, rnd=_round(),
+                           positives=positives)
 
 
 @bp.route("/<int:import_id>/file")

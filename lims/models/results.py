@@ -81,6 +81,8 @@ class Result(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     review_note: Mapped[str | None] = mapped_column(sa.String(200))
+    # Sent back by the reviewer (the reason in review_note): kept as a non-current version.
+    rejected: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("imports.id"), index=True)
     import_row: Mapped[int | None]
     row_version: Mapped[int] = mapped_column(default=1)

@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext
+from sqlalchemy.orm import aliased
 
-from lims.accounts.access import Actor
+from lims.accounts.access import Actor, scope_to_sites
 from lims.audit.services import record
 from lims.batches.services import refresh_status
 from lims.database import utcnow
@@ -326,16 +327,58 @@ def _check_reviewer(actor: Actor, result: Result) -> None:
         raise Forbidden(gettext("You cannot review a result you tested or entered yourself."))
 
 
-def review(actor: Actor, results: list[Result], note: str | None = None, now: datetime | None = None) -> int:
+# Outcomes a reviewer never approves in bulk without naming them (and disagreements with the
+# instrument): each stops a sale, sends a batch back or contradicts the instrument.
+NEEDS_CONFIRMATION = ("positive", "suspect", "invalid")
+
+
+def needs_confirmation(result: Result) -> bool:
+    """Whether approving this result needs an explicit confirmation that names it."""
+    return result.outcome in NEEDS_CONFIRMATION or bool(result.disagrees)
+
+
+def result_label(result: Result) -> str:
+    """A result as a reviewer recognises it: batch, item, verdict, reading, disagreement."""
+    from lims import labels
+    from lims.templating import _fmt_decimal
+
+    parts = [result.batch.code, result.item.name, str(labels.OUTCOME_LABELS[result.outcome])]
+    if result.value is not None:
+        parts.append(f"{_fmt_decimal(result.value)}{(' ' + result.unit) if result.unit else ''}")
+    elif result.value_text:
+        parts.append(result.value_text)
+    if result.disagrees:
+        parts.append(gettext("instrument said %(word)s", word=result.instrument_word or "—"))
+    return " ".join(parts)
+
+
+def unconfirmed(results: list[Result], confirmed) -> list[Result]:
+    """The pending results among ``results`` that need a confirmation naming them, when
+    ``confirmed`` (result ids) is not exactly that set; else an empty list."""
+    flagged = [r for r in results if r.current and r.reviewed_at is None and needs_confirmation(r)]
+    if {r.id for r in flagged} == {int(i) for i in confirmed or ()}:
+        return []
+    return flagged
+
+
+def review(actor: Actor, results: list[Result], note: str | None = None, now: datetime | None = None,
+           confirmed=()) -> int:
     """Approve results (four eyes: never one's own). Returns how many were approved.
 
-    All or nothing: if any result is the reviewer's own, nothing is approved (403)."""
+    All or nothing: if any result is the reviewer's own, nothing is approved (403). Positive,
+    suspect, invalid and disagreeing results are approved only when ``confirmed`` (their ids)
+    names exactly them; otherwise nothing is approved (422, the message names them)."""
     actor.require("result.review")
     now = now or utcnow()
     pending = [r for r in results if r.current and r.reviewed_at is None]
     for r in pending:
         actor.check_site(r.batch.site_id)
         _check_reviewer(actor, r)
+    missing = unconfirmed(pending, confirmed)
+    if missing:
+        names = "; ".join(result_label(r) for r in missing)
+        raise InvalidInput(gettext("Nothing was approved: confirm these results by name first: %(names)s",
+                                   names=names), {"confirm": [result_label(r) for r in missing]})
     for r in pending:
         r.reviewed_at, r.reviewed_by_id, r.review_note = now, actor.user_id, (note or None)
         record(actor, "result.review", "result", r.id, batch_id=r.batch_id,
@@ -345,13 +388,105 @@ def review(actor: Actor, results: list[Result], note: str | None = None, now: da
     return len(pending)
 
 
+def reject(actor: Actor, result: Result, reason: str, now: datetime | None = None) -> Result:
+    """Send a result back: it stays, reviewed and rejected, as a non-current version with the
+    reason, and its batch waits for a retest of that item (four eyes, as for approval).
+
+    A rejected positive does not lift the stop of sale: only a laboratory or a correction can."""
+    actor.require("result.review")
+    actor.check_site(result.batch.site_id)
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(gettext("A rejection needs a reason."), {"reason": [gettext("Required.")]})
+    if len(reason) > 200:
+        raise InvalidInput(gettext("The reason is too long."), {"reason": [gettext("At most 200 characters.")]})
+    _check_reviewer(actor, result)
+    db.session.refresh(result, with_for_update=True)
+    if not result.current or result.reviewed_at is not None:
+        raise Conflict(gettext("This result was reviewed or changed in the meantime."))
+    result.reviewed_at, result.reviewed_by_id, result.review_note = now, actor.user_id, reason
+    result.rejected, result.current = True, False
+    db.session.flush()
+    before, after = refresh_status(result.batch)
+    record(actor, "result.reject", "result", result.id, batch_id=result.batch_id,
+           before={"batch_status": before},
+           after={"item": result.item.code, "outcome": result.outcome, "version": result.version,
+                  "batch_status": after}, reason=reason, at=now)
+    db.session.flush()
+    return result
+
+
+def sent_back(actor: Actor, limit: int = 100) -> list[Result]:
+    """Rejected results not yet followed by a new test of the same item: the technicians' work."""
+    newer = aliased(Result)
+    stmt = scope_to_sites(
+        sa.select(Result).join(Batch, Batch.id == Result.batch_id)
+        .where(Result.rejected.is_(True),
+               ~sa.exists().where(newer.batch_id == Result.batch_id, newer.item_id == Result.item_id,
+                                  newer.current.is_(True), newer.id > Result.id))
+        .order_by(Result.reviewed_at.desc()).limit(limit), Batch.site_id, actor)
+    return list(db.session.execute(stmt).scalars())
+
+
 def pending_results(batch: Batch) -> list[Result]:
     return [r for r in batch.results if r.current and r.reviewed_at is None]
 
 
-def review_batch(actor: Actor, batch: Batch, note: str | None = None, now: datetime | None = None) -> int:
+def review_batch(actor: Actor, batch: Batch, note: str | None = None, now: datetime | None = None,
+                 confirmed=()) -> int:
+    """Approve a batch's pending results; see :func:`review` for ``confirmed``."""
     actor.check_site(batch.site_id)
     pending = pending_results(batch)
     if not pending:
         raise Conflict(gettext("Nothing to review in this batch."))
-    return review(actor, pending, note, now)
+    return review(actor, pending, note, now, confirmed)
+
+
+@dataclass
+class WorklistFilter:
+    """What the reviewer narrows the worklist to (None: everything)."""
+
+    site_id: int | None = None
+    round_id: int | None = None
+    outcome: str | None = None
+    disagrees: bool = False
+
+
+def worklist(actor: Actor, f: WorklistFilter, limit: int = 500) -> list[Result]:
+    """Results waiting for review at the actor's sites: disagreements and corrections first,
+    then the oldest."""
+    from sqlalchemy.orm import joinedload
+
+    stmt = (sa.select(Result).join(Batch, Batch.id == Result.batch_id)
+            .where(Result.current.is_(True), Result.reviewed_at.is_(None)))
+    if f.site_id is not None:
+        stmt = stmt.where(Batch.site_id == f.site_id)
+    if f.round_id is not None:
+        stmt = stmt.where(Batch.round_id == f.round_id)
+    if f.outcome is not None:
+        stmt = stmt.where(Result.outcome == f.outcome)
+    if f.disagrees:
+        stmt = stmt.where(Result.disagrees.is_(True))
+    stmt = (stmt.order_by((Result.disagrees | (Result.version > 1)).desc(), Result.tested_at, Result.id)
+            .options(joinedload(Result.batch).joinedload(Batch.site), joinedload(Result.batch).joinedload(Batch.stall),
+                     joinedload(Result.item), joinedload(Result.tested_by), joinedload(Result.reagent_lot))
+            .limit(limit))
+    return list(db.session.execute(scope_to_sites(stmt, Batch.site_id, actor)).unique().scalars())
+
+
+def worklist_facets(actor: Actor) -> tuple[list, list]:
+    """The sites and rounds that have results waiting for review (the filter's choices)."""
+    from lims.models import Round, Site
+
+    pending = scope_to_sites(
+        sa.select(Batch.site_id, Batch.round_id).join(Result, Result.batch_id == Batch.id)
+        .where(Result.current.is_(True), Result.reviewed_at.is_(None)).distinct(), Batch.site_id, actor)
+    pairs = db.session.execute(pending).all()
+    site_ids = {s for s, _ in pairs}
+    round_ids = {r for _, r in pairs if r is not None}
+    sites = list(db.session.execute(sa.select(Site).where(Site.id.in_(site_ids)).order_by(Site.code)).scalars()) \
+        if site_ids else []
+    rounds = list(db.session.execute(sa.select(Round).where(Round.id.in_(round_ids))
+                                     .order_by(Round.day.desc(), Round.id)).scalars()) if round_ids else []
+    return sites, rounds

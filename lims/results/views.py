@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy.orm import joinedload
 
 from lims import labels
 from lims.accounts.access import requires, scope_to_sites, web_actor
@@ -16,8 +15,9 @@ from lims.database import utcnow
 from lims.errors import Conflict, InvalidInput, LimsError
 from lims.extensions import db
 from lims.messages import judgement_reason
-from lims.models import Batch, Result, Round
+from lims.models import Batch, Result
 from lims.results import services
+from lims.results.forms import RejectForm
 from lims.results.inputs import build_result_input
 
 bp = Blueprint("results", __name__)
@@ -112,6 +112,9 @@ def review_batch(code):
     batch = batches.get_batch(actor, code)
     form = ReviewForm(prefix="review")
     if form.validate_on_submit():
+        pending = services.pending_results(batch)
+        if services.unconfirmed(pending, ()):
+            return _confirmation_page(form, pending, [])
         try:
             n = services.review_batch(actor, batch, form.note.data)
         except LimsError as exc:
@@ -136,64 +139,123 @@ def assess():
     a = services.assess(batch, data, utcnow())
     body = {"ok": a.ok, "errors": _strs(a.errors), "warnings": _strs(a.warnings), "disagrees": a.disagrees}
     if a.judgement:
-        probe = Result(value=data.value, computed_value=a.judgement.computed_value, cutoff=a.judgement.threshold,
-                       control_delta=data.control_delta, c_line=data.c_line, t_line=data.t_line,
-                       tc_ratio=data.tc_ratio, reading_mode=data.reading_mode, unit=data.item.unit)
         body.update(outcome=a.judgement.outcome, label=str(labels.OUTCOME_LABELS[a.judgement.outcome]),
-                    reason=judgement_reason(a.judgement.reason, probe, data.item),
-                    instrument_outcome=a.instrument_outcome)
+                    reason=reading_reason(data, a.judgement), instrument_outcome=a.instrument_outcome)
     return jsonify(body)
+
+
+def reading_reason(data, judgement) -> str:
+    """Why a reading not yet saved is judged so, with the reading and the cut-off (抑制率 62.3% ≥ 50%)."""
+    probe = Result(value=data.value, computed_value=judgement.computed_value, cutoff=judgement.threshold,
+                   control_delta=data.control_delta, c_line=data.c_line, t_line=data.t_line,
+                   tc_ratio=data.tc_ratio, reading_mode=data.reading_mode, unit=data.item.unit)
+    return judgement_reason(judgement.reason, probe, data.item)
 
 
 def _strs(d: dict) -> dict:
     return {k: [str(m) for m in v] for k, v in d.items()}
 
 
+OUTCOME_FILTERS = ("positive", "suspect", "invalid", "negative")
+
+
+def _worklist_filter(args) -> services.WorklistFilter:
+    """The worklist's filter from the query string; anything unrecognised is ignored."""
+    def number(key):
+        raw = args.get(key, "")
+        return int(raw) if raw.isdigit() else None
+
+    outcome = args.get("outcome") or None
+    return services.WorklistFilter(site_id=number("site"), round_id=number("round"),
+                                   outcome=outcome if outcome in OUTCOME_FILTERS else None,
+                                   disagrees=args.get("disagrees") == "1")
+
+
 @bp.route("/review")
 @requires("result.review")
 def worklist():
-    """Results waiting for review: disagreements and corrections first, then oldest first."""
+    """Results waiting for review, filtered by market, round, outcome and disagreement."""
     actor = web_actor()
-    stmt = scope_to_sites(
-        sa.select(Result).join(Batch, Batch.id == Result.batch_id)
-        .where(Result.current.is_(True), Result.reviewed_at.is_(None))
-        .order_by((Result.disagrees | (Result.version > 1)).desc(), Result.tested_at, Result.id)
-        .options(joinedload(Result.batch).joinedload(Batch.site), joinedload(Result.batch).joinedload(Batch.stall),
-                 joinedload(Result.item), joinedload(Result.tested_by), joinedload(Result.reagent_lot))
-        .limit(500), Batch.site_id, actor)
-    results = db.session.execute(stmt).unique().scalars().all()
+    flt = _worklist_filter(request.args)
+    results = services.worklist(actor, flt)
     rounds = {}
     for r in results:
         if r.batch.round_id:
             rounds.setdefault(r.batch.round_id, []).append(r)
     own = {r.id for r in results if actor.user_id in (r.tested_by_id, r.entered_by_id)}
-    round_objs = {r.id: r for r in db.session.execute(sa.select(Round).where(Round.id.in_(rounds))).scalars()} if rounds else {}
+    sites, round_choices = services.worklist_facets(actor)
+    round_objs = {r.id: r for r in round_choices}
     return render_template("results/review.html", results=results, own=own, rounds=rounds, round_objs=round_objs,
-                           form=ReviewForm(prefix="review"))
+                           form=ReviewForm(prefix="review"), flt=flt, sites=sites, round_choices=round_choices,
+                           outcomes=OUTCOME_FILTERS, flagged={r.id for r in results if services.needs_confirmation(r)})
+
+
+def _ids(values) -> list[int]:
+    return [int(i) for i in values if str(i).isdigit()]
 
 
 @bp.route("/review", methods=["POST"])
 @requires("result.review")
 def approve():
+    """Approve the ticked results (or a round's). Positives, suspects, invalids and
+    disagreements are approved only after a confirmation page that names them."""
     actor = web_actor()
     form = ReviewForm(prefix="review")
-    ids = [int(i) for i in request.form.getlist("review-result_ids") if i.isdigit()]
+    ids = _ids(request.form.getlist("review-result_ids"))
     round_id = request.form.get("round", "")
     if round_id.isdigit():
         ids += list(db.session.execute(
-            sa.select(Result.id).join(Batch, Batch.id == Result.batch_id)
-            .where(Batch.round_id == int(round_id), Result.current.is_(True), Result.reviewed_at.is_(None),
-                   Result.tested_by_id != actor.user_id,
-                   sa.or_(Result.entered_by_id.is_(None), Result.entered_by_id != actor.user_id))).scalars())
+            scope_to_sites(sa.select(Result.id).join(Batch, Batch.id == Result.batch_id)
+                           .where(Batch.round_id == int(round_id), Result.current.is_(True),
+                                  Result.reviewed_at.is_(None), Result.tested_by_id != actor.user_id,
+                                  sa.or_(Result.entered_by_id.is_(None), Result.entered_by_id != actor.user_id)),
+                           Batch.site_id, actor)).scalars())
     if not form.validate_on_submit() or not ids:
         flash(gettext("Choose the results to approve."), "warning")
         return redirect(url_for("results.worklist"))
-    results = db.session.execute(sa.select(Result).where(Result.id.in_(ids))).scalars().all()
+    results = db.session.execute(sa.select(Result).where(Result.id.in_(set(ids))).order_by(Result.id)).scalars().all()
+    confirmed = _ids(request.form.getlist("review-confirm"))
+    if request.form.get("confirming") != "1" and services.unconfirmed(results, confirmed):
+        # First ask, naming them; the service refuses anyway without the exact confirmation.
+        return _confirmation_page(form, results, [])
     try:
-        n = services.review(actor, results, form.note.data)
+        n = services.review(actor, results, form.note.data, confirmed=confirmed)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _confirmation_page(form, results, [str(exc.message)], status=422)
     except LimsError as exc:
         db.session.rollback()
         flash(str(exc.message), "danger")
         return redirect(url_for("results.worklist"))
     flash(gettext("%(n)d results approved.", n=n), "success")
     return redirect(url_for("results.worklist"))
+
+
+def _confirmation_page(form, results, errors, status=200):
+    flagged = services.unconfirmed(results, ())
+    return render_template("results/confirm_review.html", form=form, results=results, flagged=flagged,
+                           label=services.result_label, errors=errors), status
+
+
+@bp.route("/review/<int:result_id>/reject", methods=["GET", "POST"])
+@requires("result.review")
+def reject(result_id):
+    """Send one result back for a retest, with a reason (kept in the audit trail)."""
+    actor = web_actor()
+    result = services.get_result(actor, result_id)
+    form = RejectForm(prefix="reject")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                services.reject(actor, result, form.reason.data)
+        except LimsError as exc:
+            form.form_errors.append(str(exc.message))
+            status = exc.status
+        else:
+            flash(gettext("Sent back for a retest: %(result)s", result=services.result_label(result)), "warning")
+            return redirect(url_for("results.worklist"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("results/reject.html", form=form, result=result,
+                           label=services.result_label(result)), status

@@ -19,6 +19,7 @@ from lims.messages import judgement_reason
 from lims.models import Event, Station
 from lims.results import services as results
 from lims.results.inputs import build_result_input
+from lims.results.views import reading_reason
 from lims.rounds import services
 from lims.sites.services import list_sites
 
@@ -132,8 +133,10 @@ def save_result(round_id):
         data = build_result_input(batch, payload)
         preview = results.assess(batch, data, utcnow())
         if preview.ok and preview.judgement.outcome == "positive" and not payload.get("confirm_positive"):
+            # What the confirmation dialog shows: the item, the reading and the cut-off it crossed.
             return jsonify(ok=False, needs_confirmation=True, outcome="positive",
-                           message=gettext("Confirm positive?")), 409
+                           message=gettext("Confirm positive?"), batch=batch.code, food=batch.food,
+                           item=data.item.name, reason=reading_reason(data, preview.judgement)), 409
         with db.session.begin_nested():
             result = results.record_result(actor, batch, data)
     except LimsError as exc:

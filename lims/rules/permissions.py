@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "batch.read": _ALL,
     "report.read": _ALL,
     "audit.read": frozenset({"admin", "regulator", "reviewer"}),
+    # the 一摊一码 sticker sheet of a market: printed by the administrator or that market's manager
+    "stall.codes": frozenset({"admin", "market_manager"}),
 }
 
 # Roles whose every query is limited to the sites they are bound to.

@@ -83,7 +83,7 @@ def _reviewed_results_at_a_stall(live):
     from lims.i18n import local_day_bounds, local_today
     from lims.models import Site, Stall, User
     from lims.reference.services import get_item
-    from lims.results.services import ResultInput, record_result, review
+    from lims.results.services import ResultInput, needs_confirmation, record_result, review
 
     with live.app.app_context():
         tech = db.session.execute(sa.select(User).where(User.username == "wangli")).scalar_one()
@@ -105,7 +105,7 @@ def _reviewed_results_at_a_stall(live):
         results.append(record_result(Actor(tech, "t"), b, ResultInput(
             item=get_item("OPC"), control_delta=Decimal("0.12"), sample_delta=Decimal("0.10"),
             tested_at=tested)))  # invalid control: shown to the public as 复测中
-        review(Actor(reviewer, "t"), results)
+        review(Actor(reviewer, "t"), results, confirmed=[r.id for r in results if needs_confirmation(r)])
         db.session.commit()
         code = stall.public_code
         db.session.remove()

@@ -60,9 +60,9 @@ def test_round_registered_and_entered_by_keyboard(page_for, live):
     assert page.locator("#round-grid tr.saved").count() == 3
     assert "Z-99" in page.locator("#round-grid tr.editing .state.text-danger").inner_text()
 
-    # Results from the keyboard: the outcome shows as it is typed; a positive asks first.
+    # Results from the keyboard: the outcome shows as it is typed; a positive asks first, in a
+    # dialog naming the item, the reading and the cut-off (Esc cancels, Enter confirms).
     page.goto(page.url.split("#")[0] + "/results")
-    page.on("dialog", lambda dialog: dialog.accept())
     rows = page.locator("#result-grid tbody tr")
     assert rows.count() == 4  # 青菜 OPC, 菠菜 OPC, 猪肉 CLB + RAC
     page.locator("#result-grid tbody tr >> nth=0 >> input[name=value]").click()
@@ -73,10 +73,32 @@ def test_round_registered_and_entered_by_keyboard(page_for, live):
     page.wait_for_selector("#result-grid tbody tr.done >> nth=0")
     page.keyboard.type("63.5")                 # focus moved to the next row
     expect(page.locator("#result-grid .live .text-bg-danger")).to_have_count(1)
-    page.keyboard.press("Enter")               # "确认阳性?" → accepted
-    page.wait_for_selector("#next-steps:not(.d-none)")
-    assert "通知" in page.locator("#next-steps").inner_text()
+    page.keyboard.press("Enter")
+    dialog = page.locator("dialog#confirm-positive")
+    expect(dialog).to_be_visible()
+    text = dialog.inner_text()
+    assert "菠菜" in text and "有机磷" in text and "63.5" in text and "50" in text
+    page.keyboard.press("Escape")              # cancel: nothing saved, back in the row
+    expect(dialog).to_be_hidden()
+    assert page.locator("#result-grid tbody tr.done").count() == 1
+    assert page.evaluate("document.activeElement.name") == "value"
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    shot(page, "result-grid-confirm-positive")
+    page.keyboard.press("Enter")               # confirm
+    expect(dialog).to_be_hidden()
+    page.wait_for_selector("#next-steps .next-positive")
+    assert "通知" in page.locator("#next-steps .next-positive").inner_text()
+    # An invalid card on the next row asks for a retest — beside the positive's step, not instead of it.
+    page.locator("#result-grid tbody tr >> nth=2 >> input[name=c_line]").fill("0")
+    page.locator("#result-grid tbody tr >> nth=2 >> input[name=t_line]").fill("0")
+    page.locator("#result-grid tbody tr >> nth=2 >> input[name=t_line]").press("Enter")
+    page.wait_for_selector("#next-steps .next-other")
+    assert page.locator("#next-steps .next-positive").count() == 1
+    assert "通知" in page.locator("#next-steps .next-positive").inner_text()
     shot(page, "result-grid")
+    page.locator("#next-steps .next-positive").get_by_role("button", name="已处理").click()
+    expect(page.locator("#next-steps .next-positive")).to_have_count(0)
 
     from lims.models import Batch, Result
 

@@ -19,9 +19,12 @@ def lifecycle(api, world, now, db):
     t = lambda **kw: local_iso(now - timedelta(**kw))  # noqa: E731
     code = api.register(world.tech, site=world.site_a.code, stall=world.stall_a1.code, food="猪肉", quantity_kg=10,
                         sampled_at=t(hours=8), tests=["CLB"], supplier={"name": "城南肉类批发部"}).get_json()["code"]
-    assert api.result(world.tech, code, item="CLB", signals={"c": 100, "t": 20}, tested_at=t(hours=7, minutes=50),
-                      instrument_outcome="阳性").status_code == 201
-    assert api.post(f"/api/v1/batches/{code}/review", world.reviewer, {"note": "复核"}).status_code == 200
+    posted = api.result(world.tech, code, item="CLB", signals={"c": 100, "t": 20}, tested_at=t(hours=7, minutes=50),
+                        instrument_outcome="阳性")
+    assert posted.status_code == 201
+    # A positive is approved only with a confirmation that names it (issue 13).
+    assert api.post(f"/api/v1/batches/{code}/review", world.reviewer,
+                    {"note": "复核", "confirm": [posted.get_json()["id"]]}).status_code == 200
     assert api.post(f"/api/v1/batches/{code}/notify", world.manager_a,
                     {"notified_at": t(hours=3), "person": "张三"}).status_code == 200
     assert api.post(f"/api/v1/batches/{code}/objection", world.manager_a,
@@ -225,7 +228,7 @@ def test_timeline_tells_the_story_in_order(app, db, world, svc, actor_of, now):
                       sampled_at=t0, now=t0 + timedelta(minutes=5))
         r = svc.result(world.tech, b, tc_ratio=Decimal("0.2"), tested_at=t0 + timedelta(minutes=30),
                        now=t0 + timedelta(minutes=40))
-        review(actor_of(world.reviewer), [r], note="ok", now=t0 + timedelta(minutes=50))
+        review(actor_of(world.reviewer), [r], note="ok", now=t0 + timedelta(minutes=50), confirmed=[r.id])
         dispositions.notify(actor_of(world.manager_a), b, t0 + timedelta(hours=1), person="张三",
                             now=t0 + timedelta(hours=1))
         dispositions.object_to(actor_of(world.manager_a), b, t0 + timedelta(hours=2), LAB, "GB/T 21313-2007",

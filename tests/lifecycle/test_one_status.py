@@ -55,7 +55,7 @@ def states(world, svc, actor_of, commit, now, midday):
     def positive(key, hours_ago):
         b = batch(key, hours_ago)
         r = svc.result(tech, b, tested_at=now - timedelta(hours=hours_ago - 0.25), tc_ratio=Decimal("0.2"))
-        review(actor_of(world.reviewer), [r], now=now - timedelta(hours=hours_ago - 0.4))
+        review(actor_of(world.reviewer), [r], now=now - timedelta(hours=hours_ago - 0.4), confirmed=[r.id])
         dispositions.notify(actor_of(mm), b, now - timedelta(hours=hours_ago - 0.5),
                             now=now - timedelta(hours=hours_ago - 0.5))
         return b
@@ -67,8 +67,8 @@ def states(world, svc, actor_of, commit, now, midday):
     review(actor_of(world.reviewer), [svc.result(tech, b, tested_at=now - timedelta(hours=2.5),
                                                  tc_ratio=Decimal("0.95"))], now=now - timedelta(hours=2))
     b = batch("retest", 4)
-    review(actor_of(world.reviewer), [svc.result(tech, b, tested_at=now - timedelta(hours=3.5),
-                                                 tc_ratio=Decimal("0.65"))], now=now - timedelta(hours=3))
+    suspect = svc.result(tech, b, tested_at=now - timedelta(hours=3.5), tc_ratio=Decimal("0.65"))
+    review(actor_of(world.reviewer), [suspect], now=now - timedelta(hours=3), confirmed=[suspect.id])
     positive("stopped", 2)  # notified 1.5 h ago: the window is open
     positive("expired", 7)  # notified 6.5 h ago, nobody acted since: stored 'stopped', now 'confirmed'
     b = positive("disputed", 8)

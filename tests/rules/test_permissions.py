@@ -36,6 +36,8 @@ EXPECTED = {
     "audit.read": {ADMIN, REGULATOR, REVIEWER},
     # [design] banquets and major events are registered by those who sample them.
     "event.manage": {TECHNICIAN, REVIEWER, ADMIN},
+    # [design] issue 13: the sheet of stall QR stickers is printed by the admin or the market's manager.
+    "stall.codes": {ADMIN, MANAGER},
 }
 
 

@@ -67,7 +67,8 @@ def build_world(make_site, make_stall, make_user) -> World:
     for b in batches:
         results.append(record_result(tech, b, ResultInput(item=get_item("OPC"), tested_at=sampled + timedelta(minutes=30),
                                                           value=Decimal("63.5")), now=sampled + timedelta(minutes=31)))
-    review(Actor(users["reviewer"], "test"), results, now=sampled + timedelta(hours=1))
+    review(Actor(users["reviewer"], "test"), results, now=sampled + timedelta(hours=1),
+           confirmed=[r.id for r in results])  # both positives, confirmed by name
     manager = Actor(users["admin"], "test")
     dispositions.notify(manager, batches[0], sampled + timedelta(hours=1), "王建国", now=sampled + timedelta(hours=1))
     action = dispositions.add_disposal(manager, batches[0], dispositions.DisposalInput(

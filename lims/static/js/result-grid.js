@@ -1,7 +1,8 @@
 // The result entry grid of a round: one row per batch and test. The outcome shows as the
 // reading is typed (green 阴性, red 阳性, amber 可疑/无效 with the reason); Tab moves between
-// a row's cells, Enter saves the row and moves to the next; a positive asks "确认阳性?"
-// first and then says what happens next.
+// a row's cells, Enter saves the row and moves to the next; a positive is confirmed first in
+// a dialog that names the item, the reading and the cut-off (Enter confirms, Esc cancels), and
+// its "notify the stall" step stays on screen until acted on.
 (() => {
   const table = document.getElementById("result-grid");
   if (!table) return;
@@ -49,24 +50,62 @@
     if (confirmed) d.confirm_positive = true;
     const { status, data } = await LIMS.postJSON(table.dataset.saveUrl, d);
     if (status === 409 && data.needs_confirmation) {
-      if (window.confirm(table.dataset.confirm)) return save(row, true);
+      if (await confirmPositive(data)) return save(row, true);
+      inputs(row)[0].focus();
       return false;
     }
     if (!data.ok) { show(row, data); return false; }
     show(row, data);
     row.classList.add("done");
     inputs(row).forEach((el) => { el.disabled = true; });
-    if (data.next) {
-      next.classList.remove("d-none", "alert-danger", "alert-warning");
-      next.classList.add(data.outcome === "positive" ? "alert-danger" : "alert-warning");
-      next.textContent = `${row.dataset.batch}: ${data.next}`;
-      if (data.batch_url) {
-        const a = document.createElement("a");
-        a.href = data.batch_url; a.className = "ms-2 alert-link"; a.textContent = "→";
-        next.appendChild(a);
-      }
-    }
+    if (data.next) announce(row.dataset.batch, data);
     return true;
+  }
+
+  // The confirmation of a positive: a modal <dialog>; resolves true only on "confirm".
+  const dialog = document.getElementById("confirm-positive");
+  function confirmPositive(data) {
+    if (!dialog || typeof dialog.showModal !== "function") return Promise.resolve(false);
+    ["batch", "item", "reason"].forEach((key) => {
+      dialog.querySelector(`[data-field="${key}"]`).textContent =
+        key === "batch" ? `${data.batch || ""} ${data.food || ""}` : (data[key] || "");
+    });
+    dialog.returnValue = "";
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+      dialog.showModal();
+      dialog.querySelector("button[value=confirm]").focus();
+    });
+  }
+
+  // Next steps: each positive keeps its own alert until "done" or followed; any other advice
+  // replaces the previous other advice and never a positive's.
+  function announce(batch, data) {
+    const positive = data.outcome === "positive";
+    let box = positive ? null : next.querySelector(".next-other");
+    if (!box) {
+      box = document.createElement("div");
+      box.setAttribute("role", positive ? "alert" : "status");
+      if (positive) next.prepend(box); else next.appendChild(box);
+    }
+    box.className = `alert d-flex flex-wrap align-items-center gap-2 ${positive ? "alert-danger next-positive" : "alert-warning next-other"}`;
+    box.dataset.batch = batch;
+    box.textContent = "";
+    const text = document.createElement("span");
+    text.className = "me-auto";
+    text.textContent = `${batch}: ${data.next}`;
+    box.appendChild(text);
+    if (data.batch_url) {
+      const a = document.createElement("a");
+      a.href = data.batch_url; a.className = "alert-link"; a.textContent = `${next.dataset.go} →`;
+      box.appendChild(a);
+    }
+    if (positive) {
+      const done = document.createElement("button");
+      done.type = "button"; done.className = "btn btn-sm btn-outline-danger"; done.textContent = next.dataset.done;
+      done.addEventListener("click", () => box.remove());
+      box.appendChild(done);
+    }
   }
 
   table.addEventListener("input", (ev) => { const row = ev.target.closest("tr"); if (row) assess(row); });
