@@ -9,6 +9,7 @@ from lims.admin.forms import OverrideForm
 from lims.admin.sections import SECTIONS
 from lims.errors import LimsError
 from lims.extensions import db
+from lims.inputs import parse_id
 from lims.models import TestItem
 from lims.reference import services as reference
 
@@ -37,9 +38,8 @@ def listing(key):
     q = request.args.get("q", "").strip()
     args = {k: v for k, v in request.args.items() if k not in ("page",) and v}
     for arg, *_ in section.filters:
-        if args.get(arg) and not args[arg].isdigit():
-            abort(400)
-    page = db.paginate(section.query(q, args), page=request.args.get("page", 1, type=int),
+        parse_id(args.get(arg), arg)
+    page = db.paginate(section.query(q, args), page=parse_id(request.args.get("page"), "page") or 1,
                        per_page=PER_PAGE, error_out=False)
     page.args = {"key": key, **args}
     filters = [(arg, label, choices()) for arg, label, choices, _col in section.filters]
