@@ -36,7 +36,9 @@ def index():
 def listing(key):
     section = _section(key)
     q = request.args.get("q", "").strip()
-    args = {k: v for k, v in request.args.items() if k not in ("page",) and v}
+    # Only the section's own filters are carried along (into links too): an unknown
+    # parameter such as ``key`` must not clash with the route's own arguments.
+    args = {k: v for k, v in request.args.items() if k in {"q", *(arg for arg, *_ in section.filters)} and v}
     for arg, *_ in section.filters:
         parse_id(args.get(arg), arg)
     page = db.paginate(section.query(q, args), page=parse_id(request.args.get("page"), "page") or 1,
