@@ -55,13 +55,13 @@ class ResultSchema(Schema):
     current = fields.Boolean()
     value = Number(allow_none=True)
     value_text = fields.String(allow_none=True)
-    qualitative = fields.String(allow_none=True)
+    qualitative = fields.String(allow_none=True, metadata={"enum": [*OUTCOMES, None]})
     unit = fields.String(allow_none=True)
     signals = fields.Function(lambda r: SignalsSchema().dump(r))
     computed_value = Number(allow_none=True)
     cutoff = Number(allow_none=True)
     method = fields.String(allow_none=True)
-    outcome = fields.String()
+    outcome = fields.String(metadata={"enum": list(OUTCOMES)})
     reason = fields.String(allow_none=True)
     instrument_word = fields.String(allow_none=True)
     instrument_outcome = fields.String(allow_none=True)
@@ -79,7 +79,7 @@ class ResultSchema(Schema):
 
 
 class DisposalSchema(Schema):
-    action = fields.String()
+    action = fields.String(metadata={"enum": list(DISPOSAL_ACTIONS)})
     quantity_kg = Number()
     done_at = LocalDateTime()
     place = fields.String(allow_none=True)
@@ -137,8 +137,9 @@ class BatchSchema(Schema):
     certificate_no = fields.String(allow_none=True)
     sampled_at = LocalDateTime()
     tests = fields.Function(lambda b: [i.code for i in b.planned_items])
-    status = fields.Function(lambda b: batch_state(b, utcnow()).status)
-    verdict = fields.String(allow_none=True)
+    status = fields.Function(lambda b: batch_state(b, utcnow()).status,
+                             metadata={"type": "string", "enum": list(BATCH_STATUSES)})
+    verdict = fields.String(allow_none=True, metadata={"enum": [*OUTCOMES, None]})
     reviewed = fields.Function(lambda b: batch_state(b, utcnow()).reviewed)
     results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if r.current]))
     superseded_results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if not r.current]))

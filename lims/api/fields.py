@@ -3,6 +3,7 @@ hold (lims.inputs) and states its bounds, so the OpenAPI document says what is a
 from __future__ import annotations
 
 from datetime import timezone
+from decimal import Decimal
 
 import sqlalchemy as sa
 from marshmallow import ValidationError, fields, validate
@@ -69,9 +70,9 @@ class Number(fields.Decimal):
         kwargs.setdefault("as_string", False)
         self.column = column
         if column is not None:
-            bound = 10 ** (column.precision - (column.scale or 0))
-            kwargs["validate"] = [*_as_list(kwargs.get("validate")),
-                                  validate.Range(min=-bound, max=bound, min_inclusive=False, max_inclusive=False)]
+            scale = column.scale or 0
+            bound = Decimal(10) ** (column.precision - scale) - Decimal(1).scaleb(-scale)  # 999999999.999
+            kwargs["validate"] = [*_as_list(kwargs.get("validate")), validate.Range(min=-bound, max=bound)]
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):

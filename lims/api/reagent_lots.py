@@ -23,7 +23,7 @@ class ReagentLotSchema(Schema):
     lot = fields.String()
     maker = fields.String(allow_none=True)
     expires_on = Date(years_ahead=EXPIRY_YEARS)
-    mode = fields.String(allow_none=True)
+    mode = fields.String(allow_none=True, metadata={"enum": ["line", "ratio", None]})
     c_min = fields.Decimal(allow_none=True, as_string=False)
     a = fields.Decimal(allow_none=True, as_string=False)
     b = fields.Decimal(allow_none=True, as_string=False)

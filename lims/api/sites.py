@@ -17,7 +17,7 @@ CODE = validate.Regexp(r"^[A-Za-z0-9-]{1,32}$")
 class SiteSchema(Schema):
     code = fields.String()
     name = fields.String()
-    kind = fields.String()
+    kind = fields.String(metadata={"enum": list(SITE_KINDS)})
     district = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
