@@ -112,6 +112,8 @@ def decimal_fits(value, precision: int, scale: int) -> bool:
         d = Decimal(str(value)) if not isinstance(value, Decimal) else value
         if not d.is_finite():
             return False
+        if d.adjusted() < precision - scale - 1:  # the common case, without rounding
+            return True
         return abs(d.quantize(Decimal(1).scaleb(-scale))) < Decimal(10) ** (precision - scale)
     except (InvalidOperation, ValueError):
         return False
@@ -160,35 +162,55 @@ def check_year(value: date | datetime, field: str, now: datetime | None = None, 
 # --- the flush guard -----------------------------------------------------------------------
 
 
-def _check_column(key: str, column: sa.Column, value) -> str | None:
-    if value is None:
-        return None
+def _column_bounds(column: sa.Column):
+    """What to check of a column: ("numeric", precision, scale), ("integer", limit) or None."""
     t = column.type
+    if isinstance(t, sa.Numeric) and not isinstance(t, sa.Float) and t.precision is not None:
+        return ("numeric", t.precision, t.scale or 0)
+    if isinstance(t, sa.Integer):
+        return ("integer", MAX_INT64 if isinstance(t, sa.BigInteger) else MAX_INT32)
+    return None
+
+
+_BOUNDS: dict = {}  # model class → {column attribute key: bounds}, computed once per model
+
+
+def _model_bounds(model) -> dict:
+    try:
+        return _BOUNDS[model]
+    except KeyError:
+        found = {prop.key: _column_bounds(prop.columns[0]) for prop in sa.inspect(model).column_attrs
+                 if len(prop.columns) == 1}
+        _BOUNDS[model] = found
+        return found
+
+
+def _check_value(key: str, bounds, value) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
     if isinstance(value, str):
         return gettext("The input contains a control character (such as NUL), which is not allowed.") \
             if "\x00" in value else None
-    if isinstance(t, sa.Numeric) and not isinstance(t, sa.Float) and t.precision is not None \
-            and not isinstance(value, bool) and isinstance(value, (int, float, Decimal)):
-        scale = t.scale or 0
-        return None if decimal_fits(value, t.precision, scale) else too_large_message(key, t.precision, scale)
-    if isinstance(t, sa.Integer) and isinstance(value, int) and not isinstance(value, bool):
-        limit = MAX_INT64 if isinstance(t, sa.BigInteger) else MAX_INT32
-        if abs(value) > limit:
-            return gettext("%(field)s is too large.", field=key)
+    if bounds is None:
+        return None
+    if bounds[0] == "numeric" and isinstance(value, (int, float, Decimal)):
+        _, precision, scale = bounds
+        return None if decimal_fits(value, precision, scale) else too_large_message(key, precision, scale)
+    if bounds[0] == "integer" and isinstance(value, int) and abs(value) > bounds[1]:
+        return gettext("%(field)s is too large.", field=key)
     return None
 
 
 def _check_before_flush(session: orm.Session, flush_context, instances) -> None:
     """Before anything is written: every changed value fits its column (422 naming it)."""
     errors: dict[str, list] = {}
-    for obj in list(session.new) + list(session.dirty):
-        state = sa.inspect(obj)
-        for prop in state.mapper.column_attrs:
-            if prop.key not in state.dict or len(prop.columns) != 1:
-                continue
-            message = _check_column(prop.key, prop.columns[0], state.dict[prop.key])
-            if message:
-                errors.setdefault(prop.key, []).append(message)
+    for obj in (*session.new, *session.dirty):
+        bounds = _model_bounds(type(obj))
+        for key, value in obj.__dict__.items():  # only what is loaded or set
+            if value is not None and key in bounds:
+                message = _check_value(key, bounds[key], value)
+                if message:
+                    errors.setdefault(key, []).append(message)
     if errors:
         first = next(iter(errors.values()))[0]
         raise InvalidInput(first, errors)
