@@ -2,7 +2,7 @@
 in one place so that bad input is a clear 400/422 and never a database or overflow error:
 
 - text carries no NUL or other control character (PostgreSQL cannot store NUL at all);
-- an integer fits its column (32 or 64 bits) and a URL id fits 64 bits;
+- an integer fits its column (32 or 64 bits), and so does an id in a URL or a query;
 - a decimal fits its column's precision and scale;
 - a date or time lies between 2000 and the end of next year (dates may reach further
   ahead where a field asks for it: a kit's expiry date).
@@ -84,20 +84,21 @@ def _refuse_control_characters():
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """``<int:…>`` in a URL: at most 2^63-1, so an over-long id is simply not found (404)."""
+    """``<int:…>`` in a URL: at most 2^31-1 (the ids of this app's 32-bit tables; PostgreSQL
+    refuses a larger value even in a comparison), so an over-long id is simply not found (404)."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_INT64)
+        kwargs.setdefault("max", MAX_INT32)
         super().__init__(map, *args, **kwargs)
 
 
 def parse_id(raw: str | None, field: str) -> int | None:
-    """A positive id typed in a query string: None when empty; 400 when not a number or
-    beyond 64 bits."""
+    """A positive id (or page number) typed in a query string: None when empty; 400 when not
+    a number or beyond 32 bits (the id columns it is compared with)."""
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_INT64:
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_INT32:
         message = gettext("%(field)s must be a whole number.", field=field)
         raise BadRequest(message, {field: [message]})
     return int(raw)

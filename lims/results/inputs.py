@@ -7,9 +7,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext
 
+from lims.database import Signal
 from lims.errors import InvalidInput
 from lims.extensions import db
-from lims.database import Signal
 from lims.i18n import parse_local
 from lims.inputs import DateOutOfRange, decimal_fits, too_large_message
 from lims.messages import reading_message
