@@ -21,6 +21,11 @@ def snapshot(obj, fields: Iterable[str]) -> dict:
 def check_unique(obj, unique: Sequence[Sequence[str]]) -> None:
     """Raise Conflict (with the field named) when another row has the same unique values."""
     model = type(obj)
+    with db.session.no_autoflush:  # the pending change must not be written before it is checked
+        _check_unique(model, obj, unique)
+
+
+def _check_unique(model, obj, unique) -> None:
     for fields in unique:
         cond = [getattr(model, f) == getattr(obj, f) for f in fields]
         if any(getattr(obj, f) is None for f in fields):
@@ -34,10 +39,18 @@ def check_unique(obj, unique: Sequence[Sequence[str]]) -> None:
                            {field: [gettext("Already in use.")]})
 
 
+def _flush() -> None:
+    """Flush; a unique constraint that another request won in the meantime is a 409."""
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        raise Conflict(gettext("This is already in use."), {}) from None
+
+
 def create(actor, obj, subject_type: str, fields: Iterable[str], unique=()) -> object:
     check_unique(obj, unique)
     db.session.add(obj)
-    db.session.flush()
+    _flush()
     record(actor, f"{subject_type}.create", subject_type, obj.id, after=snapshot(obj, fields))
     return obj
 
@@ -51,7 +64,7 @@ def update(actor, obj, values: dict, subject_type: str, unique=(), reason: str |
     if not changed:
         return obj
     check_unique(obj, unique)
-    db.session.flush()
+    _flush()
     record(actor, f"{subject_type}.update", subject_type, obj.id,
            before={k: before[k] for k in changed}, after={k: getattr(obj, k) for k in changed}, reason=reason)
     return obj

@@ -25,6 +25,12 @@ class LimsError(Exception):
         }
 
 
+class BadRequest(LimsError):
+    """Input no field may carry (a control character, an id that is not a number): 400."""
+
+    status = 400
+
+
 class InvalidInput(LimsError):
     """Bad input: 422, with per-field messages in ``errors``."""
 

@@ -57,8 +57,12 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 def parse_local(text: str) -> datetime:
     """``2026-11-20 09:31`` / ``2026-11-20T09:31`` typed in local time → aware UTC.
 
-    An ISO string with an offset keeps its own zone. Raises ValueError."""
+    An ISO string with an offset keeps its own zone. Raises ValueError; DateOutOfRange (a
+    ValueError with a message to show) for a time before 2000 or after next year."""
     value = datetime.fromisoformat(text.strip().replace("/", "-"))
+    from lims.inputs import check_year_of
+
+    check_year_of(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=local_zone())
     return value.astimezone(timezone.utc)

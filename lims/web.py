@@ -23,8 +23,10 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from lims import templating
+    from lims import inputs, templating
     from lims.accounts import session_auth
+
+    inputs.init_app(app)
 
     session_auth.init_app(app)
     templating.init_app(app)

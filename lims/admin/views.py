@@ -9,6 +9,7 @@ from lims.admin.forms import OverrideForm
 from lims.admin.sections import SECTIONS
 from lims.errors import LimsError
 from lims.extensions import db
+from lims.inputs import parse_id
 from lims.models import TestItem
 from lims.reference import services as reference
 
@@ -35,11 +36,12 @@ def index():
 def listing(key):
     section = _section(key)
     q = request.args.get("q", "").strip()
-    args = {k: v for k, v in request.args.items() if k not in ("page",) and v}
+    # Only the section's own filters are carried along (into links too): an unknown
+    # parameter such as ``key`` must not clash with the route's own arguments.
+    args = {k: v for k, v in request.args.items() if k in {"q", *(arg for arg, *_ in section.filters)} and v}
     for arg, *_ in section.filters:
-        if args.get(arg) and not args[arg].isdigit():
-            abort(400)
-    page = db.paginate(section.query(q, args), page=request.args.get("page", 1, type=int),
+        parse_id(args.get(arg), arg)
+    page = db.paginate(section.query(q, args), page=parse_id(request.args.get("page"), "page") or 1,
                        per_page=PER_PAGE, error_out=False)
     page.args = {"key": key, **args}
     filters = [(arg, label, choices()) for arg, label, choices, _col in section.filters]
@@ -71,8 +73,8 @@ def edit(key, obj_id=None):
     if obj is None and request.method == "GET":
         for arg, *_ in section.filters:  # e.g. "new stall" from a site's list
             field = getattr(form, f"{arg}_id", None)
-            if field is not None and request.args.get(arg, "").isdigit():
-                field.data = int(request.args[arg])
+            if field is not None and request.args.get(arg):
+                field.data = parse_id(request.args[arg], arg)
     status = 200
     if form.validate_on_submit():
         try:

@@ -15,6 +15,31 @@ def register_api(api: Api, app: Flask) -> None:
     from lims.extensions import csrf
 
     app.json = LimsJSONProvider(app)
+    _document_input_rules(api)
     for blp in (sites_blp, lots_blp, batches_blp, imports_blp, reports_blp):
         csrf.exempt(blp)  # bearer tokens, never cookies: nothing to forge
         api.register_blueprint(blp)
+
+
+# What lims.inputs refuses at every door, stated in the document so that generated valid
+# input is valid: text without control characters, ids that fit their 32-bit columns.
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+
+
+def _document_input_rules(api: Api) -> None:
+    from marshmallow import fields
+    from werkzeug.routing import UnicodeConverter
+
+    from lims.inputs import MAX_INT32, BoundedIntegerConverter
+
+    def text_pattern(converter, field, ret=None, **kwargs):
+        if isinstance(field, fields.String) and "pattern" not in (ret or {}):
+            return {"pattern": TEXT_PATTERN}
+        return {}
+
+    converter = api.ma_plugin.converter
+    if text_pattern.__name__ not in {f.__name__ for f in converter.attribute_functions}:
+        converter.add_attribute_function(text_pattern)
+    api.register_converter(UnicodeConverter, lambda c: {"type": "string", "minLength": 1, "pattern": TEXT_PATTERN})
+    api.register_converter(BoundedIntegerConverter,
+                           lambda c: {"type": "integer", "minimum": 0, "maximum": c.max or MAX_INT32})

@@ -7,13 +7,17 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from lims.api.auth import allowed, api_blueprint, current_actor, require
-from lims.api.fields import LocalDateTime, Number
+from lims.api.fields import Date, LocalDateTime, Number
 from lims.batches import services as batches
 from lims.batches.queries import BatchFilter, batch_query, batch_state, list_batches
-from lims.database import utcnow
+from flask_babel import gettext
+
+from lims.database import Quantity, Signal, utcnow
 from lims.dispositions import services as dispositions
 from lims.errors import InvalidInput
 from lims.extensions import db
+from lims.inputs import MAX_INT64
+from lims.models.dispositions import Objection
 from lims.results import services as results
 from lims.results.inputs import build_result_input
 from lims.rules.batch_status import BATCH_STATUSES
@@ -51,13 +55,13 @@ class ResultSchema(Schema):
     current = fields.Boolean()
     value = Number(allow_none=True)
     value_text = fields.String(allow_none=True)
-    qualitative = fields.String(allow_none=True)
+    qualitative = fields.String(allow_none=True, metadata={"enum": [*OUTCOMES, None]})
     unit = fields.String(allow_none=True)
     signals = fields.Function(lambda r: SignalsSchema().dump(r))
     computed_value = Number(allow_none=True)
     cutoff = Number(allow_none=True)
     method = fields.String(allow_none=True)
-    outcome = fields.String()
+    outcome = fields.String(metadata={"enum": list(OUTCOMES)})
     reason = fields.String(allow_none=True)
     instrument_word = fields.String(allow_none=True)
     instrument_outcome = fields.String(allow_none=True)
@@ -75,7 +79,7 @@ class ResultSchema(Schema):
 
 
 class DisposalSchema(Schema):
-    action = fields.String()
+    action = fields.String(metadata={"enum": list(DISPOSAL_ACTIONS)})
     quantity_kg = Number()
     done_at = LocalDateTime()
     place = fields.String(allow_none=True)
@@ -133,8 +137,9 @@ class BatchSchema(Schema):
     certificate_no = fields.String(allow_none=True)
     sampled_at = LocalDateTime()
     tests = fields.Function(lambda b: [i.code for i in b.planned_items])
-    status = fields.Function(lambda b: batch_state(b, utcnow()).status)
-    verdict = fields.String(allow_none=True)
+    status = fields.Function(lambda b: batch_state(b, utcnow()).status,
+                             metadata={"type": "string", "enum": list(BATCH_STATUSES)})
+    verdict = fields.String(allow_none=True, metadata={"enum": [*OUTCOMES, None]})
     reviewed = fields.Function(lambda b: batch_state(b, utcnow()).reviewed)
     results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if r.current]))
     superseded_results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if not r.current]))
@@ -160,8 +165,8 @@ class CreateBatchArgs(Schema):
     category = fields.String(allow_none=True)
     supplier = fields.Nested(SupplierArgs, allow_none=True)
     origin = fields.String(allow_none=True, validate=validate.Length(max=100))
-    quantity_kg = Number(allow_none=True, validate=validate.Range(min=0))
-    purchase_date = fields.Date(allow_none=True)
+    quantity_kg = Number(Quantity, allow_none=True, validate=validate.Range(min=0))
+    purchase_date = Date(allow_none=True)
     certificate_no = fields.String(allow_none=True, validate=validate.Length(max=64))
     sampled_at = LocalDateTime(required=True)
     tests = fields.List(fields.String(), load_default=list)
@@ -175,9 +180,9 @@ class BatchQueryArgs(Schema):
     outcome = fields.String(validate=validate.OneOf(OUTCOMES))
     item = fields.String()
     event = fields.String()
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
-    page = fields.String()
+    from_ = Date(data_key="from")
+    to = Date()
+    page = fields.String(metadata={"description": "the X-Next-Page token, or a page number"})
 
 
 class ResultSignalsArgs(Schema):
@@ -226,15 +231,15 @@ class LabResultArgs(Schema):
     lab = fields.String(required=True, validate=validate.Length(min=1, max=100))
     report_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
     outcome = fields.String(required=True, validate=validate.OneOf(("negative", "positive")))
-    value = Number(allow_none=True)
+    value = Number(Signal, allow_none=True)
     unit = fields.String(allow_none=True, validate=validate.Length(max=16))
-    fee = Number(allow_none=True, validate=validate.Range(min=0))
+    fee = Number(Objection.__table__.c.fee.type, allow_none=True, validate=validate.Range(min=0))
     received_at = LocalDateTime(allow_none=True)
 
 
 class DisposalArgs(Schema):
     action = fields.String(required=True, validate=validate.OneOf(DISPOSAL_ACTIONS))
-    quantity_kg = Number(required=True, validate=validate.Range(min=0))
+    quantity_kg = Number(Quantity, required=True, validate=validate.Range(min=0))
     done_at = LocalDateTime(required=True)
     place = fields.String(allow_none=True, validate=validate.Length(max=100))
     method = fields.String(allow_none=True, validate=validate.Length(max=100))
@@ -277,8 +282,10 @@ class Batches(MethodView):
         now = utcnow()
         f = _filter(args, actor)
         page = args.get("page")
-        if page and page.isdigit():
+        if page and page.isascii() and page.isdigit():
             n = max(int(page), 1)
+            if n > MAX_INT64 // PER_PAGE:
+                raise InvalidInput(gettext("There is no such page."), {"page": [gettext("There is no such page.")]})
             from lims.models import Batch
 
             stmt = batch_query(actor, f, now).order_by(Batch.sampled_at.desc(), Batch.id.desc())

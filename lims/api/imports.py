@@ -1,8 +1,9 @@
 """/api/v1/imports: an instrument file over HTTP (multipart ``file``)."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask.views import MethodView
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from lims.api.auth import allowed, api_blueprint, require
@@ -18,6 +19,10 @@ class ImportQueryArgs(Schema):
     dry_run = fields.Boolean(load_default=False)
     strict = fields.Boolean(load_default=False)
     create_batches = fields.Boolean(load_default=False)
+
+
+class ImportFileArgs(Schema):
+    file = Upload(required=True, metadata={"description": "the instrument's export (CSV or XLSX)"})
 
 
 class RowSchema(Schema):
@@ -67,16 +72,15 @@ class ImportReportSchema(Schema):
 class Imports(MethodView):
     @allowed("import.create")
     @blp.arguments(ImportQueryArgs, location="query")
+    @blp.arguments(ImportFileArgs, location="files")
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(422, description="The file was refused (nothing imported); the body is the report.")
     @blp.alt_response(409, description="The same file was already imported.")
-    def post(self, args):
+    def post(self, args, files):
         """Import (or, with ``dry_run``, preview) a multipart ``file``. Returns the summary with
         every row problem; a refused file answers 422 and a file imported before 409."""
         actor = require("import.create")
-        upload = request.files.get("file")
-        if upload is None:
-            raise InvalidInput("multipart field 'file' is required", {"file": ["Required."]})
+        upload = files["file"]
         report = run_import(actor, upload.read(), ImportOptions(
             filename=upload.filename or "upload", format=args.get("format"), dry_run=args["dry_run"],
             strict=args["strict"], create_batches=args["create_batches"], source="api"))

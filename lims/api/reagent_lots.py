@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from lims.api.fields import Date, Number
+from lims.database import Signal
 from lims.errors import InvalidInput, NotFound
 from lims.api.auth import allowed, api_blueprint, current_actor, require
 from lims.reference import services
@@ -11,6 +13,7 @@ from lims.reference import services
 blp = api_blueprint("api_reagent_lots", __name__, url_prefix="/api/v1/reagent-lots",
                     description="Reagent and test-card lots")
 
+EXPIRY_YEARS = 10  # a kit lot may be registered years before it expires
 MODES = validate.OneOf(("line", "ratio"))
 
 
@@ -19,8 +22,8 @@ class ReagentLotSchema(Schema):
     item = fields.Function(lambda lot: lot.item.code)
     lot = fields.String()
     maker = fields.String(allow_none=True)
-    expires_on = fields.Date()
-    mode = fields.String(allow_none=True)
+    expires_on = Date(years_ahead=EXPIRY_YEARS)
+    mode = fields.String(allow_none=True, metadata={"enum": ["line", "ratio", None]})
     c_min = fields.Decimal(allow_none=True, as_string=False)
     a = fields.Decimal(allow_none=True, as_string=False)
     b = fields.Decimal(allow_none=True, as_string=False)
@@ -32,12 +35,12 @@ class CreateReagentLotArgs(Schema):
     item = fields.String(required=True)
     lot = fields.String(required=True, validate=validate.Length(min=1, max=32))
     maker = fields.String(allow_none=True, validate=validate.Length(max=100))
-    expires_on = fields.Date(required=True)
+    expires_on = Date(years_ahead=EXPIRY_YEARS, required=True)
     mode = fields.String(allow_none=True, validate=MODES)
-    c_min = fields.Decimal(allow_none=True, validate=validate.Range(min=0), allow_nan=False)
-    a = fields.Decimal(allow_none=True, validate=validate.Range(min=0), allow_nan=False)
-    b = fields.Decimal(allow_none=True, validate=validate.Range(min=0), allow_nan=False)
-    received_on = fields.Date(allow_none=True)
+    c_min = Number(Signal, allow_none=True, validate=validate.Range(min=0))
+    a = Number(Signal, allow_none=True, validate=validate.Range(min=0))
+    b = Number(Signal, allow_none=True, validate=validate.Range(min=0))
+    received_on = Date(allow_none=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=200))
     active = fields.Boolean()
 
@@ -45,7 +48,7 @@ class CreateReagentLotArgs(Schema):
 class UpdateReagentLotArgs(CreateReagentLotArgs):
     item = fields.String()
     lot = fields.String(validate=validate.Length(min=1, max=32))
-    expires_on = fields.Date()
+    expires_on = Date(years_ahead=EXPIRY_YEARS)
 
 
 class LotQueryArgs(Schema):

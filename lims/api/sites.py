@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from lims.api.fields import Integer
 from lims.api.auth import allowed, api_blueprint, current_actor, require
 from lims.models.sites import SITE_KINDS
 from lims.sites import services
@@ -16,7 +17,7 @@ CODE = validate.Regexp(r"^[A-Za-z0-9-]{1,32}$")
 class SiteSchema(Schema):
     code = fields.String()
     name = fields.String()
-    kind = fields.String()
+    kind = fields.String(metadata={"enum": list(SITE_KINDS)})
     district = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
@@ -31,7 +32,7 @@ class CreateSiteArgs(Schema):
     district = fields.String(allow_none=True, validate=validate.Length(max=64))
     address = fields.String(allow_none=True, validate=validate.Length(max=200))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
-    planned_monthly_batches = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    planned_monthly_batches = Integer(allow_none=True)
     active = fields.Boolean()
 
 

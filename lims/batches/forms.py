@@ -17,11 +17,14 @@ class LocalDateTimeField(StringField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         from lims.i18n import parse_local
+        from lims.inputs import DateOutOfRange
 
         self.parsed = None
         if self.data:
             try:
                 self.parsed = parse_local(self.data)
+            except DateOutOfRange:
+                raise
             except ValueError:
                 self.parsed = None
                 raise ValueError(_l("Use the form 2026-11-20 09:31."))

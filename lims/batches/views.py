@@ -17,6 +17,7 @@ from lims.database import utcnow
 from lims.errors import LimsError
 from lims.extensions import db
 from lims.i18n import format_local, to_local
+from lims.inputs import check_year, parse_id
 from lims.pagecache import cached
 from lims.models import Event
 from lims.reference.services import list_categories, list_items
@@ -32,18 +33,14 @@ def _date_arg(name):
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         abort(400)
+    return check_year(value, name)
 
 
 def _int_arg(name):
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        abort(400)
-    return int(raw)
+    return parse_id(request.args.get(name), name)
 
 
 @bp.route("/batches")

@@ -14,6 +14,7 @@ from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.imports import pending
 from lims.imports.services import ImportOptions, run_import, sha256_of, stored_file
+from lims.inputs import parse_id
 from lims.models import Import, ImportRow
 from lims.rounds.services import get_round, round_batches
 from lims.web import serve_upload
@@ -22,8 +23,8 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 
 def _round():
-    raw = request.values.get("round", "")
-    return get_round(web_actor(), int(raw)) if raw.isdigit() else None
+    round_id = parse_id(request.values.get("round"), "round")
+    return get_round(web_actor(), round_id) if round_id is not None else None
 
 
 @bp.route("/new")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from lims.accounts.access import requires, web_actor
+from lims.inputs import parse_id
 from lims.notifications import services
 from lims.web import writes_on_get
 
@@ -24,7 +25,7 @@ def index():
 @requires("batch.read")
 def read():
     actor = web_actor()
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
+    ids = [parse_id(i, "id") for i in request.form.getlist("id") if i.strip()] or None
     services.mark_read(actor.user_id, ids)
     target = request.form.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("notifications.index"))

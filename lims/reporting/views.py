@@ -12,6 +12,7 @@ from lims.batches.services import find_site, get_batch
 from lims.database import utcnow
 from lims.errors import InvalidInput
 from lims.i18n import local_today
+from lims.inputs import check_year
 from lims.reporting.batch import batch_report_pdf
 from lims.reporting.board import board_pdf
 from lims.reporting.exports import export_results
@@ -38,16 +39,18 @@ def xlsx_response(data: bytes, filename: str) -> Response:
 def parse_month(raw: str | None) -> date:
     try:
         year, month = (raw or "").split("-")
-        return date(int(year), int(month), 1)
+        value = date(int(year), int(month), 1)
     except ValueError:
         raise InvalidInput("month must look like 2026-11", {"month": ["YYYY-MM"]}) from None
+    return check_year(value, "month")
 
 
 def parse_day(raw: str | None, name: str) -> date:
     try:
-        return date.fromisoformat(raw or "")
+        value = date.fromisoformat(raw or "")
     except ValueError:
         raise InvalidInput(f"{name} must look like 2026-11-20", {name: ["YYYY-MM-DD"]}) from None
+    return check_year(value, name)
 
 
 @bp.route("/batches/<code>/report.pdf")

@@ -7,9 +7,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext
 
+from lims.database import Signal
 from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.i18n import parse_local
+from lims.inputs import DateOutOfRange, decimal_fits, too_large_message
 from lims.messages import reading_message
 from lims.models import Batch, Instrument, ReagentLot, TestItem
 from lims.reference.services import find_lot
@@ -29,6 +31,9 @@ def _number(raw, field: str, errors: dict) -> Decimal | None:
         return None
     if not value.is_finite():
         errors.setdefault(field, []).append(reading_message("not_a_number", {"value": raw}))
+        return None
+    if not decimal_fits(value, Signal.precision, Signal.scale):
+        errors.setdefault(field, []).append(too_large_message(field, Signal.precision, Signal.scale))
         return None
     return value
 
@@ -66,6 +71,9 @@ def build_result_input(batch: Batch, raw: dict) -> ResultInput:
     if isinstance(tested_at, str):
         try:
             tested_at = parse_local(tested_at) if tested_at.strip() else None
+        except DateOutOfRange as exc:
+            errors["tested_at"] = [str(exc)]
+            tested_at = None
         except ValueError:
             errors["tested_at"] = [gettext("Use the form 2026-11-20 09:31.")]
             tested_at = None

@@ -14,6 +14,7 @@ from lims.batches.views import _place_errors, render_batch, result_form_for
 from lims.database import utcnow
 from lims.errors import Conflict, InvalidInput, LimsError
 from lims.extensions import db
+from lims.inputs import parse_id
 from lims.messages import judgement_reason
 from lims.models import Batch, Result
 from lims.results import services
@@ -162,8 +163,7 @@ OUTCOME_FILTERS = ("positive", "suspect", "invalid", "negative")
 def _worklist_filter(args) -> services.WorklistFilter:
     """The worklist's filter from the query string; anything unrecognised is ignored."""
     def number(key):
-        raw = args.get(key, "")
-        return int(raw) if raw.isdigit() else None
+        return parse_id(args.get(key), key)
 
     outcome = args.get("outcome") or None
     return services.WorklistFilter(site_id=number("site"), round_id=number("round"),
@@ -191,7 +191,7 @@ def worklist():
 
 
 def _ids(values) -> list[int]:
-    return [int(i) for i in values if str(i).isdigit()]
+    return [parse_id(str(i), "result_ids") for i in values if str(i).strip()]
 
 
 @bp.route("/review", methods=["POST"])
@@ -202,11 +202,11 @@ def approve():
     actor = web_actor()
     form = ReviewForm(prefix="review")
     ids = _ids(request.form.getlist("review-result_ids"))
-    round_id = request.form.get("round", "")
-    if round_id.isdigit():
+    round_id = parse_id(request.form.get("round"), "round")
+    if round_id is not None:
         ids += list(db.session.execute(
             scope_to_sites(sa.select(Result.id).join(Batch, Batch.id == Result.batch_id)
-                           .where(Batch.round_id == int(round_id), Result.current.is_(True),
+                           .where(Batch.round_id == round_id, Result.current.is_(True),
                                   Result.reviewed_at.is_(None), Result.tested_by_id != actor.user_id,
                                   sa.or_(Result.entered_by_id.is_(None), Result.entered_by_id != actor.user_id)),
                            Batch.site_id, actor)).scalars())
