@@ -222,3 +222,21 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_control_characters)
     if not event.contains(orm.Session, "before_flush", _check_before_flush):
         event.listen(orm.Session, "before_flush", _check_before_flush)
+
+
+class SaneYear:
+    """WTForms validator: a date field's year lies between 2000 and ``years_ahead`` years
+    after this one (year 0001 or 9999 typed in a date picker is a clear error, not a 500)."""
+
+    def __init__(self, years_ahead: int = 1):
+        self.years_ahead = years_ahead
+
+    def __call__(self, form, field):
+        from wtforms.validators import StopValidation
+
+        if field.data is None:
+            return
+        try:
+            check_year_of(field.data, years_ahead=self.years_ahead)
+        except DateOutOfRange as exc:
+            raise StopValidation(str(exc)) from exc

@@ -8,6 +8,7 @@ from wtforms import (BooleanField, DateField, DecimalField, IntegerField, Passwo
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from lims import labels
+from lims.inputs import SaneYear
 from lims.rules.permissions import ROLES
 
 
@@ -47,8 +48,8 @@ class EventForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     organiser = StringField(_l("Host or organiser"), validators=[Optional(), Length(max=100)])
     chef = StringField(_l("Chef"), validators=[Optional(), Length(max=32)])
-    starts_on = DateField(_l("First day"), validators=[DataRequired()])
-    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
+    starts_on = DateField(_l("First day"), validators=[DataRequired(), SaneYear(2)])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired(), SaneYear(2)])
     tables = IntegerField(_l("Tables"), validators=[Optional(), NumberRange(min=0)])
     people = IntegerField(_l("People served"), validators=[Optional(), NumberRange(min=0)])
     site_id = SelectField(_l("Site"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
@@ -116,8 +117,8 @@ class ReagentLotForm(FlaskForm):
     item_id = SelectField(_l("Test item"), coerce=int, validators=[DataRequired()])
     lot = StringField(_l("Lot number"), validators=[DataRequired(), Length(max=32)])
     maker = StringField(_l("Maker"), validators=[Optional(), Length(max=100)])
-    expires_on = DateField(_l("Expires on"), validators=[DataRequired()])
-    received_on = DateField(_l("Received on"), validators=[Optional()])
+    expires_on = DateField(_l("Expires on"), validators=[DataRequired(), SaneYear(10)])
+    received_on = DateField(_l("Received on"), validators=[Optional(), SaneYear()])
     mode = SelectField(_l("Reading mode"), choices=_optional_choice(_choices(labels.GOLD_MODE_LABELS)), default="")
     c_min = DecimalField(_l("C line minimum"), validators=[Optional(), NumberRange(min=0)])
     a = DecimalField(_l("A (at or below: positive)"), validators=[Optional(), NumberRange(min=0)])
@@ -132,7 +133,7 @@ class InstrumentForm(FlaskForm):
     maker = StringField(_l("Maker"), validators=[Optional(), Length(max=100)])
     channels = IntegerField(_l("Channels"), default=1, validators=[DataRequired(), NumberRange(min=1, max=96)])
     station_id = SelectField(_l("Station"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
-    last_verified_on = DateField(_l("Last verification"), validators=[Optional()])
+    last_verified_on = DateField(_l("Last verification"), validators=[Optional(), SaneYear()])
     active = BooleanField(_l("Active"), default=True)
 
 

@@ -9,6 +9,7 @@ from wtforms import (BooleanField, DateField, DecimalField, HiddenField, SelectF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lims import labels
+from lims.inputs import SaneYear
 
 
 class LocalDateTimeField(StringField):
@@ -41,7 +42,7 @@ class BatchForm(FlaskForm):
     supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=100)])
     origin = StringField(_l("Origin"), validators=[Optional(), Length(max=100)])
     quantity_kg = DecimalField(_l("Quantity (kg)"), validators=[Optional(), NumberRange(min=0)])
-    purchase_date = DateField(_l("Purchase date"), validators=[Optional()])
+    purchase_date = DateField(_l("Purchase date"), validators=[Optional(), SaneYear()])
     certificate_no = StringField(_l("Certificate number"), validators=[Optional(), Length(max=64)])
     sampled_at = LocalDateTimeField(_l("Sampled at"), validators=[DataRequired()])
     tests = SelectMultipleField(_l("Tests"), description=_l("Empty: the usual tests for the food's category"))
@@ -129,4 +130,4 @@ class RoundForm(FlaskForm):
     site = SelectField(_l("Site"), validators=[DataRequired()])
     station = SelectField(_l("Station"), validators=[Optional()])
     event = SelectField(_l("Event"), validators=[Optional()])
-    day = DateField(_l("Day"), validators=[DataRequired()])
+    day = DateField(_l("Day"), validators=[DataRequired(), SaneYear()])

@@ -236,3 +236,21 @@ def test_posted_ids_beyond_the_columns_are_400(client, bad_world, path, data):
     r = client.post(path, data={**data, "csrf_token": client.csrf("/review"), "review-csrf_token": client.csrf("/review")})
     assert r.status_code in (302, 400), (path, r.status_code)
     assert r.status_code == 400 or "99999" not in (r.headers.get("Location") or "")
+
+
+@pytest.mark.parametrize("key, field, value", [
+    ("lots", "expires_on", "9999-01-01"), ("lots", "expires_on", "0001-01-01"),
+    ("lots", "received_on", "0001-01-01"), ("events", "starts_on", "9999-12-31"),
+    ("instruments", "last_verified_on", "1015-06-01"),
+])
+def test_date_fields_outside_the_sane_years_are_form_errors(client, db, bad_world, key, field, value):
+    """A date picker's year 0001 or 9999 is an error next to the field, and nothing is saved."""
+    from lims.models import Event, Instrument, ReagentLot
+
+    model = {"lots": ReagentLot, "events": Event, "instruments": Instrument}[key]
+    before = _count(db, model)
+    client.login(bad_world.admin)
+    r = client.post(f"/admin/{key}/new", data={field: value, "csrf_token": client.csrf(f"/admin/{key}/new")})
+    assert r.status_code in (200, 400, 422), r.status_code
+    assert "2000" in r.get_data(as_text=True)  # the message names the accepted years
+    assert _count(db, model) == before
