@@ -286,13 +286,15 @@ def export_results_command(first, last, out, username):
 def tick_command():
     """Time-driven work for cron (every few minutes): notices of positives not yet told to the
     seller, objection windows closing, overdue dispositions and supplier alerts; e-mails not yet
-    sent."""
+    sent; uploads nobody committed within a day."""
+    from lims.imports import pending
     from lims.notifications.services import send_pending_emails, sweep
 
     created = sweep()
     db.session.commit()
     sent = send_pending_emails()
-    click.echo(f"{created} new notifications, {sent} e-mails sent")
+    removed = pending.sweep()
+    click.echo(f"{created} new notifications, {sent} e-mails sent, {removed} expired uploads removed")
 
 
 @lims_cli.command("backup")

@@ -205,3 +205,20 @@ def test_a_backup_leaves_pending_uploads_out(app, ctx, data_dir, tmp_path_factor
         names = tar.getnames()
     assert f"data/imports/2026/12/{'a' * 64}.bin" in names
     assert not [n for n in names if "pending" in n]
+
+
+def test_lims_tick_sweeps_expired_uploads_without_waiting_for_an_upload(app, data_dir):
+    """Expired uploads leave the disk on the cron tick, not only when someone uploads again."""
+    from lims.imports import pending
+
+    old = time.time() - pending.KEEP_SECONDS - 60
+    stale = data_dir / "pending" / "98" / ("c" * 64 + ".bin")
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"nobody committed this")
+    os.utime(stale, (old, old))
+    fresh = data_dir / "pending" / "98" / ("b" * 64 + ".bin")
+    fresh.write_bytes(b"waiting for its preview")
+    result = app.test_cli_runner().invoke(args=["lims", "tick"])
+    assert result.exit_code == 0, result.output
+    assert "1 expired uploads removed" in result.output
+    assert not stale.exists() and fresh.exists()
