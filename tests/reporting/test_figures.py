@@ -33,7 +33,8 @@ def as_tuple(row):
 def figures_tuple(f):
     return dict(batches=f.batches, tests=f.tests, negatives=f.negatives, positives=f.positives,
                 suspects=f.suspects, invalids=f.invalids, dispositions_closed=f.dispositions_closed,
-                kg_destroyed=f.kg_destroyed, overdue_dispositions=f.overdue_dispositions, objections=f.objections,
+                kg_disposed=f.kg_disposed, overdue_dispositions=f.overdue_dispositions, closed_late=f.closed_late,
+                batches_untested=f.batches_untested, objections=f.objections,
                 objections_released=f.objections_released, objections_confirmed=f.objections_confirmed,
                 objections_pending=f.objections_pending)
 
@@ -51,18 +52,23 @@ def test_month_bounds_are_local_months_in_utc(ctx):
 # --- headline -----------------------------------------------------------------------
 
 NOVEMBER = dict(
-    batches=219,  # sampled in Nov (local): SA 11 (a1..a10, x0), SB 67, SC 40, SD 70, SE 5, SF 3, SH 20, SI 3
+    batches=218,  # tested in Nov (local), as every breakdown counts them: SA 11 (a1..a10, o3), SB 67, SC 40, SD 70,
+    # SE 5, SF 3, SH 20, SI 2
+    batches_untested=2,  # sampled in Nov, not tested by its end: x0 (tested Dec 1 00:00:00), e3 (registered)
     tests=220,  # current results tested in Nov: SA 13, SB 67, SC 40, SD 70, SE 5, SF 3, SH 20, SI 2
     negatives=208, positives=10, suspects=1, invalids=1,
     dispositions_closed=6,  # a1 disposed, a2 released, b2, c1, d1, e2 disposed
-    kg_destroyed=D("31.5"),  # a1 destroy 15 + harmless 5, b2 8, d1 harmless 2, e2 1.5 (not c1's return 3, not stop_sale)
-    overdue_dispositions=3,  # b1 open 14.5 h, b2 closed 5.5 h late, h1 open 92.5 h
+    # the positives table's column: a1 destroy 15 + harmless 5, b2 8, c1 returned 3, d1 harmless 2, e2 1.5 (not stop_sale)
+    kg_disposed=D("34.5"),
+    overdue_dispositions=2,  # still open when printed: b1 (14.5 h), h1 (92.5 h)
+    closed_late=1,  # b2 closed 5.5 h late
     objections=3, objections_released=1, objections_confirmed=1, objections_pending=1,  # a2, a7, a8
 )
 OCTOBER = dict(
-    batches=6,  # o1, o2, o3 (Oct 31 23:10 local), ob1, ob2, oe1
+    batches=5,  # tested in Oct: o1, o2, ob1, ob2, oe1
+    batches_untested=1,  # o3, sampled Oct 31 23:10 local, tested in November
     tests=5, negatives=2, positives=2, suspects=1, invalids=0,  # o1+, o2−, ob1−, ob2?, oe1+
-    dispositions_closed=2, kg_destroyed=D("14"), overdue_dispositions=0,
+    dispositions_closed=2, kg_disposed=D("14"), overdue_dispositions=0, closed_late=0,
     objections=0, objections_released=0, objections_confirmed=0, objections_pending=0,
 )
 
@@ -92,13 +98,13 @@ def test_headline_local_day_boundaries(world, ctx):
     from lims.reporting.figures import headline
 
     nov1 = headline(district(), *local_day_bounds(date(2026, 11, 1)), NOW)
-    assert (nov1.tests, nov1.negatives, nov1.batches) == (2, 2, 1)  # a4, o3 tested; a4 sampled (o3 in Oct)
+    assert (nov1.tests, nov1.negatives, nov1.batches) == (2, 2, 2)  # a4, o3 tested
     oct31 = headline(district(), *local_day_bounds(date(2026, 10, 31)), NOW)
-    assert (oct31.tests, oct31.batches) == (1, 2)  # o2 tested; o2, o3 sampled
+    assert (oct31.tests, oct31.batches, oct31.batches_untested) == (1, 1, 1)  # o2 tested; o3 sampled, not tested
     nov30 = headline(district(), *local_day_bounds(date(2026, 11, 30)), NOW)
-    assert (nov30.tests, nov30.positives, nov30.batches) == (2, 1, 3)  # a10, b1 tested; a10, b1, x0 sampled
+    assert (nov30.tests, nov30.positives, nov30.batches, nov30.batches_untested) == (2, 1, 2, 1)  # a10, b1; x0
     dec1 = headline(district(), *local_day_bounds(date(2026, 12, 1)), NOW)
-    assert (dec1.tests, dec1.batches) == (2, 1)  # x0 at 00:00:00 and x1 tested; x1 sampled
+    assert (dec1.tests, dec1.batches, dec1.batches_untested) == (2, 2, 0)  # x0 at 00:00:00 and x1 tested
 
 
 def test_superseded_versions_never_count(world, db, ctx):
@@ -122,7 +128,8 @@ def test_headline_scoped_to_the_market_manager(world, actors, ctx):
     assert (scope.name, scope.kind) == ("城西农贸市场", "site")
     f = headline(scope, *bounds(MONTH), NOW)
     assert figures_tuple(f) == dict(batches=67, tests=67, negatives=65, positives=2, suspects=0, invalids=0,
-                                    dispositions_closed=1, kg_destroyed=D("8"), overdue_dispositions=2,
+                                    dispositions_closed=1, kg_disposed=D("8"), overdue_dispositions=1,
+                                    closed_late=1, batches_untested=0,
                                     objections=0, objections_released=0, objections_confirmed=0,
                                     objections_pending=0)
     prev = headline(scope, *bounds(PREVIOUS), NOW)
@@ -530,8 +537,9 @@ def test_an_overdue_disposition_stays_overdue_into_the_next_month(app, db, make_
     scope = figures.Scope(frozenset({site.id}), site.name, "site")
     start, end = figures.month_bounds(MONTH)
     november = figures.headline(scope, start, end, NOW)
-    assert november.overdue_dispositions == 2 and november.positives == 0
+    # printed now: one still open and overdue, one closed late (counted apart, not as open)
+    assert (november.overdue_dispositions, november.closed_late, november.positives) == (1, 1, 0)
     (rated,) = figures.site_ratings(scope, start, end, NOW, [])
     assert rated.month.overdue == 2 and rated.rating.colour == "red"  # the open one: far beyond 48 h
     october = figures.headline(scope, *figures.month_bounds(PREVIOUS), NOW)
-    assert october.overdue_dispositions == 2  # the same two, in the month they fell due
+    assert (october.overdue_dispositions, october.closed_late) == (1, 1)  # the same two, in the month they fell due
