@@ -35,6 +35,7 @@ class Config:
     RATING_RED_OVERDUE_HOURS = 48
     BLACKLIST_POSITIVES = 2
     BLACKLIST_DAYS = 90
+    BLACKLIST_MIN_RATE = "5"  # percent of the stall's batches tested in those days
     REDLIST_MIN_BATCHES = 20
     REDLIST_BATCH_DAYS = 90
     REDLIST_CLEAN_DAYS = 180

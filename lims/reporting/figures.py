@@ -293,6 +293,7 @@ def thresholds() -> RatingThresholds:
 def list_rules() -> ListRules:
     cfg = current_app.config
     return ListRules(black_positives=int(cfg["BLACKLIST_POSITIVES"]), black_days=int(cfg["BLACKLIST_DAYS"]),
+                     black_min_rate=Decimal(str(cfg["BLACKLIST_MIN_RATE"])),
                      red_min_batches=int(cfg["REDLIST_MIN_BATCHES"]), red_batch_days=int(cfg["REDLIST_BATCH_DAYS"]),
                      red_clean_days=int(cfg["REDLIST_CLEAN_DAYS"]))
 
@@ -315,6 +316,12 @@ def stall_lists(scope: Scope, as_of: date) -> tuple[list[ListedStall], list[List
         .where(Batch.stall_id.is_not(None), Batch.sampled_at >= batch_start, Batch.sampled_at < end,
                Batch.status.not_in(("registered", "testing")), scope.where(Batch.site_id))
         .group_by(Batch.stall_id)).all())
+    black_start = end - timedelta(days=rules.black_days)
+    tested_black = dict(db.session.execute(
+        sa.select(Batch.stall_id, sa.func.count(Batch.id))
+        .where(Batch.stall_id.is_not(None), Batch.sampled_at >= black_start, Batch.sampled_at < end,
+               Batch.status.not_in(("registered", "testing")), scope.where(Batch.site_id))
+        .group_by(Batch.stall_id)).all())
     ids = set(tested) | set(positive_days)
     stalls = {s.id: s for s in db.session.execute(
         sa.select(Stall).where(Stall.id.in_(ids or {-1})).options(joinedload(Stall.site))).scalars()}
@@ -322,7 +329,8 @@ def stall_lists(scope: Scope, as_of: date) -> tuple[list[ListedStall], list[List
     black_since = as_of - timedelta(days=rules.black_days)
     for stall_id in ids:
         stall = stalls[stall_id]
-        record = StallRecord(tuple(positive_days.get(stall_id, ())), tested.get(stall_id, 0))
+        record = StallRecord(tuple(positive_days.get(stall_id, ())), tested.get(stall_id, 0),
+                             tested_black.get(stall_id, 0))
         listed = ListedStall(site=stall.site.name, stall=stall.code, operator=stall.operator,
                              batches_90d=tested.get(stall_id, 0),
                              positives_90d=sum(1 for d in record.positive_days if d > black_since))

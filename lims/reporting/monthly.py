@@ -71,8 +71,9 @@ def rating_rules_text() -> tuple[RatingRule, ...]:
 def list_rules_text() -> tuple[str, ...]:
     r = figures.list_rules()
     return (
-        gettext("Black list: %(n)d or more positive batches within %(days)d days (laboratory-released batches "
-                "do not count).", n=r.black_positives, days=r.black_days),
+        gettext("Black list: %(n)d or more positive batches within %(days)d days, being at least %(rate)s%% of "
+                "the stall's batches tested in those days (laboratory-released batches do not count).",
+                n=r.black_positives, days=r.black_days, rate=r.black_min_rate),
         gettext("Red (honour) list: at least %(n)d batches tested within %(days)d days and no positive within "
                 "%(clean)d days.", n=r.red_min_batches, days=r.red_batch_days, clean=r.red_clean_days),
         gettext("Positive rate = positives ÷ (negatives + positives); suspect and invalid results are reported "
