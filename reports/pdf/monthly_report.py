@@ -173,11 +173,15 @@ def _signature_block(report: MonthlyReport, L: Labels, st: ReportStyles) -> Flow
              (L["sign.signed"], sig.signed_by if sig else None)]
     issued = report.issue.first_issued_at if report.issue is not None and report.issue.current else None
     row = [para(f"{k}{L['colon']}{v or blank}", st.cell) for k, v in names]
-    rows = [row, [para(f"{L['monthly.first_issued']}{L['colon']}{datetime_text(issued) if issued else blank}",
-                       st.cell), "", para(sig.seal if sig and sig.seal else "", st.cell)]]
+    when = datetime_text(issued) if issued else blank
+    rows = [row, [para(f"{L['monthly.first_issued']}{L['colon']}{when}", st.cell), "", ""]]
+    style = [("SPAN", (0, 1), (-1, 1)), ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+             ("LINEABOVE", (0, 0), (-1, 0), 0.4, RULE)]
+    if sig and sig.seal:
+        rows.append([para(sig.seal, st.cell.clone("seal", alignment=2)), "", ""])
+        style.append(("SPAN", (0, 2), (-1, 2)))
     table = Table(rows, colWidths=[WIDTH / 3] * 3, hAlign="CENTER")
-    table.setStyle(TableStyle([("SPAN", (0, 1), (1, 1)), ("TOPPADDING", (0, 0), (-1, -1), 6),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 6), ("LINEABOVE", (0, 0), (-1, 0), 0.4, RULE)]))
+    table.setStyle(TableStyle(style))
     return table
 
 
