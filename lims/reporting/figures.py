@@ -365,6 +365,12 @@ def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
             .join(Disposition, Disposition.batch_id == Batch.id)
             .where(Result.outcome == "positive", TestItem.banned.is_(True), Disposition.status != "released")).all():
         banned[site_id].add(name)
+    # A screening positive the laboratory released did not stand: the rating reads it as the
+    # negative it turned out to be (the tables still show what the screening found).
+    released = dict(db.session.execute(
+        _results(scope, start, end).add_columns(Batch.site_id, sa.func.count(Result.id))
+        .join(Disposition, Disposition.batch_id == Batch.id)
+        .where(Result.outcome == "positive", Disposition.status == "released").group_by(Batch.site_id)).all())
     overdue: dict[int, list[Decimal]] = defaultdict(list)
     for d in _dispositions(scope, start, end, now):
         if d.overdue_hours is not None:
@@ -381,7 +387,8 @@ def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
         if counts is None and site.planned_monthly_batches is None:
             continue  # a banquet centre with nothing this month has nothing to rate
         month = SiteMonth(
-            negatives=counts.negatives if counts else 0, positives=counts.positives if counts else 0,
+            negatives=(counts.negatives if counts else 0) + released.get(site.id, 0),
+            positives=(counts.positives if counts else 0) - released.get(site.id, 0),
             banned_items=tuple(sorted(banned.get(site.id, ()))), overdue=len(overdue.get(site.id, [])),
             max_overdue_hours=max(overdue.get(site.id, [Decimal(0)])),
             blacklisted_stalls=tuple(sorted(blacklisted.get(site.name, []))), batches=batches.get(site.id, 0),

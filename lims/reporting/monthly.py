@@ -80,6 +80,8 @@ def list_rules_text() -> tuple[str, ...]:
                 "separately and never counted as passes. Disposal rate = closed dispositions ÷ positives. A "
                 "disposition is overdue when it was not closed by its deadline (%(hours)d h after the objection "
                 "window or the laboratory result).", hours=int(current_app.config["DISPOSAL_DEADLINE_HOURS"])),
+        gettext("In the five-colour rating a screening positive that the laboratory retest released counts as a "
+                "negative: only positives that stood make a site red, orange or yellow."),
     )
 
 

@@ -449,7 +449,8 @@ def test_site_ratings_params(world, ctx):
     f = {x.site.code: x for x in rate_all()}
     assert f["SA"].rating.params == {"items": ("克伦特罗",)}  # 莱克多巴胺 was released by the lab
     assert f["SA"].month.blacklisted_stalls == ("A01", "A02")
-    assert (f["SA"].month.negatives, f["SA"].month.positives, f["SA"].month.batches) == (7, 4, 11)
+    # a2 (莱克多巴胺+) was released by the lab: for the rating it is the negative it turned out to be
+    assert (f["SA"].month.negatives, f["SA"].month.positives, f["SA"].month.batches) == (8, 3, 11)
     assert f["SH"].rating.params == {"hours": D("92.5"), "threshold": 48, "count": 1}
     assert f["SH"].month.positive_rate == D(5)  # exactly 5 %: not above
     assert f["SI"].rating.params == {"rate": D(50), "threshold": D(5)}
@@ -543,3 +544,25 @@ def test_an_overdue_disposition_stays_overdue_into_the_next_month(app, db, make_
     assert rated.month.overdue == 2 and rated.rating.colour == "red"  # the open one: far beyond 48 h
     october = figures.headline(scope, *figures.month_bounds(PREVIOUS), NOW)
     assert (october.overdue_dispositions, october.closed_late) == (1, 1)  # the same two, in the month they fell due
+
+
+def test_a_banned_positive_released_by_the_lab_does_not_make_a_market_red(app, db, make_user, ctx, clock):
+    """One clean-looking market whose only positive — a β-agonist screening positive — was
+    released by the laboratory retest: not red (not by the banned item, not by the rate)."""
+    from lims.reporting import figures
+    from tests.reporting.world import Builder
+
+    clock(NOW)
+    b = Builder(db, make_user("technician"), make_user("reviewer"))
+    site = b.site("RL", "复检放行市场", 10)
+    stall = b.stall(site, "R1", "蒋某")
+    batch = b.batch(site, "猪肉", loc(2026, 11, 5, 8), stall=stall, category="MEAT-LIVESTOCK", status="released",
+                    verdict="negative")
+    r = b.result(batch, "RAC", "positive", loc(2026, 11, 5, 9), tc=D("0.2"))
+    b.disposition(batch, r, "released", loc(2026, 11, 5, 9, 30), closed_at=loc(2026, 11, 7, 9))
+    b.negatives(site, stall, 9, (2026, 11, 6), "OPC", "青菜", "VEG-LEAF", computed=D("10"))
+    db.session.flush()
+    scope = figures.Scope(frozenset({site.id}), site.name, "site")
+    (rated,) = figures.site_ratings(scope, *bounds(MONTH), NOW, [])
+    assert (rated.month.positives, rated.month.negatives) == (0, 10)
+    assert rated.rating.colour == "green", rated.rating

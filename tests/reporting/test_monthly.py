@@ -77,7 +77,7 @@ def test_build_monthly_district(world, actors, ctx):
     assert [x.colour for x in r.rating_rules] == ["red", "orange", "yellow", "blue", "green"]
     assert "5" in r.rating_rules[0].condition and "48" in r.rating_rules[0].condition
     assert "3" in r.rating_rules[1].condition and "1.5" in r.rating_rules[2].condition
-    assert len(r.list_rules) == 3
+    assert len(r.list_rules) == 4 and "laboratory" not in r.list_rules[3]  # worded in Chinese
     assert all(n in r.list_rules[0] for n in ("2", "90")) and all(n in r.list_rules[1] for n in ("20", "90", "180"))
     assert "24" in r.list_rules[2]
 
