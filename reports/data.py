@@ -268,6 +268,28 @@ class BreakdownRow:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CoverageRow:
+    """How much of a site the month's testing reached.
+
+    stalls: stalls registered (active); stalls_tested: stalls with a batch tested in the month;
+    foods: different foods tested."""
+
+    site: str
+    stalls: int
+    stalls_tested: int
+    foods: int
+
+    @property
+    def stalls_untested(self) -> int:
+        return max(self.stalls - self.stalls_tested, 0)
+
+    @property
+    def rate(self) -> Decimal | None:
+        """stalls tested ÷ stalls registered; None without registered stalls."""
+        return _rate(min(self.stalls_tested, self.stalls), self.stalls)
+
+
+@dataclass(frozen=True, kw_only=True)
 class PositiveRow:
     """One positive result of the month.
 
@@ -375,6 +397,7 @@ class MonthlyReport:
     running month); open cases (overdue, pending objections, statuses) hold at ``generated_at``.
     issue: how the report was issued (number, version, signatures); None: a draft.
     signatures: the 编制/审核/签发 lines and the seal line, from configuration.
+    coverage: per site, stalls tested ÷ stalls registered and foods tested.
     """
 
     issuer: Issuer
@@ -400,6 +423,7 @@ class MonthlyReport:
     report_no: str | None = None
     generated_at: datetime | None = None
     counts_as_of: datetime | None = None
+    coverage: tuple[CoverageRow, ...] = ()
     issue: ReportIssue | None = None
     signatures: Signatures | None = None
 

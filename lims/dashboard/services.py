@@ -98,6 +98,7 @@ class Dashboard:
     by_item: list
     by_category: list
     site_months: list  # (site, SiteMonth) of every rated site
+    coverage: list  # reports.data.CoverageRow per site, least covered first
 
 
 def dashboard(actor: Actor, now: datetime, month: date | None = None) -> Dashboard:
@@ -127,7 +128,8 @@ def dashboard(actor: Actor, now: datetime, month: date | None = None) -> Dashboa
         ratings=[(f.site, f.rating, rating_reason(f.rating)) for f in facts], red=red, black=black,
         alerts=supplier_alerts(scope, now), workload=station_workload(scope, start, end, day_start),
         daily=figures.daily(scope, start - timedelta(days=30), end), by_item=figures.breakdown(scope, start, end, "item"),
-        by_category=figures.breakdown(scope, start, end, "category"), site_months=[(f.site, f.month) for f in facts])
+        by_category=figures.breakdown(scope, start, end, "category"), site_months=[(f.site, f.month) for f in facts],
+        coverage=figures.coverage(scope, start, end))
 
 
 def stall_history(stall: Stall, limit: int = 100):

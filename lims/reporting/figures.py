@@ -26,7 +26,7 @@ from lims.models import (Batch, DisposalAction, Disposition, Event, FoodCategory
 from lims.rules.disposition import OPEN_STATUSES, TERMINAL_ACTIONS, effective_status, hours_overdue
 from lims.rules.rating import (ListRules, RatingThresholds, SiteMonth, StallRecord, black_listed, rate_site,
                                red_listed)
-from reports.data import BreakdownRow, DailyCount, EventRow, ListedStall, MonthlyFigures, PositiveRow
+from reports.data import BreakdownRow, CoverageRow, DailyCount, EventRow, ListedStall, MonthlyFigures, PositiveRow
 
 
 @dataclass(frozen=True)
@@ -202,6 +202,24 @@ def breakdown(scope: Scope, start: datetime, end: datetime, by: str) -> list[Bre
                         positives=r.positives, suspects=r.suspects, invalids=r.invalids, batches=r.batches)
            for r in rows]
     return sorted(out, key=lambda r: (-r.tests, r.name))
+
+
+def coverage(scope: Scope, start: datetime, end: datetime) -> list[CoverageRow]:
+    """Per site: stalls registered (active), stalls with a batch tested in the period, foods
+    tested — so that stalls never tested are seen. Sites with stalls or tests only."""
+    registered = dict(db.session.execute(
+        sa.select(Stall.site_id, sa.func.count(Stall.id)).where(Stall.active.is_(True), scope.where(Stall.site_id))
+        .group_by(Stall.site_id)).all())
+    tested = {r.site_id: r for r in db.session.execute(
+        _results(scope, start, end).add_columns(Batch.site_id, sa.func.count(sa.distinct(Batch.stall_id)).label("stalls"),
+                                                sa.func.count(sa.distinct(Batch.food)).label("foods"))
+        .group_by(Batch.site_id)).all()}
+    names = dict(db.session.execute(sa.select(Site.id, Site.name).where(scope.where(Site.id))).all())
+    rows = [CoverageRow(site=names[s], stalls=registered.get(s, 0),
+                        stalls_tested=tested[s].stalls if s in tested else 0,
+                        foods=tested[s].foods if s in tested else 0)
+            for s in set(registered) | set(tested) if s in names]
+    return sorted(rows, key=lambda r: (r.rate if r.rate is not None else Decimal(2), r.site))
 
 
 def positive_status(status: str | None, notified_at: datetime | None, deadline: datetime | None,

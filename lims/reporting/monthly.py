@@ -161,6 +161,7 @@ def _figures_of_month(actor, month: date, site_code: str | None) -> MonthlyRepor
         issuer=monthly_issuer(), month=month.replace(day=1), scope=scope.kind, scope_name=scope.name,
         current=figures.headline(scope, start, end, now), previous=figures.headline(scope, prev_start, prev_end, now),
         by_site=tuple(figures.breakdown(scope, start, end, "site")),
+        coverage=tuple(figures.coverage(scope, start, end)),
         by_category=tuple(figures.breakdown(scope, start, end, "category")),
         by_item=tuple(figures.breakdown(scope, start, end, "item")),
         by_station=tuple(figures.breakdown(scope, start, end, "station")),

@@ -58,6 +58,9 @@ def render_monthly_report(report: MonthlyReport, lang: str = "zh_CN", *, font: F
         story.append(CondPageBreak(60 * mm))
         story.append(Paragraph(L[f"monthly.s.{key}"], st.h1))
         story.append(_breakdown_table(rows, L[name_col], L, st, total=key != "by_item"))
+        if key == "by_site" and report.coverage:
+            story.append(Paragraph(L["monthly.coverage"], st.h2))
+            story.append(_coverage_table(report, L, st))
     story.extend(_positives(report, L, st))
     story.extend(_ratings(report, L, st))
     story.extend(_lists(report, L, st))
@@ -289,6 +292,18 @@ def _breakdown_table(rows: Sequence[BreakdownRow], name_header: str, L: Labels, 
                      str(sums.positives), str(sums.suspects), str(sums.invalids), rate_text(sums.positive_rate)])
     widths = [WIDTH - 7 * 52, 52, 52, 52, 52, 52, 52, 52]
     return data_table(header, body, widths, st, align="lRRRRRRR", cell_inks=inks, total_row=total)
+
+
+def _coverage_table(report: MonthlyReport, L: Labels, st: ReportStyles) -> Flowable:
+    header = [L["col.site"], L["col.stalls"], L["col.stalls_tested"], L["col.stalls_untested"], L["col.coverage"],
+              L["col.foods"]]
+    rows, inks = [], {}
+    for r, c in enumerate(report.coverage):
+        rows.append([c.site, str(c.stalls), str(c.stalls_tested), str(c.stalls_untested), rate_text(c.rate),
+                     str(c.foods)])
+        if c.stalls_untested:
+            inks[(3, r)] = POSITIVE_INK
+    return data_table(header, rows, [WIDTH - 5 * 62, 62, 62, 62, 62, 62], st, align="lRRRRR", cell_inks=inks)
 
 
 def _positives(report: MonthlyReport, L: Labels, st: ReportStyles) -> list[Flowable]:

@@ -28,6 +28,8 @@ def test_dashboard_of_a_chosen_month(world, actors, ctx):
     assert (d.previous.tests, d.previous.positives) == (5, 2)  # October
     assert (d.last_year.tests, d.last_year.positive_rate, d.last_year.disposal_rate) == (0, None, None)
     assert [s.stall for s in d.black] == ["A01", "A02"]  # as of Nov 30
+    sa = next(r for r in d.coverage if r.site == "城东农贸市场")
+    assert (sa.stalls, sa.stalls_tested, sa.foods) == (2, 2, 11)  # the dashboard counts a9's 菠菜 (not reviewed)
     now = dashboard(actors["regulator"], DEC_4)
     assert now.month == date(2026, 12, 1) and now.running and now.current.tests == 2
 
@@ -37,6 +39,7 @@ def test_dashboard_page_takes_the_month_and_colours_follow_values(world, actors,
     client.login(actors["regulator_user"])
     html = client.get("/dashboard?month=2026-11").get_data(as_text=True)
     assert '<div class="stat-value">220</div>' in html and 'value="2026-11"' in html
+    assert "覆盖" in html or "Coverage" in html
     disposal = card(html, "处置率")
     assert "60.00%" in disposal and "border-warning" in disposal  # 6 of 10 closed: not green
     html = client.get("/dashboard").get_data(as_text=True)  # December: no positives yet

@@ -566,3 +566,23 @@ def test_a_banned_positive_released_by_the_lab_does_not_make_a_market_red(app, d
     (rated,) = figures.site_ratings(scope, *bounds(MONTH), NOW, [])
     assert (rated.month.positives, rated.month.negatives) == (0, 10)
     assert rated.rating.colour == "green", rated.rating
+
+
+def test_coverage_shows_the_stalls_never_tested(app, db, make_user, ctx, clock):
+    """Stalls tested ÷ stalls registered (active ones) and the foods tested, per site."""
+    from lims.reporting import figures
+    from tests.reporting.world import Builder
+
+    clock(NOW)
+    b = Builder(db, make_user("technician"), make_user("reviewer"))
+    site = b.site("CV", "覆盖市场", 10)
+    s1, s2, _s3 = (b.stall(site, f"V{i}", f"经营户{i}") for i in (1, 2, 3))
+    b.stall(site, "V4", "已退租").active = False
+    b.negatives(site, s1, 2, (2026, 11, 6), "OPC", "青菜", "VEG-LEAF", first_food="菠菜", computed=D("10"))
+    b.negatives(site, s2, 2, (2026, 11, 7), "OPC", "青菜", "VEG-LEAF", computed=D("10"))
+    b.negatives(site, s2, 1, (2026, 10, 7), "OPC", "韭菜", "VEG-LEAF", computed=D("10"))  # October
+    db.session.flush()
+    scope = figures.Scope(frozenset({site.id}), site.name, "site")
+    (row,) = figures.coverage(scope, *bounds(MONTH))
+    assert (row.site, row.stalls, row.stalls_tested, row.stalls_untested, row.foods) == ("覆盖市场", 3, 2, 1, 2)
+    assert row.rate == D(2) / D(3)
