@@ -192,3 +192,15 @@ def test_a_positive_whose_seller_was_never_told_is_not_listed_as_within_the_obje
     assert L.status("not_notified") != L.status("stopped")
     report = build_monthly(actors["admin"], MONTH, "NN")
     assert [p.disposition_status for p in report.positives] == ["not_notified"]
+
+
+def test_without_an_issuing_body_the_monthly_report_says_what_to_set(app, db, client, make_user, make_site,
+                                                                     monkeypatch):
+    """No configured issuer and no station naming its organisation: a clear 422, never a
+    placeholder name on a document a regulator signs."""
+    monkeypatch.setitem(app.config, "REPORT_ISSUER", None)
+    monkeypatch.setitem(app.config, "ISSUER_NAME", None)
+    make_site("ZZ", "无名市场")
+    client.login(make_user("regulator"))
+    r = client.get("/reports/monthly.pdf?month=2026-11")
+    assert r.status_code == 422 and "LIMS_REPORT_ISSUER" in r.get_data(as_text=True)
