@@ -36,6 +36,7 @@ class Config:
     RATING_RED_OVERDUE_HOURS = 48
     BLACKLIST_POSITIVES = 2
     BLACKLIST_DAYS = 90
+    BLACKLIST_MIN_RATE = "5"  # percent of the stall's batches tested in those days
     REDLIST_MIN_BATCHES = 20
     REDLIST_BATCH_DAYS = 90
     REDLIST_CLEAN_DAYS = 180
@@ -60,6 +61,14 @@ class Config:
 
     ISSUER_NAME = None  # printed at the top of reports; default: the station's organisation
     DISTRICT_NAME = None  # default: the district most sites are in
+    # The monthly report's issuing body and sign-off lines (later: the organisation's record).
+    # REPORT_ISSUER default: ISSUER_NAME, else the organisation most testing stations belong to.
+    # A name left None prints a blank line to sign by hand; REPORT_SEAL None: "<issuer>（盖章）".
+    REPORT_ISSUER = None
+    REPORT_SEAL = None
+    REPORT_COMPILED_BY = None  # 编制
+    REPORT_REVIEWED_BY = None  # 审核
+    REPORT_SIGNED_BY = None  # 签发 (an issued report prints the regulator who issued it)
     PUBLIC_BASE_URL = None  # e.g. https://kj.example.gov.cn ; default: the request's host
     COMPLAINT_PHONE = "12315"
     PAGE_CACHE_BYTES = 32 * 1024 * 1024  # rendered public pages kept per worker; 0 turns it off

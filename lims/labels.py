@@ -1,8 +1,8 @@
 """Words shown for the domain's codes, translated (Chinese first)."""
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from lims.rules.status_wording import STATUS_WORDS, public_status
+from lims.rules.status_wording import NOT_NOTIFIED, STATUS_WORDS, public_status
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -86,7 +86,9 @@ def public_wording(outcome: str, status: str | None, lang: str | None = None) ->
 def status_words(lang: str) -> dict[str, str]:
     """The status labels in ``lang``, as plain data for the PDF and spreadsheet renderers."""
     with force_locale(lang):
-        return {code: str(label) for code, label in STATUS_LABELS.items()}
+        words = {code: str(label) for code, label in STATUS_LABELS.items()}
+        words["not_notified"] = gettext(NOT_NOTIFIED)
+        return words
 
 
 def public_words(lang: str) -> dict[str, str]:

@@ -195,24 +195,30 @@ class BatchReport:
 class MonthlyFigures:
     """Headline counts of one month (rates are derived, see the properties).
 
-    batches: batches sampled; tests: results recorded (no-data channels excluded).
+    batches: batches tested in the month (the sum of every breakdown's batches);
+    batches_untested: batches sampled in the month and not tested by its end (stated apart);
+    tests: results recorded (no-data channels excluded).
     negatives, positives, suspects, invalids: results by outcome.
     dispositions_closed: positives whose disposition is closed (disposed or released).
-    kg_destroyed: kilograms destroyed or made harmless.
-    overdue_dispositions: dispositions past their deadline.
+    kg_disposed: kilograms of the month's positive batches taken out of circulation for good
+    (destroyed, made harmless, returned, recalled): the positives table's column summed.
+    overdue_dispositions: dispositions still open and past their deadline when printed;
+    closed_late: dispositions closed after their deadline.
     objections: objections filed; objections_released / objections_confirmed: lab retest
     negative (batch released) / positive (confirmed); objections_pending: no lab result yet.
     """
 
     batches: int = 0
+    batches_untested: int = 0
     tests: int = 0
     negatives: int = 0
     positives: int = 0
     suspects: int = 0
     invalids: int = 0
     dispositions_closed: int = 0
-    kg_destroyed: Decimal = Decimal(0)
+    kg_disposed: Decimal = Decimal(0)
     overdue_dispositions: int = 0
+    closed_late: int = 0
     objections: int = 0
     objections_released: int = 0
     objections_confirmed: int = 0
@@ -259,6 +265,28 @@ class BreakdownRow:
     def positive_rate(self) -> Decimal | None:
         """positives ÷ (negatives + positives); None when there are none."""
         return _rate(self.positives, self.negatives + self.positives)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverageRow:
+    """How much of a site the month's testing reached.
+
+    stalls: stalls registered (active); stalls_tested: stalls with a batch tested in the month;
+    foods: different foods tested."""
+
+    site: str
+    stalls: int
+    stalls_tested: int
+    foods: int
+
+    @property
+    def stalls_untested(self) -> int:
+        return max(self.stalls - self.stalls_tested, 0)
+
+    @property
+    def rate(self) -> Decimal | None:
+        """stalls tested ÷ stalls registered; None without registered stalls."""
+        return _rate(min(self.stalls_tested, self.stalls), self.stalls)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -367,6 +395,12 @@ class MonthlyReport:
     generated_at: when the report was produced.
     audit_head: the audit trail's newest entry when the report was produced, as (seq, hash):
     printed, so that a paper copy anchors the trail (None: an empty trail).
+    generated_at: when the report was produced (printed).
+    counts_as_of: the moment the counts hold (end of the month, or ``generated_at`` for the
+    running month); open cases (overdue, pending objections, statuses) hold at ``generated_at``.
+    issue: how the report was issued (number, version, signatures); None: a draft.
+    signatures: the 编制/审核/签发 lines and the seal line, from configuration.
+    coverage: per site, stalls tested ÷ stalls registered and foods tested.
     """
 
     issuer: Issuer
@@ -392,6 +426,38 @@ class MonthlyReport:
     report_no: str | None = None
     generated_at: datetime | None = None
     audit_head: tuple[int, str] | None = None
+    counts_as_of: datetime | None = None
+    coverage: tuple[CoverageRow, ...] = ()
+    issue: ReportIssue | None = None
+    signatures: Signatures | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signatures:
+    """Who compiled (编制), reviewed (审核) and signs (签发) a report, and the seal line.
+
+    Names None or empty leave a blank line to sign by hand; seal: the text by the seal
+    (e.g. "钱塘区市场监督管理局（盖章）"), None to omit."""
+
+    compiled_by: str | None = None
+    reviewed_by: str | None = None
+    signed_by: str | None = None
+    seal: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportIssue:
+    """An issued report: its number and version, when it was first issued (签发时间, the
+    same for every version and every print), when this version was issued and by whom.
+    current: False when the figures have changed since this version was issued (printed as
+    a draft then, with the note that a new version must be issued)."""
+
+    number: str
+    version: int
+    first_issued_at: datetime
+    issued_at: datetime
+    issued_by: str
+    current: bool = True
 
 
 # --------------------------------------------------------------------------- market board

@@ -292,13 +292,15 @@ def refresh_status(batch: Batch) -> tuple[str, str]:
 
 
 def traceback(actor: Actor, batch: Batch, days: int, now: datetime) -> list[Batch]:
-    """Other batches from the same supplier in the last ``days`` days, at any site the
-    actor may see, newest first."""
+    """Other batches from the same supplier within ``days`` days before or after this one
+    (the same lot may have gone anywhere that week), at any site the actor may see, newest
+    first."""
     if batch.supplier_id is None:
         return []
-    since = min(batch.sampled_at, now) - timedelta(days=days)
+    around = min(batch.sampled_at, now)
     stmt = scope_to_sites(sa.select(Batch).where(Batch.supplier_id == batch.supplier_id, Batch.id != batch.id,
-                                                 Batch.sampled_at >= since)
+                                                 Batch.sampled_at >= around - timedelta(days=days),
+                                                 Batch.sampled_at <= around + timedelta(days=days))
                           .order_by(Batch.sampled_at.desc()).limit(200), Batch.site_id, actor)
     stmt = stmt.options(joinedload(Batch.disposition))  # their status is shown as it stands now
     return list(db.session.execute(stmt).scalars())

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
+from flask_babel import gettext
 
 from lims.accounts.access import Actor
 from lims.extensions import db
@@ -86,6 +87,8 @@ class Dashboard:
     month: date
     current: object
     previous: object
+    last_year: object  # the same month a year before
+    running: bool  # the month shown is the current one (today's line, lists as of today)
     today: object
     ratings: list
     red: list
@@ -96,25 +99,38 @@ class Dashboard:
     by_item: list
     by_category: list
     site_months: list  # (site, SiteMonth) of every rated site
+    coverage: list  # reports.data.CoverageRow per site, least covered first
 
 
-def dashboard(actor: Actor, now: datetime) -> Dashboard:
+def dashboard(actor: Actor, now: datetime, month: date | None = None) -> Dashboard:
+    """The figures of a month (default: the current one) beside the month before and the
+    same month a year earlier; the lists as of the month's last day (today for the running
+    month). A month after the current one is refused."""
+    from lims.errors import InvalidInput
+
     scope = figures.scope_for(actor, None)
     today = local_today(now)
-    month = today.replace(day=1)
+    month = (month or today).replace(day=1)
+    if month > today.replace(day=1):
+        raise InvalidInput(gettext("That month has not begun."), {"month": ["not in the future"]})
+    running = month == today.replace(day=1)
     start, end = figures.month_bounds(month)
     prev_start, prev_end = figures.month_bounds(month - timedelta(days=1))
+    year_start, year_end = figures.month_bounds(month.replace(year=month.year - 1))
+    as_of = today if running else (end - timedelta(seconds=1)).astimezone(local_zone()).date()
     day_start, day_end = local_day_bounds(today)
-    red, black = figures.stall_lists(scope, today)
+    red, black = figures.stall_lists(scope, as_of)
     facts = figures.site_ratings(scope, start, end, now, black)
     return Dashboard(
         month=month, current=figures.headline(scope, start, end, now),
         previous=figures.headline(scope, prev_start, prev_end, now),
+        last_year=figures.headline(scope, year_start, year_end, now), running=running,
         today=figures.headline(scope, day_start, day_end, now),
         ratings=[(f.site, f.rating, rating_reason(f.rating)) for f in facts], red=red, black=black,
         alerts=supplier_alerts(scope, now), workload=station_workload(scope, start, end, day_start),
         daily=figures.daily(scope, start - timedelta(days=30), end), by_item=figures.breakdown(scope, start, end, "item"),
-        by_category=figures.breakdown(scope, start, end, "category"), site_months=[(f.site, f.month) for f in facts])
+        by_category=figures.breakdown(scope, start, end, "category"), site_months=[(f.site, f.month) for f in facts],
+        coverage=figures.coverage(scope, start, end))
 
 
 def stall_history(stall: Stall, limit: int = 100):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext
 
 from lims.accounts.access import requires, web_actor
@@ -41,9 +41,12 @@ def charts(d):
 @bp.route("/dashboard")
 @requires("report.read")
 def index():
+    from lims.reporting.views import parse_month
+
     actor = web_actor()
     now = utcnow()
-    d = services.dashboard(actor, now)
+    raw = request.args.get("month")
+    d = services.dashboard(actor, now, parse_month(raw) if raw else None)
     return render_template("dashboard/index.html", d=d, charts=charts(d), now=now)
 
 

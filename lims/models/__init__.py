@@ -7,12 +7,13 @@ from lims.models.imports import Import, ImportRow
 from lims.models.notifications import Notification
 from lims.models.reference import (Food, FoodCategory, Instrument, ReagentLot, TestItem,
                                    TestItemOverride, item_categories)
+from lims.models.reports import IssuedReport
 from lims.models.results import Result
 from lims.models.sites import Event, EventVenue, Site, Stall, Station, Supplier
 
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Batch", "DisposalAction", "Disposition", "Event",
-    "EventVenue", "Food", "FoodCategory", "Import", "ImportRow", "Instrument", "LoginThrottle",
+    "EventVenue", "Food", "FoodCategory", "Import", "ImportRow", "Instrument", "IssuedReport", "LoginThrottle",
     "Notification", "Objection", "Photo", "ReagentLot", "ReportSigningKey", "Result", "Round", "Site", "Stall", "Station", "Supplier",
     "TestItem", "TestItemOverride", "User", "batch_tests", "item_categories", "user_sites",
 ]

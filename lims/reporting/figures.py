@@ -23,12 +23,10 @@ from lims.i18n import local_zone
 from lims.reporting.common import reading_of
 from lims.models import (Batch, DisposalAction, Disposition, Event, FoodCategory, Objection, Result, Site, Stall,
                          Station, Supplier, TestItem)
-from lims.rules.disposition import TERMINAL_ACTIONS, effective_status, hours_overdue
+from lims.rules.disposition import OPEN_STATUSES, TERMINAL_ACTIONS, effective_status, hours_overdue
 from lims.rules.rating import (ListRules, RatingThresholds, SiteMonth, StallRecord, black_listed, rate_site,
                                red_listed)
-from reports.data import BreakdownRow, DailyCount, EventRow, ListedStall, MonthlyFigures, PositiveRow
-
-DESTROYED = ("destroy", "harmless")
+from reports.data import BreakdownRow, CoverageRow, DailyCount, EventRow, ListedStall, MonthlyFigures, PositiveRow
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,7 @@ class Scope:
     name: str
     kind: str  # "district" or "site"
     reviewed_only: bool = False  # printed reports count reviewed results only
+    key: str = "district"  # "district", or the codes of its sites ("SA" or "SA+SB")
 
     def reviewed(self) -> Scope:
         return dataclasses.replace(self, reviewed_only=True)
@@ -56,10 +55,11 @@ def scope_for(actor: Actor, site_code: str | None) -> Scope:
         site = db.session.execute(sa.select(Site).where(Site.code == site_code.strip().upper())).scalar_one_or_none()
         if site is None or not actor.may_see_site(site.id):
             raise NotFound(f"unknown site {site_code}")
-        return Scope(frozenset({site.id}), site.name, "site")
+        return Scope(frozenset({site.id}), site.name, "site", key=site.code)
     if actor.site_ids is not None:
         names = [s.name for s in actor.user.sites]
-        return Scope(frozenset(actor.site_ids), "、".join(names), "site" if len(names) == 1 else "district")
+        return Scope(frozenset(actor.site_ids), "、".join(names), "site" if len(names) == 1 else "district",
+                     key="+".join(sorted(s.code for s in actor.user.sites)))
     return Scope(None, district, "district")
 
 
@@ -102,6 +102,10 @@ class DispositionFacts:
     status: str
     overdue_hours: Decimal | None  # None when handled in time or not yet due
 
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
 
 def _dispositions(scope: Scope, start: datetime, end: datetime, now: datetime) -> list[DispositionFacts]:
     """Dispositions of the period, with how late each was (if at all; an open one as of now):
@@ -125,20 +129,39 @@ def _dispositions(scope: Scope, start: datetime, end: datetime, now: datetime) -
     return out
 
 
+def _positive_batches(scope: Scope, start: datetime, end: datetime):
+    """The batches with a counted positive result in the period (a subquery of ids)."""
+    return _results(scope, start, end).add_columns(Batch.id).where(Result.outcome == "positive").distinct()
+
+
+def kg_disposed(scope: Scope, start: datetime, end: datetime) -> Decimal:
+    """Kilograms taken out of circulation for good (destroyed, made harmless, returned,
+    recalled) for the batches found positive in the period, whenever the action was done:
+    the one kilogram figure of a period, the sum of the positives table's column."""
+    kg = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(DisposalAction.quantity_kg), 0))
+        .join(Disposition, Disposition.id == DisposalAction.disposition_id)
+        .where(Disposition.batch_id.in_(_positive_batches(scope, start, end)),
+               DisposalAction.action.in_(TERMINAL_ACTIONS))).scalar_one()
+    return Decimal(kg or 0)
+
+
 def headline(scope: Scope, start: datetime, end: datetime, now: datetime) -> MonthlyFigures:
-    counts = db.session.execute(_results(scope, start, end).add_columns(*_OUTCOME_COUNTS[:5])).one()
-    batches = db.session.execute(sa.select(sa.func.count(Batch.id)).where(
-        Batch.sampled_at >= start, Batch.sampled_at < end, scope.where(Batch.site_id))).scalar_one()
+    """The period's headline. Counts hold at the end of the period (results tested in it);
+    open cases (overdue, objections pending) hold at ``now``, the moment of printing.
+
+    ``batches`` are the batches tested in the period, so that it is the sum of every
+    breakdown; batches sampled in the period and not tested by its end are counted apart
+    (``batches_untested``)."""
+    counts = db.session.execute(_results(scope, start, end).add_columns(*_OUTCOME_COUNTS)).one()
+    tested_by_end = (sa.select(Result.batch_id).where(Result.current.is_(True), Result.tested_at < end))
+    untested = db.session.execute(sa.select(sa.func.count(Batch.id)).where(
+        Batch.sampled_at >= start, Batch.sampled_at < end, scope.where(Batch.site_id),
+        Batch.id.not_in(tested_by_end))).scalar_one()
     closed = db.session.execute(
         _results(scope, start, end).add_columns(sa.func.count(Result.id))
         .join(Disposition, Disposition.batch_id == Batch.id)
         .where(Result.outcome == "positive", Disposition.status.in_(("disposed", "released")))).scalar_one()
-    kg = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(DisposalAction.quantity_kg), 0))
-        .join(Disposition, Disposition.id == DisposalAction.disposition_id)
-        .join(Batch, Batch.id == Disposition.batch_id)
-        .where(DisposalAction.action.in_(DESTROYED), DisposalAction.done_at >= start, DisposalAction.done_at < end,
-               scope.where(Batch.site_id))).scalar_one()
     objections = db.session.execute(
         sa.select(sa.func.count(Objection.id),
                   sa.func.count(Objection.id).filter(Objection.lab_outcome == "negative"),
@@ -147,11 +170,12 @@ def headline(scope: Scope, start: datetime, end: datetime, now: datetime) -> Mon
         .join(Disposition, Disposition.id == Objection.disposition_id)
         .join(Batch, Batch.id == Disposition.batch_id)
         .where(Disposition.opened_at >= start, Disposition.opened_at < end, scope.where(Batch.site_id))).one()
-    overdue = sum(1 for d in _dispositions(scope, start, end, now) if d.overdue_hours is not None)
+    late = [d for d in _dispositions(scope, start, end, now) if d.overdue_hours is not None]
     return MonthlyFigures(
-        batches=batches, tests=counts.tests, negatives=counts.negatives, positives=counts.positives,
-        suspects=counts.suspects, invalids=counts.invalids, dispositions_closed=closed,
-        kg_destroyed=Decimal(kg or 0), overdue_dispositions=overdue, objections=objections[0],
+        batches=counts.batches, batches_untested=untested, tests=counts.tests, negatives=counts.negatives,
+        positives=counts.positives, suspects=counts.suspects, invalids=counts.invalids, dispositions_closed=closed,
+        kg_disposed=kg_disposed(scope, start, end), overdue_dispositions=sum(1 for d in late if d.open),
+        closed_late=sum(1 for d in late if not d.open), objections=objections[0],
         objections_released=objections[1], objections_confirmed=objections[2], objections_pending=objections[3])
 
 
@@ -180,13 +204,40 @@ def breakdown(scope: Scope, start: datetime, end: datetime, by: str) -> list[Bre
     return sorted(out, key=lambda r: (-r.tests, r.name))
 
 
+def coverage(scope: Scope, start: datetime, end: datetime) -> list[CoverageRow]:
+    """Per site: stalls registered (active), stalls with a batch tested in the period, foods
+    tested — so that stalls never tested are seen. Sites with stalls or tests only."""
+    registered = dict(db.session.execute(
+        sa.select(Stall.site_id, sa.func.count(Stall.id)).where(Stall.active.is_(True), scope.where(Stall.site_id))
+        .group_by(Stall.site_id)).all())
+    tested = {r.site_id: r for r in db.session.execute(
+        _results(scope, start, end).add_columns(Batch.site_id, sa.func.count(sa.distinct(Batch.stall_id)).label("stalls"),
+                                                sa.func.count(sa.distinct(Batch.food)).label("foods"))
+        .group_by(Batch.site_id)).all()}
+    names = dict(db.session.execute(sa.select(Site.id, Site.name).where(scope.where(Site.id))).all())
+    rows = [CoverageRow(site=names[s], stalls=registered.get(s, 0),
+                        stalls_tested=tested[s].stalls if s in tested else 0,
+                        foods=tested[s].foods if s in tested else 0)
+            for s in set(registered) | set(tested) if s in names]
+    return sorted(rows, key=lambda r: (r.rate if r.rate is not None else Decimal(2), r.site))
+
+
+def positive_status(status: str | None, notified_at: datetime | None, deadline: datetime | None,
+                    now: datetime) -> str:
+    """The status a positive is listed with: ``not_notified`` while the seller has not been
+    told (no objection window is running then), else the disposition's effective status."""
+    if status is None or (status == "stopped" and notified_at is None):
+        return "not_notified"
+    return effective_status(status, deadline, now)
+
+
 def positives(scope: Scope, start: datetime, end: datetime, now: datetime, to_local) -> list[PositiveRow]:
     rows = db.session.execute(
         _results(scope, start, end).add_columns(
             Result.tested_at, Result.value, Result.value_text, Result.unit, Result.computed_value, Result.tc_ratio,
             Site.name.label("site"), Stall.code.label("stall"), Batch.food, Batch.code, Batch.id.label("batch_id"),
             Supplier.name.label("supplier"), TestItem.name.label("item"), TestItem.rule, Disposition.status,
-            Disposition.objection_deadline)
+            Disposition.objection_deadline, Disposition.notified_at)
         .join(Site, Site.id == Batch.site_id).outerjoin(Stall, Stall.id == Batch.stall_id)
         .outerjoin(Supplier, Supplier.id == Batch.supplier_id).join(TestItem, TestItem.id == Result.item_id)
         .outerjoin(Disposition, Disposition.batch_id == Batch.id)
@@ -205,7 +256,7 @@ def positives(scope: Scope, start: datetime, end: datetime, now: datetime, to_lo
         out.append(PositiveRow(
             tested_at=to_local(r.tested_at), site=r.site, stall=r.stall, food=r.food, supplier=r.supplier, item=r.item,
             value=value, value_text=value_text, unit=unit,
-            disposition_status=effective_status(r.status, r.objection_deadline, now) if r.status else "stopped",
+            disposition_status=positive_status(r.status, r.notified_at, r.objection_deadline, now),
             kg_disposed=kg[r.batch_id], batch_code=r.code))
     return out
 
@@ -260,6 +311,7 @@ def thresholds() -> RatingThresholds:
 def list_rules() -> ListRules:
     cfg = current_app.config
     return ListRules(black_positives=int(cfg["BLACKLIST_POSITIVES"]), black_days=int(cfg["BLACKLIST_DAYS"]),
+                     black_min_rate=Decimal(str(cfg["BLACKLIST_MIN_RATE"])),
                      red_min_batches=int(cfg["REDLIST_MIN_BATCHES"]), red_batch_days=int(cfg["REDLIST_BATCH_DAYS"]),
                      red_clean_days=int(cfg["REDLIST_CLEAN_DAYS"]))
 
@@ -282,6 +334,12 @@ def stall_lists(scope: Scope, as_of: date) -> tuple[list[ListedStall], list[List
         .where(Batch.stall_id.is_not(None), Batch.sampled_at >= batch_start, Batch.sampled_at < end,
                Batch.status.not_in(("registered", "testing")), scope.where(Batch.site_id))
         .group_by(Batch.stall_id)).all())
+    black_start = end - timedelta(days=rules.black_days)
+    tested_black = dict(db.session.execute(
+        sa.select(Batch.stall_id, sa.func.count(Batch.id))
+        .where(Batch.stall_id.is_not(None), Batch.sampled_at >= black_start, Batch.sampled_at < end,
+               Batch.status.not_in(("registered", "testing")), scope.where(Batch.site_id))
+        .group_by(Batch.stall_id)).all())
     ids = set(tested) | set(positive_days)
     stalls = {s.id: s for s in db.session.execute(
         sa.select(Stall).where(Stall.id.in_(ids or {-1})).options(joinedload(Stall.site))).scalars()}
@@ -289,7 +347,8 @@ def stall_lists(scope: Scope, as_of: date) -> tuple[list[ListedStall], list[List
     black_since = as_of - timedelta(days=rules.black_days)
     for stall_id in ids:
         stall = stalls[stall_id]
-        record = StallRecord(tuple(positive_days.get(stall_id, ())), tested.get(stall_id, 0))
+        record = StallRecord(tuple(positive_days.get(stall_id, ())), tested.get(stall_id, 0),
+                             tested_black.get(stall_id, 0))
         listed = ListedStall(site=stall.site.name, stall=stall.code, operator=stall.operator,
                              batches_90d=tested.get(stall_id, 0),
                              positives_90d=sum(1 for d in record.positive_days if d > black_since))
@@ -324,6 +383,12 @@ def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
             .join(Disposition, Disposition.batch_id == Batch.id)
             .where(Result.outcome == "positive", TestItem.banned.is_(True), Disposition.status != "released")).all():
         banned[site_id].add(name)
+    # A screening positive the laboratory released did not stand: the rating reads it as the
+    # negative it turned out to be (the tables still show what the screening found).
+    released = dict(db.session.execute(
+        _results(scope, start, end).add_columns(Batch.site_id, sa.func.count(Result.id))
+        .join(Disposition, Disposition.batch_id == Batch.id)
+        .where(Result.outcome == "positive", Disposition.status == "released").group_by(Batch.site_id)).all())
     overdue: dict[int, list[Decimal]] = defaultdict(list)
     for d in _dispositions(scope, start, end, now):
         if d.overdue_hours is not None:
@@ -340,7 +405,8 @@ def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
         if counts is None and site.planned_monthly_batches is None:
             continue  # a banquet centre with nothing this month has nothing to rate
         month = SiteMonth(
-            negatives=counts.negatives if counts else 0, positives=counts.positives if counts else 0,
+            negatives=(counts.negatives if counts else 0) + released.get(site.id, 0),
+            positives=(counts.positives if counts else 0) - released.get(site.id, 0),
             banned_items=tuple(sorted(banned.get(site.id, ()))), overdue=len(overdue.get(site.id, [])),
             max_overdue_hours=max(overdue.get(site.id, [Decimal(0)])),
             blacklisted_stalls=tuple(sorted(blacklisted.get(site.name, []))), batches=batches.get(site.id, 0),

@@ -2,20 +2,27 @@
 the one before, breakdowns, positives, ratings with reasons, lists, events, charts."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
 
 from lims.labels import status_words
 from lims.audit.services import head as audit_head
 from lims.database import utcnow
+from lims.errors import InvalidInput
+from lims.extensions import db
 from lims.i18n import local_today, to_local
+from lims.models import IssuedReport, Station
 from lims.reporting import figures
-from lims.reporting.common import font, issuer, report_lang
+from lims.reporting.common import font, report_lang
 from lims.rules.rating import Rating
-from reports.data import MonthlyReport, RatingRule, SiteRating
+from reports.data import Issuer, MonthlyReport, RatingRule, ReportIssue, Signatures, SiteRating
 from reports.excel.monthly_workbook import write_monthly
 from reports.pdf.monthly_report import render_monthly_report
 
@@ -66,19 +73,83 @@ def rating_rules_text() -> tuple[RatingRule, ...]:
 def list_rules_text() -> tuple[str, ...]:
     r = figures.list_rules()
     return (
-        gettext("Black list: %(n)d or more positive batches within %(days)d days (laboratory-released batches "
-                "do not count).", n=r.black_positives, days=r.black_days),
+        gettext("Black list: %(n)d or more positive batches within %(days)d days, being at least %(rate)s%% of "
+                "the stall's batches tested in those days (laboratory-released batches do not count).",
+                n=r.black_positives, days=r.black_days, rate=r.black_min_rate),
         gettext("Red (honour) list: at least %(n)d batches tested within %(days)d days and no positive within "
                 "%(clean)d days.", n=r.red_min_batches, days=r.red_batch_days, clean=r.red_clean_days),
         gettext("Positive rate = positives ÷ (negatives + positives); suspect and invalid results are reported "
                 "separately and never counted as passes. Disposal rate = closed dispositions ÷ positives. A "
                 "disposition is overdue when it was not closed by its deadline (%(hours)d h after the objection "
                 "window or the laboratory result).", hours=int(current_app.config["DISPOSAL_DEADLINE_HOURS"])),
+        gettext("In the five-colour rating a screening positive that the laboratory retest released counts as a "
+                "negative: only positives that stood make a site red, orange or yellow."),
     )
 
 
+def monthly_issuer() -> Issuer:
+    """The body that issues monthly reports: configured (REPORT_ISSUER, else ISSUER_NAME),
+    else the organisation most testing stations belong to, never a placeholder."""
+    cfg = current_app.config
+    name = cfg.get("REPORT_ISSUER") or cfg.get("ISSUER_NAME") or db.session.execute(
+        sa.select(Station.organisation).where(Station.organisation.is_not(None), Station.organisation != "")
+        .group_by(Station.organisation).order_by(sa.func.count().desc(), Station.organisation)).scalars().first()
+    if not name:
+        raise InvalidInput(gettext("Set the issuing body of reports (LIMS_REPORT_ISSUER) first."),
+                                   {"issuer": ["LIMS_REPORT_ISSUER"]})
+    return Issuer(name=name, phone=cfg.get("COMPLAINT_PHONE"))
+
+
+def signatures(issuer: Issuer, issue: ReportIssue | None) -> Signatures:
+    """编制/审核/签发 from configuration; an issued report is signed by whoever issued it."""
+    cfg = current_app.config
+    signed_by = issue.issued_by if issue is not None and issue.current else cfg.get("REPORT_SIGNED_BY")
+    return Signatures(compiled_by=cfg.get("REPORT_COMPILED_BY"), reviewed_by=cfg.get("REPORT_REVIEWED_BY"),
+                      signed_by=signed_by, seal=cfg.get("REPORT_SEAL") or f"{issuer.name}（盖章）")
+
+
+def report_number(month: date, scope: figures.Scope) -> str:
+    return f"YB-{month:%Y%m}" + ("" if scope.key == "district" else f"-{scope.key}")
+
+
+def figures_digest(report: MonthlyReport) -> str:
+    """A digest of the counts a report states (they hold at the end of the month); open
+    cases, counted when printed, are left out: they change by design."""
+    cur = report.current
+    counts = {k: str(getattr(cur, k)) for k in (
+        "batches", "batches_untested", "tests", "negatives", "positives", "suspects", "invalids")}
+    data = {"current": counts, "unreviewed": report.unreviewed,
+            "breakdowns": [[(r.name, r.tests, r.negatives, r.positives, r.suspects, r.invalids, r.batches)
+                            for r in rows] for rows in (report.by_site, report.by_category, report.by_item,
+                                                        report.by_station)],
+            "positives": sorted((p.batch_code or "", p.item, str(p.value)) for p in report.positives)}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def latest_issue(scope: figures.Scope, month: date) -> IssuedReport | None:
+    return db.session.execute(
+        sa.select(IssuedReport).where(IssuedReport.kind == "monthly", IssuedReport.scope_key == scope.key,
+                                      IssuedReport.period == month.replace(day=1))
+        .order_by(IssuedReport.version.desc()).limit(1)).scalar_one_or_none()
+
+
 def build_monthly(actor, month: date, site_code: str | None = None) -> MonthlyReport:
-    """The printed report: reviewed results only (what waits for review is counted apart)."""
+    """The printed report: reviewed results only (what waits for review is counted apart).
+    Counts hold at the end of the month (or now, for the running month); open cases and
+    statuses hold now, when printed. Without a current issued version it is a draft."""
+    report = _figures_of_month(actor, month, site_code)
+    scope = figures.scope_for(actor, site_code)
+    issued = latest_issue(scope, month)
+    issue = None
+    if issued is not None:
+        issue = ReportIssue(number=issued.number, version=issued.version,
+                            first_issued_at=to_local(issued.first_issued_at), issued_at=to_local(issued.issued_at),
+                            issued_by=issued.issued_by_name, current=issued.figures_digest == figures_digest(report))
+    return dataclasses.replace(report, issue=issue, signatures=signatures(report.issuer, issue),
+                               report_no=issued.number if issued is not None else report.report_no)
+
+
+def _figures_of_month(actor, month: date, site_code: str | None) -> MonthlyReport:
     everything = figures.scope_for(actor, site_code)
     scope = everything.reviewed()
     now = utcnow()
@@ -89,9 +160,10 @@ def build_monthly(actor, month: date, site_code: str | None = None) -> MonthlyRe
     ratings = figures.site_ratings(scope, start, end, now, black)
     planned = [f.site.planned_monthly_batches for f in ratings if f.site.planned_monthly_batches]
     return MonthlyReport(
-        issuer=issuer(), month=month.replace(day=1), scope=scope.kind, scope_name=scope.name,
+        issuer=monthly_issuer(), month=month.replace(day=1), scope=scope.kind, scope_name=scope.name,
         current=figures.headline(scope, start, end, now), previous=figures.headline(scope, prev_start, prev_end, now),
         by_site=tuple(figures.breakdown(scope, start, end, "site")),
+        coverage=tuple(figures.coverage(scope, start, end)),
         by_category=tuple(figures.breakdown(scope, start, end, "category")),
         by_item=tuple(figures.breakdown(scope, start, end, "item")),
         by_station=tuple(figures.breakdown(scope, start, end, "station")),
@@ -102,8 +174,42 @@ def build_monthly(actor, month: date, site_code: str | None = None) -> MonthlyRe
         daily=tuple(figures.daily(scope, start, end)), rating_rules=rating_rules_text(),
         list_rules=list_rules_text(), planned_batches=sum(planned) if planned else None,
         unreviewed=figures.unreviewed(everything, start, end),
-        report_no=f"YB-{month:%Y%m}" + (f"-{site_code.upper()}" if site_code else ""), generated_at=to_local(now),
-        audit_head=audit_head())
+        report_no=report_number(month, scope), generated_at=to_local(now),
+        counts_as_of=to_local(min(end - timedelta(seconds=1), now)), audit_head=audit_head())
+
+
+def issue_monthly(actor, month: date, site_code: str | None = None) -> IssuedReport:
+    """Issue (签发) the monthly report of a scope: version 1, or a new version when the
+    figures changed since the last one (签发时间 stays the first version's). Refused when
+    nothing changed, and for a month that has not ended."""
+    from lims.audit.services import record
+    from lims.errors import Conflict, Forbidden
+
+    if not actor.can("report.issue"):
+        raise Forbidden(gettext("Only a regulator or an administrator may issue reports."))
+    now = utcnow()
+    start, end = figures.month_bounds(month)
+    if now < end:
+        raise Conflict(gettext("A month can be issued once it has ended."))
+    report = _figures_of_month(actor, month, site_code)
+    scope = figures.scope_for(actor, site_code)
+    digest = figures_digest(report)
+    last = latest_issue(scope, month)
+    if last is not None and last.figures_digest == digest:
+        raise Conflict(gettext("Version %(version)d of this report already has these figures.",
+                               version=last.version))
+    row = IssuedReport(kind="monthly", scope_key=scope.key, scope_name=scope.name, period=month.replace(day=1),
+                       number=last.number if last is not None else report.report_no,
+                       version=last.version + 1 if last is not None else 1,
+                       first_issued_at=last.first_issued_at if last is not None else now, issued_at=now,
+                       issued_by_id=actor.user_id,
+                       issued_by_name=(actor.user.display_name or actor.user.username)[:64], figures_digest=digest)
+    db.session.add(row)
+    db.session.flush()
+    record(actor, "report.issue", "issued_report", row.id,
+           after={"number": row.number, "version": row.version, "period": row.period.isoformat(),
+                  "scope": row.scope_key, "digest": digest})
+    return row
 
 
 def monthly_pdf(actor, month: date, site_code: str | None = None) -> bytes:

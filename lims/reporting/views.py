@@ -5,18 +5,20 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from lims.accounts.access import requires, web_actor
 from lims.batches.services import find_site, get_batch
 from lims.database import utcnow
-from lims.errors import InvalidInput
+from lims.errors import InvalidInput, LimsError
+from lims.extensions import db
 from lims.i18n import local_today
 from lims.inputs import check_year
 from lims.reporting.batch import batch_report_pdf
 from lims.reporting.board import board_pdf
 from lims.reporting.exports import export_results
-from lims.reporting.monthly import monthly_pdf, monthly_xlsx
+from lims.reporting.monthly import issue_monthly, monthly_pdf, monthly_xlsx
 from lims.sites.services import list_sites
 
 bp = Blueprint("reports", __name__)
@@ -68,7 +70,23 @@ def index():
     today = local_today(utcnow())
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     return render_template("reports/index.html", sites=list_sites(actor), today=today, last_month=last_month,
-                           district_allowed=actor.site_ids is None)
+                           district_allowed=actor.site_ids is None, may_issue=actor.can("report.issue"))
+
+
+@bp.route("/reports/monthly/issue", methods=["POST"])
+@requires("report.issue")
+def issue():
+    """签发: issue the monthly report of a month and scope (a new version if it was issued
+    before and its figures changed)."""
+    try:
+        month = parse_month(request.form.get("month"))
+        row = issue_monthly(web_actor(), month, request.form.get("site") or None)
+    except LimsError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        flash(gettext("Issued %(number)s, version %(version)d.", number=row.number, version=row.version), "success")
+    return redirect(url_for("reports.index"))
 
 
 @bp.route("/reports/monthly.pdf")

@@ -163,7 +163,8 @@ OUTCOME_FILTERS = ("positive", "suspect", "invalid", "negative")
 def _worklist_filter(args) -> services.WorklistFilter:
     """The worklist's filter from the query string; anything unrecognised is ignored."""
     def number(key):
-        return parse_id(args.get(key), key)
+        raw = args.get(key, "").strip()
+        return parse_id(raw, key) if raw.isascii() and raw.isdigit() else None
 
     outcome = args.get("outcome") or None
     return services.WorklistFilter(site_id=number("site"), round_id=number("round"),

@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "disposition.inform_regulator": frozenset({"reviewer", "market_manager", "regulator", "admin"}),
     "batch.read": _ALL,
     "report.read": _ALL,
+    "report.issue": frozenset({"regulator", "admin"}),
     "audit.read": frozenset({"admin", "regulator", "reviewer"}),
     # the 一摊一码 sticker sheet of a market: printed by the administrator or that market's manager
     "stall.codes": frozenset({"admin", "market_manager"}),

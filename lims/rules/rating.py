@@ -76,6 +76,9 @@ def rate_site(m: SiteMonth, t: RatingThresholds = RatingThresholds()) -> Rating:
 class ListRules:
     black_positives: int = 2
     black_days: int = 90
+    # …and at least this percentage of the stall's batches tested in those days: two positives
+    # in 140 batches are not two positives in 10.
+    black_min_rate: Decimal = Decimal(5)
     red_min_batches: int = 20
     red_batch_days: int = 90
     red_clean_days: int = 180
@@ -87,12 +90,19 @@ class StallRecord:
 
     positive_days: tuple[date, ...]
     batches_in_window: int  # batches tested in the red list's batch window
+    batches_in_black_window: int | None = None  # batches tested in the black list's window (None: as above)
 
 
 def black_listed(record: StallRecord, as_of: date, rules: ListRules = ListRules()) -> bool:
-    """Black list: ``black_positives`` or more positives within ``black_days``."""
+    """Black list: ``black_positives`` or more positives within ``black_days``, being at least
+    ``black_min_rate`` percent of the batches tested there (volume counts)."""
     since = as_of - timedelta(days=rules.black_days)
-    return sum(1 for d in record.positive_days if since < d <= as_of) >= rules.black_positives
+    positives = sum(1 for d in record.positive_days if since < d <= as_of)
+    if positives < rules.black_positives:
+        return False
+    tested = record.batches_in_black_window if record.batches_in_black_window is not None \
+        else record.batches_in_window
+    return Decimal(positives) * 100 >= rules.black_min_rate * max(tested, positives)
 
 
 def red_listed(record: StallRecord, as_of: date, rules: ListRules = ListRules()) -> bool:

@@ -51,6 +51,10 @@ STATUS_WORDS: dict[str, StatusWords] = {
 }
 
 
+#: How a positive is listed while its seller has not been told yet (its status is "stopped").
+NOT_NOTIFIED = N_("Sale stopped, seller not yet told")
+
+
 def public_status(outcome: str, status: str | None) -> str:
     """Whose public words a reviewed result shows: a negative item reads as a pass, a
     positive one as its batch's (effective) status, anything else as a retest — so that

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..data import BreakdownRow, ListedStall, MonthlyReport
-from ..formats import date_range_text, month_bounds
+from ..formats import date_range_text, datetime_text, month_bounds
 from ..i18n import Labels, labels
 from .cells import DATE_FORMAT, DATETIME_FORMAT, KG_FORMAT, PERCENT_FORMAT, excel_datetime, safe_text
 
@@ -85,14 +85,32 @@ def _overview(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
     ws.append([L["monthly.period"], date_range_text(first, last)])
     ws.append([L["monthly.scope"], safe_text(L.with_note(report.scope_name, scope))])
     ws.append([L["issuer"], safe_text(report.issuer.name)])
+    if report.report_no:
+        ws.append([L["report_no"], safe_text(report.report_no)])
+    issue = report.issue
+    if issue is not None and issue.current:
+        ws.append([L["monthly.version"], issue.version])
+        ws.append([L["monthly.first_issued"], excel_datetime(issue.first_issued_at)])
+        ws.cell(row=ws.max_row, column=2).number_format = DATETIME_FORMAT
+        ws.append([L["sign.signed"], safe_text(issue.issued_by)])
+    else:
+        ws.append([L["monthly.version"], L["monthly.draft"]])
+        ws.append([safe_text(L["monthly.stale_note"].format(version=issue.version) if issue is not None
+                             else L["monthly.draft_note"])])
+        ws.cell(row=ws.max_row, column=1).font = Font(color="B00020", bold=True)
     if report.generated_at is not None:
         ws.append([L["generated_at"], excel_datetime(report.generated_at)])
         ws.cell(row=ws.max_row, column=2).number_format = DATETIME_FORMAT
     if report.audit_head is not None:
         seq, digest = report.audit_head
         ws.append([L["monthly.audit_head"], f"#{seq} {digest}"])
+    if report.counts_as_of is not None and report.generated_at is not None:
+        ws.append([safe_text(L["monthly.as_of"].format(counts=datetime_text(report.counts_as_of),
+                                                      printed=datetime_text(report.generated_at)))])
     ws.append([safe_text(L["not_supervisory"])])
     ws.cell(row=ws.max_row, column=1).font = Font(color="B00020", bold=True)
+    if report.current.batches_untested:
+        ws.append([safe_text(L["monthly.untested_note"].format(count=report.current.batches_untested))])
     if report.unreviewed:
         ws.append([safe_text(L["monthly.unreviewed_note"].format(count=report.unreviewed))])
     start = ws.max_row + 2
@@ -123,8 +141,9 @@ def _overview(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
                       ("fig.disposal_rate", "disposal_rate")):
         rate_row(key, attr)
     count_row("fig.dispositions_closed", "dispositions_closed")
-    count_row("fig.kg_destroyed", "kg_destroyed", KG_FORMAT)
-    for key, attr in (("fig.overdue", "overdue_dispositions"), ("fig.objections", "objections"),
+    count_row("fig.kg_disposed", "kg_disposed", KG_FORMAT)
+    for key, attr in (("fig.overdue", "overdue_dispositions"), ("fig.closed_late", "closed_late"),
+                      ("fig.objections", "objections"),
                       ("fig.objections_released", "objections_released"),
                       ("fig.objections_confirmed", "objections_confirmed"),
                       ("fig.objections_pending", "objections_pending")):

@@ -60,6 +60,9 @@ def render_monthly_report(report: MonthlyReport, lang: str = "zh_CN", *, font: F
         story.append(CondPageBreak(60 * mm))
         story.append(Paragraph(L[f"monthly.s.{key}"], st.h1))
         story.append(_breakdown_table(rows, L[name_col], L, st, total=key != "by_item"))
+        if key == "by_site" and report.coverage:
+            story.append(Paragraph(L["monthly.coverage"], st.h2))
+            story.append(_coverage_table(report, L, st))
     story.extend(_positives(report, L, st))
     story.extend(_ratings(report, L, st))
     story.extend(_lists(report, L, st))
@@ -70,10 +73,13 @@ def render_monthly_report(report: MonthlyReport, lang: str = "zh_CN", *, font: F
         font=font_name,
         header_left=report.issuer.name,
         header_right=f"{period} {L['monthly.title']} · {report.scope_name}",
-        footer_left=f"{L['report_no']} {report.report_no}" if report.report_no else scope,
+        footer_left=(f"{L['report_no']} {report.report_no}" + (
+            f" · {L['monthly.version']} {report.issue.version}" if not is_draft(report) else f" · {L['monthly.draft']}")
+            if report.report_no else scope),
         footer_right=f"{L['generated_at']} {datetime_text(report.generated_at)}" if report.generated_at else "",
         page_of=L["page_of"],
         header_on_first_page=False,
+        watermark=L["monthly.draft_watermark"] if is_draft(report) else None,
     )
     return render_story(story, furniture, margins=MARGINS, title=f"{period} {L['monthly.title']} {report.scope_name}",
                         author=report.issuer.name, subject=L["monthly.subtitle"])
@@ -92,6 +98,14 @@ def _cover(report: MonthlyReport, period: str, L: Labels, st: ReportStyles) -> l
     ]
     if report.report_no:
         fields.append((L["report_no"], report.report_no))
+    issue = report.issue
+    if issue is not None and issue.current:
+        fields.append((L["monthly.version"], str(issue.version)))
+        fields.append((L["monthly.first_issued"], datetime_text(issue.first_issued_at)))
+        if issue.version > 1:
+            fields.append((L["monthly.version_issued"], datetime_text(issue.issued_at)))
+    else:
+        fields.append((L["monthly.version"], L["monthly.draft"]))
     if report.planned_batches is not None:
         fields.append((L["monthly.planned"], str(report.planned_batches)))
     if report.generated_at is not None:
@@ -133,10 +147,49 @@ def _cover(report: MonthlyReport, period: str, L: Labels, st: ReportStyles) -> l
         info,
         Spacer(1, 16 * mm),
         strip,
-        Spacer(1, 18 * mm),
+        Spacer(1, 10 * mm),
+        *_draft_notes(report, L, st),
+        _signature_block(report, L, st),
+        Spacer(1, 8 * mm),
         para(L["disclaimer"], st.note.clone("cover_note", alignment=1)),
         para(L["not_supervisory"], st.note.clone("cover_note2", alignment=1)),
     ]
+
+
+def is_draft(report: MonthlyReport) -> bool:
+    """A report is final only as the current issued version; every other print is a draft."""
+    return report.issue is None or not report.issue.current
+
+
+def _draft_notes(report: MonthlyReport, L: Labels, st: ReportStyles) -> list[Flowable]:
+    if report.issue is not None and not report.issue.current:
+        text = L["monthly.stale_note"].format(version=report.issue.version)
+    elif report.issue is None:
+        text = L["monthly.draft_note"]
+    else:
+        return []
+    return [para(text, st.note.clone("draft_note", alignment=1, textColor=POSITIVE_INK)), Spacer(1, 4 * mm)]
+
+
+def _signature_block(report: MonthlyReport, L: Labels, st: ReportStyles) -> Flowable:
+    """编制 / 审核 / 签发 with the names from configuration (a blank line to sign by hand),
+    签发时间 (the first issue's) and the seal line."""
+    sig = report.signatures
+    blank = "＿＿＿＿＿＿"
+    names = [(L["sign.compiled"], sig.compiled_by if sig else None), (L["sign.reviewed"], sig.reviewed_by if sig else None),
+             (L["sign.signed"], sig.signed_by if sig else None)]
+    issued = report.issue.first_issued_at if report.issue is not None and report.issue.current else None
+    row = [para(f"{k}{L['colon']}{v or blank}", st.cell) for k, v in names]
+    when = datetime_text(issued) if issued else blank
+    rows = [row, [para(f"{L['monthly.first_issued']}{L['colon']}{when}", st.cell), "", ""]]
+    style = [("SPAN", (0, 1), (-1, 1)), ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+             ("LINEABOVE", (0, 0), (-1, 0), 0.4, RULE)]
+    if sig and sig.seal:
+        rows.append([para(sig.seal, st.cell.clone("seal", alignment=2)), "", ""])
+        style.append(("SPAN", (0, 2), (-1, 2)))
+    table = Table(rows, colWidths=[WIDTH / 3] * 3, hAlign="CENTER")
+    table.setStyle(TableStyle(style))
+    return table
 
 
 # --------------------------------------------------------------------------- figures
@@ -160,9 +213,10 @@ def _figure_rows(cur: MonthlyFigures, prev: MonthlyFigures | None, L: Labels) ->
     rows.append([L["fig.dispositions_closed"], str(cur.dispositions_closed),
                  str(prev.dispositions_closed) if prev else "—",
                  count_change_text(cur.dispositions_closed, prev.dispositions_closed if prev else None)])
-    rows.append([L["fig.kg_destroyed"], kg_text(cur.kg_destroyed), kg_text(prev.kg_destroyed) if prev else "—",
-                 count_change_text(cur.kg_destroyed, prev.kg_destroyed if prev else None)])
-    for key, attr in (("fig.overdue", "overdue_dispositions"), ("fig.objections", "objections"),
+    rows.append([L["fig.kg_disposed"], kg_text(cur.kg_disposed), kg_text(prev.kg_disposed) if prev else "—",
+                 count_change_text(cur.kg_disposed, prev.kg_disposed if prev else None)])
+    for key, attr in (("fig.overdue", "overdue_dispositions"), ("fig.closed_late", "closed_late"),
+                      ("fig.objections", "objections"),
                       ("fig.objections_released", "objections_released"),
                       ("fig.objections_confirmed", "objections_confirmed"),
                       ("fig.objections_pending", "objections_pending")):
@@ -177,7 +231,7 @@ def _headline(report: MonthlyReport, L: Labels, st: ReportStyles) -> list[Flowab
     summary = L["monthly.summary"].format(
         batches=f.batches, tests=f.tests, negatives=f.negatives, positives=f.positives, suspects=f.suspects,
         invalids=f.invalids, pass_rate=rate_text(f.pass_rate), positive_rate=rate_text(f.positive_rate),
-        disposal_rate=rate_text(f.disposal_rate), kg=kg_text(f.kg_destroyed))
+        disposal_rate=rate_text(f.disposal_rate), kg=kg_text(f.kg_disposed))
     rows = _figure_rows(f, report.previous, L)
     inks = {}
     for r, row in enumerate(rows):
@@ -187,6 +241,11 @@ def _headline(report: MonthlyReport, L: Labels, st: ReportStyles) -> list[Flowab
     table = data_table(header, rows, [190, 100, 100, WIDTH - 390], st, align="lrrr", cell_inks=inks,
                        extra_style=[("BACKGROUND", (0, 7), (-1, 9), LABEL_FILL)])
     out = [Paragraph(L["monthly.s.headline"], st.h1), para(summary, st.body)]
+    if report.counts_as_of is not None and report.generated_at is not None:
+        out.append(para(L["monthly.as_of"].format(counts=datetime_text(report.counts_as_of),
+                                                  printed=datetime_text(report.generated_at)), st.note))
+    if f.batches_untested:
+        out.append(para(L["monthly.untested_note"].format(count=f.batches_untested), st.note))
     if report.unreviewed:
         out.append(para(L["monthly.unreviewed_note"].format(count=report.unreviewed), st.note))
     return out + [Spacer(1, 4), table, para(L["monthly.rate_note"], st.note)]
@@ -237,6 +296,18 @@ def _breakdown_table(rows: Sequence[BreakdownRow], name_header: str, L: Labels, 
                      str(sums.positives), str(sums.suspects), str(sums.invalids), rate_text(sums.positive_rate)])
     widths = [WIDTH - 7 * 52, 52, 52, 52, 52, 52, 52, 52]
     return data_table(header, body, widths, st, align="lRRRRRRR", cell_inks=inks, total_row=total)
+
+
+def _coverage_table(report: MonthlyReport, L: Labels, st: ReportStyles) -> Flowable:
+    header = [L["col.site"], L["col.stalls"], L["col.stalls_tested"], L["col.stalls_untested"], L["col.coverage"],
+              L["col.foods"]]
+    rows, inks = [], {}
+    for r, c in enumerate(report.coverage):
+        rows.append([c.site, str(c.stalls), str(c.stalls_tested), str(c.stalls_untested), rate_text(c.rate),
+                     str(c.foods)])
+        if c.stalls_untested:
+            inks[(3, r)] = POSITIVE_INK
+    return data_table(header, rows, [WIDTH - 5 * 62, 62, 62, 62, 62, 62], st, align="lRRRRR", cell_inks=inks)
 
 
 def _positives(report: MonthlyReport, L: Labels, st: ReportStyles) -> list[Flowable]:

@@ -12,7 +12,7 @@ from tests.reporting.test_monthly import summary
 from tests.reporting.world import loc
 
 L = labels("zh_CN")
-NOVEMBER_SUMMARY = summary(219, 219, 207, 10, 1, 1, "95.39%", "4.61%", "60.00%", "31.5")  # a9 unreviewed: out
+NOVEMBER_SUMMARY = summary(217, 219, 207, 10, 1, 1, "95.39%", "4.61%", "60.00%", "34.5")  # a9 unreviewed: out
 SB_SUMMARY = summary(67, 67, 65, 2, 0, 0, "97.01%", "2.99%", "50.00%", "8")
 
 
@@ -165,7 +165,8 @@ def test_dashboard_figures_for_the_market_manager(world, actors, ctx):
     now = loc(2026, 11, 30, 20, 0)
     d = dashboard(actors["manager"], now)
     assert (d.current.batches, d.current.tests, d.current.negatives, d.current.positives) == (67, 67, 65, 2)
-    assert (d.current.dispositions_closed, d.current.overdue_dispositions) == (1, 1)
+    # b2 was closed late: counted as closed late, not as an open overdue case
+    assert (d.current.dispositions_closed, d.current.overdue_dispositions, d.current.closed_late) == (1, 0, 1)
     assert (d.previous.tests, d.previous.suspects) == (2, 1)
     assert (d.today.tests, d.today.positives, d.today.batches) == (1, 1, 1)  # b1
     assert [(site.code, rating.colour, rating.reason) for site, rating, _ in d.ratings] == [("SB", "orange", "overdue")]
@@ -179,9 +180,9 @@ def test_dashboard_figures_for_the_district(world, actors, ctx):
 
     now = loc(2026, 11, 30, 20, 0)
     d = dashboard(actors["regulator"], now)
-    assert (d.current.batches, d.current.tests, d.current.positives) == (219, 220, 10)
-    # at Nov 30 20:00 local: b2 (closed 5.5 h late) and h1 (due Nov 28 13:30: 54.5 h) are overdue
-    assert d.current.overdue_dispositions == 2
+    assert (d.current.batches, d.current.tests, d.current.positives) == (218, 220, 10)
+    # at Nov 30 20:00 local: h1 (due Nov 28 13:30: 54.5 h) is open and overdue; b2 was closed 5.5 h late
+    assert (d.current.overdue_dispositions, d.current.closed_late) == (1, 1)
     colours = {site.code: (rating.colour, rating.reason) for site, rating, _ in d.ratings}
     assert colours["SH"] == ("red", "overdue_long")  # 54.5 h > 48 h
     assert colours["SB"] == ("orange", "overdue")

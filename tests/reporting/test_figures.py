@@ -33,7 +33,8 @@ def as_tuple(row):
 def figures_tuple(f):
     return dict(batches=f.batches, tests=f.tests, negatives=f.negatives, positives=f.positives,
                 suspects=f.suspects, invalids=f.invalids, dispositions_closed=f.dispositions_closed,
-                kg_destroyed=f.kg_destroyed, overdue_dispositions=f.overdue_dispositions, objections=f.objections,
+                kg_disposed=f.kg_disposed, overdue_dispositions=f.overdue_dispositions, closed_late=f.closed_late,
+                batches_untested=f.batches_untested, objections=f.objections,
                 objections_released=f.objections_released, objections_confirmed=f.objections_confirmed,
                 objections_pending=f.objections_pending)
 
@@ -51,18 +52,23 @@ def test_month_bounds_are_local_months_in_utc(ctx):
 # --- headline -----------------------------------------------------------------------
 
 NOVEMBER = dict(
-    batches=219,  # sampled in Nov (local): SA 11 (a1..a10, x0), SB 67, SC 40, SD 70, SE 5, SF 3, SH 20, SI 3
+    batches=218,  # tested in Nov (local), as every breakdown counts them: SA 11 (a1..a10, o3), SB 67, SC 40, SD 70,
+    # SE 5, SF 3, SH 20, SI 2
+    batches_untested=2,  # sampled in Nov, not tested by its end: x0 (tested Dec 1 00:00:00), e3 (registered)
     tests=220,  # current results tested in Nov: SA 13, SB 67, SC 40, SD 70, SE 5, SF 3, SH 20, SI 2
     negatives=208, positives=10, suspects=1, invalids=1,
     dispositions_closed=6,  # a1 disposed, a2 released, b2, c1, d1, e2 disposed
-    kg_destroyed=D("31.5"),  # a1 destroy 15 + harmless 5, b2 8, d1 harmless 2, e2 1.5 (not c1's return 3, not stop_sale)
-    overdue_dispositions=3,  # b1 open 14.5 h, b2 closed 5.5 h late, h1 open 92.5 h
+    # the positives table's column: a1 destroy 15 + harmless 5, b2 8, c1 returned 3, d1 harmless 2, e2 1.5 (not stop_sale)
+    kg_disposed=D("34.5"),
+    overdue_dispositions=2,  # still open when printed: b1 (14.5 h), h1 (92.5 h)
+    closed_late=1,  # b2 closed 5.5 h late
     objections=3, objections_released=1, objections_confirmed=1, objections_pending=1,  # a2, a7, a8
 )
 OCTOBER = dict(
-    batches=6,  # o1, o2, o3 (Oct 31 23:10 local), ob1, ob2, oe1
+    batches=5,  # tested in Oct: o1, o2, ob1, ob2, oe1
+    batches_untested=1,  # o3, sampled Oct 31 23:10 local, tested in November
     tests=5, negatives=2, positives=2, suspects=1, invalids=0,  # o1+, o2−, ob1−, ob2?, oe1+
-    dispositions_closed=2, kg_destroyed=D("14"), overdue_dispositions=0,
+    dispositions_closed=2, kg_disposed=D("14"), overdue_dispositions=0, closed_late=0,
     objections=0, objections_released=0, objections_confirmed=0, objections_pending=0,
 )
 
@@ -92,13 +98,13 @@ def test_headline_local_day_boundaries(world, ctx):
     from lims.reporting.figures import headline
 
     nov1 = headline(district(), *local_day_bounds(date(2026, 11, 1)), NOW)
-    assert (nov1.tests, nov1.negatives, nov1.batches) == (2, 2, 1)  # a4, o3 tested; a4 sampled (o3 in Oct)
+    assert (nov1.tests, nov1.negatives, nov1.batches) == (2, 2, 2)  # a4, o3 tested
     oct31 = headline(district(), *local_day_bounds(date(2026, 10, 31)), NOW)
-    assert (oct31.tests, oct31.batches) == (1, 2)  # o2 tested; o2, o3 sampled
+    assert (oct31.tests, oct31.batches, oct31.batches_untested) == (1, 1, 1)  # o2 tested; o3 sampled, not tested
     nov30 = headline(district(), *local_day_bounds(date(2026, 11, 30)), NOW)
-    assert (nov30.tests, nov30.positives, nov30.batches) == (2, 1, 3)  # a10, b1 tested; a10, b1, x0 sampled
+    assert (nov30.tests, nov30.positives, nov30.batches, nov30.batches_untested) == (2, 1, 2, 1)  # a10, b1; x0
     dec1 = headline(district(), *local_day_bounds(date(2026, 12, 1)), NOW)
-    assert (dec1.tests, dec1.batches) == (2, 1)  # x0 at 00:00:00 and x1 tested; x1 sampled
+    assert (dec1.tests, dec1.batches, dec1.batches_untested) == (2, 2, 0)  # x0 at 00:00:00 and x1 tested
 
 
 def test_superseded_versions_never_count(world, db, ctx):
@@ -122,7 +128,8 @@ def test_headline_scoped_to_the_market_manager(world, actors, ctx):
     assert (scope.name, scope.kind) == ("城西农贸市场", "site")
     f = headline(scope, *bounds(MONTH), NOW)
     assert figures_tuple(f) == dict(batches=67, tests=67, negatives=65, positives=2, suspects=0, invalids=0,
-                                    dispositions_closed=1, kg_destroyed=D("8"), overdue_dispositions=2,
+                                    dispositions_closed=1, kg_disposed=D("8"), overdue_dispositions=1,
+                                    closed_late=1, batches_untested=0,
                                     objections=0, objections_released=0, objections_confirmed=0,
                                     objections_pending=0)
     prev = headline(scope, *bounds(PREVIOUS), NOW)
@@ -442,7 +449,8 @@ def test_site_ratings_params(world, ctx):
     f = {x.site.code: x for x in rate_all()}
     assert f["SA"].rating.params == {"items": ("克伦特罗",)}  # 莱克多巴胺 was released by the lab
     assert f["SA"].month.blacklisted_stalls == ("A01", "A02")
-    assert (f["SA"].month.negatives, f["SA"].month.positives, f["SA"].month.batches) == (7, 4, 11)
+    # a2 (莱克多巴胺+) was released by the lab: for the rating it is the negative it turned out to be
+    assert (f["SA"].month.negatives, f["SA"].month.positives, f["SA"].month.batches) == (8, 3, 11)
     assert f["SH"].rating.params == {"hours": D("92.5"), "threshold": 48, "count": 1}
     assert f["SH"].month.positive_rate == D(5)  # exactly 5 %: not above
     assert f["SI"].rating.params == {"rate": D(50), "threshold": D(5)}
@@ -530,8 +538,51 @@ def test_an_overdue_disposition_stays_overdue_into_the_next_month(app, db, make_
     scope = figures.Scope(frozenset({site.id}), site.name, "site")
     start, end = figures.month_bounds(MONTH)
     november = figures.headline(scope, start, end, NOW)
-    assert november.overdue_dispositions == 2 and november.positives == 0
+    # printed now: one still open and overdue, one closed late (counted apart, not as open)
+    assert (november.overdue_dispositions, november.closed_late, november.positives) == (1, 1, 0)
     (rated,) = figures.site_ratings(scope, start, end, NOW, [])
     assert rated.month.overdue == 2 and rated.rating.colour == "red"  # the open one: far beyond 48 h
     october = figures.headline(scope, *figures.month_bounds(PREVIOUS), NOW)
-    assert october.overdue_dispositions == 2  # the same two, in the month they fell due
+    assert (october.overdue_dispositions, october.closed_late) == (1, 1)  # the same two, in the month they fell due
+
+
+def test_a_banned_positive_released_by_the_lab_does_not_make_a_market_red(app, db, make_user, ctx, clock):
+    """One clean-looking market whose only positive — a β-agonist screening positive — was
+    released by the laboratory retest: not red (not by the banned item, not by the rate)."""
+    from lims.reporting import figures
+    from tests.reporting.world import Builder
+
+    clock(NOW)
+    b = Builder(db, make_user("technician"), make_user("reviewer"))
+    site = b.site("RL", "复检放行市场", 10)
+    stall = b.stall(site, "R1", "蒋某")
+    batch = b.batch(site, "猪肉", loc(2026, 11, 5, 8), stall=stall, category="MEAT-LIVESTOCK", status="released",
+                    verdict="negative")
+    r = b.result(batch, "RAC", "positive", loc(2026, 11, 5, 9), tc=D("0.2"))
+    b.disposition(batch, r, "released", loc(2026, 11, 5, 9, 30), closed_at=loc(2026, 11, 7, 9))
+    b.negatives(site, stall, 9, (2026, 11, 6), "OPC", "青菜", "VEG-LEAF", computed=D("10"))
+    db.session.flush()
+    scope = figures.Scope(frozenset({site.id}), site.name, "site")
+    (rated,) = figures.site_ratings(scope, *bounds(MONTH), NOW, [])
+    assert (rated.month.positives, rated.month.negatives) == (0, 10)
+    assert rated.rating.colour == "green", rated.rating
+
+
+def test_coverage_shows_the_stalls_never_tested(app, db, make_user, ctx, clock):
+    """Stalls tested ÷ stalls registered (active ones) and the foods tested, per site."""
+    from lims.reporting import figures
+    from tests.reporting.world import Builder
+
+    clock(NOW)
+    b = Builder(db, make_user("technician"), make_user("reviewer"))
+    site = b.site("CV", "覆盖市场", 10)
+    s1, s2, _s3 = (b.stall(site, f"V{i}", f"经营户{i}") for i in (1, 2, 3))
+    b.stall(site, "V4", "已退租").active = False
+    b.negatives(site, s1, 2, (2026, 11, 6), "OPC", "青菜", "VEG-LEAF", first_food="菠菜", computed=D("10"))
+    b.negatives(site, s2, 2, (2026, 11, 7), "OPC", "青菜", "VEG-LEAF", computed=D("10"))
+    b.negatives(site, s2, 1, (2026, 10, 7), "OPC", "韭菜", "VEG-LEAF", computed=D("10"))  # October
+    db.session.flush()
+    scope = figures.Scope(frozenset({site.id}), site.name, "site")
+    (row,) = figures.coverage(scope, *bounds(MONTH))
+    assert (row.site, row.stalls, row.stalls_tested, row.stalls_untested, row.foods) == ("覆盖市场", 3, 2, 1, 2)
+    assert row.rate == D(2) / D(3)

@@ -20,7 +20,7 @@ D = Decimal
 # The printed report counts reviewed results only: a9 (SA, 菠菜, OPC−, tested Nov 25 at 城东快检室,
 # not reviewed) is left out of every figure below and counted apart. Everything else as in
 # test_figures, counted by hand.
-PRINTED_NOVEMBER = {**NOVEMBER, "tests": 219, "negatives": 207}
+PRINTED_NOVEMBER = {**NOVEMBER, "batches": 217, "tests": 219, "negatives": 207}
 PRINTED_BY_SITE = [("城东农贸市场", 12, 6, 4, 1, 1, 10) if row[0] == "城东农贸市场" else row for row in BY_SITE]
 PRINTED_BY_CATEGORY = [("蔬菜", 77, 71, 4, 1, 1, 77) if row[0] == "蔬菜" else row for row in BY_CATEGORY]
 PRINTED_BY_ITEM = [("有机磷和氨基甲酸酯类农药", 74, 71, 2, 0, 1, 74) if row[0] == "有机磷和氨基甲酸酯类农药" else row
@@ -78,7 +78,7 @@ def test_build_monthly_district(world, actors, ctx):
     assert [x.colour for x in r.rating_rules] == ["red", "orange", "yellow", "blue", "green"]
     assert "5" in r.rating_rules[0].condition and "48" in r.rating_rules[0].condition
     assert "3" in r.rating_rules[1].condition and "1.5" in r.rating_rules[2].condition
-    assert len(r.list_rules) == 3
+    assert len(r.list_rules) == 4 and "laboratory" not in r.list_rules[3]  # worded in Chinese
     assert all(n in r.list_rules[0] for n in ("2", "90")) and all(n in r.list_rules[1] for n in ("20", "90", "180"))
     assert "24" in r.list_rules[2]
 
@@ -89,7 +89,7 @@ def test_build_monthly_one_site(world, actors, ctx):
     r = build_monthly(actors["regulator"], MONTH, "sc")
     assert (r.scope, r.scope_name, r.report_no) == ("site", "城南农贸市场", "YB-202611-SC")
     assert (r.current.batches, r.current.tests, r.current.negatives, r.current.positives) == (40, 40, 39, 1)
-    assert (r.current.dispositions_closed, r.current.kg_destroyed) == (1, D(0))  # returned, not destroyed
+    assert (r.current.dispositions_closed, r.current.kg_disposed) == (1, D(3))  # returned: out of circulation
     assert (r.previous.batches, r.previous.tests) == (0, 0)
     assert r.previous.positive_rate is None and r.previous.disposal_rate is None
     assert [(x.site, x.colour) for x in r.ratings] == [("城南农贸市场", "yellow")]
@@ -106,7 +106,8 @@ def test_build_monthly_for_the_market_manager(world, actors, ctx):
     r = build_monthly(actors["manager"], MONTH)
     assert (r.scope, r.scope_name) == ("site", "城西农贸市场")
     assert (r.current.batches, r.current.tests, r.current.negatives, r.current.positives) == (67, 67, 65, 2)
-    assert (r.current.dispositions_closed, r.current.kg_destroyed, r.current.overdue_dispositions) == (1, D(8), 2)
+    assert (r.current.dispositions_closed, r.current.kg_disposed, r.current.overdue_dispositions,
+            r.current.closed_late) == (1, D(8), 1, 1)
     assert (r.previous.batches, r.previous.tests, r.previous.suspects) == (2, 2, 1)
     assert [as_tuple(x) for x in r.by_site] == [("城西农贸市场", 67, 65, 2, 0, 0, 67)]
     assert [as_tuple(x) for x in r.by_item] == [("有机磷和氨基甲酸酯类农药", 67, 65, 2, 0, 0, 67)]
@@ -141,19 +142,21 @@ def summary(batches, tests, negatives, positives, suspects, invalids, pass_rate,
 
 
 FIGURE_ROWS = [  # label key, this month, last month, change (rates change in percentage points)
-    ("fig.batches", "219", "6", "+213"), ("fig.tests", "219", "5", "+214"), ("fig.negatives", "207", "2", "+205"),
+    ("fig.batches", "217", "5", "+212"), ("fig.tests", "219", "5", "+214"), ("fig.negatives", "207", "2", "+205"),
     ("fig.positives", "10", "2", "+8"), ("fig.suspects", "1", "1", "0"), ("fig.invalids", "1", "0", "+1"),
     ("fig.pass_rate", "95.39%", "50.00%", "+45.39 pp"), ("fig.positive_rate", "4.61%", "50.00%", "-45.39 pp"),
     ("fig.disposal_rate", "60.00%", "100.00%", "-40.00 pp"), ("fig.dispositions_closed", "6", "2", "+4"),
-    ("fig.kg_destroyed", "31.5", "14", "+17.5"), ("fig.overdue", "3", "0", "+3"), ("fig.objections", "3", "0", "+3"),
+    ("fig.kg_disposed", "34.5", "14", "+20.5"), ("fig.overdue", "2", "0", "+2"), ("fig.closed_late", "1", "0", "+1"),
+    ("fig.objections", "3", "0", "+3"),
     ("fig.objections_released", "1", "0", "+1"), ("fig.objections_confirmed", "1", "0", "+1"),
     ("fig.objections_pending", "1", "0", "+1"),
 ]
 
 
 def test_monthly_pdf_carries_the_figures(world, actors, ctx, pdftext):
-    from lims.reporting.monthly import build_monthly, monthly_pdf
+    from lims.reporting.monthly import build_monthly, issue_monthly, monthly_pdf
 
+    issue_monthly(actors["regulator"], MONTH)  # the issued report: no draft watermark across the tables
     pdf = monthly_pdf(actors["regulator"], MONTH)
     text = pdftext(pdf)
     f = flat(text)
@@ -162,7 +165,7 @@ def test_monthly_pdf_carries_the_figures(world, actors, ctx, pdftext):
     assert "2026-11-01~2026-11-30" in f
     assert flat(L["monthly.planned"]) + "193" in f
     # the summary sentence, with rates as reports.formats.rate_text prints them (two decimals)
-    assert summary(219, 219, 207, 10, 1, 1, "95.39%", "4.61%", "60.00%", "31.5") in f
+    assert summary(217, 219, 207, 10, 1, 1, "95.39%", "4.61%", "60.00%", "34.5") in f
     assert flat(L["monthly.unreviewed_note"].format(count=1)) in f
     rows = [re.sub(r"\s{2,}", "|", line.strip()) for line in pdftext(pdf, layout=True).splitlines()]
     expected = ["|".join((L[key], cur, prev, change.replace("pp", L["percentage_points"])))
@@ -173,7 +176,9 @@ def test_monthly_pdf_carries_the_figures(world, actors, ctx, pdftext):
         "家宴服务中心|2|2|1|1|0|0|50.00%", L["total"] + "|217|219|207|10|1|1|4.61%",
         "蔬菜|77|77|71|4|1|1|5.33%", "畜禽肉及副产品|8|10|8|2|0|0|20.00%", "—|1|1|1|0|0|0|0.00%",
         "腐霉利|1|1|0|0|1|0|—", "快检车1号|137|137|134|3|0|0|2.19%", "城东快检室|10|12|6|4|1|1|40.00%",
-        "|".join(("张家婚宴", L.coded("event_kind", "banquet"), "2026-11-15", "张家大院", "2", "1", "200"))]
+        "|".join(("张家婚宴", L.coded("event_kind", "banquet"), "2026-11-15", "张家大院", "2", "1", "200")),
+        # coverage: SA's two stalls both tested, ten foods (a9's 菠菜 is not reviewed: not counted)
+        "城东农贸市场|2|2|0|100.00%|10"]
     for row in expected:
         assert row in rows, row
     # every rated site with its colour and its reason (with the numbers)
@@ -207,7 +212,7 @@ def test_monthly_pdf_in_english(world, actors, ctx, pdftext):
     f = flat(text)
     assert "本月" not in text and flat(L["monthly.title"]) not in f
     assert flat(labels("en")["monthly.title"]) in f
-    for n in ("95.39%", "4.61%", "60.00%", "31.5", "219", "城东农贸市场", "92.5"):
+    for n in ("95.39%", "4.61%", "60.00%", "34.5", "217", "城东农贸市场", "92.5"):
         assert n in f, n
 
 
@@ -218,8 +223,10 @@ def test_monthly_pdf_for_the_market_manager_shows_nothing_else(world, actors, ct
     assert "城西农贸市场" in f
     assert summary(67, 67, 65, 2, 0, 0, "97.01%", "2.99%", "50.00%", "8") in f
     for other in ("城东农贸市场", "城南农贸市场", "城北农贸市场", "镇南农贸市场", "家宴服务中心", "城中超市", "镇东农贸市场",
-                  "新建市场", "张家婚宴", "王丽", "吴九", "鑫源肉业", "上城区"):
+                  "新建市场", "张家婚宴", "王丽", "吴九", "鑫源肉业"):
         assert other not in f, other
+    # the district is not its scope (the issuing body, 上城区市场监督管理局, tests its market: it is printed)
+    assert flat(L.with_note("上城区", L.coded("monthly.scope", "district"))) not in f
 
 
 # --- the workbook ---------------------------------------------------------------------
@@ -237,9 +244,10 @@ def test_monthly_xlsx_has_the_same_numbers(world, actors, ctx):
     overview = {row[0]: row[1:4] for row in sheet_rows(sheet["headline"]) if row[0]}
     assert overview[L["monthly.period"]][0] == "2026-11-01 ~ 2026-11-30"
     assert overview[L["generated_at"]][0] == datetime(2026, 12, 2, 10, 0)
-    expected = {"fig.batches": (219, 6, 213), "fig.tests": (219, 5, 214), "fig.negatives": (207, 2, 205),
+    expected = {"fig.batches": (217, 5, 212), "fig.tests": (219, 5, 214), "fig.negatives": (207, 2, 205),
                 "fig.positives": (10, 2, 8), "fig.suspects": (1, 1, 0), "fig.invalids": (1, 0, 1),
-                "fig.dispositions_closed": (6, 2, 4), "fig.kg_destroyed": (31.5, 14, 17.5), "fig.overdue": (3, 0, 3),
+                "fig.dispositions_closed": (6, 2, 4), "fig.kg_disposed": (34.5, 14, 20.5), "fig.overdue": (2, 0, 2),
+                "fig.closed_late": (1, 0, 1),
                 "fig.objections": (3, 0, 3), "fig.objections_released": (1, 0, 1),
                 "fig.objections_confirmed": (1, 0, 1), "fig.objections_pending": (1, 0, 1)}
     for key, values in expected.items():
@@ -304,7 +312,7 @@ def test_monthly_of_an_empty_month(world, actors, ctx, pdftext):
     from lims.reporting.monthly import build_monthly, monthly_pdf
 
     r = build_monthly(actors["regulator"], date(2026, 8, 1))
-    assert (r.current.batches, r.current.tests, r.current.positives, r.current.kg_destroyed) == (0, 0, 0, 0)
+    assert (r.current.batches, r.current.tests, r.current.positives, r.current.kg_disposed) == (0, 0, 0, 0)
     assert r.current.pass_rate is None and r.current.positive_rate is None and r.current.disposal_rate is None
     assert r.by_site == () and r.positives == () and r.events == ()
     assert [(d.tests, d.positives) for d in r.daily] == [(0, 0)] * 31
@@ -343,7 +351,7 @@ def test_the_monthly_report_prints_the_audit_trail_head(world, actors, ctx, pdft
 
     record(Actor(user=None, ip="cli"), "report.test", "report", "YB")
     seq, digest = head()
-    f = flat(pdftext(monthly_pdf(actors["regulator"], MONTH)))
+    f = flat(pdftext(monthly_pdf(actors["regulator"], MONTH), raw=True))  # raw: the draft watermark apart
     assert f"审计链头#{seq}{digest}" in f
     out = app.test_cli_runner().invoke(args=["lims", "audit", "head"]).output
     assert f"#{seq}" in out and digest[:8] in out

@@ -303,7 +303,7 @@ def _figures(records: list[TestRecord], rng: random.Random) -> MonthlyFigures:
         batches=len({r.batch for r in records}), tests=len(records), negatives=c["negative"],
         positives=positives, suspects=c["suspect"], invalids=c["invalid"],
         dispositions_closed=max(0, positives - overdue - (1 if positives > 5 else 0)),
-        kg_destroyed=sum((r.quantity for r in records if r.outcome == "positive"), Decimal(0)),
+        kg_disposed=sum((r.quantity for r in records if r.outcome == "positive"), Decimal(0)),
         overdue_dispositions=overdue, objections=objections,
         objections_released=1 if objections > 1 else 0,
         objections_confirmed=1 if objections else 0, objections_pending=0)
@@ -441,7 +441,7 @@ def large_monthly_report(sites: int = 50, items: int = 30, positives: int = 600,
     figures = MonthlyFigures(batches=tests // 2, tests=tests, negatives=sum(r.negatives for r in by_site),
                              positives=positives, suspects=sum(r.suspects for r in by_site),
                              invalids=sum(r.invalids for r in by_site), dispositions_closed=positives - 9,
-                             kg_destroyed=Decimal("7012.5"), overdue_dispositions=4, objections=11,
+                             kg_disposed=Decimal("7012.5"), overdue_dispositions=4, objections=11,
                              objections_released=3, objections_confirmed=7, objections_pending=1)
     colours = ("red", "orange", "yellow", "blue", "green")
     return MonthlyReport(

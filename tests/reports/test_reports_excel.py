@@ -173,8 +173,8 @@ def test_monthly_workbook_sheets_and_values():
                                                             "events", "daily")]
     overview = wb["总体情况"]
     values = {row[0]: row[1:] for row in overview.iter_rows(values_only=True) if row and row[0]}
-    assert values["抽检批次"][0] == report.current.batches
-    assert values["抽检批次"][1] == report.previous.batches
+    assert values["检测批次"][0] == report.current.batches
+    assert values["检测批次"][1] == report.previous.batches
     assert values["阳性率"][0] == pytest.approx(float(report.current.positive_rate))
     by_site = list(wb["分市场"].iter_rows(values_only=True))
     assert by_site[0][0] == "市场"

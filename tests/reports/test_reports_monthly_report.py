@@ -25,10 +25,10 @@ def text_of(cjk_font, tmp_path):
 
 def test_headline_figures_and_comparison(text_of):
     current = MonthlyFigures(batches=1234, tests=2345, negatives=2300, positives=17, suspects=19, invalids=9,
-                             dispositions_closed=15, kg_destroyed=Decimal("321.75"), overdue_dispositions=2,
+                             dispositions_closed=15, kg_disposed=Decimal("321.75"), overdue_dispositions=2,
                              objections=3, objections_released=1, objections_confirmed=1, objections_pending=1)
     previous = MonthlyFigures(batches=1100, tests=2000, negatives=1980, positives=10, suspects=6, invalids=4,
-                              dispositions_closed=10, kg_destroyed=Decimal("100"))
+                              dispositions_closed=10, kg_disposed=Decimal("100"))
     report = dataclasses.replace(S.monthly_report(), current=current, previous=previous)
     text = text_of(report)
     # 17 / 2317 positives, 2300 / 2317 passes, 15 / 17 closed
@@ -36,7 +36,7 @@ def test_headline_figures_and_comparison(text_of):
     for expected in ("1234", "2345", "2300", "1100", "+134", "+345", "0.73%", "99.27%", "88.24%", "100.00%",
                      "321.75", "+221.75", "+0.23个百分点", "异议复检申请", "复检待出结果"):
         assert expected in text, expected
-    assert "本月共抽检1234批次、检测2345项次" in text
+    assert "本月共检测1234批次、2345项次" in text
 
 
 def test_tables_lists_ratings_events_appendix(text_of):
@@ -97,4 +97,4 @@ def test_large_month_paginates(cjk_font, tmp_path):
     text = squeeze(pdf_text(pdf, tmp_path))
     assert f"{len(report.positives)}" in text
     assert report.by_site[-1].name in text
-    assert kg_text(report.current.kg_destroyed) in text
+    assert kg_text(report.current.kg_disposed) in text

@@ -71,7 +71,7 @@ def test_weights_and_money_are_never_float():
             continue
         hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
-            if f.name.endswith(("_kg", "fee")) or f.name in {"kg_destroyed"}:
+            if f.name.endswith(("_kg", "fee")) or f.name in {"kg_disposed"}:
                 assert "float" not in str(hints[f.name]) and "Decimal" in str(hints[f.name]), f"{name}.{f.name}"
             assert "float" not in str(hints[f.name]) or cls is data.LabelGrid, f"{name}.{f.name}"
 

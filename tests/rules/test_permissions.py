@@ -30,6 +30,8 @@ EXPECTED = {
     # read batches, reports → everyone logged in
     "batch.read": EVERYONE,
     "report.read": EVERYONE,
+    # issuing (签发) the monthly report is the regulator's act (or an administrator's) [design]
+    "report.issue": {REGULATOR, ADMIN},
     # not in interfaces.md [design]: telling the regulator follows the disposition row; the audit
     # trail is for those who check others' work.
     "disposition.inform_regulator": {REVIEWER, MANAGER, REGULATOR, ADMIN},

@@ -76,6 +76,7 @@ POST_ROUTES = {
     "results.reject": ("result.review", "/review/{result_a}/reject"),
     "results.assess": ("result.create", "/results/assess"),
     "results.correct": ("result.create", "/results/{result_a}/correct"),
+    "reports.issue": ("report.issue", "/reports/monthly/issue"),
     "dispositions.notify": ("disposition.notify", "/batches/{batch_a}/notify"),
     "dispositions.objection": ("disposition.objection", "/batches/{batch_a}/objection"),
     "dispositions.lab_result": ("disposition.lab_result", "/batches/{batch_a}/lab-result"),
@@ -126,7 +127,9 @@ API_ROUTES = {
 
 
 @pytest.fixture
-def world(app, make_site, make_stall, make_user, make_lot, ctx):
+def world(app, make_site, make_stall, make_user, make_lot, ctx, monkeypatch):
+    # This world's stations name no organisation: the monthly report needs its issuing body set.
+    monkeypatch.setitem(app.config, "REPORT_ISSUER", "测试区市场监督管理局")
     w = build_world(make_site, make_stall, make_user)
     w.lot = make_lot("CLB")
     return w
