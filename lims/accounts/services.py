@@ -236,8 +236,8 @@ def authenticate(username: str, password: str, ip: str | None, now: datetime | N
     """Check a password, throttled per account (growing locks) and, at a much higher count,
     per address.
 
-    Raises LoginRefused (with ``locked_until`` when locked). The caller commits either way,
-    so that failures are counted."""
+    Raises LoginRefused (with ``locked_until`` when locked). The sign-in page answers a
+    refusal (it does not raise), so the request commits the count with it."""
     cfg = current_app.config
     now = now or utcnow()
     account, address = account_key(username), address_key(ip)

@@ -1,7 +1,7 @@
 """/api/v1/imports: an instrument file over HTTP (multipart ``file``)."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
@@ -81,9 +81,8 @@ class Imports(MethodView):
             filename=upload.filename or "upload", format=args.get("format"), dry_run=args["dry_run"],
             strict=args["strict"], create_batches=args["create_batches"], source="api"))
         if report.status in ("rejected", "already_imported"):
-            # The error shape of interfaces.md, with the whole report beside it; the refused
-            # file's own log entry is kept although the answer is an error.
-            g.commit_on_error = report.status == "rejected"
+            # The error shape of interfaces.md, with the whole report beside it. Returned, not
+            # raised: the refused file's own log entry is kept (the request commits).
             error = (InvalidInput if report.status == "rejected" else Conflict)(
                 report.error, {"file": [report.error]})
             response = jsonify({**ImportReportSchema().dump(report), **error.to_dict()})

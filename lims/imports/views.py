@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from instruments import FORMATS
@@ -115,8 +115,6 @@ def commit():
     if options.dry_run:
         return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
                                suggestions=_suggestions())
-    if report.status == "rejected":
-        g.commit_on_error = True  # keep the refused file's own log entry
     if report.status == "committed":
         pending.drop(sha, actor.user_id)
         target = url_for("imports.show", import_id=report.import_id)

@@ -114,8 +114,7 @@ def review_batch(code):
     if form.validate_on_submit():
         try:
             n = services.review_batch(actor, batch, form.note.data)
-        except LimsError as exc:
-            db.session.rollback()
+        except LimsError as exc:  # refused before anything changed
             flash(str(exc.message), "danger")
             return redirect(url_for("batches.show", code=batch.code)), 303
         flash(gettext("%(n)d results approved.", n=n), "success")
@@ -191,8 +190,7 @@ def approve():
     results = db.session.execute(sa.select(Result).where(Result.id.in_(ids))).scalars().all()
     try:
         n = services.review(actor, results, form.note.data)
-    except LimsError as exc:
-        db.session.rollback()
+    except LimsError as exc:  # refused before anything changed
         flash(str(exc.message), "danger")
         return redirect(url_for("results.worklist"))
     flash(gettext("%(n)d results approved.", n=n), "success")
