@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from tests.imports.conftest import make_csv, pesticide_row
 
 CODE = "S-20261120-001"
+REFUSED = "不能审核本人检测或录入的结果。"  # the service's Forbidden, flashed
 
 
 def _import_as(run, user):
@@ -39,11 +40,13 @@ def test_an_importing_reviewer_may_not_review_through_any_door(world, batches, r
     client.login(world.reviewer)
     r = client.post_form(f"/batches/{CODE}/review", {"review-note": ""}, csrf_from=f"/batches/{CODE}")
     assert r.status_code in (302, 303)
+    assert REFUSED in client.get(r.headers["Location"]).get_data(as_text=True)
     assert all(r.reviewed_at is None for r in _results(db))
 
     ids = [str(x.id) for x in _results(db)]
     r = client.post_form("/review", {"review-result_ids": ids}, csrf_from="/review")
     assert r.status_code in (302, 303)
+    assert REFUSED in client.get(r.headers["Location"]).get_data(as_text=True)
     assert all(r.reviewed_at is None for r in _results(db))
 
     r = client.post(f"/api/v1/batches/{CODE}/review", json={}, headers=api_token(world.admin))
