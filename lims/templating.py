@@ -15,18 +15,18 @@ from lims.imports.services import row_reason, row_status_label
 from lims.messages import judgement_reason
 from lims.rules.permissions import can
 
-# (endpoint, label, permission or None, roles or None)
+# (endpoint, label, permission or None)
 NAVIGATION = [
-    ("home.index", _l("Home"), None, None),
-    ("rounds.index", _l("Rounds"), "batch.create", None),
-    ("batches.index", _l("Batches"), "batch.read", None),
-    ("results.worklist", _l("To review"), "result.review", None),
-    ("dispositions.worklist", _l("Positives"), "batch.read", None),
-    ("imports.new", _l("Import"), "import.create", None),
-    ("events.index", _l("Events"), "batch.read", None),
-    ("reports.index", _l("Reports"), "report.read", None),
-    ("dashboard.index", _l("Dashboard"), "report.read", ("regulator", "admin", "reviewer")),
-    ("admin.index", _l("Administration"), "reference.manage", None),
+    ("home.index", _l("Home"), None),
+    ("rounds.index", _l("Rounds"), "batch.create"),
+    ("batches.index", _l("Batches"), "batch.read"),
+    ("results.worklist", _l("To review"), "result.review"),
+    ("dispositions.worklist", _l("Positives"), "batch.read"),
+    ("imports.new", _l("Import"), "import.create"),
+    ("events.index", _l("Events"), "batch.read"),
+    ("reports.index", _l("Reports"), "report.read"),
+    ("dashboard.index", _l("Dashboard"), "dashboard.menu"),
+    ("admin.index", _l("Administration"), "reference.manage"),
 ]
 
 
@@ -45,10 +45,8 @@ def _nav_items():
     if not current_user.is_authenticated:
         return []
     items = []
-    for endpoint, label, permission, roles in NAVIGATION:
+    for endpoint, label, permission in NAVIGATION:
         if permission and not can(current_user.role, permission):
-            continue
-        if roles and current_user.role not in roles:
             continue
         items.append((endpoint, label))
     return items

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request, send_file
+from flask import Flask, g, got_request_exception, jsonify, render_template, request, send_file
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -38,8 +38,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _finish(response):
-        """Commit a successful request's work; roll back anything else."""
-        if (response.status_code >= 400 and not g.get("commit_on_error")) or g.get("rollback"):
+        """The handler returned: commit its work, whatever the status code it chose. A
+        handler that raised was rolled back by the error handler (``_abandon``), and nothing
+        the error page may have loaded since is kept either."""
+        if g.get(_ABANDONED):
             db.session.rollback()
             return response
         try:
@@ -77,12 +79,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(LimsError)
     def _lims_error(exc: LimsError):
-        db.session.rollback()
+        _abandon()
         return _error_response(exc)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        db.session.rollback()
+        # Also the 500 page of an unhandled exception (Flask wraps it in InternalServerError).
+        _abandon()
         err = LimsError(_http_message(exc))
         err.status = exc.code or 500
         data = getattr(exc, "data", None)  # webargs/smorest validation messages
@@ -92,8 +95,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def _stale(exc):
-        db.session.rollback()
+        _abandon()
         return _error_response(Conflict(_conflict_message()))
+
+    got_request_exception.connect(_abandon_on_unhandled, app)
+
+
+#: Set on ``g`` (by this module only) when the handler raised: the request's work is gone.
+_ABANDONED = "_lims_transaction_abandoned"
+
+
+def _abandon() -> None:
+    """The handler raised: roll back everything it did, and commit nothing after."""
+    db.session.rollback()
+    setattr(g, _ABANDONED, True)
+
+
+def _abandon_on_unhandled(sender, exception, **extra) -> None:
+    _abandon()
 
 
 def _conflict_message():

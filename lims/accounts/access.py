@@ -9,7 +9,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from lims.errors import Forbidden, NotFound
-from lims.rules.permissions import can, is_site_bound
+from lims.rules.permissions import can, is_site_bound, may_act_on
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class Actor:
 
     def can(self, action: str) -> bool:
         return self.user is not None and can(self.user.role, action)
+
+    def may_act_on(self, action: str, authors) -> bool:
+        """``can``, and the four-eyes rule: not on work this actor tested or entered."""
+        return self.user is not None and may_act_on(self.user.role, action, self.user_id, authors)
 
     def require(self, action: str) -> None:
         if not self.can(action):

@@ -66,9 +66,17 @@ def _sites_by_code(codes) -> list[Site]:
     return list(sites)
 
 
+def _require_user_manager(actor) -> None:
+    """People are managed by who holds ``users.manage``, or by the operator at the console
+    (the system actor of a ``lims user`` command: no user yet, but shell access)."""
+    if actor.user is not None:
+        actor.require("users.manage")
+
+
 def create_user(actor, *, username: str, role: str, password: str, display_name: str | None = None,
                 site_codes=(), locale: str | None = None, phone=None, email=None) -> User:
     """Add a user. Market managers must be bound to at least one site."""
+    _require_user_manager(actor)
     errors = {}
     if not USERNAME.match(username or ""):
         errors["username"] = [gettext("2–32 letters, digits, dot, dash or underscore.")]
@@ -95,6 +103,7 @@ def create_user(actor, *, username: str, role: str, password: str, display_name:
 
 def update_user(actor, user: User, *, display_name: str, role: str, active: bool, site_codes=(),
                 locale=None, phone=None, email=None, password: str | None = None) -> User:
+    _require_user_manager(actor)
     before = _user_snapshot(user)
     if role not in ROLES:
         raise InvalidInput(gettext("Some of the input is not valid."), {"role": [gettext("Unknown role.")]})
@@ -119,7 +128,10 @@ def update_user(actor, user: User, *, display_name: str, role: str, active: bool
 
 
 def end_all_sessions(actor, user: User) -> None:
-    """"Sign out everywhere": every session and remember cookie of ``user`` stops working."""
+    """"Sign out everywhere": every session and remember cookie of ``user`` stops working
+    (one's own, or anyone's for who manages users)."""
+    if actor.user_id != user.id:
+        _require_user_manager(actor)
     user.session_version = (user.session_version or 1) + 1
     db.session.flush()
     record(actor, "user.sign_out_everywhere", "user", user.id)
@@ -236,8 +248,8 @@ def authenticate(username: str, password: str, ip: str | None, now: datetime | N
     """Check a password, throttled per account (growing locks) and, at a much higher count,
     per address.
 
-    Raises LoginRefused (with ``locked_until`` when locked). The caller commits either way,
-    so that failures are counted."""
+    Raises LoginRefused (with ``locked_until`` when locked). The sign-in page answers a
+    refusal (it does not raise), so the request commits the count with it."""
     cfg = current_app.config
     now = now or utcnow()
     account, address = account_key(username), address_key(ip)
@@ -276,6 +288,8 @@ def token_digest(token: str) -> str:
 
 def create_token(actor, user: User, name: str = "cli") -> str:
     """Make a bearer token for ``user``; only its hash is stored, the token is returned once."""
+    if actor.user_id != user.id:
+        _require_user_manager(actor)
     token = "lims_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user_id=user.id, name=name[:64], token_hash=token_digest(token), prefix=token[:12]))
     db.session.flush()

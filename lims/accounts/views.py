@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 from lims.accounts.access import web_actor
 from lims.accounts.forms import LoginForm
 from lims.accounts.services import LoginRefused, authenticate, end_all_sessions, set_locale
-from lims.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
@@ -39,7 +38,6 @@ def login():
         try:
             user = authenticate(form.username.data.strip(), form.password.data, request.remote_addr)
         except LoginRefused as refused:
-            db.session.commit()  # keep the failure count even though the answer is an error
             status = 429 if refused.locked_until else 200
             if refused.locked_until:
                 form.form_errors.append(gettext(

@@ -107,8 +107,7 @@ def add_override(obj_id):
             reference.set_override(web_actor(), item, form.category.data, cutoff=form.cutoff.data,
                                    limit_value=form.limit_value.data, a=form.a.data, b=form.b.data,
                                    note=form.note.data or None)
-        except LimsError as exc:
-            db.session.rollback()
+        except LimsError as exc:  # refused before anything changed
             flash(str(exc.message), "danger")
         else:
             flash(gettext("Override saved."), "success")

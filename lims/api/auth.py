@@ -30,17 +30,11 @@ def api_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
     return blp
 
 
-def require(action: str) -> Actor:
-    """The calling actor, if allowed to perform ``action`` (403 otherwise)."""
-    actor = current_actor()
-    actor.require(action)
-    return actor
-
-
 def allowed(action: str):
-    """Route decorator (outermost, above ``@blp.arguments``): refuse a role without the
-    permission with 403, and a batch the caller may not see with 404, before the body is
-    even validated — so an answer never depends on what was sent."""
+    """The one route decorator (outermost, above ``@blp.arguments``): refuse a role without
+    the permission with 403, and a batch the caller may not see with 404, before the body is
+    even validated — so an answer never depends on what was sent. The body takes
+    ``current_actor()``; the service it calls enforces the same permission again."""
     from functools import wraps
 
     def decorator(fn):

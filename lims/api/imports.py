@@ -1,12 +1,12 @@
 """/api/v1/imports: an instrument file over HTTP (multipart ``file``)."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
-from lims.api.auth import allowed, api_blueprint, require
+from lims.api.auth import allowed, api_blueprint, current_actor
 from lims.api.fields import LocalDateTime
 from lims.errors import Conflict, InvalidInput
 from lims.imports.services import ImportOptions, run_import
@@ -79,15 +79,14 @@ class Imports(MethodView):
     def post(self, args, files):
         """Import (or, with ``dry_run``, preview) a multipart ``file``. Returns the summary with
         every row problem; a refused file answers 422 and a file imported before 409."""
-        actor = require("import.create")
+        actor = current_actor()
         upload = files["file"]
         report = run_import(actor, upload.read(), ImportOptions(
             filename=upload.filename or "upload", format=args.get("format"), dry_run=args["dry_run"],
             strict=args["strict"], create_batches=args["create_batches"], source="api"))
         if report.status in ("rejected", "already_imported"):
-            # The error shape of interfaces.md, with the whole report beside it; the refused
-            # file's own log entry is kept although the answer is an error.
-            g.commit_on_error = report.status == "rejected"
+            # The error shape of interfaces.md, with the whole report beside it. Returned, not
+            # raised: the refused file's own log entry is kept (the request commits).
             error = (InvalidInput if report.status == "rejected" else Conflict)(
                 report.error, {"file": [report.error]})
             response = jsonify({**ImportReportSchema().dump(report), **error.to_dict()})

@@ -23,15 +23,15 @@ def index():
     actor = web_actor()
     now = utcnow()
     notifications.sweep(now)
-    if actor.role in ("regulator",):
+    if actor.can("home.dashboard"):
         return redirect(url_for("dashboard.index"))
     groups, states = open_positives(actor, now)
     context = dict(overview=services.overview(actor, now), actor=actor, groups=groups, states=states, now=now)
-    if actor.role == "market_manager":
+    if actor.can("home.market"):
         context["today"] = services.today_by_stall(actor, now)
         return render_template("home/manager.html", **context)
     today = local_today(now)
     context["rounds"] = [r for r in list_rounds(actor, day=today)
-                         if actor.role != "technician" or r.created_by_id == actor.user_id]
+                         if actor.can("round.read_others") or r.created_by_id == actor.user_id]
     context["sent_back"] = sent_back(actor) if actor.can("result.create") else []
     return render_template("home/index.html", **context)

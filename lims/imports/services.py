@@ -25,7 +25,7 @@ from lims.accounts.access import Actor
 from lims.audit.services import record, record_many, record_states
 from lims.batches import services as batches
 from lims.database import utcnow
-from lims.errors import InvalidInput, LimsError
+from lims.errors import Conflict, InvalidInput, LimsError
 from lims.extensions import db
 from lims.imports.bulk import InList, RowWriter, utc_from_driver
 from lims.imports.resolve import ItemIndex, LotIndex, PlaceIndex, key, split_party
@@ -129,11 +129,31 @@ def _limits() -> Limits:
     return Limits(max_bytes=int(cfg["IMPORT_MAX_BYTES"]), max_rows=int(cfg["IMPORT_MAX_ROWS"]))
 
 
+#: How often an import is tried when the same file is committed by someone else between the
+#: check for it and the insert (the next try then finds it). Beyond that: a clear 409.
+IMPORT_ATTEMPTS = 3
+
+
+class _CommittedMeanwhile(Exception):
+    """The import log's unique row was taken by a concurrent commit: look again."""
+
+
 def run_import(actor: Actor, data: bytes, options: ImportOptions, now: datetime | None = None,
                progress=None) -> ImportReport:
     """Preview (dry run) or commit one instrument file. Never raises for a bad file: the
     report says what was wrong (``status == "rejected"``), and nothing but the import log
-    changed."""
+    changed. Raises Conflict when concurrent commits keep getting in the way."""
+    for _attempt in range(IMPORT_ATTEMPTS):
+        try:
+            return _import_once(actor, data, options, now, progress)
+        except _CommittedMeanwhile:
+            continue
+    raise Conflict(gettext("Others were saving the same import at the same moment, %(n)d times in a row. "
+                           "Try again.", n=IMPORT_ATTEMPTS))
+
+
+def _import_once(actor: Actor, data: bytes, options: ImportOptions, now: datetime | None,
+                 progress) -> ImportReport:
     actor.require("import.create")
     now = now or utcnow()
     sha = sha256_of(data)
@@ -164,8 +184,7 @@ def run_import(actor: Actor, data: bytes, options: ImportOptions, now: datetime 
         try:
             job = _Importer(actor, options, report, now)
         except IntegrityError:  # the same file committed by someone else a moment ago
-            savepoint.rollback()
-            return run_import(actor, data, options, now, progress)
+            raise _CommittedMeanwhile from None  # the savepoint is rolled back below
         with _collector_paused():
             with stream:
                 chunk = []

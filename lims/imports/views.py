@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from instruments import FORMATS
@@ -133,8 +133,6 @@ def commit():
     report = run_import(actor, data, options)
     if options.dry_run:
         return _render_preview(report, options)
-    if report.status == "rejected":
-        g.commit_on_error = True  # keep the refused file's own log entry
     if report.status == "committed":
         pending.drop(sha, actor.user_id)
         target = url_for("imports.show", import_id=report.import_id)

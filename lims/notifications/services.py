@@ -18,20 +18,21 @@ from lims.extensions import db
 from lims.i18n import format_local, local_today
 from lims.models import Batch, Disposition, Notification, User, user_sites
 from lims.rules.disposition import awaits_notice_too_long, effective_status, is_overdue
+from lims.rules.permissions import roles_with
 
 log = logging.getLogger(__name__)
 
 WINDOW_WARNING = timedelta(hours=1)
 
 
-def _site_users(site_id: int, roles=("market_manager",)) -> list[User]:
+def _site_users(site_id: int, roles=roles_with("notice.site")) -> list[User]:
     managers = db.session.execute(sa.select(User).join(user_sites, user_sites.c.user_id == User.id)
                                   .where(user_sites.c.site_id == site_id, User.role.in_(roles),
                                          User.active.is_(True))).scalars().all()
     return list(managers)
 
 
-def _district_users(roles=("regulator",)) -> list[User]:
+def _district_users(roles=roles_with("notice.district")) -> list[User]:
     return list(db.session.execute(sa.select(User).where(User.role.in_(roles), User.active.is_(True))).scalars())
 
 
@@ -123,7 +124,7 @@ def sweep(now: datetime | None = None) -> int:
 
     day = local_today(now).isoformat()  # one alert a supplier a local day
     for alert in supplier_alerts(Scope(None, "", "district"), now):
-        created += notify(_district_users(("regulator", "admin")), "supplier_alert",
+        created += notify(_district_users(roles_with("notice.supplier_alert")), "supplier_alert",
                           f"supplier:{alert.supplier.id}:{day}",
                           {"supplier": alert.supplier.name, "positive_sites": alert.positive_sites,
                            "other_sites": alert.other_sites, "other_batches": alert.other_batches,

@@ -12,7 +12,6 @@ from lims.accounts.access import requires, web_actor
 from lims.batches.services import find_site, get_batch
 from lims.database import utcnow
 from lims.errors import InvalidInput, LimsError
-from lims.extensions import db
 from lims.i18n import local_today
 from lims.inputs import check_year
 from lims.reporting.batch import batch_report_pdf
@@ -81,8 +80,7 @@ def issue():
     try:
         month = parse_month(request.form.get("month"))
         row = issue_monthly(web_actor(), month, request.form.get("site") or None)
-    except LimsError as exc:
-        db.session.rollback()
+    except LimsError as exc:  # refused before anything changed
         flash(str(exc.message), "danger")
     else:
         flash(gettext("Issued %(number)s, version %(version)d.", number=row.number, version=row.version), "success")

@@ -323,7 +323,7 @@ def _withdraw_if_no_positive(actor: Actor, batch: Batch, reason: str, now: datet
 
 
 def _check_reviewer(actor: Actor, result: Result) -> None:
-    if actor.user_id is not None and actor.user_id in (result.tested_by_id, result.entered_by_id):
+    if not actor.may_act_on("result.review", (result.tested_by_id, result.entered_by_id)):
         raise Forbidden(gettext("You cannot review a result you tested or entered yourself."))
 
 

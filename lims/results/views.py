@@ -118,8 +118,7 @@ def review_batch(code):
             return _confirmation_page(form, pending, [])
         try:
             n = services.review_batch(actor, batch, form.note.data)
-        except LimsError as exc:
-            db.session.rollback()
+        except LimsError as exc:  # refused before anything changed
             flash(str(exc.message), "danger")
             return redirect(url_for("batches.show", code=batch.code)), 303
         flash(gettext("%(n)d results approved.", n=n), "success")
@@ -221,11 +220,9 @@ def approve():
         return _confirmation_page(form, results, [])
     try:
         n = services.review(actor, results, form.note.data, confirmed=confirmed)
-    except InvalidInput as exc:
-        db.session.rollback()
+    except InvalidInput as exc:  # refused before anything changed
         return _confirmation_page(form, results, [str(exc.message)], status=422)
-    except LimsError as exc:
-        db.session.rollback()
+    except LimsError as exc:  # refused before anything changed
         flash(str(exc.message), "danger")
         return redirect(url_for("results.worklist"))
     flash(gettext("%(n)d results approved.", n=n), "success")

@@ -1,4 +1,5 @@
-"""Who may do what (interfaces.md). One table, checked by views, the API and the CLI alike."""
+"""Who may do what (interfaces.md). One table: the services enforce it (once), the doors
+(pages, API, CLI) refuse early from it, menus, home pages and notice recipients read it."""
 from __future__ import annotations
 
 ROLES = ("admin", "reviewer", "technician", "market_manager", "regulator")
@@ -23,10 +24,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "batch.read": _ALL,
     "report.read": _ALL,
     "report.issue": frozenset({"regulator", "admin"}),
-    "audit.read": frozenset({"admin", "regulator", "reviewer"}),
     # the 一摊一码 sticker sheet of a market: printed by the administrator or that market's manager
     "stall.codes": frozenset({"admin", "market_manager"}),
+    # role-specific pages: the dashboard in the menu, the home page each role lands on, whose
+    # rounds the home page lists
+    "dashboard.menu": frozenset({"regulator", "admin", "reviewer"}),
+    "home.dashboard": frozenset({"regulator"}),
+    "home.market": frozenset({"market_manager"}),
+    "round.read_others": _ALL - {"technician"},
+    # who is told: the managers of the market concerned (site-bound), the district's
+    # regulators, and who hears of a supplier seen positive at several markets
+    "notice.site": frozenset({"market_manager"}),
+    "notice.district": frozenset({"regulator"}),
+    "notice.supplier_alert": frozenset({"regulator", "admin"}),
 }
+
+#: The four-eyes rule: actions nobody performs on their own work — who tested or entered a
+#: result does not review it, whatever their role.
+FOUR_EYES = frozenset({"result.review"})
 
 # Roles whose every query is limited to the sites they are bound to.
 SITE_BOUND_ROLES = frozenset({"market_manager"})
@@ -37,6 +52,20 @@ def can(role: str | None, action: str) -> bool:
     if role is None:
         return False
     return role in PERMISSIONS.get(action, frozenset())
+
+
+def may_act_on(role: str | None, action: str, user_id: int | None, authors) -> bool:
+    """``can``, and for a four-eyes action also: the user is none of the work's ``authors``
+    (the ids of who tested and who entered it)."""
+    if not can(role, action):
+        return False
+    return action not in FOUR_EYES or user_id is None or user_id not in set(authors)
+
+
+def roles_with(action: str) -> tuple[str, ...]:
+    """The roles that may perform ``action``, in the order of ROLES (for queries)."""
+    allowed = PERMISSIONS.get(action, frozenset())
+    return tuple(r for r in ROLES if r in allowed)
 
 
 def is_site_bound(role: str) -> bool:
