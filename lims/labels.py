@@ -89,6 +89,12 @@ def status_words(lang: str) -> dict[str, str]:
         return {code: str(label) for code, label in STATUS_LABELS.items()}
 
 
+def conclusion_words(lang: str) -> dict[str, str]:
+    """The conclusion a printed report states per status of a positive batch, in ``lang``."""
+    with force_locale(lang):
+        return {code: str(_l(w.conclusion)) for code, w in STATUS_WORDS.items() if w.conclusion}
+
+
 def public_words(lang: str) -> dict[str, str]:
     """The public status wording in ``lang``, as plain data for the notice-board PDF."""
     with force_locale(lang):
