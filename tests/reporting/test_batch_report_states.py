@@ -2,7 +2,10 @@
 has its own conclusion (read back from the PDF with pdftotext)."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +28,9 @@ def test_report_conclusion_follows_the_state(state, world, ctx, clock, pdftext):
     code, now, says, never = STATES[state]
     if now is not None:
         clock(now)
-    text = re.sub(r"\s+", "", pdftext(batch_report_pdf(world.batches[code])))
+    pdf = batch_report_pdf(world.batches[code])
+    _keep_page_image(pdf, f"batch-report-{state}")
+    text = re.sub(r"\s+", "", pdftext(pdf))
     assert "快检检出阳性项目" in text
     assert says in text
     assert never not in text
@@ -47,3 +52,16 @@ def test_confirmed_report_still_counts_what_is_left(world, ctx, pdftext):
 
     text = re.sub(r"\s+", "", pdftext(batch_report_pdf(world.batches["a7"])))
     assert "尚未处置(kg)8" in text
+
+
+def _keep_page_image(pdf: bytes, name: str) -> None:
+    """With LIMS_SCREENSHOTS set (`make screenshots`), keep page images for review."""
+    target = os.environ.get("LIMS_SCREENSHOTS")
+    if not target:
+        return
+    out = Path(target) / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    source = out / f"{name}.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(source), str(out / name)], check=True, timeout=120)
+    source.unlink()
