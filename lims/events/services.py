@@ -5,12 +5,14 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload, selectinload
 
+from lims import labels
 from lims.accounts.access import Actor, scope_to_sites
 from lims.database import utcnow
 from lims.errors import NotFound
 from lims.extensions import db
 from lims.models import Batch, Disposition, Event, Result
 from lims.reporting.board import handling_text
+from lims.rules.batch_status import effective_status
 from lims.reporting.common import font, issuer, local, reading_of, report_lang
 from reports.data import EventBatch, EventSummary, ItemResult
 from reports.pdf.event_summary import render_event_summary
@@ -51,6 +53,13 @@ def event_batches(actor: Actor, event: Event) -> list[Batch]:
         Batch.site_id, actor)).unique().scalars())
 
 
+def _handling(d, now) -> str | None:
+    """What was done with a positive ("销毁 1.5 kg"), else where it stands (the status label)."""
+    if d is None:
+        return None
+    return handling_text(d, now) or str(labels.STATUS_LABELS[effective_status(d.status, d.objection_deadline, now)])
+
+
 def build_summary(actor: Actor, event: Event) -> EventSummary:
     """The event's summary (page and PDF): each batch with its reviewed tests and the planned
     items still untested; ``summary.figures`` counts batches and tests apart."""
@@ -70,7 +79,7 @@ def build_summary(actor: Actor, event: Event) -> EventSummary:
         out.append(EventBatch(code=b.code, food=b.food, sampled_at=local(b.sampled_at), results=tuple(results),
                               supplier=b.supplier.name if b.supplier else None, origin=b.origin,
                               quantity_kg=b.quantity_kg, venue=b.site.name,
-                              handling=handling_text(b.disposition, now) if b.disposition else None,
+                              handling=_handling(b.disposition, now),
                               untested=untested))
     return EventSummary(
         issuer=issuer(), name=event.name, kind=event.kind, starts_on=event.starts_on,

@@ -50,3 +50,17 @@ def test_a_planned_item_without_result_leaves_the_batch_untested(world, actors, 
     e1 = next(b for b in summary.batches if b.code == "SI-E1")
     assert e1.untested == ("克伦特罗",) and e1.verdict == "untested"
     assert summary.figures.untested_batches == 2 and not summary.figures.all_negative
+
+
+def test_a_positive_still_being_handled_says_where_it_stands(world, actors, db, ctx):
+    from lims.events.services import build_summary
+
+    for action in list(world.batches["e2"].disposition.actions):
+        db.session.delete(action)
+    db.session.flush()
+    db.session.expire(world.batches["e2"].disposition, ["actions"])
+    world.batches["e2"].disposition.status = "stopped"
+    world.batches["e2"].disposition.objection_deadline = None
+    db.session.flush()
+    e2 = next(b for b in build_summary(actors["regulator"], world.event).batches if b.code == "SI-E2")
+    assert e2.handling == "已停售"
