@@ -29,6 +29,9 @@ class Config:
 
     # Rules that are configuration, not law (domain.md §6, §7).
     DISPOSAL_DEADLINE_HOURS = 24
+    # A positive is shown on public pages once the seller was told, or this many hours after
+    # it was found, whichever comes first (lims.rules.publication).
+    PUBLIC_POSITIVE_DELAY_HOURS = 24
     TRACEBACK_DAYS = 7
     RATING_RED_POSITIVE_RATE = "5"
     RATING_ORANGE_POSITIVE_RATE = "3"

@@ -91,6 +91,12 @@ def status_words(lang: str) -> dict[str, str]:
         return words
 
 
+def conclusion_words(lang: str) -> dict[str, str]:
+    """The conclusion a printed report states per status of a positive batch, in ``lang``."""
+    with force_locale(lang):
+        return {code: str(_l(w.conclusion)) for code, w in STATUS_WORDS.items() if w.conclusion}
+
+
 def public_words(lang: str) -> dict[str, str]:
     """The public status wording in ``lang``, as plain data for the notice-board PDF."""
     with force_locale(lang):

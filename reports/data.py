@@ -18,6 +18,7 @@ Conventions for every class:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -566,6 +567,7 @@ class EventBatch:
 
     code, food, supplier, origin, quantity_kg, sampled_at: the batch; venue: kitchen or venue;
     results: its tests; handling: how a positive was handled, in words, else None.
+    untested: planned test items without a reviewed result (the batch is not fully tested).
     """
 
     code: str
@@ -577,6 +579,61 @@ class EventBatch:
     quantity_kg: Decimal | None = None
     venue: str | None = None
     handling: str | None = None
+    untested: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> str:
+        """"positive" (any item positive), "retest" (any suspect or invalid, none positive),
+        "untested" (no result, or a planned item without one) or "negative" (every planned
+        item tested negative). Results are in test order: a repeat replaces an earlier test."""
+        latest = {r.item: r.outcome for r in self.results}
+        if "positive" in latest.values():
+            return "positive"
+        if {"suspect", "invalid"} & set(latest.values()):
+            return "retest"
+        if not latest or self.untested:
+            return "untested"
+        return "negative"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventFigures:
+    """What an event's testing amounts to, batches and tests counted apart.
+
+    batches: batches sampled; by verdict (see :attr:`EventBatch.verdict`): negative_batches,
+    positive_batches, retest_batches, untested_batches; tests: results printed and by outcome
+    negatives, positives, suspects, invalids.
+    """
+
+    batches: int = 0
+    negative_batches: int = 0
+    positive_batches: int = 0
+    retest_batches: int = 0
+    untested_batches: int = 0
+    tests: int = 0
+    negatives: int = 0
+    positives: int = 0
+    suspects: int = 0
+    invalids: int = 0
+
+    @property
+    def tested_batches(self) -> int:
+        return self.batches - self.untested_batches
+
+    @property
+    def all_negative(self) -> bool:
+        """True only when there were batches and every one was tested and found negative."""
+        return self.batches > 0 and self.negative_batches == self.batches
+
+    @classmethod
+    def of(cls, batches: Sequence[EventBatch]) -> EventFigures:
+        verdicts = [b.verdict for b in batches]
+        outcomes = [r.outcome for b in batches for r in b.results]
+        return cls(batches=len(batches), negative_batches=verdicts.count("negative"),
+                   positive_batches=verdicts.count("positive"), retest_batches=verdicts.count("retest"),
+                   untested_batches=verdicts.count("untested"), tests=len(outcomes),
+                   negatives=outcomes.count("negative"), positives=outcomes.count("positive"),
+                   suspects=outcomes.count("suspect"), invalids=outcomes.count("invalid"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -601,6 +658,11 @@ class EventSummary:
     tables: int | None = None
     report_no: str | None = None
     generated_at: datetime | None = None
+
+    @property
+    def figures(self) -> EventFigures:
+        """The event's figures, counted from its batches."""
+        return EventFigures.of(self.batches)
 
 
 # --------------------------------------------------------------------------- Excel export

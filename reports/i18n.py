@@ -93,7 +93,7 @@ ZH_CN: dict[str, str] = {
     "batch.reviewed_at": "审核时间",
     "batch.no_results": "暂无检测结果。",
     "batch.conclusion.pass": "所检项目均为阴性，本次快检未发现问题。",
-    "batch.conclusion.positive": "检出阳性项目：{items}。该批次应立即停止销售，并按规定处置。",
+    "batch.conclusion.positive": "快检检出阳性项目：{items}。",
     "batch.conclusion.retest": "{items}结果为可疑或无效，须复测，本报告不对其作出结论。",
     "batch.conclusion.negatives": "其余所检项目为阴性。",
     "batch.verify": "扫码核验",
@@ -291,13 +291,16 @@ ZH_CN: dict[str, str] = {
     "event.col.outcome": "结果",
     "event.col.handling": "处置",
     "event.totals": (
-        "共抽检 {batches} 批次、检测 {tests} 项次：阴性 {negatives} 项次，阳性 {positives} 项次，"
-        "可疑 {suspects} 项次，无效 {invalids} 项次。"
+        "共抽检 {batches} 批次：已检 {tested} 批次（阴性 {negative_batches} 批次，阳性 {positive_batches} 批次，"
+        "须复测 {retest_batches} 批次），未检 {untested} 批次；检测 {tests} 项次：阴性 {negatives} 项次，"
+        "阳性 {positives} 项次，可疑 {suspects} 项次，无效 {invalids} 项次。"
     ),
-    "event.conclusion.pass": "本次活动保障所检样品均为阴性，本次快检未发现问题。",
+    "event.conclusion.pass": "本次活动保障抽检的全部批次均已检测且均为阴性，本次快检未发现问题。",
     "event.conclusion.positive": "检出阳性样品 {count} 批次，已停止使用并按规定处置。",
-    "event.conclusion.retest": "可疑或无效结果 {count} 项次，须复测。",
+    "event.conclusion.retest": "{count} 批次有可疑或无效结果，须复测，不作结论。",
+    "event.conclusion.untested": "{count} 批次未检测或未检完，不作结论。",
     "event.no_batches": "未抽检样品。",
+    "event.untested": "未检测",
     # excel
     "xlsx.sheet.results": "快检结果",
     "xlsx.sheet.notes": "说明",
@@ -477,7 +480,7 @@ EN: dict[str, str] = {
     "batch.reviewed_at": "Reviewed at",
     "batch.no_results": "No results yet.",
     "batch.conclusion.pass": "All items tested negative. No problem found in this rapid test.",
-    "batch.conclusion.positive": "Positive for: {items}. Sale of this batch must stop at once and the batch be disposed of as required.",
+    "batch.conclusion.positive": "Rapid test positive for: {items}. ",
     "batch.conclusion.retest": "{items}: suspect or invalid, must be repeated; this report draws no conclusion on them.",
     "batch.conclusion.negatives": "All other items tested negative.",
     "batch.verify": "Scan to verify",
@@ -675,13 +678,16 @@ EN: dict[str, str] = {
     "event.col.outcome": "Result",
     "event.col.handling": "Handling",
     "event.totals": (
-        "{batches} batches sampled, {tests} tests: {negatives} negative, {positives} positive, "
-        "{suspects} suspect, {invalids} invalid."
+        "{batches} batches sampled: {tested} tested ({negative_batches} negative, {positive_batches} positive, "
+        "{retest_batches} to repeat), {untested} not tested; {tests} tests: {negatives} negative, "
+        "{positives} positive, {suspects} suspect, {invalids} invalid."
     ),
-    "event.conclusion.pass": "All samples tested negative: no problem found in this rapid test.",
+    "event.conclusion.pass": "Every batch sampled was tested and found negative: no problem found in this rapid test.",
     "event.conclusion.positive": "{count} positive batches: withdrawn from use and disposed of as required.",
-    "event.conclusion.retest": "{count} suspect or invalid results must be repeated.",
+    "event.conclusion.retest": "{count} batches with suspect or invalid results must be repeated: no conclusion on them.",
+    "event.conclusion.untested": "{count} batches were not (fully) tested: no conclusion on them.",
     "event.no_batches": "No samples tested.",
+    "event.untested": "Not tested",
     "xlsx.sheet.results": "Rapid test results",
     "xlsx.sheet.notes": "Notes",
     "xlsx.notes.title": "Rapid food test results: export notes",

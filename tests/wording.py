@@ -17,9 +17,9 @@ ZH_STATUS = {
 ZH_PUBLIC = {
     "passed": "本次快检未发现问题",
     "retest": "复测中",
-    "stopped": "阳性，处置中",
-    "disputed": "阳性，处置中",
-    "confirmed": "阳性，处置中",
+    "stopped": "阳性，已停售",
+    "disputed": "复检中",
+    "confirmed": "阳性，已停售待处置",
     "released": "快检阳性，实验室复检未发现问题",
     "disposed": "阳性，已按规定处置",
 }

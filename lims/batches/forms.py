@@ -46,6 +46,7 @@ class BatchForm(FlaskForm):
     certificate_no = StringField(_l("Certificate number"), validators=[Optional(), Length(max=64)])
     sampled_at = LocalDateTimeField(_l("Sampled at"), validators=[DataRequired()])
     tests = SelectMultipleField(_l("Tests"), description=_l("Empty: the usual tests for the food's category"))
+    confirm_no_tests = BooleanField(_l("Register it without any test (no test applies to this food)"))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 

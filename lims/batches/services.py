@@ -110,7 +110,7 @@ def default_tests(category: FoodCategory | None) -> list[TestItem]:
 
 # The screening most quick-test rooms run by default per top-level category [practice].
 DEFAULT_TESTS = {
-    "VEG": ("OPC",), "FRU": ("OPC",), "MEAT": ("CLB", "RAC"), "AQU": ("MG", "NF"), "EGG": (),
+    "VEG": ("OPC",), "FRU": ("OPC",), "MEAT": ("CLB", "RAC"), "AQU": ("MG", "NF"), "EGG": ("FQ", "FFC"),
     "SOY": ("RGL",), "GRAIN": ("RGL",), "OIL": ("AFB1",), "DRY": ("SO2",), "COOK": ("NO2",), "OTHER": (),
 }
 
@@ -140,6 +140,9 @@ class BatchInput:
     station: Station | None = None
     round: Round | None = None
     note: str | None = None
+    # No test chosen and none applies to the food's category: registered only when the user
+    # confirmed it (an import passes True: the imported results are the batch's tests).
+    confirm_no_tests: bool = False
 
 
 def _check_batch(data: BatchInput, now: datetime) -> dict:
@@ -213,6 +216,13 @@ def register_batch(actor: Actor, data: BatchInput, now: datetime | None = None) 
             raise Conflict(gettext("The batch code %(code)s is already used.", code=data.code),
                            {"code": [gettext("Already used.")]})
     category = data.category or food_category(cleaned["food"])
+    planned = list(data.tests or default_tests(category))
+    if not planned and not data.confirm_no_tests:
+        raise InvalidInput(
+            gettext("No test applies to %(food)s: choose the tests to run, or confirm registering it without a "
+                    "test.", food=cleaned["food"]),
+            {"tests": [gettext("No test applies to this food: choose at least one test, or confirm registering "
+                               "it without a test.")]})
     supplier = find_or_create_supplier(actor, data.supplier_name, data.supplier_address, data.supplier_phone)
     batch = Batch(
         code=data.code or next_batch_code(data.site, data.sampled_at), site_id=data.site.id,
@@ -225,7 +235,7 @@ def register_batch(actor: Actor, data: BatchInput, now: datetime | None = None) 
         sampled_at=data.sampled_at, sampled_by_id=actor.user_id, created_by_id=actor.user_id,
         status="registered", note=data.note or None,
     )
-    batch.planned_items = list(data.tests or default_tests(category))
+    batch.planned_items = planned
     _insert_with_free_code(batch, generated=not data.code, site=data.site)
     record(actor, "batch.create", "batch", batch.code, batch_id=batch.id,
            after={**{f: getattr(batch, f) for f in BATCH_FIELDS}, "tests": [i.code for i in batch.planned_items]},

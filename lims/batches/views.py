@@ -96,7 +96,8 @@ def new():
                 category=services.find_category(form.category.data) if form.category.data else None,
                 supplier_name=form.supplier.data, origin=form.origin.data, quantity_kg=form.quantity_kg.data,
                 purchase_date=form.purchase_date.data, certificate_no=form.certificate_no.data,
-                code=form.code.data or None, tests=services.find_items(form.tests.data), note=form.note.data)
+                code=form.code.data or None, tests=services.find_items(form.tests.data), note=form.note.data,
+                confirm_no_tests=form.confirm_no_tests.data)
             with db.session.begin_nested():
                 batch = services.register_batch(actor, data)
         except LimsError as exc:

@@ -5,12 +5,14 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload, selectinload
 
+from lims import labels
 from lims.accounts.access import Actor, scope_to_sites
 from lims.database import utcnow
 from lims.errors import NotFound
 from lims.extensions import db
 from lims.models import Batch, Disposition, Event, Result
 from lims.reporting.board import handling_text
+from lims.rules.batch_status import effective_status
 from lims.reporting.common import font, issuer, local, reading_of, report_lang
 from reports.data import EventBatch, EventSummary, ItemResult
 from reports.pdf.event_summary import render_event_summary
@@ -47,15 +49,29 @@ def event_batches(actor: Actor, event: Event) -> list[Batch]:
         sa.select(Batch).where(Batch.event_id == event.id).order_by(Batch.sampled_at)
         .options(joinedload(Batch.site), joinedload(Batch.supplier),
                  joinedload(Batch.disposition).selectinload(Disposition.actions),
-                 selectinload(Batch.results).joinedload(Result.item)), Batch.site_id, actor)).unique().scalars())
+                 selectinload(Batch.results).joinedload(Result.item), selectinload(Batch.planned_items)),
+        Batch.site_id, actor)).unique().scalars())
+
+
+def _handling(d, now) -> str | None:
+    """What was done with a positive ("销毁 1.5 kg"), else where it stands (the status label)."""
+    if d is None:
+        return None
+    return handling_text(d, now) or str(labels.STATUS_LABELS[effective_status(d.status, d.objection_deadline, now)])
 
 
 def build_summary(actor: Actor, event: Event) -> EventSummary:
+    """The event's summary (page and PDF): each batch with its reviewed tests and the planned
+    items still untested; ``summary.figures`` counts batches and tests apart."""
     now = utcnow()
     out = []
     for b in event_batches(actor, event):
         results = []
-        for r in sorted((r for r in b.results if r.current and r.reviewed_at is not None), key=lambda r: r.tested_at):
+        reviewed = sorted((r for r in b.results if r.current and r.reviewed_at is not None),
+                          key=lambda r: (r.tested_at, r.id))
+        done = {r.item_id for r in reviewed}
+        untested = tuple(i.name for i in b.planned_items if i.id not in done)
+        for r in reviewed:
             value, value_text, unit = reading_of(r.item.rule, r.value, r.computed_value, r.tc_ratio, r.unit,
                                                  r.value_text)
             results.append(ItemResult(item=r.item.name, outcome=r.outcome, value=value, value_text=value_text,
@@ -63,7 +79,8 @@ def build_summary(actor: Actor, event: Event) -> EventSummary:
         out.append(EventBatch(code=b.code, food=b.food, sampled_at=local(b.sampled_at), results=tuple(results),
                               supplier=b.supplier.name if b.supplier else None, origin=b.origin,
                               quantity_kg=b.quantity_kg, venue=b.site.name,
-                              handling=handling_text(b.disposition, now) if b.disposition else None))
+                              handling=_handling(b.disposition, now),
+                              untested=untested))
     return EventSummary(
         issuer=issuer(), name=event.name, kind=event.kind, starts_on=event.starts_on,
         ends_on=event.ends_on if event.ends_on != event.starts_on else None, batches=tuple(out),

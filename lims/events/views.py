@@ -22,9 +22,8 @@ def show(code):
     actor = web_actor()
     event = services.get_event(actor, code)
     batches = services.event_batches(actor, event)
-    outcomes = [r.outcome for b in batches for r in b.results if r.current]
     return render_template("events/show.html", event=event, batches=batches,
-                           counts={o: outcomes.count(o) for o in ("negative", "positive", "suspect", "invalid")})
+                           figures=services.build_summary(actor, event).figures)
 
 
 @bp.route("/<code>/summary.pdf")

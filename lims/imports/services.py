@@ -586,7 +586,7 @@ class _Importer:
                 batch = batches.register_batch(self.actor, batches.BatchInput(
                     site=site, stall=stall, food=r.food, sampled_at=r.tested_at, category=category,
                     supplier_name=r.supplier, origin=r.origin, quantity_kg=r.quantity_kg, code=valid_code,
-                    tests=[]), self.now)
+                    tests=[], confirm_no_tests=True), self.now)
         except LimsError as exc:  # the refusal becomes this row's reason
             message = str(exc.message)
             details = "；".join(str(m) for v in exc.errors.values() for m in v)

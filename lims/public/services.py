@@ -12,7 +12,7 @@ from lims.extensions import db
 from lims.labels import public_wording
 from lims.i18n import to_local
 from lims.models import Batch, Disposition, Result, Site, Stall
-from lims.reporting.board import board_entries, handling_text
+from lims.reporting.board import board_entries, handling_text, is_public
 from lims.rules.disposition import effective_status
 from reports.wording import public_operator_name
 
@@ -50,6 +50,8 @@ def stall_results(stall: Stall, now: datetime, lang: str) -> list[PublicResult]:
         if (r.batch_id, r.item_id) in seen:
             continue
         seen.add((r.batch_id, r.item_id))
+        if not is_public(r, now):
+            continue
         d = r.batch.disposition
         status = effective_status(d.status, d.objection_deadline, now) if d else None
         out.append(PublicResult(to_local(r.tested_at).date(), r.batch.food, r.item.name, r.outcome,

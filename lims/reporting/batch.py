@@ -93,4 +93,5 @@ def build_batch_report(batch, draft: bool = False) -> BatchReport:
 
 def batch_report_pdf(batch, draft: bool = False) -> bytes:
     return render_batch_report(build_batch_report(batch, draft), report_lang(), draft=draft, font=font(),
-                               status_words=labels.status_words(report_lang()))
+                               status_words=labels.status_words(report_lang()),
+                               conclusions=labels.conclusion_words(report_lang()))

@@ -18,27 +18,35 @@ from lims.models import Batch, Disposition, Result, Site, Station
 from lims.reporting.common import font, report_lang
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import TERMINAL_ACTIONS
+from lims.rules.publication import positive_is_public
 from reports.data import Board, BoardEntry
 from reports.pdf.board import render_board
 
 
 def handling_text(d: Disposition | None, now) -> str | None:
-    """How a positive was handled, in words ("下架并销毁 12 kg")."""
+    """What was done with a positive, in words ("销毁 12 kg"), when something was disposed of;
+    None otherwise. Where the handling stands is the status's public wording already: this
+    adds only the facts, never a second phrase for the same state."""
     if d is None:
         return None
-    status = effective_status(d.status, d.objection_deadline, now)
-    if status == "released":
-        return gettext("laboratory retest negative: released")
+    if effective_status(d.status, d.objection_deadline, now) == "released":
+        return None
     done = [a for a in d.actions if a.action in TERMINAL_ACTIONS]
-    if done:
-        kg = sum((a.quantity_kg for a in done), Decimal(0))
-        words = "、".join(dict.fromkeys(str(labels.DISPOSAL_ACTION_LABELS[a.action]) for a in done))
-        return gettext("%(actions)s %(kg)s kg", actions=words, kg=format(kg.normalize(), "f"))
-    if any(a.action in ("stop_sale", "seal") for a in d.actions) or status in ("stopped", "confirmed"):
-        return gettext("sale stopped, disposal in progress")
-    if status == "disputed":
-        return gettext("sale stopped, laboratory retest in progress")
-    return None
+    if not done:
+        return None
+    kg = sum((a.quantity_kg for a in done), Decimal(0))
+    words = "、".join(dict.fromkeys(str(labels.DISPOSAL_ACTION_LABELS[a.action]) for a in done))
+    return gettext("%(actions)s %(kg)s kg", actions=words, kg=format(kg.normalize(), "f"))
+
+
+def is_public(r: Result, now) -> bool:
+    """Whether result ``r`` may be shown publicly at ``now``: a positive only once the seller
+    was told or PUBLIC_POSITIVE_DELAY_HOURS after it was found (lims.rules.publication)."""
+    if r.outcome != "positive":
+        return True
+    d = r.batch.disposition
+    return positive_is_public(d.notified_at if d else None, r.tested_at, now,
+                              current_app.config["PUBLIC_POSITIVE_DELAY_HOURS"])
 
 
 def board_entries(site: Site, day: date, now=None, lang: str | None = None) -> list[BoardEntry]:
@@ -58,6 +66,8 @@ def board_entries(site: Site, day: date, now=None, lang: str | None = None) -> l
         latest[(r.batch_id, r.item_id)] = r
     entries = []
     for r in latest.values():
+        if not is_public(r, now):
+            continue
         b = r.batch
         d = b.disposition
         status = effective_status(b.status, d.objection_deadline if d else None, now)

@@ -32,11 +32,14 @@ WIDTH = 210 * mm - MARGINS.left - MARGINS.right
 
 
 def render_batch_report(report: BatchReport, lang: str = "zh_CN", *, draft: bool = False,
-                        font: FontInfo | None = None, status_words: Mapping[str, str] | None = None) -> bytes:
+                        font: FontInfo | None = None, status_words: Mapping[str, str] | None = None,
+                        conclusions: Mapping[str, str] | None = None) -> bytes:
     """Render the batch test report as PDF bytes.
 
     ``status_words`` maps status codes to the words printed for them (the application's
-    wording table, in ``lang``).
+    wording table, in ``lang``); ``conclusions`` maps the status of a positive batch
+    (stopped, disputed, released, confirmed, disposed) to the conclusion printed for it,
+    so that the report tells where the batch stands now.
 
     ``draft=True`` prints a diagonal "未审核 / 草稿 DRAFT" watermark on every page (previews of
     unreviewed results). ``font`` defaults to the font registered by
@@ -51,7 +54,7 @@ def render_batch_report(report: BatchReport, lang: str = "zh_CN", *, draft: bool
     story.append(field_table(_sample_fields(report, L), WIDTH, st, label_width=80))
     story.append(Paragraph(L["batch.section.results"], st.h1))
     story.append(_results_table(report.results, L, st))
-    story.append(KeepTogether([Paragraph(L["batch.section.conclusion"], st.h1), *_conclusion(report.results, L, st),
+    story.append(KeepTogether([Paragraph(L["batch.section.conclusion"], st.h1), *_conclusion(report, L, st, conclusions or {}),
                                para(L["disclaimer"], st.note)]))
     story.append(KeepTogether([Paragraph(L["batch.section.signoff"], st.h1),
                                field_table(_signoff_fields(report.results, L), WIDTH, st, label_width=80)]))
@@ -150,7 +153,9 @@ def _results_table(results: Sequence[ResultLine], L: Labels, st: ReportStyles) -
     return data_table(header, rows, widths, st, align="lllllcc", row_fills=fills, cell_inks=inks)
 
 
-def _conclusion(results: Sequence[ResultLine], L: Labels, st: ReportStyles) -> list[Flowable]:
+def _conclusion(report: BatchReport, L: Labels, st: ReportStyles,
+                conclusions: Mapping[str, str]) -> list[Flowable]:
+    results = report.results
     if not results:
         return [para(L["batch.no_results"], st.body)]
     positives = _unique(line.item for line in results if line.outcome == "positive")
@@ -158,7 +163,12 @@ def _conclusion(results: Sequence[ResultLine], L: Labels, st: ReportStyles) -> l
     negatives = [line for line in results if line.outcome == "negative"]
     parts: list[Flowable] = []
     if positives:
-        parts.append(Paragraph(f'<font color="#b00020">{_esc(L["batch.conclusion.positive"].format(items=L["list_sep"].join(positives)))}</font>', st.body))
+        text = L["batch.conclusion.positive"].format(items=L["list_sep"].join(positives))
+        status = report.disposition.status if report.disposition is not None else None
+        if status in conclusions:
+            text += conclusions[status]
+        colour = "#1b5e20" if status == "released" else "#b00020"
+        parts.append(Paragraph(f'<font color="{colour}">{_esc(text)}</font>', st.body))
     if retests:
         parts.append(Paragraph(f'<font color="#8a5a00">{_esc(L["batch.conclusion.retest"].format(items=L["list_sep"].join(retests)))}</font>', st.body))
     if not positives and not retests:
@@ -206,12 +216,17 @@ def _disposition(d: DispositionSummary, L: Labels, st: ReportStyles) -> list[Flo
         (L["disp.status"], L.status(d.status)),
         (L["disp.notified_at"], datetime_text(d.notified_at)),
         (L["disp.objection_deadline"], datetime_text(d.objection_deadline)),
-        (L["disp.due_at"], due),
-        (L["disp.quantity"], kg_text(d.quantity_kg)),
-        (L["disp.disposed"], kg_text(d.disposed_kg)),
-        (L["disp.remaining"], kg_text(d.remaining_kg)),
     ]
-    inks = {3: POSITIVE_INK} if d.overdue else {}
+    inks = {}
+    # A released batch has nothing to dispose of: no deadline, no quantity "still to dispose".
+    if d.status != "released":
+        fields += [
+            (L["disp.due_at"], due),
+            (L["disp.quantity"], kg_text(d.quantity_kg)),
+            (L["disp.disposed"], kg_text(d.disposed_kg)),
+            (L["disp.remaining"], kg_text(d.remaining_kg)),
+        ]
+        inks = {3: POSITIVE_INK} if d.overdue else {}
     out: list[Flowable] = [field_table(fields, WIDTH, st, label_width=90, value_inks=inks)]
     out.append(Paragraph(L["disp.objection"], st.h2))
     o = d.objection

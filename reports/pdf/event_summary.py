@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
@@ -41,8 +40,6 @@ def render_event_summary(summary: EventSummary, lang: str = "zh_CN", *, font: Fo
     story.append(field_table(facts, WIDTH, st, label_width=80))
     story.append(Paragraph(L["event.section.batches"], st.h1))
 
-    counts: Counter[str] = Counter()
-    positive_batches = 0
     if not summary.batches:
         story.append(para(L["event.no_batches"], st.body))
     else:
@@ -51,18 +48,16 @@ def render_event_summary(summary: EventSummary, lang: str = "zh_CN", *, font: Fo
         rows, fills, inks, spans = [], {}, {}, []
         for batch in summary.batches:
             first = len(rows)
-            outcomes = [r.outcome for r in batch.results]
-            counts.update(outcomes)
-            if "positive" in outcomes:
-                positive_batches += 1
             source = " / ".join(x for x in (batch.supplier, batch.origin) if x) or None
             if batch.quantity_kg is not None:
                 source = L.with_note(source or "", f"{kg_text(batch.quantity_kg)} kg")
             for i, result in enumerate(batch.results or [None]):
                 r = len(rows)
                 if result is None:
-                    rows.append([batch.code, batch.food, source, datetime_text(batch.sampled_at), None, None, None,
+                    rows.append([batch.code, batch.food, source, datetime_text(batch.sampled_at),
+                                 L["list_sep"].join(batch.untested) or None, None, L["event.untested"],
                                  batch.handling])
+                    fills[r], inks[(6, r)] = RETEST_FILL, RETEST_INK
                     continue
                 rows.append([
                     batch.code if i == 0 else "", batch.food if i == 0 else "", source if i == 0 else "",
@@ -83,17 +78,19 @@ def render_event_summary(summary: EventSummary, lang: str = "zh_CN", *, font: Fo
         story.append(data_table(header, rows, widths, st, align="llllllll", row_fills=fills,
                                 cell_inks=inks, extra_style=spans))
 
-    tests = sum(counts.values())
-    totals = L["event.totals"].format(batches=len(summary.batches), tests=tests, negatives=counts["negative"],
-                                      positives=counts["positive"], suspects=counts["suspect"],
-                                      invalids=counts["invalid"])
+    f = summary.figures
+    totals = L["event.totals"].format(batches=f.batches, tested=f.tested_batches, untested=f.untested_batches,
+                                      negative_batches=f.negative_batches, positive_batches=f.positive_batches,
+                                      retest_batches=f.retest_batches, tests=f.tests, negatives=f.negatives,
+                                      positives=f.positives, suspects=f.suspects, invalids=f.invalids)
     conclusion: list[Flowable] = [Paragraph(L["batch.section.conclusion"], st.h1), para(totals, st.body)]
-    if positive_batches:
-        conclusion.append(Paragraph(f'<font color="#b00020">{L["event.conclusion.positive"].format(count=positive_batches)}</font>', st.body))
-    retests = counts["suspect"] + counts["invalid"]
-    if retests:
-        conclusion.append(Paragraph(f'<font color="#8a5a00">{L["event.conclusion.retest"].format(count=retests)}</font>', st.body))
-    if summary.batches and not positive_batches and not retests:
+    if f.positive_batches:
+        conclusion.append(Paragraph(f'<font color="#b00020">{L["event.conclusion.positive"].format(count=f.positive_batches)}</font>', st.body))
+    if f.retest_batches:
+        conclusion.append(Paragraph(f'<font color="#8a5a00">{L["event.conclusion.retest"].format(count=f.retest_batches)}</font>', st.body))
+    if f.untested_batches:
+        conclusion.append(Paragraph(f'<font color="#8a5a00">{L["event.conclusion.untested"].format(count=f.untested_batches)}</font>', st.body))
+    if f.all_negative:  # never "all negative" while a batch is untested or unsettled
         conclusion.append(para(L["event.conclusion.pass"], st.body))
     story.append(KeepTogether(conclusion))
 

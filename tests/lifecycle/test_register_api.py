@@ -194,8 +194,11 @@ def test_explicit_category_and_tests_win(api, world, now):
     assert got["category"] == "FRU" and got["tests"] == ["OPC"]
     got = api.register(world.tech, **body(world, now, food="青菜", tests=["OPC-NY", "CBF"])).get_json()
     assert got["category"] == "VEG-LEAF" and got["tests"] == ["OPC-NY", "CBF"]
-    got = api.register(world.tech, **body(world, now, food="神秘野菜", tests=None)).get_json()
-    assert got["category"] is None and got["tests"] == []
+    # an unknown food with no test given: no test applies, so the batch is refused with the reason
+    refused = api.register(world.tech, **body(world, now, food="神秘野菜", tests=None))
+    assert refused.status_code == 422 and "tests" in refused.get_json()["errors"]
+    got = api.register(world.tech, **body(world, now, food="神秘野菜", tests=["OPC"])).get_json()
+    assert got["category"] is None and got["tests"] == ["OPC"]
 
 
 def test_tests_by_name_and_duplicates_collapse(api, world, now):

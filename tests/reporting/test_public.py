@@ -102,7 +102,8 @@ def test_board_entries(market, ctx):
     handled = {e.food: e.handling for e in entries}
     assert "5" in handled["今日猪肉"]  # destroyed 5 kg; the stop-sale step is not added to it
     assert "10" not in handled["今日猪肉"]
-    assert handled["今日牛肉"] and handled["今日青菜"] is None
+    # one phrase per state: a stopped sale says so in its wording, with nothing beside it
+    assert handled["今日牛肉"] is None and handled["今日青菜"] is None
     # the local day: Nov 20 00:00 local (Nov 19 16:00 UTC) is on Nov 20's board, not Nov 19's
     assert [(e.food, e.outcome) for e in board_entries(market.site, date(2026, 11, 19), NOW_P)] == \
         [("昨日青菜", "negative")]
@@ -128,7 +129,7 @@ def test_public_board_page(market, client):
     ])
     handling = {f.split(" · ")[0]: w for o, s, f, w in rows if o == "positive"}
     assert re.search(r"（[^）]*\b5 kg）$", handling["今日猪肉"]), handling  # destroyed 5 kg (not + stop-sale 5)
-    assert handling["今日牛肉"].endswith("）")
+    assert handling["今日牛肉"] == HANDLING == "阳性，已停售"  # one phrase, not "阳性，处置中（已停售，处置中）"
     assert re.search(r"<h2>[^<]*[（(]8[)）]</h2>", html)  # today's results: 8
     for hidden in ("王丽华", "欧阳春花", "鲜丰果业有限公司", "未审核菜", "昨日青菜", "别家菜", "近期青菜"):
         assert hidden not in html, hidden
@@ -283,3 +284,60 @@ def test_public_pages_are_kept_until_the_data_or_the_minute_change(market, clien
     assert client.get("/public/stalls/nosuchcode").status_code == 404
     assert client.get("/public/stalls/nosuchcode").status_code == 404  # refusals are never kept
     assert renders[-2:] == ["nosuchcode", "nosuchcode"]
+
+
+def _stall_words(client, code):
+    html = client.get(f"/public/stalls/{code}").get_data(as_text=True)
+    return dict(re.findall(r'<strong>([^<]*)</strong>.*?<div class="pub-word">([^<]*)</div>', html, re.S)), html
+
+
+def test_a_positive_is_public_only_once_the_seller_was_told(market, client, db, clock, ctx):
+    from lims.reporting.board import board_entries
+
+    d = market.batches["pos2"].disposition  # 今日牛肉 positive at 15:00, seller told at 16:00
+    d.notified_at = None
+    d.objection_deadline = None
+    db.session.commit()
+    assert "今日牛肉" not in [e.food for e in board_entries(market.site, DAY, NOW_P)]
+    words, html = _stall_words(client, "stallp1code")
+    assert "今日牛肉" not in html and words["今日青菜"] == PASS
+    board = client.get("/public/sites/PB/board").get_data(as_text=True)
+    assert "今日牛肉" not in board and "今日猪肉" in board  # the told one (disposed) stays
+    assert client.get("/public/sites/PB/board.pdf").status_code == 200
+
+    d.notified_at = loc(2026, 11, 20, 17, 30)  # told: from then on it is public
+    d.objection_deadline = loc(2026, 11, 20, 21, 30)
+    db.session.commit()
+    assert "今日牛肉" in [e.food for e in board_entries(market.site, DAY, NOW_P)]
+    assert _stall_words(client, "stallp1code")[0]["今日牛肉"] == ZH_PUBLIC["stopped"]
+
+
+def test_a_positive_nobody_told_the_seller_about_is_public_after_the_delay(market, app, db, clock, ctx):
+    from lims.reporting.board import board_entries
+
+    d = market.batches["pos2"].disposition
+    d.notified_at = None
+    d.objection_deadline = None
+    db.session.flush()
+    found = loc(2026, 11, 20, 15)
+    app.config["PUBLIC_POSITIVE_DELAY_HOURS"] = 2
+    assert "今日牛肉" not in [e.food for e in board_entries(market.site, DAY, found + timedelta(hours=1, minutes=59))]
+    assert "今日牛肉" in [e.food for e in board_entries(market.site, DAY, found + timedelta(hours=2))]
+    app.config["PUBLIC_POSITIVE_DELAY_HOURS"] = 24
+    assert "今日牛肉" not in [e.food for e in board_entries(market.site, DAY, found + timedelta(hours=23))]
+
+
+def test_a_lab_retest_in_progress_reads_retest_in_progress(market, client, db):
+    from tests.reporting.world import Builder
+
+    b = market.batches["pos2"]
+    b.status = "disputed"
+    b.disposition.status = "disputed"
+    Builder(db, None, None).objection(b.disposition, loc(2026, 11, 20, 17))
+    db.session.commit()
+    words, html = _stall_words(client, "stallp1code")
+    assert words["今日牛肉"] == "复检中"
+    board = client.get("/public/sites/PB/board").get_data(as_text=True)
+    assert re.search(r'<span class="food">今日牛肉[^<]*</span><span class="word">复检中</span>', board)
+    for doubled in ("处置中", "（已停售", "实验室复检中"):
+        assert doubled not in html and doubled not in board, doubled

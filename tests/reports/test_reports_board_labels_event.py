@@ -98,7 +98,7 @@ def test_event_summary(cjk_font, tmp_path):
     text = squeeze(pdf_text(render_event_summary(summary, font=cjk_font), tmp_path))
     for expected in ("活动保障食品快检汇总表", "李家村王氏婚宴", "农村家宴", "王建华（东家）", "李家村农村家宴中心",
                      "李家村文化礼堂", "320", "32", "JY20261108-001", "硝基呋喃类代谢物", "可疑",
-                     "共抽检9批次、检测12项次：阴性11项次，阳性0项次，可疑1项次，无效0项次", "须复测",
+                     "共抽检9批次：已检9批次（阴性8批次，阳性0批次，须复测1批次），未检0批次；检测12项次：阴性11项次，阳性0项次，可疑1项次，无效0项次", "须复测",
                      "快速检测结果仅为筛查结果"):
         assert expected in text, expected
     assert "安全" not in text
@@ -113,3 +113,25 @@ def test_event_summary_all_negative_and_english(cjk_font, tmp_path):
     assert "本次快检未发现问题" in text
     english = pdf_text(render_event_summary(summary, "en", font=cjk_font), tmp_path)
     assert "Rural banquet" in english and "must be repeated" in " ".join(english.split())
+
+
+def test_event_summary_never_claims_untested_batches_negative(cjk_font, tmp_path):
+    """42 batches, 3 of them (eggs) never tested: the summary says so and never "all negative"."""
+    summary = S.event_summary()
+    first = summary.batches[0]
+    negative = dataclasses.replace(first, results=tuple(dataclasses.replace(r, outcome="negative")
+                                                        for r in first.results), handling=None)
+    eggs = dataclasses.replace(first, food="鲜鸡蛋", results=(), handling=None)
+    partly = dataclasses.replace(negative, untested=("恩诺沙星",))
+    batches = (negative,) * 38 + (partly,) + (eggs,) * 3
+    text = squeeze(pdf_text(render_event_summary(dataclasses.replace(summary, batches=batches), font=cjk_font),
+                            tmp_path))
+    n = len(first.results)
+    assert (f"共抽检42批次：已检38批次（阴性38批次，阳性0批次，须复测0批次），未检4批次；检测{39 * n}项次："
+            f"阴性{39 * n}项次") in text
+    assert "4批次未检测或未检完，不作结论" in text
+    assert "未检测" in text
+    assert "均为阴性" not in text and "未发现问题。" not in text.split("检测结论")[-1].split("说明")[0]
+    clean = dataclasses.replace(summary, batches=(negative,) * 42)
+    text = squeeze(pdf_text(render_event_summary(clean, font=cjk_font), tmp_path))
+    assert "全部批次均已检测且均为阴性" in text and "未检0批次" in text
