@@ -5,11 +5,15 @@ SQLite write transactions are serialised already), so the chain never forks. The
 row states do not depend on that lock: an entry's hash covers its own content, its state and
 the previous hash, whoever assigns the order.
 
-Every entry about an audited row (results, batches, dispositions, reagent lots — see
-:mod:`lims.audit.state`) carries the row's state as read back from the database. Rows the
-ORM changed in a transaction without an entry of their own (a batch's status moved by a
-result, say) get a ``<subject>.state`` entry when the transaction commits. ``verify`` then
-checks that every row's last audited state is what is stored."""
+Every audited row (results, batches, dispositions, reagent lots — :mod:`lims.audit.state`)
+carries a keyed seal of its audited fields (:mod:`lims.audit.seal`), rewritten whenever an
+entry about it is written. Entries about one row also carry its state as read back (so that
+``verify`` can name the field someone changed); rows the ORM changed in a transaction without
+an entry of their own (a batch's status moved by a result, say) get a ``<subject>.state``
+entry when the transaction commits. Rows written in bulk at the driver (imports) are named by
+one entry per chunk (:func:`name_rows`), not one per row. ``verify`` checks the chain, then
+streams each table once: every row must be named by the trail and match its seal, and every
+row the trail names must still be stored."""
 from __future__ import annotations
 
 import itertools
@@ -358,7 +362,7 @@ def _named(subject: str) -> bytearray:
     for seq, after in db.session.execute(
             sa.select(table.c.seq, table.c.after).where(table.c.subject_type == subject, table.c.keyed.is_(True),
                                                          table.c.row_id.is_(None)).order_by(table.c.seq)):
-        for first, last in (after or {}).get("ids", []):
+        for first, last in (after.get("ids", []) if isinstance(after, dict) else []):
             grow(last)
             named[first:last + 1] = b"\x01" * (last + 1 - first)
             runs.append((seq, first, last))
