@@ -1,10 +1,12 @@
 """Audit verification at scale (issue 10, item 5).
 
-Builds, untimed and in bulk, ``--results`` results (default 1,000,000) in batches of five, each
-result and each batch with its keyed audit entry carrying the row's state (as the importer writes
-them), then times `lims audit verify`'s work — the keyed chain end to end and the reconciliation of
-every result, batch, disposition and reagent lot with its last audited state — in a process of its
-own, and reports its peak memory (it streams: memory must not grow with the trail).
+Builds, untimed and in bulk, ``--results`` results (default 1,000,000) in batches of five as the
+importer writes them: each result sealed as it is inserted (from its Python values), each batch
+sealed from what is stored, both named in the trail by one keyed entry per chunk of rows. Then
+times `lims audit verify`'s work — the keyed chain end to end, then every result, batch,
+disposition and reagent lot streamed once, its seal recomputed and its id checked against the rows
+the trail names — in a process of its own, and reports its peak memory (it streams: memory must
+not grow with the trail beyond one byte per row id).
 
 Run: .venv/bin/python bench/audit_bench.py [--results N] [--database-url URL]"""
 from __future__ import annotations
@@ -26,13 +28,15 @@ PER_BATCH = 5
 
 
 def build(app, results: int, progress) -> None:
-    """Batches and results at the driver, then their state entries through the audit service
-    (record_states: the importer's path), committed chunk by chunk."""
+    """Batches and results at the driver, the results sealed as they are inserted, both named in
+    the trail through the audit service (name_rows: the importer's path), chunk by chunk."""
     import sqlalchemy as sa
     from werkzeug.security import generate_password_hash
 
     from lims.accounts.access import Actor
-    from lims.audit.services import record_states
+    from lims.audit.key import audit_key
+    from lims.audit.seal import seal_columns
+    from lims.audit.services import name_rows
     from lims.extensions import db
     from lims.models import Batch, Result, Site, Stall, User
     from lims.reference.services import get_item
@@ -62,11 +66,14 @@ def build(app, results: int, progress) -> None:
                                  "value": Decimal(f"{(n * 7 + k) % 450 / 10:.1f}"), "unit": "%", "outcome": "negative",
                                  "disagrees": False, "signal_mismatch": False, "tested_at": at,
                                  "created_at": at, "reviewed_at": at + timedelta(hours=1),
-                                 "reviewed_by_id": user.id, "row_version": 1})
+                                 "reviewed_by_id": user.id, "row_version": 1, "record_key": f"AU-{n}-{k}"})
+            seals = seal_columns(audit_key(), "result", {c: [r.get(c) for r in rows] for c in rows[0]}, len(rows))
+            for r, seal in zip(rows, seals):
+                r["seal"] = seal
             rids = db.session.execute(sa.insert(Result).returning(Result.id, sort_by_parameter_order=True),
                                       rows).scalars().all()
-            record_states(actor, "batch", ids, "batch.state")
-            record_states(actor, "result", rids, "result.state")
+            name_rows(actor, "batch", ids, "batch.import_status")
+            name_rows(actor, "result", rids, "result.import", sealed=True)
             db.session.commit()
             db.session.expunge_all()
             progress(f"  built {min(batches, start + chunk) * PER_BATCH:,} results")

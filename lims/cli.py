@@ -136,6 +136,7 @@ def describe_verification(result) -> str:
                      f"state")
     elif result.subject:
         what = {"state": f"its {result.field} is {result.stored!r} but the trail says {result.audited!r}",
+                "seal": "its stored values do not match its keyed seal (changed outside the application)",
                 "missing": "it is in the trail but no longer stored",
                 "unaudited": "no keyed audit entry has its current state (rows from before keyed auditing: "
                              "run `lims audit baseline` once)"}[result.problem]

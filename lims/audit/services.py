@@ -5,13 +5,18 @@ SQLite write transactions are serialised already), so the chain never forks. The
 row states do not depend on that lock: an entry's hash covers its own content, its state and
 the previous hash, whoever assigns the order.
 
-Every entry about an audited row (results, batches, dispositions, reagent lots — see
-:mod:`lims.audit.state`) carries the row's state as read back from the database. Rows the
-ORM changed in a transaction without an entry of their own (a batch's status moved by a
-result, say) get a ``<subject>.state`` entry when the transaction commits. ``verify`` then
-checks that every row's last audited state is what is stored."""
+Every audited row (results, batches, dispositions, reagent lots — :mod:`lims.audit.state`)
+carries a keyed seal of its audited fields (:mod:`lims.audit.seal`), rewritten whenever an
+entry about it is written. Entries about one row also carry its state as read back (so that
+``verify`` can name the field someone changed); rows the ORM changed in a transaction without
+an entry of their own (a batch's status moved by a result, say) get a ``<subject>.state``
+entry when the transaction commits. Rows written in bulk at the driver (imports) are named by
+one entry per chunk (:func:`name_rows`), not one per row. ``verify`` checks the chain, then
+streams each table once: every row must be named by the trail and match its seal, and every
+row the trail names must still be stored."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,7 +24,8 @@ from sqlalchemy import event, orm
 
 from lims.audit.chain import GENESIS, entry_hash, plain
 from lims.audit.key import audit_key
-from lims.audit.state import AUDITED, TABLES, state_of_row, state_select, states
+from lims.audit.seal import checker, digest_of, driver_sql, reseal, sealed_select
+from lims.audit.state import AUDITED, TABLES, states
 from lims.database import utcnow
 from lims.extensions import db
 from lims.models import AuditEntry, AuditHead
@@ -29,7 +35,8 @@ _ACTOR = "audit_actor"  # session.info: the last actor that wrote an entry in th
 
 
 def row_id_of(subject_type: str, subject_id, batch_id):
-    """The audited row an entry is about (batches are named by code; their id is batch_id)."""
+    """The audited row an entry is about (batches are named by code; their id is batch_id).
+    Entries naming many rows (:func:`name_rows`) have none: their ids are in ``after``."""
     if subject_type not in AUDITED:
         return None
     if subject_type == "batch":
@@ -66,6 +73,8 @@ def record(actor, action: str, subject_type: str, subject_id, *, before=None, af
     head.seq, head.last_hash = entry.seq, entry.hash
     db.session.add(entry)
     db.session.flush()
+    if row_id is not None:
+        reseal(db.session, subject_type, [row_id], key)
     _covered(actor, [(subject_type, row_id)] if row_id is not None else [])
     return entry
 
@@ -82,7 +91,7 @@ def record_many(actor, entries: list[dict]) -> int:
     db.session.flush()
     wanted: dict[str, set] = {}
     for e in entries:
-        rid = row_id_of(e["subject_type"], e["subject_id"], e.get("batch_id"))
+        rid = None if e.get("rows") else row_id_of(e["subject_type"], e["subject_id"], e.get("batch_id"))
         if rid is not None:
             wanted.setdefault(e["subject_type"], set()).add(rid)
     known = {subject: states(db.session, subject, ids) for subject, ids in wanted.items()}
@@ -92,7 +101,7 @@ def record_many(actor, entries: list[dict]) -> int:
     rows = []
     for e in entries:
         seq += 1
-        rid = row_id_of(e["subject_type"], e["subject_id"], e.get("batch_id"))
+        rid = None if e.get("rows") else row_id_of(e["subject_type"], e["subject_id"], e.get("batch_id"))
         row = {
             "seq": seq, "at": e.get("at") or now, "user_id": actor.user_id, "actor": actor.name, "ip": actor.ip,
             "action": e["action"], "subject_type": e["subject_type"], "subject_id": str(e["subject_id"]),
@@ -109,28 +118,47 @@ def record_many(actor, entries: list[dict]) -> int:
         connection.execute(AuditEntry.__table__.insert(), rows[start:start + 5000])
     head.seq, head.last_hash = seq, prev
     db.session.flush()
+    for subject, ids in wanted.items():
+        reseal(db.session, subject, ids, key)
     _covered(actor, [(subject, rid) for subject, ids in wanted.items() for rid in ids])
     return len(rows)
 
 
-def record_states(actor, subject_type: str, ids, action: str, *, at=None) -> int:
-    """One entry per row with its state — for rows written in bulk at the driver (imports),
-    whose changes the ORM never saw. In chunks, so that memory stays flat."""
-    model, _ = AUDITED[subject_type]
-    ids = list(ids)
-    n = 0
-    for start in range(0, len(ids), 5000):
-        part = ids[start:start + 5000]
-        if subject_type == "batch":
-            entries = [{"action": action, "subject_type": "batch", "subject_id": code, "batch_id": bid, "at": at}
-                       for bid, code in db.session.execute(sa.select(model.id, model.code)
-                                                           .where(model.id.in_(part)).order_by(model.id))]
+def _ranges(ids: list[int]) -> list[list[int]]:
+    """Sorted ids as [first, last] runs (an import's ids are mostly one run)."""
+    out: list[list[int]] = []
+    for i in ids:
+        if out and i == out[-1][1] + 1:
+            out[-1][1] = i
         else:
-            entries = [{"action": action, "subject_type": subject_type, "subject_id": rid, "at": at,
-                        "batch_id": bid}
-                       for rid, bid in db.session.execute(sa.select(model.id, getattr(model, "batch_id", sa.null()))
-                                                          .where(model.id.in_(part)).order_by(model.id))]
-        n += record_many(actor, entries)
+            out.append([i, i])
+    return out
+
+
+def name_rows(actor, subject_type: str, ids, action: str, *, at=None, sealed: bool = False,
+              chunk: int = 50_000) -> int:
+    """One keyed entry per chunk of rows written in bulk at the driver (imports, the baseline):
+    it names the rows (runs of ids) and carries a digest of their seals. The rows are (re)sealed
+    from what is stored first, unless ``sealed`` says their writer sealed them already. Memory
+    stays flat; the trail grows by one entry per chunk, not one per row. Returns the entries."""
+    model, _ = AUDITED[subject_type]
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    key = audit_key()
+    n = 0
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        if not sealed:
+            reseal(db.session, subject_type, part, key)
+        seals = []
+        for sub in range(0, len(part), 900):
+            seals.extend(db.session.execute(sa.select(model.seal).where(model.id.in_(part[sub:sub + 900]))
+                                            .order_by(model.id)).scalars())
+        ranges = _ranges(part)
+        n += record_many(actor, [{
+            "action": action, "subject_type": subject_type, "subject_id": f"{part[0]}-{part[-1]}", "at": at, "rows": True,
+            "after": {"ids": ranges, "count": len(part), "seals": digest_of(seals)}}])
     return n
 
 
@@ -265,7 +293,7 @@ class Verification:
     ok: bool
     checked: int
     broken_seq: int | None = None
-    problem: str | None = None  # "hash", "link", "gap", "head", "unkeyed", "state", "missing", "unaudited"
+    problem: str | None = None  # "hash", "link", "gap", "head", "unkeyed", "state", "seal", "missing", "unaudited"
     legacy: int = 0  # entries #1..legacy are the legacy segment (plain SHA-256, no state)
     keyed_from: int | None = None  # the first keyed entry
     rows: int = 0  # audited rows reconciled
@@ -319,61 +347,98 @@ def _verify_chain(batch_size: int) -> Verification:
     return Verification(True, checked, legacy=legacy, keyed_from=keyed_from)
 
 
-def _trail_states(subject: str, batch_size: int):
-    """(row id, its last keyed state) in row order, streamed from the (subject, row, seq) index."""
+def _named(subject: str) -> bytearray:
+    """Which ``subject`` rows the keyed trail says exist: byte ``id`` is 1 for each (one byte a
+    row id). Entries about one row name it (a ``.delete`` entry un-names it); entries of
+    :func:`name_rows` name runs of ids. Only the few naming entries' JSON is decoded."""
     table = AuditEntry.__table__
-    stmt = (sa.select(table.c.row_id, table.c.state)
-            .where(table.c.subject_type == subject, table.c.row_id.is_not(None), table.c.keyed.is_(True))
+    named = bytearray()
+
+    def grow(upto: int) -> None:
+        if upto >= len(named):
+            named.extend(bytes(upto + 1 - len(named) + 1024))
+
+    runs = []  # (seq, first, last)
+    for seq, after in db.session.execute(
+            sa.select(table.c.seq, table.c.after).where(table.c.subject_type == subject, table.c.keyed.is_(True),
+                                                         table.c.row_id.is_(None)).order_by(table.c.seq)):
+        for first, last in (after.get("ids", []) if isinstance(after, dict) else []):
+            grow(last)
+            named[first:last + 1] = b"\x01" * (last + 1 - first)
+            runs.append((seq, first, last))
+    deleted = {}  # row → the seq of its last entry, when that entry deleted it
+    last_row, last_seq, last_action = None, None, None
+    stmt = (sa.select(table.c.row_id, table.c.seq, table.c.action)
+            .where(table.c.subject_type == subject, table.c.keyed.is_(True), table.c.row_id.is_not(None))
             .order_by(table.c.row_id, table.c.seq))
-    current, state = None, None
-    for rid, st in db.session.execute(stmt, execution_options={"yield_per": batch_size}):
-        if rid != current and current is not None:
-            yield current, state
-        current, state = rid, st
-    if current is not None:
-        yield current, state
+    rows = db.session.connection().execute(stmt, execution_options={"yield_per": 20_000})
+    for rid, seq, action in itertools.chain(rows, [(None, None, None)]):
+        if rid != last_row and last_row is not None:
+            if last_action.endswith(".delete"):
+                deleted[last_row] = last_seq
+            else:
+                grow(last_row)
+                named[last_row] = 1
+        last_row, last_seq, last_action = rid, seq, action
+    for rid, seq in deleted.items():  # named again by a later import (an id SQLite reused)?
+        if rid < len(named) and not any(s > seq and a <= rid <= b for s, a, b in runs):
+            named[rid] = 0
+    return named
 
 
 def _reconcile(subject: str, chain: Verification, batch_size: int) -> Verification | None:
-    """Merge the stored rows (by id) with the trail's last states (by row id)."""
+    """Stream the stored rows by id, as the driver gives them: each must be named by the trail
+    and carry the seal its values give; then every row the trail names must have been seen."""
     def differs(rid, problem, field=None, stored=None, audited=None):
         return Verification(False, chain.checked, None, problem, chain.legacy, chain.keyed_from, chain.rows,
                             f"{subject} {rid}", field, stored, audited)
 
-    stored_rows = iter(db.session.execute(state_select(subject), execution_options={"yield_per": batch_size}))
-    audited_rows = _trail_states(subject, batch_size)
-    row = next(stored_rows, None)
-    trail = next(audited_rows, None)
-    while row is not None or trail is not None:
-        if trail is None or (row is not None and row.id < trail[0]):
-            return differs(row.id, "unaudited")
-        if row is None or trail[0] < row.id:
-            if trail[1] is not None:
-                return differs(trail[0], "missing")
-            trail = next(audited_rows, None)
-            continue
-        now, then = state_of_row(subject, row), trail[1]
-        if then is None:
-            return differs(row.id, "unaudited")  # deleted in the trail, yet stored
-        if now != then:
-            field = next((f for f in sorted(set(now) | set(then)) if now.get(f) != then.get(f)), None)
-            return differs(row.id, "state", field, now.get(field), then.get(field))
-        chain.rows += 1
-        row, trail = next(stored_rows, None), next(audited_rows, None)
-    return None
+    key = audit_key()
+    named = _named(subject)
+    size = len(named)
+    check = checker(key, subject)
+    connection = db.session.connection()
+    rows = connection.exec_driver_sql(driver_sql(connection, sealed_select(subject)),
+                                      execution_options={"yield_per": batch_size})
+    n = 0
+    try:
+        for row in rows:
+            rid = row[0]
+            if rid >= size or named[rid] != 1 or row[-1] is None:
+                return differs(rid, "unaudited")
+            if check(row) != row[-1]:
+                return _unsealed(subject, rid, differs)
+            named[rid] = 2
+            n += 1
+    finally:
+        rows.close()
+        chain.rows += n
+    missing = named.find(1)
+    return differs(missing, "missing") if missing != -1 else None
+
+
+def _unsealed(subject: str, rid: int, differs) -> Verification:
+    """A row that does not match its seal: name the first field that differs from its last
+    snapshot in the trail, if the trail has one (rows written by the services do)."""
+    now = states(db.session, subject, [rid]).get(rid) or {}
+    then = _last_states(db.session, subject, [rid]).get(rid)
+    if then and now != then:
+        field = next(f for f in sorted(set(now) | set(then)) if now.get(f) != then.get(f))
+        return differs(rid, "state", field, now.get(field), then.get(field))
+    return differs(rid, "seal")
 
 
 def baseline(actor) -> int:
-    """Snapshot every audited row that no keyed entry covers yet (``lims audit baseline``):
-    once, after upgrading a database whose trail began before keyed auditing. Returns how
-    many rows were snapshotted."""
-    table = AuditEntry.__table__
+    """Seal and name every audited row that the keyed trail does not name yet, or that has no
+    seal (``lims audit baseline``): once, after upgrading a database whose trail began before
+    keyed auditing. Returns how many rows were sealed."""
     n = 0
     for subject, (model, _) in AUDITED.items():
-        covered = (sa.select(table.c.row_id).where(table.c.subject_type == subject, table.c.keyed.is_(True),
-                                                   table.c.row_id.is_not(None)))
-        ids = db.session.execute(sa.select(model.id).where(model.id.not_in(covered)).order_by(model.id)).scalars()
-        n += record_states(actor, subject, list(ids), f"{subject}.baseline")
+        named = _named(subject)
+        ids = [rid for rid, seal in db.session.execute(sa.select(model.id, model.seal).order_by(model.id))
+               if seal is None or rid >= len(named) or named[rid] != 1]
+        name_rows(actor, subject, ids, f"{subject}.baseline")
+        n += len(ids)
     return n
 
 
@@ -384,4 +449,4 @@ def head() -> tuple[int, str] | None:
     return (row.seq, row.hash) if row else None
 
 
-__all__ = ["record", "record_many", "record_states", "verify", "baseline", "head", "Verification", "TABLES"]
+__all__ = ["record", "record_many", "name_rows", "verify", "baseline", "head", "Verification", "TABLES"]

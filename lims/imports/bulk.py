@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from lims.audit.seal import seal_columns
 from lims.database import UTCDateTime
 from lims.extensions import db
 
@@ -86,8 +87,11 @@ class RowWriter:
     """Rows of Python values for ``columns`` of ``table`` (plus ``constants``, the same for
     every row) converted to the driver's form and inserted with one executemany per call."""
 
-    def __init__(self, table: sa.Table, columns: tuple[str, ...], constants: dict):
+    def __init__(self, table: sa.Table, columns: tuple[str, ...], constants: dict, seal=None):
+        """``seal``: (audit key, subject) to seal each row (:mod:`lims.audit.seal`) from its
+        Python values, a column at a time, in the same insert."""
         dialect = db.session.connection().dialect
+        self.seal, self.names, self.constants = seal, tuple(columns), constants
         self.convert = [(i, f) for i, name in enumerate(columns)
                         if (f := driver_converter(table.c[name], dialect)) is not None]
         constant = []
@@ -95,7 +99,7 @@ class RowWriter:
             f = driver_converter(table.c[name], dialect)
             constant.append(f(value) if f is not None and value is not None else value)
         self.constant = tuple(constant)
-        self.insert = Inserter(table, tuple(columns) + tuple(constants))
+        self.insert = Inserter(table, tuple(columns) + tuple(constants) + (("seal",) if seal else ()))
 
     def write(self, rows) -> None:
         """Converted a column at a time: most signal columns are empty, and a comprehension
@@ -103,9 +107,14 @@ class RowWriter:
         if not rows:
             return
         columns = list(zip(*rows))
+        if self.seal is not None:
+            seals = seal_columns(self.seal[0], self.seal[1],
+                                 {**self.constants, **{n: list(c) for n, c in zip(self.names, columns)}}, len(rows))
         for i, f in self.convert:
             columns[i] = [None if v is None else f(v) for v in columns[i]]
         columns.extend(itertools.repeat(c, len(rows)) for c in self.constant)
+        if self.seal is not None:
+            columns.append(seals)
         self.insert(list(zip(*columns)))
 
 

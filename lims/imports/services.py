@@ -22,7 +22,8 @@ from flask_babel import gettext
 
 from instruments import Limits, ParseError, Reading, RowProblem, SkippedRow, iter_file
 from lims.accounts.access import Actor
-from lims.audit.services import record, record_many, record_states
+from lims.audit.key import audit_key
+from lims.audit.services import name_rows, record, record_many
 from lims.batches import services as batches
 from lims.database import utcnow
 from lims.errors import Conflict, InvalidInput, LimsError
@@ -332,6 +333,7 @@ class _Importer:
             Batch.id, Batch.code, Batch.site_id, Batch.station_id, Batch.sampled_at, Batch.category_id, Batch.status,
             batch_tests.c.item_id).outerjoin(batch_tests, batch_tests.c.batch_id == Batch.id).where(Batch.code.in_(codes)))
         self.outcomes: dict[int, list] = {}  # batch id → this file's (item, tested_at, row, outcome)
+        self.moved: list[int] = []  # batches whose status this file moved
         self.import_ = Import(sha256=report.sha256, committed_sha256=report.sha256,
                               filename=(options.filename or "-")[:200], format=report.format,
                               size_bytes=report.size, status="committed", source=options.source,
@@ -341,7 +343,7 @@ class _Importer:
         self.report.import_id = self.import_.id
         self.writer = RowWriter(Result.__table__, RESULT_COLUMNS, {
             "version": 1, "current": True, "entered_by_id": actor.user_id, "created_at": now,
-            "import_id": self.import_.id, "row_version": 1})
+            "import_id": self.import_.id, "row_version": 1}, seal=(audit_key(), "result"))
 
     # --- rows -------------------------------------------------------------------------------
 
@@ -619,12 +621,12 @@ class _Importer:
         # carry import_id and import_row; the rows it refused are in import_rows).
         first_id, last_id = db.session.execute(sa.select(sa.func.min(Result.id), sa.func.max(Result.id))
                                                .where(Result.import_id == imp.id)).one()
-        # Written at the driver, the results and the batches' statuses are snapshotted into the
-        # trail here, so that `lims audit verify` can reconcile them.
-        record_states(self.actor, "result", db.session.execute(
+        # Written at the driver, the results (sealed as they were inserted) and the batches whose
+        # status moved (sealed here) are named in the trail by one entry per chunk of rows.
+        name_rows(self.actor, "result", db.session.execute(
             sa.select(Result.id).where(Result.import_id == imp.id).order_by(Result.id)).scalars().all(),
-            "result.state", at=self.now)
-        record_states(self.actor, "batch", list(self.touched), "batch.state", at=self.now)
+            "result.import", at=self.now, sealed=True)
+        name_rows(self.actor, "batch", self.moved, "batch.import_status", at=self.now)
         record(self.actor, "import.commit", "import", imp.id, at=self.now,
                after={"filename": imp.filename, "sha256": imp.sha256, "format": imp.format, "rows": r.rows_total,
                       "imported": r.ok, "rejected": r.rejected, "no_data": r.no_data, "unmatched": r.unmatched,
@@ -727,6 +729,7 @@ class _Importer:
                 if status != self.touched[bid].status:
                     changed.setdefault(status, []).append(bid)
         # One statement per new status and 900 batches: a fraction of the cost of one per batch.
+        self.moved = [bid for bids in changed.values() for bid in bids]  # resealed and named in finish()
         for status, bids in changed.items():
             for start in range(0, len(bids), 900):
                 update(bids[start:start + 900], status, verdict_for(status))

@@ -33,6 +33,7 @@ class Disposition(Base):
     regulator_informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     row_version: Mapped[int] = mapped_column(default=1)
+    seal: Mapped[str | None] = mapped_column(sa.String(32))  # keyed seal of the audited fields (lims.audit.seal)
 
     batch = relationship("Batch", back_populates="disposition")
     result = relationship("Result")

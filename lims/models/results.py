@@ -86,6 +86,7 @@ class Result(Base):
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("imports.id"), index=True)
     import_row: Mapped[int | None]
     row_version: Mapped[int] = mapped_column(default=1)
+    seal: Mapped[str | None] = mapped_column(sa.String(32))  # keyed seal of the audited fields (lims.audit.seal)
 
     batch = relationship("Batch", back_populates="results")
     item = relationship("TestItem")

@@ -1,8 +1,9 @@
 """Keyed audit entries carrying the audited row's state; a stored key for report QR codes.
 
 Existing entries stay as they are (keyed = false): the legacy segment, checked with plain
-SHA-256; new entries are keyed with LIMS_AUDIT_KEY. ``lims audit baseline`` snapshots rows that
-no keyed entry covers yet. The report signing key is generated here, once.
+SHA-256; new entries are keyed with LIMS_AUDIT_KEY. Results, batches, dispositions and reagent
+lots get a ``seal`` column (HMAC of their audited fields, ``lims.audit.seal``), empty until
+``lims audit baseline`` seals the rows that no keyed entry covers yet. The report signing key is generated here, once.
 
 Revision ID: 7a3e9d1c5b20
 Revises: f33d8c34bd81
@@ -21,6 +22,8 @@ down_revision = "f33d8c34bd81"
 branch_labels = None
 depends_on = None
 
+SEALED = ('results', 'batches', 'dispositions', 'reagent_lots')
+
 
 def upgrade():
     # Plain ADD COLUMN (no batch copy): on SQLite a copied table would lose the append-only triggers.
@@ -28,6 +31,8 @@ def upgrade():
     op.add_column('audit_entries', sa.Column('row_id', sa.BigInteger(), nullable=True))
     op.add_column('audit_entries', sa.Column('state', sa.JSON(), nullable=True))
     op.create_index('ix_audit_row', 'audit_entries', ['subject_type', 'row_id', 'seq'], unique=False)
+    for name in SEALED:
+        op.add_column(name, sa.Column('seal', sa.String(length=32), nullable=True))
     table = op.create_table(
         'report_signing_key',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -41,6 +46,11 @@ def upgrade():
 def downgrade():
     op.drop_table('report_signing_key')
     op.drop_index('ix_audit_row', table_name='audit_entries')
+    for name in SEALED:
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f"ALTER TABLE {name} DROP COLUMN seal")
+        else:
+            op.drop_column(name, 'seal')
     if op.get_bind().dialect.name == "sqlite":
         # SQLite ≥ 3.35 drops a column in place (the triggers stay).
         for column in ('state', 'row_id', 'keyed'):
