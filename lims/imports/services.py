@@ -729,8 +729,9 @@ class _Importer:
                     changed.setdefault(status, []).append(bid)
         # Status, verdict and seal in one executemany (the batches read as stored, 900 at a time);
         # the seals stored are named in finish().
-        self.moved = update_sealed(db.session, "batch", {
-            bid: {"status": status, "verdict": verdict_for(status)} for status, bids in changed.items() for bid in bids},
+        self.moved = update_sealed(
+            db.session, "batch", ("status", "verdict"),
+            {(status, verdict_for(status)): bids for status, bids in changed.items()},
             audit_key(), also={"row_version": table.c.row_version + sa.literal_column("1")})
         # Batches loaded as objects in this session (positives) must not keep stale values.
         for obj in list(db.session.identity_map.values()):

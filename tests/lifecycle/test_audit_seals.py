@@ -176,7 +176,6 @@ def test_update_sealed_refuses_rows_that_do_not_exist_and_changes_nothing(db, wo
     bid, status, seal = db.session.execute(sa.select(Batch.id, Batch.status, Batch.seal).order_by(Batch.id)).first()
     missing = db.session.execute(sa.select(sa.func.max(Batch.id))).scalar() + 1
     with pytest.raises(LookupError):
-        update_sealed(db.session, "batch", {bid: {"status": "tested", "verdict": "pass"},
-                                            missing: {"status": "tested", "verdict": "pass"}}, audit_key())
+        update_sealed(db.session, "batch", ("status", "verdict"), {("tested", "pass"): [bid, missing]}, audit_key())
     db.session.expire_all()
     assert db.session.execute(sa.select(Batch.status, Batch.seal).where(Batch.id == bid)).one() == (status, seal)
