@@ -136,29 +136,37 @@ def _ranges(ids: list[int]) -> list[list[int]]:
 
 
 def name_rows(actor, subject_type: str, ids, action: str, *, at=None, sealed: bool = False,
-              chunk: int = 50_000) -> int:
+              chunk: int = 50_000, seals: dict | None = None) -> int:
     """One keyed entry per chunk of rows written in bulk at the driver (imports, the baseline):
     it names the rows (runs of ids) and carries a digest of their seals. The rows are (re)sealed
-    from what is stored first, unless ``sealed`` says their writer sealed them already. Memory
+    from what is stored first, unless ``sealed`` says their writer sealed them already, or
+    ``seals`` gives id → the seal just stored for every row (then nothing is read back). Memory
     stays flat; the trail grows by one entry per chunk, not one per row. Returns the entries."""
     model, _ = AUDITED[subject_type]
     ids = sorted(set(ids))
     if not ids:
         return 0
+    if seals is not None and len(seals) < len(ids):
+        raise ValueError(f"{subject_type}: seals not given for every row named")
     key = audit_key()
     n = 0
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
-        if not sealed:
-            reseal(db.session, subject_type, part, key)
-        seals = []
-        for sub in range(0, len(part), 900):
-            seals.extend(db.session.execute(sa.select(model.seal).where(model.id.in_(part[sub:sub + 900]))
-                                            .order_by(model.id)).scalars())
+        if seals is not None:
+            known = seals
+        elif not sealed:
+            known = {}
+            reseal(db.session, subject_type, part, key, seals=known)
+        else:
+            known = {}
+            for sub in range(0, len(part), 900):
+                known.update(db.session.execute(sa.select(model.id, model.seal)
+                                                .where(model.id.in_(part[sub:sub + 900]))).all())
+        seals_ = [known.get(i) for i in part]
         ranges = _ranges(part)
         n += record_many(actor, [{
             "action": action, "subject_type": subject_type, "subject_id": f"{part[0]}-{part[-1]}", "at": at, "rows": True,
-            "after": {"ids": ranges, "count": len(part), "seals": digest_of(seals)}}])
+            "after": {"ids": ranges, "count": len(part), "seals": digest_of(seals_)}}])
     return n
 
 

@@ -23,6 +23,7 @@ from flask_babel import gettext
 from instruments import Limits, ParseError, Reading, RowProblem, SkippedRow, iter_file
 from lims.accounts.access import Actor
 from lims.audit.key import audit_key
+from lims.audit.seal import update_sealed
 from lims.audit.services import name_rows, record, record_many
 from lims.batches import services as batches
 from lims.database import utcnow
@@ -623,10 +624,11 @@ class _Importer:
                                                .where(Result.import_id == imp.id)).one()
         # Written at the driver, the results (sealed as they were inserted) and the batches whose
         # status moved (sealed here) are named in the trail by one entry per chunk of rows.
-        name_rows(self.actor, "result", db.session.execute(
-            sa.select(Result.id).where(Result.import_id == imp.id).order_by(Result.id)).scalars().all(),
-            "result.import", at=self.now, sealed=True)
-        name_rows(self.actor, "batch", self.moved, "batch.import_status", at=self.now)
+        # (The results' seals as stored, read with their ids in one statement.)
+        sealed = dict(db.session.execute(sa.select(Result.id, Result.seal).where(Result.import_id == imp.id))
+                      .all())
+        name_rows(self.actor, "result", list(sealed), "result.import", at=self.now, seals=sealed)
+        name_rows(self.actor, "batch", list(self.moved), "batch.import_status", at=self.now, seals=self.moved)
         record(self.actor, "import.commit", "import", imp.id, at=self.now,
                after={"filename": imp.filename, "sha256": imp.sha256, "format": imp.format, "rows": r.rows_total,
                       "imported": r.ok, "rejected": r.rejected, "no_data": r.no_data, "unmatched": r.unmatched,
@@ -688,9 +690,6 @@ class _Importer:
         positive = {ref.id for ref in self.positives}
         ids = list(self.touched)
         table = Batch.__table__
-        update = InList(lambda ids: table.update().where(table.c.id.in_(ids)).values(
-            status=sa.bindparam("status"), verdict=sa.bindparam("verdict"),
-            row_version=table.c.row_version + sa.literal_column("1")), fixed=("status", "verdict"))
         changed: dict[str, list[int]] = {}  # new status → batches
         single: dict[str, str] = {}  # outcome → status of a batch with one test and one result
         for start in range(0, len(ids), 5000):
@@ -728,11 +727,12 @@ class _Importer:
             for bid, status in statuses.items():
                 if status != self.touched[bid].status:
                     changed.setdefault(status, []).append(bid)
-        # One statement per new status and 900 batches: a fraction of the cost of one per batch.
-        self.moved = [bid for bids in changed.values() for bid in bids]  # resealed and named in finish()
-        for status, bids in changed.items():
-            for start in range(0, len(bids), 900):
-                update(bids[start:start + 900], status, verdict_for(status))
+        # Status, verdict and seal in one executemany (the batches read as stored, 900 at a time);
+        # the seals stored are named in finish().
+        self.moved = update_sealed(
+            db.session, "batch", ("status", "verdict"),
+            {(status, verdict_for(status)): bids for status, bids in changed.items()},
+            audit_key(), also={"row_version": table.c.row_version + sa.literal_column("1")})
         # Batches loaded as objects in this session (positives) must not keep stale values.
         for obj in list(db.session.identity_map.values()):
             if isinstance(obj, Batch) and obj.id in self.touched:

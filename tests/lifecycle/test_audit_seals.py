@@ -134,3 +134,48 @@ def test_an_unsealed_row_is_unaudited_until_the_baseline_seals_it(db, world, bat
     assert baseline(Actor(user=None, ip="cli")) == 1
     assert verify().ok
     assert baseline(Actor(user=None, ip="cli")) == 0
+
+
+def test_an_import_sets_a_moved_batch_status_verdict_and_seal_in_one_update(app, db, world, batches, run):
+    """The batches whose status an import moves are written with their seal in the same
+    ``UPDATE … SET status, verdict, seal`` (no separate status update, seal update or read-back
+    of the seals), their version bumped once, and the seals are those of the stored rows."""
+    from lims.audit.key import audit_key
+    from lims.audit.seal import reseal
+    from lims.audit.services import verify
+    from lims.models import Batch
+
+    before = dict(db.session.execute(sa.select(Batch.id, Batch.row_version)).all())
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.lower().split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        run(sample_bytes("pesticide_tester.csv"), "pesticide_tester.csv")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    updates = [s for s in statements if s.startswith("update batches")]
+    assert updates
+    assert all("status=" in s.replace(" ", "") and "seal=" in s.replace(" ", "") for s in updates), updates
+    assert not [s for s in statements if s.startswith("select") and "batches.seal" in s and "batches.code" not in s]
+    moved = db.session.execute(sa.select(Batch.id, Batch.row_version).where(Batch.status != "registered")).all()
+    assert moved and all(version == before[bid] + 1 for bid, version in moved)
+    assert reseal(db.session, "batch", [bid for bid, _ in moved], audit_key()) == 0
+    assert verify().ok
+
+
+def test_update_sealed_refuses_rows_that_do_not_exist_and_changes_nothing(db, world, batches):
+    import pytest
+
+    from lims.audit.key import audit_key
+    from lims.audit.seal import update_sealed
+    from lims.models import Batch
+
+    bid, status, seal = db.session.execute(sa.select(Batch.id, Batch.status, Batch.seal).order_by(Batch.id)).first()
+    missing = db.session.execute(sa.select(sa.func.max(Batch.id))).scalar() + 1
+    with pytest.raises(LookupError):
+        update_sealed(db.session, "batch", ("status", "verdict"), {("tested", "pass"): [bid, missing]}, audit_key())
+    db.session.expire_all()
+    assert db.session.execute(sa.select(Batch.status, Batch.seal).where(Batch.id == bid)).one() == (status, seal)
