@@ -8,8 +8,15 @@ import pytest
 
 @pytest.fixture
 def page_cache(page_cache_on, monkeypatch):
-    """The cache on, and the list's renders counted."""
+    """The cache on, the list's renders counted, and the clock held inside one minute (the
+    minute is part of the key: a test straddling a minute boundary would see a new render)."""
+    from datetime import datetime, timezone
+
+    from lims import pagecache
     from lims.batches import views
+
+    held = datetime.now(timezone.utc).replace(second=30, microsecond=0)
+    monkeypatch.setattr(pagecache, "utcnow", lambda: held)
 
     renders = []
     real = views.list_batches
