@@ -27,7 +27,6 @@ ZH_CN: dict[str, str] = {
     "kg": "kg",
     "notes": "说明",
     "disclaimer": "快速检测结果仅为筛查结果，不作为执法依据，不能替代实验室检验。",
-    "pass_wording": "本次快检未发现问题",
     "not_supervisory": "本数据为食品快速检测筛查结果，不是监督抽检数据，不得作为监督抽检数据上报或使用。",
     "objection_rule": "对快检结果有异议的，可自收到检测结果时起4小时内申请复检；复检不得采用快速检测方法。",
     "retest_rule": "可疑、无效结果须复测，不计为“未发现问题”，也不计入合格率和阳性率。",
@@ -407,7 +406,6 @@ EN: dict[str, str] = {
         "Rapid test results are screening results only: they are not a laboratory conclusion, "
         "do not replace laboratory testing and are not a basis for enforcement."
     ),
-    "pass_wording": "No problem found in this rapid test",
     "not_supervisory": (
         "These are rapid screening results, not official supervisory sampling data, and must not be "
         "reported or used as such."

@@ -182,7 +182,7 @@ def worklist():
     for r in results:
         if r.batch.round_id:
             rounds.setdefault(r.batch.round_id, []).append(r)
-    own = {r.id for r in results if actor.user_id in (r.tested_by_id, r.entered_by_id)}
+    own = {r.id for r in results if not actor.may_act_on("result.review", (r.tested_by_id, r.entered_by_id))}
     sites, round_choices = services.worklist_facets(actor)
     round_objs = {r.id: r for r in round_choices}
     return render_template("results/review.html", results=results, own=own, rounds=rounds, round_objs=round_objs,
