@@ -13,16 +13,19 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "lims" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None,
+            "pgettext": ((1, "c"), 2)}
 
 
-def source_messages() -> set[str]:
+def source_messages() -> set[tuple[str | None, str]]:
+    """(context, msgid) of every string the web UI and the printed reports show: one catalogue."""
     found = set()
-    methods = [("lims/**.py", "python"), ("instruments/**.py", "python"), ("lims/templates/**.html", "jinja2")]
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    methods = [("lims/**.py", "python"), ("instruments/**.py", "python"), ("reports/**.py", "python"),
+               ("lims/templates/**.html", "jinja2")]
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
             str(ROOT), method_map=methods, keywords=KEYWORDS, options_map={"lims/templates/**.html": {}}):
-        found.add(message[0] if isinstance(message, tuple) else message)
-    return {m for m in found if m}
+        found.add((context, message[0] if isinstance(message, tuple) else message))
+    return {(c, m) for c, m in found if m}
 
 
 def catalogue():
@@ -32,8 +35,8 @@ def catalogue():
 
 def test_every_source_string_has_a_chinese_translation():
     cat = catalogue()
-    translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in cat if m.id}
-    missing = sorted(m for m in source_messages() if not translated.get(m))
+    translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string for m in cat if m.id}
+    missing = sorted((m for m in source_messages() if not translated.get(m)), key=str)
     assert not missing, f"{len(missing)} untranslated, e.g. {missing[:10]} — run `make translations` and translate"
 
 

@@ -13,6 +13,7 @@ from lims.extensions import db
 from lims.i18n import local_today
 from lims.models import Site, Stall
 from lims.reporting import figures
+from lims.reporting.common import report_text
 from lims.reporting.monthly import rating_reason
 from lims.reporting.views import pdf_response
 from lims.sites.services import public_stall_url
@@ -80,7 +81,7 @@ def stall_codes(code):
     stalls = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id, Stall.active.is_(True))
                                 .order_by(Stall.code)).scalars().all()
     pdf = render_stall_stickers(site.name, [StallSticker(s.code, public_stall_url(s), s.operator) for s in stalls],
-                                caption=gettext("Scan for this stall's food test results"))
+                                report_text(), caption=gettext("Scan for this stall's food test results"))
     return pdf_response(pdf, f"stall-codes-{site.code}.pdf")
 
 

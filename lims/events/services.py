@@ -13,7 +13,7 @@ from lims.extensions import db
 from lims.models import Batch, Disposition, Event, Result
 from lims.reporting.board import handling_text
 from lims.rules.batch_status import effective_status
-from lims.reporting.common import font, issuer, local, reading_of, report_lang
+from lims.reporting.common import font, issuer, local, reading_of, report_text
 from reports.data import EventBatch, EventSummary, ItemResult
 from reports.pdf.event_summary import render_event_summary
 
@@ -90,4 +90,4 @@ def build_summary(actor: Actor, event: Event) -> EventSummary:
 
 
 def summary_pdf(actor: Actor, event: Event) -> bytes:
-    return render_event_summary(build_summary(actor, event), report_lang(), font=font())
+    return render_event_summary(build_summary(actor, event), report_text(), font=font())

@@ -173,8 +173,9 @@ def original(import_id):
 @bp.route("/template.xlsx")
 @requires("batch.read")
 def template():
+    from lims.reporting.common import report_text
     from reports.excel.template import import_template
 
-    return Response(import_template(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(import_template(report_text()), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=\"import-template.xlsx\"; "
                                                     "filename*=UTF-8''%E5%BF%AB%E6%A3%80%E7%BB%93%E6%9E%9C%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})

@@ -10,7 +10,7 @@ from lims.batches.queries import batch_state
 from lims.database import utcnow
 from lims.dispositions.services import remaining_kg
 from lims.errors import Conflict
-from lims.reporting.common import font, issuer, local, reading_of, report_lang, verify_url
+from lims.reporting.common import font, issuer, local, reading_of, report_lang, report_text, verify_url
 from lims.rules.disposition import TERMINAL_ACTIONS
 from reports.data import BatchReport, DisposalAction, DispositionSummary, ObjectionSummary, ResultLine
 from reports.pdf.batch_report import render_batch_report
@@ -92,6 +92,5 @@ def build_batch_report(batch, draft: bool = False) -> BatchReport:
 
 
 def batch_report_pdf(batch, draft: bool = False) -> bytes:
-    return render_batch_report(build_batch_report(batch, draft), report_lang(), draft=draft, font=font(),
-                               status_words=labels.status_words(report_lang()),
+    return render_batch_report(build_batch_report(batch, draft), report_text(), draft=draft, font=font(),
                                conclusions=labels.conclusion_words(report_lang()))

@@ -15,7 +15,7 @@ from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
 from lims.models import Batch, Disposition, Result, Site, Station
-from lims.reporting.common import font, report_lang
+from lims.reporting.common import font, report_lang, report_text
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import TERMINAL_ACTIONS
 from lims.rules.publication import positive_is_public
@@ -89,4 +89,4 @@ def build_board(site: Site, day: date) -> Board:
 
 
 def board_pdf(site: Site, day: date, paper: str = "A4", landscape: bool = False) -> bytes:
-    return render_board(build_board(site, day), report_lang(), paper=paper, landscape=landscape, font=font())
+    return render_board(build_board(site, day), report_text(), paper=paper, landscape=landscape, font=font())

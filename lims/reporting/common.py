@@ -10,6 +10,8 @@ from flask_babel import get_locale
 
 from reports.data import Issuer
 from reports.fonts import FontInfo, register_cjk_font
+from reports.text import Text
+from lims.reporting.text import text_for
 from lims.i18n import to_local
 
 
@@ -19,6 +21,14 @@ def report_lang() -> str:
         return "en" if str(get_locale()).startswith("en") else "zh_CN"
     except (RuntimeError, AttributeError):
         return "zh_CN"
+
+
+def report_text() -> Text:
+    """The renderers' words in the user's language, with the status words of the one wording table."""
+    from lims.labels import status_words
+
+    lang = report_lang()
+    return text_for(lang, status_words(lang))
 
 
 def font() -> FontInfo:

@@ -13,8 +13,8 @@ from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
 from lims.models import Batch, Event, FoodCategory, Instrument, ReagentLot, Result, Site, Stall, Station, Supplier, TestItem, User
-from lims.labels import PRINCIPLE_LABELS, status_words
-from lims.reporting.common import reading_of, report_lang
+from lims.labels import PRINCIPLE_LABELS
+from lims.reporting.common import reading_of, report_text
 from reports.data import ResultExportRow
 from reports.excel.results_export import write_results
 
@@ -66,5 +66,5 @@ def _rows(actor: Actor, first: date, last: date):
 
 def export_results(actor: Actor, first: date, last: date, fp) -> int:
     """Write the reviewed results tested between two local dates (inclusive); returns the row count."""
-    return write_results(_rows(actor, first, last), fp, report_lang(), exported_at=to_local(utcnow()),
-                         period=f"{first.isoformat()} – {last.isoformat()}", status_words=status_words(report_lang()))
+    return write_results(_rows(actor, first, last), fp, report_text(), exported_at=to_local(utcnow()),
+                         period=f"{first.isoformat()} – {last.isoformat()}")

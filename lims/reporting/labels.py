@@ -1,7 +1,7 @@
 """The label sheet of a sampling round (QR + Code128 + text) for A4 label paper."""
 from __future__ import annotations
 
-from lims.reporting.common import font, local, report_lang
+from lims.reporting.common import font, local, report_text
 from reports.data import SampleLabel
 from reports.pdf.sample_labels import render_sample_labels
 
@@ -14,4 +14,4 @@ def round_labels_pdf(rnd, batches, codes=()) -> bytes:
                          sampled_by=b.sampled_by.display_name if b.sampled_by else None,
                          event=b.event.name if b.event else None)
              for b in batches if not wanted or b.code in wanted]
-    return render_sample_labels(items, report_lang(), font=font())
+    return render_sample_labels(items, report_text(), font=font())

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
 
-from lims.labels import status_words
 from lims.audit.services import head as audit_head
 from lims.database import utcnow
 from lims.errors import InvalidInput
@@ -20,7 +19,7 @@ from lims.extensions import db
 from lims.i18n import local_today, to_local
 from lims.models import IssuedReport, Station
 from lims.reporting import figures
-from lims.reporting.common import font, report_lang
+from lims.reporting.common import font, report_text
 from lims.rules.rating import Rating
 from reports.data import Issuer, MonthlyReport, RatingRule, ReportIssue, Signatures, SiteRating
 from reports.excel.monthly_workbook import write_monthly
@@ -213,9 +212,8 @@ def issue_monthly(actor, month: date, site_code: str | None = None) -> IssuedRep
 
 
 def monthly_pdf(actor, month: date, site_code: str | None = None) -> bytes:
-    return render_monthly_report(build_monthly(actor, month, site_code), report_lang(), font=font(),
-                                 status_words=status_words(report_lang()))
+    return render_monthly_report(build_monthly(actor, month, site_code), report_text(), font=font())
 
 
 def monthly_xlsx(actor, month: date, site_code: str | None = None) -> bytes:
-    return write_monthly(build_monthly(actor, month, site_code), report_lang(), status_words=status_words(report_lang()))
+    return write_monthly(build_monthly(actor, month, site_code), report_text())

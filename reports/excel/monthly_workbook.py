@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..data import BreakdownRow, ListedStall, MonthlyReport
 from ..formats import date_range_text, datetime_text, month_bounds
-from ..i18n import Labels, labels
+from ..text import Text
 from .cells import DATE_FORMAT, DATETIME_FORMAT, KG_FORMAT, PERCENT_FORMAT, excel_datetime, safe_text
 
 HEADER_FONT = Font(bold=True)
@@ -21,7 +21,7 @@ TOTAL_FILL = PatternFill("solid", fgColor="F4F6F8")
 RATING_FILLS = {"red": "E03131", "orange": "F76707", "yellow": "FCC419", "blue": "1C7ED6", "green": "2F9E44"}
 
 
-def write_monthly(report: MonthlyReport, lang: str = "zh_CN", *, status_words: Mapping[str, str] | None = None) -> bytes:
+def write_monthly(report: MonthlyReport, text: Text | None = None, *, status_words: Mapping[str, str] | None = None) -> bytes:
     """The monthly report's figures as XLSX bytes (``status_words``: the words for status codes).
 
     Sheets: overview (this month, previous month, change), by site, by category, by item,
@@ -29,23 +29,23 @@ def write_monthly(report: MonthlyReport, lang: str = "zh_CN", *, status_words: M
     Rates are numbers formatted as percentages (empty when they cannot be computed),
     kilograms are numbers, times are Excel dates; every text cell is formula-safe.
     """
-    L = labels(lang).with_status_words(status_words)
+    L = (text or Text()).with_status_words(status_words)
     wb = Workbook()
     overview = wb.active
-    overview.title = L["xlsx.sheet.headline"]
+    overview.title = L._("Overview")
     _overview(overview, report, L)
-    for key, rows, name_col in (
-        ("by_site", report.by_site, "col.site"),
-        ("by_category", report.by_category, "col.category"),
-        ("by_item", report.by_item, "col.item"),
-        ("by_station", report.by_station, "col.station"),
+    for sheet, rows, name_col in (
+        (L._("By site"), report.by_site, L.pgettext("report column", "Site")),
+        (L._("By category"), report.by_category, L.pgettext("report column", "Category")),
+        (L._("By item"), report.by_item, L._("Test item")),
+        (L._("By station"), report.by_station, L._("Station")),
     ):
-        _breakdown(wb.create_sheet(L[f"xlsx.sheet.{key}"]), rows, L[name_col], L)
-    _positives(wb.create_sheet(L["xlsx.sheet.positives"]), report, L)
-    _ratings(wb.create_sheet(L["xlsx.sheet.ratings"]), report, L)
-    _lists(wb.create_sheet(L["xlsx.sheet.lists"]), report, L)
-    _events(wb.create_sheet(L["xlsx.sheet.events"]), report, L)
-    _daily(wb.create_sheet(L["xlsx.sheet.daily"]), report, L)
+        _breakdown(wb.create_sheet(sheet), rows, name_col, L)
+    _positives(wb.create_sheet(L.pgettext("export", "Positives")), report, L)
+    _ratings(wb.create_sheet(L._("Ratings")), report, L)
+    _lists(wb.create_sheet(L._("Red and black lists")), report, L)
+    _events(wb.create_sheet(L.pgettext("export", "Events")), report, L)
+    _daily(wb.create_sheet(L._("Daily")), report, L)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -77,114 +77,114 @@ def _table(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[object]
     return start_row + 1 + len(rows)
 
 
-def _overview(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
+def _overview(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
     first, last = month_bounds(report.month)
-    scope = L.coded("monthly.scope", report.scope)
-    ws.append([safe_text(L["monthly.title"]), safe_text(report.scope_name)])
+    scope = L.scope(report.scope)
+    ws.append([safe_text(L._("Monthly Rapid Test Report")), safe_text(report.scope_name)])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([L["monthly.period"], date_range_text(first, last)])
-    ws.append([L["monthly.scope"], safe_text(L.with_note(report.scope_name, scope))])
-    ws.append([L["issuer"], safe_text(report.issuer.name)])
+    ws.append([L._("Period"), date_range_text(first, last)])
+    ws.append([L._("Scope"), safe_text(L.with_note(report.scope_name, scope))])
+    ws.append([L._("Issued by"), safe_text(report.issuer.name)])
     if report.report_no:
-        ws.append([L["report_no"], safe_text(report.report_no)])
+        ws.append([L._("Report no."), safe_text(report.report_no)])
     issue = report.issue
     if issue is not None and issue.current:
-        ws.append([L["monthly.version"], issue.version])
-        ws.append([L["monthly.first_issued"], excel_datetime(issue.first_issued_at)])
+        ws.append([L.pgettext("monthly report", "Version"), issue.version])
+        ws.append([L._("Issued"), excel_datetime(issue.first_issued_at)])
         ws.cell(row=ws.max_row, column=2).number_format = DATETIME_FORMAT
-        ws.append([L["sign.signed"], safe_text(issue.issued_by)])
+        ws.append([L._("Signed off by"), safe_text(issue.issued_by)])
     else:
-        ws.append([L["monthly.version"], L["monthly.draft"]])
-        ws.append([safe_text(L["monthly.stale_note"].format(version=issue.version) if issue is not None
-                             else L["monthly.draft_note"])])
+        ws.append([L.pgettext("monthly report", "Version"), L._("Draft (not issued)")])
+        ws.append([safe_text(L._("The figures have changed since version {version} was issued: this print is a draft;"
+                                 " a new version must be issued.").format(version=issue.version) if issue is not None
+                             else L._("This report has not been issued: it is a draft and must not be published."))])
         ws.cell(row=ws.max_row, column=1).font = Font(color="B00020", bold=True)
     if report.generated_at is not None:
-        ws.append([L["generated_at"], excel_datetime(report.generated_at)])
+        ws.append([L._("Generated"), excel_datetime(report.generated_at)])
         ws.cell(row=ws.max_row, column=2).number_format = DATETIME_FORMAT
     if report.audit_head is not None:
         seq, digest = report.audit_head
-        ws.append([L["monthly.audit_head"], f"#{seq} {digest}"])
+        ws.append([L._("Audit trail head"), f"#{seq} {digest}"])
     if report.counts_as_of is not None and report.generated_at is not None:
-        ws.append([safe_text(L["monthly.as_of"].format(counts=datetime_text(report.counts_as_of),
+        ws.append([safe_text(L._("Test counts as of {counts}; overdue dispositions, pending lab results and the "
+                                 "status of each positive as of printing, {printed}.").format(counts=datetime_text(report.counts_as_of),
                                                       printed=datetime_text(report.generated_at)))])
-    ws.append([safe_text(L["not_supervisory"])])
+    ws.append([safe_text(L.not_supervisory)])
     ws.cell(row=ws.max_row, column=1).font = Font(color="B00020", bold=True)
     if report.current.batches_untested:
-        ws.append([safe_text(L["monthly.untested_note"].format(count=report.current.batches_untested))])
+        ws.append([safe_text(L._("{count} more batches were registered this month and not tested by its end; they are"
+                                 " not counted as tested.").format(count=report.current.batches_untested))])
     if report.unreviewed:
-        ws.append([safe_text(L["monthly.unreviewed_note"].format(count=report.unreviewed))])
+        ws.append([safe_text(L._("{count} more results of the month are not yet reviewed and are left out of every "
+                                 "figure.").format(count=report.unreviewed))])
     start = ws.max_row + 2
     cur, prev = report.current, report.previous
     rows: list[list[object]] = []
     formats: dict[tuple[int, int], str] = {}
 
-    def count_row(key: str, attr: str, fmt: str | None = None) -> None:
+    def count_row(attr: str, fmt: str | None = None) -> None:
         value = getattr(cur, attr)
         before = getattr(prev, attr) if prev else None
-        rows.append([L[key], value, before, None if before is None else value - before, None])
+        rows.append([L.figure(attr), value, before, None if before is None else value - before, None])
         if fmt:
             for c in (2, 3, 4):
                 formats[(len(rows), c)] = fmt
 
-    def rate_row(key: str, attr: str) -> None:
+    def rate_row(attr: str) -> None:
         value = getattr(cur, attr)
         before = getattr(prev, attr) if prev else None
         change = None if value is None or before is None else (value - before)
-        rows.append([L[key], value, before, change, L["percentage_points"] if change is not None else None])
+        rows.append([L.figure(attr), value, before, change, L._("pp") if change is not None else None])
         for c in (2, 3, 4):
             formats[(len(rows), c)] = PERCENT_FORMAT
 
-    for key, attr in (("fig.batches", "batches"), ("fig.tests", "tests"), ("fig.negatives", "negatives"),
-                      ("fig.positives", "positives"), ("fig.suspects", "suspects"), ("fig.invalids", "invalids")):
-        count_row(key, attr)
-    for key, attr in (("fig.pass_rate", "pass_rate"), ("fig.positive_rate", "positive_rate"),
-                      ("fig.disposal_rate", "disposal_rate")):
-        rate_row(key, attr)
-    count_row("fig.dispositions_closed", "dispositions_closed")
-    count_row("fig.kg_disposed", "kg_disposed", KG_FORMAT)
-    for key, attr in (("fig.overdue", "overdue_dispositions"), ("fig.closed_late", "closed_late"),
-                      ("fig.objections", "objections"),
-                      ("fig.objections_released", "objections_released"),
-                      ("fig.objections_confirmed", "objections_confirmed"),
-                      ("fig.objections_pending", "objections_pending")):
-        count_row(key, attr)
-    header = [L["monthly.col.figure"], L["monthly.col.current"], L["monthly.col.previous"], L["monthly.col.change"],
-              L["xlsx.col.change_unit"]]
+    for attr in ("batches", "tests", "negatives", "positives", "suspects", "invalids"):
+        count_row(attr)
+    for attr in ("pass_rate", "positive_rate", "disposal_rate"):
+        rate_row(attr)
+    count_row("dispositions_closed")
+    count_row("kg_disposed", KG_FORMAT)
+    for attr in ("overdue_dispositions", "closed_late", "objections", "objections_released", "objections_confirmed",
+                 "objections_pending"):
+        count_row(attr)
+    header = [L._("Figure"), L._("This month"), L._("Previous month"), L._("Change"),
+              L._("Change unit")]
     _table(ws, header, rows, [26, 16, 16, 14, 12], start_row=start)
     for (r, c), fmt in formats.items():
         ws.cell(row=start + r, column=c).number_format = fmt
-    ws.cell(row=start + len(rows) + 2, column=1, value=safe_text(L["monthly.rate_note"]))
+    ws.cell(row=start + len(rows) + 2, column=1, value=safe_text(L._("Rates exclude suspect and invalid results; "
+                                                                     "changes of rates are in percentage points (pp).")))
 
 
-def _breakdown(ws: Worksheet, rows: Sequence[BreakdownRow], name_header: str, L: Labels) -> None:
-    header = [name_header, L["col.batches"], L["col.tests"], L["col.negatives"], L["col.positives"],
-              L["col.suspects"], L["col.invalids"], L["col.positive_rate"]]
+def _breakdown(ws: Worksheet, rows: Sequence[BreakdownRow], name_header: str, L: Text) -> None:
+    header = [name_header, L._("Batches"), L.pgettext("report column", "Tests"), L._("Neg."), L._("Pos."),
+              L._("Susp."), L._("Inv."), L._("Pos. rate")]
     body = [[r.name, r.batches, r.tests, r.negatives, r.positives, r.suspects, r.invalids, r.positive_rate]
             for r in rows]
     _table(ws, header, body, [24, 10, 10, 10, 10, 10, 10, 12], {8: PERCENT_FORMAT})
 
 
-def _positives(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
-    header = [L["col.date"], L["col.site"], L["col.stall"], L["col.food"], L["col.supplier"], L["col.item"],
-              L["export.value"], L["export.value_text"], L["export.unit"], L["col.disposition"],
-              L["col.kg_disposed"], L["export.batch_code"]]
+def _positives(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
+    header = [L.pgettext("report column", "Date"), L.pgettext("report column", "Site"), L.pgettext("report column", "Stall"), L.pgettext("report column", "Food"), L._("Supplier"), L._("Test item"),
+              L._("Value"), L._("Qualitative reading"), L._("Unit"), L._("Disposition"),
+              L._("kg disposed"), L._("Sample code")]
     body = [[excel_datetime(p.tested_at), p.site, p.stall, p.food, p.supplier, p.item, p.value, p.value_text,
              p.unit, L.status(p.disposition_status), p.kg_disposed, p.batch_code]
             for p in sorted(report.positives, key=lambda p: p.tested_at)]
     _table(ws, header, body, [17, 20, 8, 10, 22, 24, 10, 10, 8, 18, 12, 18], {1: DATETIME_FORMAT, 11: KG_FORMAT})
 
 
-def _ratings(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
-    header = [L["col.site"], L["col.rating"], L["col.reason"]]
-    body = [[r.site, L.coded("colour", r.colour or "none"), r.reason] for r in report.ratings]
+def _ratings(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
+    header = [L.pgettext("report column", "Site"), L._("Rating"), L._("Reason")]
+    body = [[r.site, L.colour(r.colour or "none"), r.reason] for r in report.ratings]
     _table(ws, header, body, [24, 10, 60])
     for r, rating in enumerate(report.ratings, start=2):
         colour = RATING_FILLS.get(rating.colour or "")
         if colour:
             ws.cell(row=r, column=2).fill = PatternFill("solid", fgColor=colour)
     start = len(body) + 3
-    rules = [[L.coded("colour", rule.colour), rule.condition] for rule in report.rating_rules]
-    _table(ws, [L["col.colour"], L["col.condition"]], rules, [24, 10, 60], start_row=start)
+    rules = [[L.colour(rule.colour), rule.condition] for rule in report.rating_rules]
+    _table(ws, [L._("Colour"), L._("Condition")], rules, [24, 10, 60], start_row=start)
     for offset, text in enumerate(report.list_rules):
         ws.cell(row=start + len(rules) + 2 + offset, column=1, value=safe_text(text))
 
@@ -193,22 +193,22 @@ def _stall_rows(stalls: Sequence[ListedStall], list_name: str) -> list[list[obje
     return [[list_name, s.site, s.stall, s.operator, s.batches_90d, s.positives_90d, s.note] for s in stalls]
 
 
-def _lists(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
-    header = [L["xlsx.col.list"], L["col.site"], L["col.stall"], L["col.operator"], L["col.batches_90d"],
-              L["col.positives_90d"], L["col.note"]]
-    body = _stall_rows(report.black_list, L["monthly.black_list"]) + _stall_rows(report.red_list, L["monthly.red_list"])
+def _lists(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
+    header = [L._("List"), L.pgettext("report column", "Site"), L.pgettext("report column", "Stall"), L._("Operator"), L._("Batches (90 d)"),
+              L._("Positives (90 d)"), L._("Note")]
+    body = _stall_rows(report.black_list, L._("Black list")) + _stall_rows(report.red_list, L._("Red list (honour roll)"))
     _table(ws, header, body, [18, 24, 10, 12, 12, 12, 30])
 
 
-def _events(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
-    header = [L["col.event"], L["col.event_kind"], L["col.starts_on"], L["col.ends_on"], L["col.venue"],
-              L["col.batches"], L["col.positives"], L["col.people"]]
-    body = [[e.name, L.coded("event_kind", e.kind), e.starts_on, e.ends_on, e.venue, e.batches, e.positives,
+def _events(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
+    header = [L.pgettext("report column", "Event"), L.pgettext("report column", "Kind"), L._("Starts on"), L._("Ends on"), L._("Venue"),
+              L._("Batches"), L._("Pos."), L.pgettext("report column", "People served")]
+    body = [[e.name, L.event_kind(e.kind), e.starts_on, e.ends_on, e.venue, e.batches, e.positives,
              e.people_served] for e in report.events]
     _table(ws, header, body, [30, 14, 12, 12, 28, 10, 10, 12], {3: DATE_FORMAT, 4: DATE_FORMAT})
 
 
-def _daily(ws: Worksheet, report: MonthlyReport, L: Labels) -> None:
-    header = [L["col.date"], L["chart.tests"], L["chart.positives"]]
+def _daily(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
+    header = [L.pgettext("report column", "Date"), L.pgettext("chart", "Tests"), L.pgettext("chart", "Positives")]
     body = [[d.day, d.tests, d.positives] for d in sorted(report.daily, key=lambda d: d.day)]
     _table(ws, header, body, [12, 12, 12], {1: DATE_FORMAT})

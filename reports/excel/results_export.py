@@ -14,13 +14,13 @@ from openpyxl.utils import get_column_letter
 
 from ..data import ResultExportRow
 from ..formats import datetime_text
-from ..i18n import Labels, labels
+from ..text import Text
 from .cells import DATETIME_FORMAT, KG_FORMAT, excel_datetime, safe_text
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="E9EEF4")
 
-# (field, label key suffix, kind, column width); kinds decide how a value is written.
+# (field, header key (see export_headers), kind, column width); kinds decide how a value is written.
 COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     ("batch_code", "batch_code", "text", 18),
     ("sampled_at", "sampled_at", "datetime", 17),
@@ -63,13 +63,53 @@ COLUMNS: tuple[tuple[str, str, str, int], ...] = (
 )
 
 
-def export_headers(lang: str = "zh_CN") -> list[str]:
-    """The header row of the results export, in column order."""
-    L = labels(lang)
-    return [L[f"export.{key}"] for _, key, _, _ in COLUMNS]
+def export_headers(text: Text | None = None) -> list[str]:
+    """The header row of the results export, in column order (in the language of ``text``)."""
+    L = text or Text()
+    headers = {
+        "batch_code": L._("Sample code"),
+        "sampled_at": L._("Sampled at"),
+        "sampled_by": L._("Sampled by"),
+        "site": L.pgettext("export", "Site"),
+        "site_kind": L._("Site kind"),
+        "district": L.pgettext("export", "District"),
+        "stall": L.pgettext("export", "Stall"),
+        "operator": L._("Operator"),
+        "event": L.pgettext("export", "Event"),
+        "food": L.pgettext("export", "Food"),
+        "category_l1": L.pgettext("export", "Category"),
+        "category_l2": L._("Sub-category"),
+        "supplier": L._("Supplier"),
+        "origin": L._("Origin"),
+        "quantity_kg": L.pgettext("export", "Quantity (kg)"),
+        "item_code": L._("Item code"),
+        "item_name": L._("Test item"),
+        "method": L._("Method"),
+        "principle": L._("Principle"),
+        "reagent_lot": L._("Reagent lot"),
+        "reagent_maker": L._("Reagent maker"),
+        "instrument": L.pgettext("export", "Instrument"),
+        "station": L._("Station"),
+        "channel": L._("Channel"),
+        "value": L._("Value"),
+        "value_text": L._("Qualitative reading"),
+        "unit": L._("Unit"),
+        "cutoff": L.pgettext("export", "Cut-off"),
+        "outcome": L._("Outcome"),
+        "instrument_outcome": L._("Instrument outcome"),
+        "disagrees": L._("Disagrees"),
+        "tested_at": L._("Tested at"),
+        "tester": L._("Tester"),
+        "reviewed_at": L._("Reviewed at"),
+        "reviewer": L.pgettext("export", "Reviewer"),
+        "version": L.pgettext("export", "Version"),
+        "correction_reason": L._("Correction reason"),
+        "disposition_status": L._("Disposition"),
+    }
+    return [headers[key] for _, key, _, _ in COLUMNS]
 
 
-def _converters(ws, L: Labels) -> list[Callable[[object], object]]:
+def _converters(ws, L: Text) -> list[Callable[[object], object]]:
     def text(value):
         return None if value is None or value == "" else safe_text(str(value))
 
@@ -100,36 +140,36 @@ def _converters(ws, L: Labels) -> list[Callable[[object], object]]:
         return None if value is None else safe_text(L.status(value))
 
     def site_kind(value):
-        return None if value is None else safe_text(L.coded("site_kind", value))
+        return None if value is None else safe_text(L.site_kind(value))
 
     def yes_no(value):
-        return L["yes"] if value else L["no"]
+        return L._("Yes") if value else L._("No")
 
     kinds = {"text": text, "datetime": when, "kg": kg, "number": number, "int": integer, "outcome": outcome,
              "status": status, "site_kind": site_kind, "bool": yes_no}
     return [kinds[kind] for _, _, kind, _ in COLUMNS]
 
 
-def write_results(rows: Iterable[ResultExportRow], fp: str | IO[bytes], lang: str = "zh_CN", *,
+def write_results(rows: Iterable[ResultExportRow], fp: str | IO[bytes], text: Text | None = None, *,
                   exported_at: datetime | None = None, period: str | None = None,
                   status_words: Mapping[str, str] | None = None) -> int:
     """Write the results export to ``fp`` (a path or a binary file) and return the number of rows.
-    ``status_words``: the words for status codes (the application's wording table, in ``lang``).
+    ``status_words``: the words for status codes (the application's wording table, in the language of ``text``).
 
     Rows are streamed into a write-only workbook, so memory stays flat however many there
     are. Text cells are formula-safe, Decimals are numbers with number formats, times are
     real Excel dates (local wall time). A second sheet states that these are rapid
     screening results and not supervisory sampling data.
     """
-    L = labels(lang).with_status_words(status_words)
+    L = (text or Text()).with_status_words(status_words)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(L["xlsx.sheet.results"])
+    ws = wb.create_sheet(L._("Rapid test results"))
     for index, (_, _, _, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}1"
     header = []
-    for title in export_headers(lang):
+    for title in export_headers(L):
         cell = WriteOnlyCell(ws, title)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -146,24 +186,26 @@ def write_results(rows: Iterable[ResultExportRow], fp: str | IO[bytes], lang: st
     return count
 
 
-def _notes_sheet(wb: Workbook, L: Labels, count: int, exported_at: datetime | None, period: str | None) -> None:
-    notes = wb.create_sheet(L["xlsx.sheet.notes"])
+def _notes_sheet(wb: Workbook, L: Text, count: int, exported_at: datetime | None, period: str | None) -> None:
+    notes = wb.create_sheet(L._("Notes"))
     notes.column_dimensions["A"].width = 16
     notes.column_dimensions["B"].width = 100
-    title = WriteOnlyCell(notes, L["xlsx.notes.title"])
+    title = WriteOnlyCell(notes, L._("Rapid food test results: export notes"))
     title.font = Font(bold=True, size=13)
     notes.append([title])
-    warning = WriteOnlyCell(notes, L["not_supervisory"])
+    warning = WriteOnlyCell(notes, L.not_supervisory)
     warning.font = Font(bold=True, color="B00020")
     notes.append([warning])
-    notes.append([L["disclaimer"]])
+    notes.append([L.disclaimer])
     notes.append([])
     if period:
-        notes.append([L["monthly.period"], safe_text(period)])
+        notes.append([L._("Period"), safe_text(period)])
     if exported_at is not None:
-        notes.append([L["xlsx.notes.period"], datetime_text(exported_at)])
-    notes.append([L["xlsx.notes.rows"], count])
+        notes.append([L._("Exported at"), datetime_text(exported_at)])
+    notes.append([L.pgettext("export", "Results"), count])
     notes.append([])
-    notes.append([L["xlsx.notes.outcome"]])
-    notes.append([L["retest_rule"]])
-    notes.append([L["xlsx.notes.text"]])
+    notes.append([L._("'Outcome' is our verdict recomputed from the raw signals and the rule; 'Instrument outcome' is"
+                      " the instrument's own word; 'Disagrees' is Yes when they differ.")])
+    notes.append([L.retest_rule])
+    notes.append([L._("Cells starting with an apostrophe (') were prefixed to neutralise spreadsheet formulas; the "
+                      "original text has no apostrophe.")])

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..i18n import labels
+from ..text import Text
 from .cells import DATETIME_FORMAT, safe_text
 
 RESULTS_SHEET = "检测结果"
@@ -51,31 +51,36 @@ REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 EXAMPLE_FONT = Font(color="555555", italic=True)
 
 
-def import_template(lang: str = "zh_CN") -> bytes:
+def import_template(text: Text | None = None) -> bytes:
     """The result import template as XLSX bytes.
 
     First sheet "检测结果": the header row exactly as the importer expects it (the same in
     every language), empty, with drop-down lists for 食品类别, 单位 and 检测结论 and input
     hints — so that nothing in it is imported by mistake. Second sheet "填写说明": what goes
-    in each column (``lang`` chooses the language). Third sheet "示例": four example rows.
+    in each column (in the language of ``text``). Third sheet "示例": four example rows.
     """
-    L = labels(lang)
+    L = text or Text()
+    help_text = _help(L)
     wb = Workbook()
     ws = wb.active
     ws.title = RESULTS_SHEET
     _header(ws)
-    _validations(ws, L)
+    _validations(ws, help_text)
 
     help_ws = wb.create_sheet(INSTRUCTIONS_SHEET)
     help_ws.column_dimensions["A"].width = 16
     help_ws.column_dimensions["B"].width = 8
     help_ws.column_dimensions["C"].width = 90
     help_ws.column_dimensions["D"].width = 28
-    help_ws.append([safe_text(L["tpl.intro"])])
-    help_ws.append([safe_text(L["tpl.screening"])])
+    help_ws.append([safe_text(L._("Columns marked * are required. Do not change the header row or the column order; "
+                                  "enter "
+                                  "one test result per row from row 2 on. Overwrite or delete the example rows."))])
+    help_ws.append([safe_text(L._("Rapid test results are screening results; imported rows are never supervisory "
+                                  "sampling "
+                                  "data."))])
     help_ws["A2"].font = Font(color="B00020")
     help_ws.append([])
-    help_ws.append([L["tpl.col.column"], L["tpl.col.required"], L["tpl.col.explain"], L["tpl.col.example"]])
+    help_ws.append([L._("Column"), L._("Required"), L._("How to fill it in"), L._("Example")])
     for cell in help_ws[4]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     first = EXAMPLE_ROWS[0]
@@ -85,7 +90,7 @@ def import_template(lang: str = "zh_CN") -> bytes:
             example = example.strftime("%Y-%m-%d %H:%M")
         elif isinstance(example, Decimal):
             example = f"{example:f}"
-        help_ws.append([title, L["tpl.yes"] if title.endswith("*") else L["tpl.no"], safe_text(L[f"tpl.h.{key}"]),
+        help_ws.append([title, L._("Yes") if title.endswith("*") else L._("No"), safe_text(help_text[key]),
                         safe_text(example) if isinstance(example, str) else None])
         help_ws.cell(row=help_ws.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
     examples = wb.create_sheet(EXAMPLES_SHEET)
@@ -99,6 +104,33 @@ def import_template(lang: str = "zh_CN") -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _help(L: Text) -> dict[str, str]:
+    """What goes in each column, by the instruction key of ``_HELP``."""
+    return {
+        "station": L._("The quick-test room, van or kit that ran the test, as named in the system."),
+        "party": L._("The market, supermarket, canteen or banquet centre sampled, as named in the system."),
+        "stall": L._("Stall number such as A-01; leave empty when the site has no stalls."),
+        "code": L._("The sample code on the bag label; rows are matched to registered batches by it. Rows "
+                    "without a code are listed as unmatched: assign them to a batch, or let the import create"
+                    " batches when you ask for it and the site and stall are recognised."),
+        "food": L._("Food name, e.g. 青菜, 猪肉, 鱿鱼."),
+        "category": L._("Food category; pick from the list."),
+        "item": L._("Test item as named in the system, e.g. 有机磷和氨基甲酸酯类农药, 克伦特罗, 甲醛."),
+        "value": L._("A number (e.g. 12.4, without unit) or a word: 阴性, 阳性, 未检出. 未检出 is never turned into 0."),
+        "unit": L._("Unit of the value, e.g. %, mg/kg, μg/kg; may be empty for words."),
+        "conclusion": L._("阴性, 阳性, 可疑 or 无效 (合格 and 不合格 are accepted). The system recomputes the verdict and flags "
+                    "a disagreement for review."),
+        "tester": L._("Name of the person who tested."),
+        "time": L._("Test time as YYYY-MM-DD HH:MM (e.g. 2026-11-20 09:30), Beijing time, or an Excel date "
+                    "cell. Must not be in the future."),
+        "lot": L._("Reagent or test-card lot; results made with an expired lot are refused."),
+        "supplier": L._("Supplier name (purchase check record)."),
+        "origin": L._("Place of origin, e.g. 杭州萧山."),
+        "quantity": L._("Quantity purchased in kilograms, a number."),
+        "remark": L._("Anything else, e.g. leeks heat-treated."),
+    }
 
 
 def _header(ws) -> None:
@@ -115,7 +147,7 @@ def _column(title: str) -> str:
     return get_column_letter(TEMPLATE_HEADERS.index(title) + 1)
 
 
-def _validations(ws, L) -> None:
+def _validations(ws, help_text: dict[str, str]) -> None:
     last = 2000
 
     def add(title: str, validation: DataValidation) -> None:
@@ -125,7 +157,7 @@ def _validations(ws, L) -> None:
 
     add("检测结论*", DataValidation(type="list", formula1='"' + ",".join(CONCLUSIONS) + '"', allow_blank=True,
                                  showErrorMessage=True, errorStyle="warning", promptTitle="检测结论",
-                                 prompt=L["tpl.h.conclusion"][:250], showInputMessage=True))
+                                 prompt=help_text["conclusion"][:250], showInputMessage=True))
     add("食品类别", DataValidation(type="list", formula1='"' + ",".join(FOOD_CATEGORIES) + '"', allow_blank=True,
                                showErrorMessage=True, errorStyle="warning"))
     add("单位", DataValidation(type="list", formula1='"' + ",".join(UNITS) + '"', allow_blank=True,
@@ -133,6 +165,6 @@ def _validations(ws, L) -> None:
     add("进货数量(kg)", DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                                    showErrorMessage=True, errorStyle="stop"))
     add("检测值*", DataValidation(allow_blank=True, showInputMessage=True, promptTitle="检测值",
-                               prompt=L["tpl.h.value"][:250]))
+                               prompt=help_text["value"][:250]))
     add("检测时间*", DataValidation(allow_blank=True, showInputMessage=True, promptTitle="检测时间",
-                                prompt=L["tpl.h.time"][:250]))
+                                prompt=help_text["time"][:250]))

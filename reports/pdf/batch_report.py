@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from ..data import BatchReport, DispositionSummary, ResultLine
 from ..fonts import FontInfo, registered_font
 from ..formats import DASH, date_text, datetime_text, kg_text, reading_text
-from ..i18n import Labels, labels
+from ..text import Text
 from .codes import QrCode
 from .page import Margins, PageFurniture, render_story
 from .styles import (
@@ -31,13 +31,13 @@ MARGINS = Margins()
 WIDTH = 210 * mm - MARGINS.left - MARGINS.right
 
 
-def render_batch_report(report: BatchReport, lang: str = "zh_CN", *, draft: bool = False,
+def render_batch_report(report: BatchReport, text: Text | None = None, *, draft: bool = False,
                         font: FontInfo | None = None, status_words: Mapping[str, str] | None = None,
                         conclusions: Mapping[str, str] | None = None) -> bytes:
     """Render the batch test report as PDF bytes.
 
     ``status_words`` maps status codes to the words printed for them (the application's
-    wording table, in ``lang``); ``conclusions`` maps the status of a positive batch
+    wording table, in the language of ``text``); ``conclusions`` maps the status of a positive batch
     (stopped, disputed, released, confirmed, disposed) to the conclusion printed for it,
     so that the report tells where the batch stands now.
 
@@ -45,49 +45,49 @@ def render_batch_report(report: BatchReport, lang: str = "zh_CN", *, draft: bool
     unreviewed results). ``font`` defaults to the font registered by
     ``reports.fonts.register_cjk_font`` (registering the default one if needed).
     """
-    L = labels(lang).with_status_words(status_words)
+    L = (text or Text()).with_status_words(status_words)
     font_name = (font or registered_font()).name
     st = report_styles(font_name)
     story: list[Flowable] = []
     story.append(_title_block(report, L, st))
-    story.append(Paragraph(L["batch.section.sample"], st.h1))
+    story.append(Paragraph(L.pgettext("batch report", "Sample"), st.h1))
     story.append(field_table(_sample_fields(report, L), WIDTH, st, label_width=80))
-    story.append(Paragraph(L["batch.section.results"], st.h1))
+    story.append(Paragraph(L.pgettext("batch report", "Results"), st.h1))
     story.append(_results_table(report.results, L, st))
-    story.append(KeepTogether([Paragraph(L["batch.section.conclusion"], st.h1), *_conclusion(report, L, st, conclusions or {}),
-                               para(L["disclaimer"], st.note)]))
-    story.append(KeepTogether([Paragraph(L["batch.section.signoff"], st.h1),
+    story.append(KeepTogether([Paragraph(L._("Conclusion"), st.h1), *_conclusion(report, L, st, conclusions or {}),
+                               para(L.disclaimer, st.note)]))
+    story.append(KeepTogether([Paragraph(L._("Testing and review"), st.h1),
                                field_table(_signoff_fields(report.results, L), WIDTH, st, label_width=80)]))
     if report.disposition is not None:
-        story.append(Paragraph(L["batch.section.disposition"], st.h1))
+        story.append(Paragraph(L._("Handling of the positive result"), st.h1))
         story.extend(_disposition(report.disposition, L, st))
     story.append(Spacer(1, 8))
     story.append(KeepTogether(_statements(report, L, st)))
     furniture = PageFurniture(
         font=font_name,
         header_left=report.issuer.name,
-        header_right=report.issuer.unit or L["batch.title"],
-        footer_left=f"{L['report_no']} {report.report_no}",
+        header_right=report.issuer.unit or L._("Rapid Food Test Report"),
+        footer_left=(L._("Report no.") + f" {report.report_no}"),
         footer_right=report.batch_code,
-        page_of=L["page_of"],
-        watermark=L["draft_watermark"] if draft else None,
+        page_of=L._("Page {page} of {pages}"),
+        watermark=L._("DRAFT - NOT REVIEWED") if draft else None,
     )
-    return render_story(story, furniture, margins=MARGINS, title=f"{L['batch.title']} {report.report_no}",
+    return render_story(story, furniture, margins=MARGINS, title=(L._("Rapid Food Test Report") + f" {report.report_no}"),
                         author=report.issuer.name, subject=report.batch_code)
 
 
-def _title_block(report: BatchReport, L: Labels, st: ReportStyles) -> Flowable:
+def _title_block(report: BatchReport, L: Text, st: ReportStyles) -> Flowable:
     lines: list[Flowable] = [
-        Paragraph(L["batch.title"], st.title),
-        para(f"{L['report_no']}{L['colon']}{report.report_no}", st.subtitle),
+        Paragraph(L._("Rapid Food Test Report"), st.title),
+        para((L._("Report no.") + f"{L.colon}{report.report_no}"), st.subtitle),
     ]
     if report.issued_at is not None:
-        lines.append(para(f"{L['batch.issued_at']}{L['colon']}{datetime_text(report.issued_at)}", st.subtitle))
+        lines.append(para((L._("Issued at") + f"{L.colon}{datetime_text(report.issued_at)}"), st.subtitle))
     if report.issuer.unit:
-        lines.append(para(f"{L['testing_unit']}{L['colon']}{report.issuer.unit}", st.subtitle))
+        lines.append(para((L._("Testing station") + f"{L.colon}{report.issuer.unit}"), st.subtitle))
     qr_size = 24 * mm
     if report.verify_url:
-        qr: list[Flowable] = [QrCode(report.verify_url, qr_size), para(L["batch.verify"], st.note)]
+        qr: list[Flowable] = [QrCode(report.verify_url, qr_size), para(L._("Scan to verify"), st.note)]
     else:
         qr = [Spacer(qr_size, qr_size)]
     side = qr_size + 6
@@ -101,32 +101,33 @@ def _title_block(report: BatchReport, L: Labels, st: ReportStyles) -> Flowable:
     return table
 
 
-def _sample_fields(report: BatchReport, L: Labels) -> list[tuple[str, object]]:
+def _sample_fields(report: BatchReport, L: Text) -> list[tuple[str, object]]:
     fields: list[tuple[str, object]] = [
-        (L["batch.code"], report.batch_code),
-        (L["batch.food"], report.food),
-        (L["batch.category"], report.category),
-        (L["batch.quantity"], kg_text(report.quantity_kg)),
-        (L["batch.site"], report.site),
-        (L["batch.stall"], report.stall),
-        (L["batch.operator"], report.operator),
-        (L["batch.supplier"], report.supplier),
-        (L["batch.origin"], report.origin),
-        (L["batch.purchase_date"], date_text(report.purchase_date)),
-        (L["batch.sampled_at"], datetime_text(report.sampled_at)),
-        (L["batch.sampled_by"], report.sampled_by),
+        (L._("Sample code"), report.batch_code),
+        (L.pgettext("batch report", "Food"), report.food),
+        (L.pgettext("batch report", "Category"), report.category),
+        (L.pgettext("batch report", "Quantity (kg)"), kg_text(report.quantity_kg)),
+        (L.pgettext("batch report", "Site"), report.site),
+        (L.pgettext("batch report", "Stall"), report.stall),
+        (L._("Operator"), report.operator),
+        (L._("Supplier"), report.supplier),
+        (L._("Origin"), report.origin),
+        (L._("Purchased on"), date_text(report.purchase_date)),
+        (L._("Sampled at"), datetime_text(report.sampled_at)),
+        (L._("Sampled by"), report.sampled_by),
     ]
     if report.certificate_no:
-        fields.append((L["batch.certificate"], report.certificate_no))
+        fields.append((L._("Certificate no."), report.certificate_no))
     if report.event:
-        fields.append((L["batch.event"], report.event))
+        fields.append((L.pgettext("batch report", "Event"), report.event))
     return fields
 
 
-def _results_table(results: Sequence[ResultLine], L: Labels, st: ReportStyles) -> Flowable:
+def _results_table(results: Sequence[ResultLine], L: Text, st: ReportStyles) -> Flowable:
     if not results:
-        return para(L["batch.no_results"], st.body)
-    header = [L[f"batch.col.{k}"] for k in ("item", "method", "lot", "instrument", "reading", "cutoff", "outcome")]
+        return para(L._("No results yet."), st.body)
+    header = [L._("Test item"), L._("Method"), L._("Reagent lot"), L.pgettext("batch report", "Instrument"),
+              L._("Reading"), L.pgettext("batch report", "Cut-off"), L.pgettext("batch report", "Result")]
     rows, fills, inks = [], {}, {}
     for r, line in enumerate(results):
         item: object = line.item
@@ -153,28 +154,30 @@ def _results_table(results: Sequence[ResultLine], L: Labels, st: ReportStyles) -
     return data_table(header, rows, widths, st, align="lllllcc", row_fills=fills, cell_inks=inks)
 
 
-def _conclusion(report: BatchReport, L: Labels, st: ReportStyles,
+def _conclusion(report: BatchReport, L: Text, st: ReportStyles,
                 conclusions: Mapping[str, str]) -> list[Flowable]:
     results = report.results
     if not results:
-        return [para(L["batch.no_results"], st.body)]
+        return [para(L._("No results yet."), st.body)]
     positives = _unique(line.item for line in results if line.outcome == "positive")
     retests = _unique(line.item for line in results if line.outcome in ("suspect", "invalid"))
     negatives = [line for line in results if line.outcome == "negative"]
     parts: list[Flowable] = []
     if positives:
-        text = L["batch.conclusion.positive"].format(items=L["list_sep"].join(positives))
+        text = L._("Rapid test positive for: {items}. ").format(items=L.list_sep.join(positives))
         status = report.disposition.status if report.disposition is not None else None
         if status in conclusions:
             text += conclusions[status]
         colour = "#1b5e20" if status == "released" else "#b00020"
         parts.append(Paragraph(f'<font color="{colour}">{_esc(text)}</font>', st.body))
     if retests:
-        parts.append(Paragraph(f'<font color="#8a5a00">{_esc(L["batch.conclusion.retest"].format(items=L["list_sep"].join(retests)))}</font>', st.body))
+        text = L._("{items}: suspect or invalid, must be repeated; this report draws no conclusion on "
+                   "them.").format(items=L.list_sep.join(retests))
+        parts.append(Paragraph(f'<font color="#8a5a00">{_esc(text)}</font>', st.body))
     if not positives and not retests:
-        parts.append(para(L["batch.conclusion.pass"], st.body))
+        parts.append(para(L._("All items tested negative. No problem found in this rapid test."), st.body))
     elif negatives:
-        parts.append(para(L["batch.conclusion.negatives"], st.body))
+        parts.append(para(L._("All other items tested negative."), st.body))
     return parts
 
 
@@ -197,56 +200,57 @@ def _people(names_times: list[tuple[str | None, datetime | None]], sep: str) -> 
     return (sep.join(names) or DASH, when)
 
 
-def _signoff_fields(results: Sequence[ResultLine], L: Labels) -> list[tuple[str, object]]:
-    testers, tested = _people([(r.tested_by, r.tested_at) for r in results], L["list_sep"])
-    reviewers, reviewed = _people([(r.reviewed_by, r.reviewed_at) for r in results], L["list_sep"])
+def _signoff_fields(results: Sequence[ResultLine], L: Text) -> list[tuple[str, object]]:
+    testers, tested = _people([(r.tested_by, r.tested_at) for r in results], L.list_sep)
+    reviewers, reviewed = _people([(r.reviewed_by, r.reviewed_at) for r in results], L.list_sep)
     return [
-        (L["batch.tester"], testers),
-        (L["batch.tested_at"], tested),
-        (L["batch.reviewer"], reviewers),
-        (L["batch.reviewed_at"], reviewed),
+        (L._("Tested by"), testers),
+        (L._("Tested at"), tested),
+        (L.pgettext("batch report", "Reviewed by"), reviewers),
+        (L._("Reviewed at"), reviewed),
     ]
 
 
-def _disposition(d: DispositionSummary, L: Labels, st: ReportStyles) -> list[Flowable]:
+def _disposition(d: DispositionSummary, L: Text, st: ReportStyles) -> list[Flowable]:
     due = datetime_text(d.due_at)
     if d.overdue:
-        due = L.with_note(due, L["disp.overdue"]) if d.due_at else L["disp.overdue"]
+        due = L.with_note(due, L.pgettext("batch report", "Overdue")) if d.due_at else L.pgettext("batch report", "Overdue")
     fields: list[tuple[str, object]] = [
-        (L["disp.status"], L.status(d.status)),
-        (L["disp.notified_at"], datetime_text(d.notified_at)),
-        (L["disp.objection_deadline"], datetime_text(d.objection_deadline)),
+        (L.pgettext("batch report", "Status"), L.status(d.status)),
+        (L._("Seller notified at"), datetime_text(d.notified_at)),
+        (L._("Objection deadline"), datetime_text(d.objection_deadline)),
     ]
     inks = {}
     # A released batch has nothing to dispose of: no deadline, no quantity "still to dispose".
     if d.status != "released":
         fields += [
-            (L["disp.due_at"], due),
-            (L["disp.quantity"], kg_text(d.quantity_kg)),
-            (L["disp.disposed"], kg_text(d.disposed_kg)),
-            (L["disp.remaining"], kg_text(d.remaining_kg)),
+            (L._("Due"), due),
+            (L._("To dispose (kg)"), kg_text(d.quantity_kg)),
+            (L._("Disposed (kg)"), kg_text(d.disposed_kg)),
+            (L._("Remaining (kg)"), kg_text(d.remaining_kg)),
         ]
         inks = {3: POSITIVE_INK} if d.overdue else {}
     out: list[Flowable] = [field_table(fields, WIDTH, st, label_width=90, value_inks=inks)]
-    out.append(Paragraph(L["disp.objection"], st.h2))
+    out.append(Paragraph(L._("Objection and lab retest"), st.h2))
     o = d.objection
     if o is None:
-        out.append(para(L["disp.no_objection"], st.small))
+        out.append(para(L._("No objection raised"), st.small))
     else:
-        lab_outcome = L.coded("lab", o.lab_outcome) if o.lab_outcome else L["lab.pending"]
+        lab_outcome = L.lab_outcome(o.lab_outcome) if o.lab_outcome else L.pgettext("lab result", "Pending")
         out.append(field_table([
-            (L["disp.requested_at"], datetime_text(o.requested_at)),
-            (L["disp.lab"], o.lab),
-            (L["disp.lab_method"], o.method),
-            (L["disp.lab_report"], o.report_no),
-            (L["disp.lab_outcome"], L.with_note(lab_outcome, o.lab_value)),
-            (L["disp.fee"], kg_text(o.fee) if o.fee is not None else None),
+            (L._("Retest requested at"), datetime_text(o.requested_at)),
+            (L._("Laboratory"), o.lab),
+            (L._("Lab method"), o.method),
+            (L._("Lab report no."), o.report_no),
+            (L._("Lab result"), L.with_note(lab_outcome, o.lab_value)),
+            (L._("Fee (CNY)"), kg_text(o.fee) if o.fee is not None else None),
         ], WIDTH, st, label_width=90))
-    out.append(Paragraph(L["disp.actions"], st.h2))
+    out.append(Paragraph(L.pgettext("batch report", "Disposal actions"), st.h2))
     if not d.actions:
-        out.append(para(L["disp.no_actions"], st.small))
+        out.append(para(L._("No disposal recorded yet"), st.small))
     else:
-        header = [L[f"disp.col.{k}"] for k in ("action", "kg", "done_at", "place", "done_by", "supervisor")]
+        header = [L.pgettext("batch report", "Action"), L.pgettext("batch report", "kg"),
+                  L.pgettext("batch report", "Done at"), L._("Method / place"), L._("Done by"), L._("Supervised by")]
         rows = []
         for a in d.actions:
             how = " / ".join(x for x in (a.method, a.place) if x) or None
@@ -257,11 +261,11 @@ def _disposition(d: DispositionSummary, L: Labels, st: ReportStyles) -> list[Flo
     return out
 
 
-def _statements(report: BatchReport, L: Labels, st: ReportStyles) -> list[Flowable]:
-    texts = [L["disclaimer"], L["scope_rule"], L["retest_rule"]]
+def _statements(report: BatchReport, L: Text, st: ReportStyles) -> list[Flowable]:
+    texts = [L.disclaimer, L.scope_rule, L.retest_rule]
     if any(r.outcome == "positive" for r in report.results):
-        texts.append(L["objection_rule"])
-    body = [Paragraph(L["notes"], st.h2)]
+        texts.append(L.objection_rule)
+    body = [Paragraph(L._("Notes"), st.h2)]
     body.extend(para(f"{i}. {t}", st.small) for i, t in enumerate(texts, start=1))
     box = Table([[body]], colWidths=[WIDTH])
     box.setStyle(TableStyle([

@@ -11,7 +11,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from ..data import Board
 from ..fonts import FontInfo, registered_font
 from ..formats import date_text, datetime_text
-from ..i18n import labels
+from ..text import Text
 from ..wording import public_operator_name
 from .page import Margins, PageFurniture, render_story
 from .styles import NEGATIVE_INK, NOTE_FILL, POSITIVE_FILL, POSITIVE_INK, RETEST_FILL, RETEST_INK, RULE, report_styles
@@ -21,7 +21,7 @@ PAPER = {"A4": A4, "A3": A3}
 _A4_AREA = A4[0] * A4[1]
 
 
-def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landscape: bool = False,
+def render_board(board: Board, text: Text | None = None, *, paper: str = "A4", landscape: bool = False,
                  font: FontInfo | None = None) -> bytes:
     """Render the day's board as PDF bytes for printing (``paper`` "A4" or "A3").
 
@@ -32,7 +32,7 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
     """
     if paper not in PAPER:
         raise ValueError(f"paper must be one of {sorted(PAPER)}, not {paper!r}")
-    L = labels(lang)
+    L = text or Text()
     pagesize = to_landscape(PAPER[paper]) if landscape else PAPER[paper]
     size_scale = math.sqrt(pagesize[0] * pagesize[1] / _A4_AREA)
     font_name = (font or registered_font()).name
@@ -47,15 +47,15 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
     retests = len(entries) - negatives - len(positives)
 
     story: list[Flowable] = [
-        Paragraph(L["board.title"], st.title.clone("board_title", fontSize=st.title.fontSize * 1.25,
-                                                   leading=st.title.leading * 1.25)),
-        para(f"{board.market}　{L['board.date']}{L['colon']}{date_text(board.day)}", st.subtitle),
+        Paragraph(L._("Rapid Food Test Results"), st.title.clone("board_title", fontSize=st.title.fontSize * 1.25,
+                                                                 leading=st.title.leading * 1.25)),
+        para(L._("{market} · Tested on {day}").format(market=board.market, day=date_text(board.day)), st.subtitle),
         Spacer(1, 3 * mm * size_scale),
     ]
     phone = st.h1.clone("board_phone", textColor=POSITIVE_INK, alignment=1, spaceBefore=0)
-    box = Table([[[para(L["board.complaint"].format(phone=board.complaint_phone), phone),
-                   para(L["disclaimer"], st.small.clone("board_note", alignment=1)),
-                   para(L["scope_rule"], st.note.clone("board_note2", alignment=1))]]], colWidths=[width])
+    box = Table([[[para(L._("Complaints: {phone}").format(phone=board.complaint_phone), phone),
+                   para(L.disclaimer, st.small.clone("board_note", alignment=1)),
+                   para(L.scope_rule, st.note.clone("board_note2", alignment=1))]]], colWidths=[width])
     box.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, -1), NOTE_FILL),
         ("BOX", (0, 0), (-1, -1), 0.8, RULE),
@@ -66,9 +66,10 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
     story.append(Spacer(1, 4 * mm * size_scale))
 
     if not entries:
-        story.append(para(L["board.no_results"], st.body))
+        story.append(para(L._("No reviewed results today yet."), st.body))
     else:
-        story.append(para(L["board.summary"].format(total=len(entries), negatives=negatives,
+        story.append(para(L._("{total} results today: {negatives} no problem found, {positives} positive, {retests} "
+                              "being retested.").format(total=len(entries), negatives=negatives,
                                                     positives=len(positives), retests=retests), st.small))
         story.append(Spacer(1, 2 * mm * size_scale))
         rows, fills, inks = [], {}, {}
@@ -81,17 +82,19 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
             else:
                 fills[r], inks[(4, r)] = RETEST_FILL, RETEST_INK
         fractions = (0.10, 0.11, 0.13, 0.36, 0.30)
-        header = [L[f"board.col.{k}"] for k in ("stall", "operator", "food", "item", "result")]
+        header = [L.pgettext("market board", "Stall"), L._("Operator"), L.pgettext("market board", "Food"),
+                  L._("Test item"), L.pgettext("market board", "Result")]
         story.append(data_table(header, rows, [width * f for f in fractions], st, align="lllll",
                                 row_fills=fills, cell_inks=inks))
 
-    story.append(Paragraph(L["board.positives"], st.h1))
+    story.append(Paragraph(L._("Positive samples and their handling"), st.h1))
     if not positives:
-        story.append(para(L["board.no_positives"], st.body))
+        story.append(para(L._("No positive samples today."), st.body))
     else:
         rows = [[e.stall, e.food, e.item, e.wording,
-                 e.handling or L["board.handling_pending"]] for e in positives]
-        header = [L[f"board.col.{k}"] for k in ("stall", "food", "item", "result", "handling")]
+                 e.handling or L._("Sale stopped, being handled")] for e in positives]
+        header = [L.pgettext("market board", "Stall"), L.pgettext("market board", "Food"), L._("Test item"),
+                  L.pgettext("market board", "Result"), L.pgettext("market board", "Handling")]
         story.append(data_table(header, rows, [width * f for f in (0.09, 0.10, 0.27, 0.25, 0.29)], st,
                                 align="lllll", cell_inks={(3, r): POSITIVE_INK for r in range(len(rows))}))
 
@@ -99,10 +102,10 @@ def render_board(board: Board, lang: str = "zh_CN", *, paper: str = "A4", landsc
         font=font_name,
         header_left=board.market,
         header_right=board.operator_org or "",
-        footer_left=f"{L['testing_unit']} {board.station}" if board.station else "",
-        footer_right=f"{L['board.updated_at']} {datetime_text(board.updated_at)}" if board.updated_at else "",
-        page_of=L["page_of"],
+        footer_left=(L._("Testing station") + f" {board.station}") if board.station else "",
+        footer_right=(L._("Updated") + f" {datetime_text(board.updated_at)}") if board.updated_at else "",
+        page_of=L._("Page {page} of {pages}"),
         scale=size_scale,
     )
     return render_story(story, furniture, pagesize=pagesize, margins=margins,
-                        title=f"{board.market} {L['board.title']} {date_text(board.day)}", author=board.market)
+                        title=(f"{board.market} " + L._("Rapid Food Test Results") + f" {date_text(board.day)}"), author=board.market)

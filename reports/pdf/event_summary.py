@@ -9,7 +9,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from ..data import EventSummary
 from ..fonts import FontInfo, registered_font
 from ..formats import date_range_text, datetime_text, kg_text, reading_text
-from ..i18n import labels
+from ..text import Text
 from .page import Margins, PageFurniture, render_story
 from .styles import NOTE_FILL, POSITIVE_FILL, POSITIVE_INK, RETEST_FILL, RETEST_INK, RULE, report_styles
 from .tables import data_table, field_table, para
@@ -18,33 +18,34 @@ MARGINS = Margins()
 WIDTH = 210 * mm - MARGINS.left - MARGINS.right
 
 
-def render_event_summary(summary: EventSummary, lang: str = "zh_CN", *, font: FontInfo | None = None) -> bytes:
+def render_event_summary(summary: EventSummary, text: Text | None = None, *, font: FontInfo | None = None) -> bytes:
     """Render the event summary as PDF bytes: event facts, one row per test, totals, conclusion, statements."""
-    L = labels(lang)
+    L = text or Text()
     font_name = (font or registered_font()).name
     st = report_styles(font_name)
-    story: list[Flowable] = [Paragraph(L["event.title"], st.title)]
+    story: list[Flowable] = [Paragraph(L._("Event Food Safety Guarantee: Rapid Test Summary"), st.title)]
     if summary.report_no:
-        story.append(para(f"{L['report_no']}{L['colon']}{summary.report_no}", st.subtitle))
+        story.append(para((L._("Report no.") + f"{L.colon}{summary.report_no}"), st.subtitle))
     story.append(Spacer(1, 4 * mm))
     facts = [
-        (L["event.name"], summary.name),
-        (L["event.kind"], L.coded("event_kind", summary.kind)),
-        (L["event.dates"], date_range_text(summary.starts_on, summary.ends_on)),
-        (L["event.venues"], L["list_sep"].join(summary.venues) or None),
-        (L["event.host"], summary.host),
-        (L["event.organiser"], summary.organiser),
-        (L["event.people"], None if summary.people_served is None else str(summary.people_served)),
-        (L["event.tables"], None if summary.tables is None else str(summary.tables)),
+        (L.pgettext("event summary", "Event"), summary.name),
+        (L.pgettext("event summary", "Kind"), L.event_kind(summary.kind)),
+        (L.pgettext("event summary", "Dates"), date_range_text(summary.starts_on, summary.ends_on)),
+        (L._("Venues"), L.list_sep.join(summary.venues) or None),
+        (L._("Host"), summary.host),
+        (L._("Organiser"), summary.organiser),
+        (L.pgettext("event summary", "People served"), None if summary.people_served is None else str(summary.people_served)),
+        (L._("Tables"), None if summary.tables is None else str(summary.tables)),
     ]
     story.append(field_table(facts, WIDTH, st, label_width=80))
-    story.append(Paragraph(L["event.section.batches"], st.h1))
+    story.append(Paragraph(L.pgettext("event summary", "Tests"), st.h1))
 
     if not summary.batches:
-        story.append(para(L["event.no_batches"], st.body))
+        story.append(para(L._("No samples tested."), st.body))
     else:
-        header = [L[f"event.col.{k}"] for k in ("code", "food", "source", "sampled_at", "item", "reading",
-                                                 "outcome", "handling")]
+        header = [L._("Sample code"), L.pgettext("event summary", "Food"), L._("Supplier / origin"),
+                  L._("Sampled at"), L._("Test item"), L._("Reading"), L.pgettext("event summary", "Result"),
+                  L.pgettext("event summary", "Handling")]
         rows, fills, inks, spans = [], {}, {}, []
         for batch in summary.batches:
             first = len(rows)
@@ -55,7 +56,7 @@ def render_event_summary(summary: EventSummary, lang: str = "zh_CN", *, font: Fo
                 r = len(rows)
                 if result is None:
                     rows.append([batch.code, batch.food, source, datetime_text(batch.sampled_at),
-                                 L["list_sep"].join(batch.untested) or None, None, L["event.untested"],
+                                 L.list_sep.join(batch.untested) or None, None, L._("Not tested"),
                                  batch.handling])
                     fills[r], inks[(6, r)] = RETEST_FILL, RETEST_INK
                     continue
@@ -79,23 +80,29 @@ def render_event_summary(summary: EventSummary, lang: str = "zh_CN", *, font: Fo
                                 cell_inks=inks, extra_style=spans))
 
     f = summary.figures
-    totals = L["event.totals"].format(batches=f.batches, tested=f.tested_batches, untested=f.untested_batches,
+    totals = L._("{batches} batches sampled: {tested} tested ({negative_batches} negative, {positive_batches} "
+                 "positive, {retest_batches} to repeat), {untested} not tested; {tests} tests: {negatives} negative, "
+                 "{positives} positive, {suspects} suspect, {invalids} invalid.").format(batches=f.batches, tested=f.tested_batches, untested=f.untested_batches,
                                       negative_batches=f.negative_batches, positive_batches=f.positive_batches,
                                       retest_batches=f.retest_batches, tests=f.tests, negatives=f.negatives,
                                       positives=f.positives, suspects=f.suspects, invalids=f.invalids)
-    conclusion: list[Flowable] = [Paragraph(L["batch.section.conclusion"], st.h1), para(totals, st.body)]
+    conclusion: list[Flowable] = [Paragraph(L._("Conclusion"), st.h1), para(totals, st.body)]
     if f.positive_batches:
-        conclusion.append(Paragraph(f'<font color="#b00020">{L["event.conclusion.positive"].format(count=f.positive_batches)}</font>', st.body))
+        conclusion.append(Paragraph(('<font color="#b00020">' + L._("{count} positive batches: withdrawn from use and"
+                                                                    " disposed of as required.").format(count=f.positive_batches) + '</font>'), st.body))
     if f.retest_batches:
-        conclusion.append(Paragraph(f'<font color="#8a5a00">{L["event.conclusion.retest"].format(count=f.retest_batches)}</font>', st.body))
+        conclusion.append(Paragraph(('<font color="#8a5a00">' + L._("{count} batches with suspect or invalid results "
+                                                                    "must be repeated: no conclusion on them.").format(count=f.retest_batches) + '</font>'), st.body))
     if f.untested_batches:
-        conclusion.append(Paragraph(f'<font color="#8a5a00">{L["event.conclusion.untested"].format(count=f.untested_batches)}</font>', st.body))
+        conclusion.append(Paragraph(('<font color="#8a5a00">' + L._("{count} batches were not (fully) tested: no "
+                                                                    "conclusion on them.").format(count=f.untested_batches) + '</font>'), st.body))
     if f.all_negative:  # never "all negative" while a batch is untested or unsettled
-        conclusion.append(para(L["event.conclusion.pass"], st.body))
+        conclusion.append(para(L.pgettext("event summary", "Every batch sampled was tested and found negative: no "
+                                                           "problem found in this rapid test."), st.body))
     story.append(KeepTogether(conclusion))
 
-    notes = [Paragraph(L["notes"], st.h2)] + [para(f"{i}. {t}", st.small) for i, t in enumerate(
-        (L["disclaimer"], L["scope_rule"], L["retest_rule"]), start=1)]
+    notes = [Paragraph(L._("Notes"), st.h2)] + [para(f"{i}. {t}", st.small) for i, t in enumerate(
+        (L.disclaimer, L.scope_rule, L.retest_rule), start=1)]
     box = Table([[notes]], colWidths=[WIDTH])
     box.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), NOTE_FILL), ("BOX", (0, 0), (-1, -1), 0.5, RULE),
                              ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -106,10 +113,10 @@ def render_event_summary(summary: EventSummary, lang: str = "zh_CN", *, font: Fo
     furniture = PageFurniture(
         font=font_name,
         header_left=summary.issuer.name,
-        header_right=summary.issuer.unit or L["event.title"],
-        footer_left=f"{L['report_no']} {summary.report_no}" if summary.report_no else summary.name,
-        footer_right=f"{L['generated_at']} {datetime_text(summary.generated_at)}" if summary.generated_at else "",
-        page_of=L["page_of"],
+        header_right=summary.issuer.unit or L._("Event Food Safety Guarantee: Rapid Test Summary"),
+        footer_left=(L._("Report no.") + f" {summary.report_no}") if summary.report_no else summary.name,
+        footer_right=(L._("Generated") + f" {datetime_text(summary.generated_at)}") if summary.generated_at else "",
+        page_of=L._("Page {page} of {pages}"),
     )
-    return render_story(story, furniture, margins=MARGINS, title=f"{L['event.title']} {summary.name}",
+    return render_story(story, furniture, margins=MARGINS, title=(L._("Event Food Safety Guarantee: Rapid Test Summary") + f" {summary.name}"),
                         author=summary.issuer.name, subject=summary.name)

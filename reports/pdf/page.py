@@ -41,7 +41,7 @@ class PageFurniture:
     header_right: str = ""
     footer_left: str = ""
     footer_right: str = ""
-    page_of: str = "第 {page} 页 共 {pages} 页"
+    page_of: str = "Page {page} of {pages}"
     watermark: str | None = None
     header_on_first_page: bool = True
     scale: float = 1.0

@@ -14,7 +14,7 @@ from reportlab.pdfgen.canvas import Canvas
 from ..data import LabelGrid, SampleLabel
 from ..fonts import FontInfo, registered_font
 from ..formats import datetime_text
-from ..i18n import labels
+from ..text import Text
 from .codes import QrCode, code128
 
 INK = HexColor("#111111")
@@ -22,7 +22,7 @@ MUTED = HexColor("#444444")
 CUT = HexColor("#bbbbbb")
 
 
-def render_sample_labels(items: Sequence[SampleLabel], lang: str = "zh_CN", *, grid: LabelGrid = LabelGrid(),
+def render_sample_labels(items: Sequence[SampleLabel], text: Text | None = None, *, grid: LabelGrid = LabelGrid(),
                          outline: bool = False, font: FontInfo | None = None) -> bytes:
     """Render labels as PDF bytes: one per sample, filling the grid row by row, as many sheets as needed.
 
@@ -30,7 +30,7 @@ def render_sample_labels(items: Sequence[SampleLabel], lang: str = "zh_CN", *, g
     the food, the stall and site, and the sampling time. ``outline`` draws faint cut lines
     (for plain paper). ValueError when the grid does not fit on A4.
     """
-    L = labels(lang)
+    L = text or Text()
     font_name = (font or registered_font()).name
     page_w, page_h = A4
     used_w = grid.columns * grid.label_width + (grid.columns - 1) * grid.gap_x
@@ -43,7 +43,7 @@ def render_sample_labels(items: Sequence[SampleLabel], lang: str = "zh_CN", *, g
 
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, initialFontName=font_name)
-    canvas.setTitle(f"{L['label.food']} {len(items)}")
+    canvas.setTitle((L.pgettext("sample label", "Food") + f" {len(items)}"))
     canvas.setCreator("LIMS reports")
     per_page = grid.per_page
     for index, item in enumerate(items):
@@ -94,12 +94,12 @@ def _draw_label(canvas: Canvas, item: SampleLabel, x: float, y: float, grid: Lab
         code_size -= 0.5
     lines = [
         (item.batch_code, code_size, INK, True),
-        (f"{L['label.food']} {item.food}", 8.5, INK, False),
+        ((L.pgettext("sample label", "Food") + f" {item.food}"), 8.5, INK, False),
         (f"{item.stall + ' ' if item.stall else ''}{item.event or item.site}", 7, MUTED, False),
-        (f"{L['label.time']} {datetime_text(item.sampled_at)}", 7, MUTED, False),
+        ((L._("Sampled") + f" {datetime_text(item.sampled_at)}"), 7, MUTED, False),
     ]
     if item.sampled_by:
-        lines.append((f"{L['label.by']} {item.sampled_by}", 7, MUTED, False))
+        lines.append(((L._("By") + f" {item.sampled_by}"), 7, MUTED, False))
     cursor = top - 1
     for text, size, colour, bold in lines:
         cursor -= size * 1.05

@@ -16,6 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from ..fonts import FontInfo, registered_font
+from ..text import Text
 from .codes import QrCode
 
 INK = HexColor("#111111")
@@ -47,8 +48,8 @@ class StickerGrid:
         return self.columns * self.rows
 
 
-def render_stall_stickers(market: str, stickers: Sequence[StallSticker], *, caption: str = "",
-                          grid: StickerGrid = StickerGrid(), font: FontInfo | None = None) -> bytes:
+def render_stall_stickers(market: str, stickers: Sequence[StallSticker], text: Text | None = None, *,
+                          caption: str = "", grid: StickerGrid = StickerGrid(), font: FontInfo | None = None) -> bytes:
     """PDF bytes: one sticker per stall in the given order, as many A4 sheets as needed.
 
     Under each QR code: the stall number (large), the market name and the optional
@@ -65,7 +66,7 @@ def render_stall_stickers(market: str, stickers: Sequence[StallSticker], *, capt
 
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, initialFontName=font_name)
-    canvas.setTitle(f"{market} 一摊一码")
+    canvas.setTitle((text or Text())._("{market}: stall QR codes").format(market=market))
     canvas.setCreator("LIMS reports")
     for index, sticker in enumerate(stickers):
         slot = index % grid.per_page

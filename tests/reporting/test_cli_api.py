@@ -6,12 +6,10 @@ import re
 
 import pytest
 
-from reports.i18n import labels
 from tests.reporting.conftest import sheet_rows, workbook
 from tests.reporting.test_monthly import summary
 from tests.reporting.world import loc
 
-L = labels("zh_CN")
 NOVEMBER_SUMMARY = summary(217, 219, 207, 10, 1, 1, "95.39%", "4.61%", "60.00%", "34.5")  # a9 unreviewed: out
 SB_SUMMARY = summary(67, 67, 65, 2, 0, 0, "97.01%", "2.99%", "50.00%", "8")
 
@@ -52,8 +50,8 @@ def test_cli_monthly_report_of_one_site_and_as_xlsx(world, actors, cli, tmp_path
     xlsx = tmp_path / "m.xlsx"
     result = cli("report", "monthly", "--month", "2026-11", "--xlsx", "--out", str(xlsx))
     assert result.exit_code == 0, result.output
-    overview = {r[0]: r[1:4] for r in sheet_rows(workbook(xlsx.read_bytes())[L["xlsx.sheet.headline"]]) if r[0]}
-    assert tuple(overview[L["fig.tests"]]) == (219, 5, 214)
+    overview = {r[0]: r[1:4] for r in sheet_rows(workbook(xlsx.read_bytes())["总体情况"]) if r[0]}
+    assert tuple(overview["检测项次"]) == (219, 5, 214)
     bad = cli("report", "monthly", "--month", "2026-13", "--out", str(tmp_path / "x.pdf"))
     assert bad.exit_code != 0
     unknown_site = cli("report", "monthly", "--month", "2026-11", "--site", "NOPE", "--out", str(tmp_path / "y.pdf"))
@@ -90,7 +88,7 @@ def test_cli_export_results(world, actors, cli, tmp_path):
     assert "219" in result.output
     rows = sheet_rows(workbook(out.read_bytes()).worksheets[0])
     assert len(rows) == 1 + 219
-    food = rows[0].index(L["export.food"])
+    food = rows[0].index("样品名称")
     assert "'=HYPERLINK(\"http://e.vil\",\"x\")" in [r[food] for r in rows]
     out2 = tmp_path / "r2.xlsx"
     result = cli("export", "results", "--from", "2026-12-01", "--to", "2026-12-01", "--out", str(out2))

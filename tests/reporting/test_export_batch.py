@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 
 from tests.reporting.conftest import sheet_rows, workbook
-from reports.i18n import labels
+from lims.reporting.text import text_for
 from tests.wording import ZH_STATUS
 from tests.reporting.world import FORMULA_FOOD, loc
 
 D = Decimal
-L = labels("zh_CN").with_status_words(ZH_STATUS)  # the words users read; the numbers below are counted by hand
+L = text_for("zh_CN", ZH_STATUS)  # the words users read; the numbers below are counted by hand
 
 
 def export(actor, first, last):
@@ -27,7 +27,7 @@ def export(actor, first, last):
     wb = workbook(buf.getvalue())
     rows = sheet_rows(wb.worksheets[0])
     header, body = rows[0], rows[1:]
-    assert list(header) == export_headers("zh_CN")
+    assert list(header) == export_headers(L)
     fields = [name for name, _, _, _ in COLUMNS]
     return n, wb, [dict(zip(fields, r)) for r in body], wb.worksheets[0]
 
@@ -51,7 +51,7 @@ def test_export_has_exactly_the_reviewed_current_results_of_the_period(world, ac
     outcomes = [r["outcome"] for r in rows]
     assert [outcomes.count(L.outcome(o)) for o in ("negative", "positive", "suspect", "invalid")] == [207, 10, 1, 1]
     notes = {r[0]: r[1] for r in sheet_rows(wb.worksheets[1]) if r[0]}
-    assert notes[L["xlsx.notes.rows"]] == 219 and notes[L["monthly.period"]] == "2026-11-01 – 2026-11-30"
+    assert notes["结果条数"] == 219 and notes["统计期间"] == "2026-11-01 – 2026-11-30"
 
 
 def test_export_fields(world, actors, ctx):
@@ -63,7 +63,7 @@ def test_export_fields(world, actors, ctx):
                                "station", "value", "unit", "cutoff", "outcome", "tested_at", "tester", "reviewed_at",
                                "reviewer", "version", "disposition_status")} == {
         "batch_code": "SA-A1", "sampled_at": datetime(2026, 11, 3, 8, 0), "sampled_by": "检测员甲", "site": "城东农贸市场",
-        "site_kind": L.coded("site_kind", "market"), "district": "上城区", "stall": "A01", "operator": "王丽", "food": "猪肉",
+        "site_kind": L.site_kind("market"), "district": "上城区", "stall": "A01", "operator": "王丽", "food": "猪肉",
         "category_l1": "畜禽肉及副产品", "category_l2": "畜肉", "supplier": "鑫源肉业", "quantity_kg": 20, "item_name": "克伦特罗",
         "method": "KJ 201706", "station": "城东快检室", "value": 0.21, "unit": "T/C", "cutoff": "0.5", "outcome": L.outcome("positive"),
         "tested_at": datetime(2026, 11, 3, 9, 0), "tester": "检测员甲", "reviewed_at": datetime(2026, 11, 3, 9, 20),
@@ -87,7 +87,7 @@ def test_export_fields(world, actors, ctx):
 
 def test_export_neutralises_formulas(world, actors, ctx):
     _, _, rows, ws = export(actors["regulator"], date(2026, 11, 27), date(2026, 11, 27))
-    food_col = [c.value for c in ws[1]].index(L["export.food"])
+    food_col = [c.value for c in ws[1]].index("样品名称")
     cells = [row[food_col] for row in ws.iter_rows(min_row=2)]
     formula = [c for c in cells if "HYPERLINK" in str(c.value)]
     assert len(formula) == 1
@@ -196,7 +196,7 @@ def test_batch_report_pdf(world, ctx, pdftext):
     assert "SA-A3" in f and "城东农贸市场" in f and "猪肝" in f and "克伦特罗" in f
     assert re.search(r"0\.950*T/C", f)
     assert not re.search(r"0\.30*T/C", f)  # the superseded reading
-    mark = max(L["draft_watermark"].split(), key=len)  # "未审核 / 草稿 DRAFT" → its longest word
+    mark = max("未审核 / 草稿 DRAFT".split(), key=len)  # "未审核 / 草稿 DRAFT" → its longest word
     assert mark not in re.sub(r"\s+", "", pdftext(batch_report_pdf(get("SA-A3")), raw=True))
     draft = re.sub(r"\s+", "", pdftext(batch_report_pdf(get("SA-A9"), draft=True), raw=True))
     assert "菠菜" in draft and mark in draft

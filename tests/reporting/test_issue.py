@@ -10,10 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from reports.i18n import labels
+from lims.reporting.text import text_for
+from tests.wording import ZH_STATUS
 from tests.reporting.world import MONTH, NOW, SHANGHAI, Builder, loc
 
-L = labels("zh_CN")
+L = text_for("zh_CN", ZH_STATUS)
 ISSUER = "钱塘区市场监督管理局食品快检中心"
 
 
@@ -45,9 +46,9 @@ def test_a_report_not_issued_is_a_draft_with_the_configured_issuer_and_sign_line
     assert (r.signatures.compiled_by, r.signatures.reviewed_by, r.signatures.signed_by) == ("李编制", "周审核", None)
     assert r.signatures.seal == f"{ISSUER}（盖章）"
     f = flat(pdftext(monthly_pdf(actors["regulator"], MONTH), raw=True))
-    assert ISSUER in f and "食品快速检测" + L["monthly.title"] not in f
-    assert "快速检测报告" not in f.replace(L["monthly.title"], "")  # no placeholder issuer
-    for text in (L["monthly.draft_note"], L["monthly.draft_watermark"], f"{L['monthly.version']}{L['monthly.draft']}",
+    assert ISSUER in f and "食品快速检测月度快检报告" not in f
+    assert "快速检测报告" not in f.replace("月度快检报告", "")  # no placeholder issuer
+    for text in ("本报告尚未签发，为草稿，不得对外发布。", "草稿 DRAFT", "版本草稿（未签发）",
                  "编制：李编制", "审核：周审核", "签发：＿＿＿＿＿＿", "签发时间：＿＿＿＿＿＿", f"{ISSUER}（盖章）"):
         assert flat(text) in f, text
 
@@ -73,8 +74,8 @@ def test_issue_then_print_later_keeps_the_first_issue_time(world, actors, ctx, d
     assert r.signatures.signed_by == "监管员丙"
     f = flat(pdftext(monthly_pdf(actors["regulator"], MONTH)))
     assert "签发时间：2026-12-0210:00" in f and "签发：监管员丙" in f
-    assert f"{L['monthly.version']}1" in f and L["monthly.draft_watermark"] not in f
-    assert flat(L["monthly.draft_note"]) not in f
+    assert "版本1" in f and "草稿 DRAFT" not in f
+    assert flat("本报告尚未签发，为草稿，不得对外发布。") not in f
     assert "生成时间2026-12-0515:00" in f  # the print time is the print's, 签发时间 the first issue's
 
 
@@ -101,7 +102,7 @@ def test_changed_figures_print_as_draft_until_a_new_version_is_issued(world, act
     assert r.current.tests == 220 and (r.issue.version, r.issue.current) == (1, False)
     assert r.signatures.signed_by is None  # nobody signed these figures
     f = flat(pdftext(monthly_pdf(actors["regulator"], MONTH), raw=True))
-    assert flat(L["monthly.stale_note"].format(version=1)) in f and flat(L["monthly.draft_watermark"]) in f
+    assert flat("第 {version} 版签发后数据已有变化，本打印件为草稿；须重新签发新版本。".format(version=1)) in f and flat("草稿 DRAFT") in f
     row = issue_monthly(actors["admin"], MONTH)
     assert (row.version, row.number, row.first_issued_at, row.issued_at) == (2, "YB-202611", NOW,
                                                                              NOW + timedelta(days=1))
@@ -167,8 +168,8 @@ def test_the_report_states_when_its_figures_hold(world, actors, ctx, configured,
     assert r.generated_at == datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
     issue_monthly(actors["regulator"], MONTH)
     f = flat(pdftext(monthly_pdf(actors["regulator"], MONTH)))
-    assert flat(L["monthly.as_of"].format(counts="2026-11-30 23:59", printed="2026-12-02 10:00")) in f
-    assert flat(L["monthly.untested_note"].format(count=2)) in f  # x0, e3
+    assert flat("检测数字截至 {counts}；超期未处置、复检待出结果及各阳性的处置状态截至打印时间 {printed}。".format(counts="2026-11-30 23:59", printed="2026-12-02 10:00")) in f
+    assert flat("另有 {count} 个批次本月登记、截至月末尚未检测，不计入检测批次。".format(count=2)) in f  # x0, e3
 
 
 def test_a_positive_whose_seller_was_never_told_is_not_listed_as_within_the_objection_window(

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from reports.i18n import labels
+from lims.reporting.text import text_for
 from tests.wording import ZH_STATUS
 from tests.reporting.conftest import sheet_rows, states_numbers, workbook
 from tests.reporting.test_figures import (BY_CATEGORY, BY_ITEM, BY_SITE, BY_STATION, DAILY, NOVEMBER, OCTOBER,
@@ -131,25 +131,25 @@ def test_build_monthly_of_the_running_month_lists_as_of_today(world, actors, ctx
 
 # --- the PDF -------------------------------------------------------------------------
 
-L = labels("zh_CN").with_status_words(ZH_STATUS)  # the words users read; every number below is counted by hand
+L = text_for("zh_CN", ZH_STATUS)  # the words users read; every number below is counted by hand
 
 
 def summary(batches, tests, negatives, positives, suspects, invalids, pass_rate, positive_rate, disposal_rate, kg):
     """The renderer's summary sentence filled with hand-counted numbers, without whitespace."""
-    return flat(L["monthly.summary"].format(
+    return flat("本月共检测 {batches} 批次、{tests} 项次，其中阴性 {negatives} 项次、阳性 {positives} 项次、可疑 {suspects} 项次、无效 {invalids} 项次；合格率 {pass_rate}，阳性率 {positive_rate}，处置率 {disposal_rate}，已处置 {kg} kg。".format(
         batches=batches, tests=tests, negatives=negatives, positives=positives, suspects=suspects,
         invalids=invalids, pass_rate=pass_rate, positive_rate=positive_rate, disposal_rate=disposal_rate, kg=kg))
 
 
-FIGURE_ROWS = [  # label key, this month, last month, change (rates change in percentage points)
-    ("fig.batches", "217", "5", "+212"), ("fig.tests", "219", "5", "+214"), ("fig.negatives", "207", "2", "+205"),
-    ("fig.positives", "10", "2", "+8"), ("fig.suspects", "1", "1", "0"), ("fig.invalids", "1", "0", "+1"),
-    ("fig.pass_rate", "95.39%", "50.00%", "+45.39 pp"), ("fig.positive_rate", "4.61%", "50.00%", "-45.39 pp"),
-    ("fig.disposal_rate", "60.00%", "100.00%", "-40.00 pp"), ("fig.dispositions_closed", "6", "2", "+4"),
-    ("fig.kg_disposed", "34.5", "14", "+20.5"), ("fig.overdue", "2", "0", "+2"), ("fig.closed_late", "1", "0", "+1"),
-    ("fig.objections", "3", "0", "+3"),
-    ("fig.objections_released", "1", "0", "+1"), ("fig.objections_confirmed", "1", "0", "+1"),
-    ("fig.objections_pending", "1", "0", "+1"),
+FIGURE_ROWS = [  # label, this month, last month, change (rates change in percentage points)
+    ("检测批次", "217", "5", "+212"), ("检测项次", "219", "5", "+214"), ("阴性项次", "207", "2", "+205"),
+    ("阳性项次", "10", "2", "+8"), ("可疑项次（须复测）", "1", "1", "0"), ("无效项次（须复测）", "1", "0", "+1"),
+    ("合格率", "95.39%", "50.00%", "+45.39 pp"), ("阳性率", "4.61%", "50.00%", "-45.39 pp"),
+    ("处置率", "60.00%", "100.00%", "-40.00 pp"), ("已办结处置", "6", "2", "+4"),
+    ("已处置数量(kg)", "34.5", "14", "+20.5"), ("超期未处置（截至打印时）", "2", "0", "+2"), ("超期后处置完毕", "1", "0", "+1"),
+    ("异议复检申请", "3", "0", "+3"),
+    ("复检阴性（放行）", "1", "0", "+1"), ("复检阳性（确认）", "1", "0", "+1"),
+    ("复检待出结果", "1", "0", "+1"),
 ]
 
 
@@ -160,23 +160,23 @@ def test_monthly_pdf_carries_the_figures(world, actors, ctx, pdftext):
     pdf = monthly_pdf(actors["regulator"], MONTH)
     text = pdftext(pdf)
     f = flat(text)
-    assert flat(L["month_title"].format(year=2026, month=11)) in f and flat(L["monthly.title"]) in f
+    assert flat("{year}年{month}月".format(year=2026, month=11)) in f and flat("月度快检报告") in f
     assert "上城区" in f and "YB-202611" in f
     assert "2026-11-01~2026-11-30" in f
-    assert flat(L["monthly.planned"]) + "193" in f
+    assert flat("计划抽检批次") + "193" in f
     # the summary sentence, with rates as reports.formats.rate_text prints them (two decimals)
     assert summary(217, 219, 207, 10, 1, 1, "95.39%", "4.61%", "60.00%", "34.5") in f
-    assert flat(L["monthly.unreviewed_note"].format(count=1)) in f
+    assert flat("本月另有 {count} 项检测结果尚未审核，未计入本报告的任何数字。".format(count=1)) in f
     rows = [re.sub(r"\s{2,}", "|", line.strip()) for line in pdftext(pdf, layout=True).splitlines()]
-    expected = ["|".join((L[key], cur, prev, change.replace("pp", L["percentage_points"])))
-                for key, cur, prev, change in FIGURE_ROWS]
+    expected = ["|".join((label, cur, prev, change.replace("pp", "个百分点")))
+                for label, cur, prev, change in FIGURE_ROWS]
     expected += [  # breakdown rows: name, batches, tests, N, P, S, I, positive rate
         "城北农贸市场|70|70|69|1|0|0|1.43%", "城西农贸市场|67|67|65|2|0|0|2.99%",
         "城东农贸市场|10|12|6|4|1|1|40.00%", "镇南农贸市场|20|20|19|1|0|0|5.00%",
-        "家宴服务中心|2|2|1|1|0|0|50.00%", L["total"] + "|217|219|207|10|1|1|4.61%",
+        "家宴服务中心|2|2|1|1|0|0|50.00%", "合计" + "|217|219|207|10|1|1|4.61%",
         "蔬菜|77|77|71|4|1|1|5.33%", "畜禽肉及副产品|8|10|8|2|0|0|20.00%", "—|1|1|1|0|0|0|0.00%",
         "腐霉利|1|1|0|0|1|0|—", "快检车1号|137|137|134|3|0|0|2.19%", "城东快检室|10|12|6|4|1|1|40.00%",
-        "|".join(("张家婚宴", L.coded("event_kind", "banquet"), "2026-11-15", "张家大院", "2", "1", "200")),
+        "|".join(("张家婚宴", L.event_kind("banquet"), "2026-11-15", "张家大院", "2", "1", "200")),
         # coverage: SA's two stalls both tested, ten foods (a9's 菠菜 is not reviewed: not counted)
         "城东农贸市场|2|2|0|100.00%|10"]
     for row in expected:
@@ -186,10 +186,10 @@ def test_monthly_pdf_carries_the_figures(world, actors, ctx, pdftext):
     for rating in report.ratings:
         assert flat(rating.site) in f and flat(rating.reason) in f, rating
     counts = {"red": 3, "orange": 1, "yellow": 1, "blue": 1, "green": 1}
-    assert flat(L["list_sep"].join(f"{L.coded('colour', c)} {n}" for c, n in counts.items())) in f
-    assert flat(L.coded("colour", "none")) in f
+    assert flat("、".join(f"{L.colour(c)} {n}" for c, n in counts.items())) in f
+    assert flat(L.colour("none")) in f
     # positives: readings as printed (T/C for gold cards, % for enzyme inhibition), kg disposed
-    assert flat(L["monthly.positives_count"].format(count=10, kg="34.5")) in f
+    assert flat("本月阳性 {count} 项次，已处置 {kg} kg。".format(count=10, kg="34.5")) in f
     for word in ("鑫源肉业", "老字号腊味", "T/C", "凉拌海蜇", "检出"):
         assert word in f, word
     for status in ("disposed", "released", "disputed", "confirmed"):
@@ -210,8 +210,8 @@ def test_monthly_pdf_in_english(world, actors, ctx, pdftext):
     with force_locale("en"):
         text = pdftext(monthly_pdf(actors["regulator"], MONTH))
     f = flat(text)
-    assert "本月" not in text and flat(L["monthly.title"]) not in f
-    assert flat(labels("en")["monthly.title"]) in f
+    assert "本月" not in text and flat("月度快检报告") not in f
+    assert flat("Monthly Rapid Test Report") in f
     for n in ("95.39%", "4.61%", "60.00%", "34.5", "217", "城东农贸市场", "92.5"):
         assert n in f, n
 
@@ -226,38 +226,39 @@ def test_monthly_pdf_for_the_market_manager_shows_nothing_else(world, actors, ct
                   "新建市场", "张家婚宴", "王丽", "吴九", "鑫源肉业"):
         assert other not in f, other
     # the district is not its scope (the issuing body, 上城区市场监督管理局, tests its market: it is printed)
-    assert flat(L.with_note("上城区", L.coded("monthly.scope", "district"))) not in f
+    assert flat(L.with_note("上城区", L.scope("district"))) not in f
 
 
 # --- the workbook ---------------------------------------------------------------------
 
-SHEETS = ("headline", "by_site", "by_category", "by_item", "by_station", "positives", "ratings", "lists", "events",
-          "daily")
+SHEETS = dict(zip(("headline", "by_site", "by_category", "by_item", "by_station", "positives", "ratings", "lists",
+                   "events", "daily"),
+                  ("总体情况", "分市场", "分食品类别", "分检测项目", "分检测点", "阳性明细", "五色预警", "红黑榜", "活动保障", "每日趋势")))
 
 
 def test_monthly_xlsx_has_the_same_numbers(world, actors, ctx):
     from lims.reporting.monthly import monthly_xlsx
 
     wb = workbook(monthly_xlsx(actors["regulator"], MONTH))
-    sheet = {k: wb[L[f"xlsx.sheet.{k}"]] for k in SHEETS}
-    assert wb.sheetnames == [L[f"xlsx.sheet.{k}"] for k in SHEETS]
+    sheet = {k: wb[name] for k, name in SHEETS.items()}
+    assert wb.sheetnames == list(SHEETS.values())
     overview = {row[0]: row[1:4] for row in sheet_rows(sheet["headline"]) if row[0]}
-    assert overview[L["monthly.period"]][0] == "2026-11-01 ~ 2026-11-30"
-    assert overview[L["generated_at"]][0] == datetime(2026, 12, 2, 10, 0)
-    expected = {"fig.batches": (217, 5, 212), "fig.tests": (219, 5, 214), "fig.negatives": (207, 2, 205),
-                "fig.positives": (10, 2, 8), "fig.suspects": (1, 1, 0), "fig.invalids": (1, 0, 1),
-                "fig.dispositions_closed": (6, 2, 4), "fig.kg_disposed": (34.5, 14, 20.5), "fig.overdue": (2, 0, 2),
-                "fig.closed_late": (1, 0, 1),
-                "fig.objections": (3, 0, 3), "fig.objections_released": (1, 0, 1),
-                "fig.objections_confirmed": (1, 0, 1), "fig.objections_pending": (1, 0, 1)}
+    assert overview["统计期间"][0] == "2026-11-01 ~ 2026-11-30"
+    assert overview["生成时间"][0] == datetime(2026, 12, 2, 10, 0)
+    expected = {"检测批次": (217, 5, 212), "检测项次": (219, 5, 214), "阴性项次": (207, 2, 205),
+                "阳性项次": (10, 2, 8), "可疑项次（须复测）": (1, 1, 0), "无效项次（须复测）": (1, 0, 1),
+                "已办结处置": (6, 2, 4), "已处置数量(kg)": (34.5, 14, 20.5), "超期未处置（截至打印时）": (2, 0, 2),
+                "超期后处置完毕": (1, 0, 1),
+                "异议复检申请": (3, 0, 3), "复检阴性（放行）": (1, 0, 1),
+                "复检阳性（确认）": (1, 0, 1), "复检待出结果": (1, 0, 1)}
     for key, values in expected.items():
-        assert tuple(overview[L[key]]) == values, key
-    for key, (cur, prev) in {"fig.pass_rate": (207 / 217, 0.5), "fig.positive_rate": (10 / 217, 0.5),
-                             "fig.disposal_rate": (0.6, 1.0)}.items():
-        got = overview[L[key]]
+        assert tuple(overview[key]) == values, key
+    for key, (cur, prev) in {"合格率": (207 / 217, 0.5), "阳性率": (10 / 217, 0.5),
+                             "处置率": (0.6, 1.0)}.items():
+        got = overview[key]
         assert got[0] == pytest.approx(cur) and got[1] == pytest.approx(prev)
         assert got[2] == pytest.approx(cur - prev)
-    rate_cells = [row for row in sheet["headline"].iter_rows() if row[0].value == L["fig.positive_rate"]][0]
+    rate_cells = [row for row in sheet["headline"].iter_rows() if row[0].value == "阳性率"][0]
     assert rate_cells[1].number_format == "0.00%"
 
     for key, expected_rows in (("by_site", PRINTED_BY_SITE), ("by_category", PRINTED_BY_CATEGORY),
@@ -280,17 +281,17 @@ def test_monthly_xlsx_has_the_same_numbers(world, actors, ctx):
         "confirmed")]
 
     ratings = sheet_rows(sheet["ratings"])[1:10]
-    assert [(r[0], r[1]) for r in ratings] == [(site, L.coded("colour", colour or "none")) for site, colour, _ in RATED]
+    assert [(r[0], r[1]) for r in ratings] == [(site, L.colour(colour or "none")) for site, colour, _ in RATED]
     for r, (_, _, numbers) in zip(ratings, RATED):
         assert states_numbers(r[2], numbers), r
 
     lists = sheet_rows(sheet["lists"])[1:]
-    black, red = L["monthly.black_list"], L["monthly.red_list"]
+    black, red = "黑榜", "红榜（诚信经营）"
     assert [r[:6] for r in lists] == [(black, "城东农贸市场", "A01", "王丽", 3, 2),
                                       (black, "城东农贸市场", "A02", "欧阳娜娜", 10, 2),
                                       (red, "城北农贸市场", "D01", "吴九", 20, 0)]
     events = sheet_rows(sheet["events"])[1:]
-    assert events == [("张家婚宴", L.coded("event_kind", "banquet"), datetime(2026, 11, 15), None, "张家大院", 2, 1, 200)]
+    assert events == [("张家婚宴", L.event_kind("banquet"), datetime(2026, 11, 15), None, "张家大院", 2, 1, 200)]
     daily = sheet_rows(sheet["daily"])[1:]
     assert daily == [(datetime(2026, 11, d), *PRINTED_DAILY.get(d, (0, 0))) for d in range(1, 31)]
 
@@ -302,8 +303,8 @@ def test_monthly_xlsx_for_the_market_manager(world, actors, ctx):
     texts = {str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None}
     assert "城西农贸市场" in texts
     assert not {"城东农贸市场", "城北农贸市场", "张家婚宴", "王丽", "吴九"} & texts
-    overview = {row[0]: row[1:4] for row in sheet_rows(wb[L["xlsx.sheet.headline"]]) if row[0]}
-    assert tuple(overview[L["fig.tests"]]) == (67, 2, 65)
+    overview = {row[0]: row[1:4] for row in sheet_rows(wb["总体情况"]) if row[0]}
+    assert tuple(overview["检测项次"]) == (67, 2, 65)
 
 
 def test_monthly_of_an_empty_month(world, actors, ctx, pdftext):
@@ -322,7 +323,7 @@ def test_monthly_of_an_empty_month(world, actors, ctx, pdftext):
     assert all(states_numbers(x.reason, ("0",)) for x in r.ratings)
     f = flat(pdftext(monthly_pdf(actors["regulator"], date(2026, 8, 1))))
     assert summary(0, 0, 0, 0, 0, 0, "—", "—", "—", "0") in f
-    assert flat(L["monthly.no_positives"]) in f
+    assert flat("本月无阳性") in f
 
 
 def test_monthly_workbook_text_is_formula_safe(world, actors, db, ctx):
@@ -331,7 +332,7 @@ def test_monthly_workbook_text_is_formula_safe(world, actors, db, ctx):
     world.stalls["A01"].operator = "=SUM(1,2)"
     world.stalls["D01"].operator = "@cmd"
     db.session.flush()
-    ws = workbook(monthly_xlsx(actors["regulator"], MONTH))[L["xlsx.sheet.lists"]]
+    ws = workbook(monthly_xlsx(actors["regulator"], MONTH))["红黑榜"]
     cells = {c.value: c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
     assert "'=SUM(1,2)" in cells and cells["'=SUM(1,2)"].data_type == "s"
     assert "'@cmd" in cells

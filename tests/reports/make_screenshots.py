@@ -17,6 +17,7 @@ ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import report_samples as S  # noqa: E402
+from report_tools import EN, ZH  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from reports.fonts import register_cjk_font  # noqa: E402
@@ -32,17 +33,17 @@ OUT = ROOT / "docs" / "screenshots" / "reports"
 
 # name → (pdf bytes factory, pages to keep)
 DOCUMENTS = {
-    "batch-report-negative": (lambda: render_batch_report(S.batch_report()), [1]),
-    "batch-report-positive": (lambda: render_batch_report(S.batch_report(positive=True)), [1, 2]),
-    "batch-report-draft": (lambda: render_batch_report(S.batch_report(), draft=True), [1]),
-    "batch-report-en": (lambda: render_batch_report(S.batch_report(positive=True), "en"), [1]),
-    "monthly-report": (lambda: render_monthly_report(S.monthly_report()), [1, 2, 3, 4, 5, 6]),
-    "monthly-report-empty": (lambda: render_monthly_report(S.empty_monthly_report()), [2, 3]),
-    "monthly-report-en": (lambda: render_monthly_report(S.monthly_report(), "en"), [2]),
-    "board-a4": (lambda: render_board(S.board()), [1]),
-    "board-a3-landscape": (lambda: render_board(S.board(), paper="A3", landscape=True), [1]),
-    "sample-labels": (lambda: render_sample_labels(S.sample_labels(30), outline=True), [1]),
-    "event-summary": (lambda: render_event_summary(S.event_summary()), [1]),
+    "batch-report-negative": (lambda: render_batch_report(S.batch_report(), ZH), [1]),
+    "batch-report-positive": (lambda: render_batch_report(S.batch_report(positive=True), ZH), [1, 2]),
+    "batch-report-draft": (lambda: render_batch_report(S.batch_report(), ZH, draft=True), [1]),
+    "batch-report-en": (lambda: render_batch_report(S.batch_report(positive=True), EN), [1]),
+    "monthly-report": (lambda: render_monthly_report(S.monthly_report(), ZH), [1, 2, 3, 4, 5, 6]),
+    "monthly-report-empty": (lambda: render_monthly_report(S.empty_monthly_report(), ZH), [2, 3]),
+    "monthly-report-en": (lambda: render_monthly_report(S.monthly_report(), EN), [2]),
+    "board-a4": (lambda: render_board(S.board(), ZH), [1]),
+    "board-a3-landscape": (lambda: render_board(S.board(), ZH, paper="A3", landscape=True), [1]),
+    "sample-labels": (lambda: render_sample_labels(S.sample_labels(30), ZH, outline=True), [1]),
+    "event-summary": (lambda: render_event_summary(S.event_summary(), ZH), [1]),
 }
 
 
@@ -77,9 +78,9 @@ def main() -> None:
             html = Path(tmp) / "charts.html"
             html.write_text(
                 "<!doctype html><meta charset=utf-8><body style='margin:0;background:#fff'>"
-                + line_chart_svg(daily_chart(month), 640, 260) + "<br>"
-                + bar_chart_svg(site_positive_rate_chart(month), 320, 220)
-                + bar_chart_svg(item_positives_chart(month), 320, 220), encoding="utf-8")
+                + line_chart_svg(daily_chart(month, ZH), 640, 260) + "<br>"
+                + bar_chart_svg(site_positive_rate_chart(month, ZH), 320, 220)
+                + bar_chart_svg(item_positives_chart(month, ZH), 320, 220), encoding="utf-8")
             shot = Path(tmp) / "svg-charts.png"
             subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                             f"--screenshot={shot}", "--window-size=645,490", html.as_uri()],

@@ -13,6 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from lims.reporting.text import text_for
+
+# The report words as the application hands them to the renderers: the one catalogue's Chinese
+# (the web UI's .po/.mo) and English (the msgids themselves). Status words come from the one
+# wording table (tests.wording), as the application passes them.
+ZH = text_for("zh_CN")
+EN = text_for("en")
+
 WQY_ZENHEI = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 

@@ -7,19 +7,18 @@ from decimal import Decimal
 
 import pytest
 import report_samples as S
-from report_tools import page_count, pdf_text, squeeze
+from report_tools import EN, ZH, page_count, pdf_text, squeeze
 
 from reports.data import ResultLine
-from reports.i18n import labels
+from lims.reporting.text import text_for
 from reports.pdf.batch_report import render_batch_report
 
-ZH = labels("zh_CN")
 
 
 @pytest.fixture
 def text_of(cjk_font, tmp_path):
     def render(report, **kwargs) -> str:
-        return squeeze(pdf_text(render_batch_report(report, font=cjk_font, **kwargs), tmp_path))
+        return squeeze(pdf_text(render_batch_report(report, ZH, font=cjk_font, **kwargs), tmp_path))
 
     return render
 
@@ -37,14 +36,14 @@ def test_negative_report_shows_sample_results_and_pass_wording(text_of):
 def test_screening_disclaimer_and_no_safety_claims(text_of):
     for report in (S.batch_report(), S.batch_report(positive=True)):
         text = text_of(report)
-        assert squeeze(ZH["disclaimer"]) in text
+        assert squeeze("快速检测结果仅为筛查结果，不作为执法依据，不能替代实验室检验。") in text
         assert "不作为执法依据" in text and "不能替代实验室检验" in text
         assert "安全" not in text
         assert "合格食品" not in text
 
 
 def test_english_report_never_says_safe(cjk_font, tmp_path):
-    text = pdf_text(render_batch_report(S.batch_report(), "en", font=cjk_font), tmp_path)
+    text = pdf_text(render_batch_report(S.batch_report(), EN, font=cjk_font), tmp_path)
     assert "Rapid Food Test Report" in text
     assert "screening results" in text
     assert "safe" not in text.lower()
@@ -69,19 +68,19 @@ def test_suspect_and_invalid_are_not_passes(text_of):
     text = text_of(dataclasses.replace(report, results=report.results + lines))
     assert "无效" in text and "可疑" in text
     assert "须复测" in text
-    assert ZH["batch.conclusion.pass"] not in text
+    assert "所检项目均为阴性，本次快检未发现问题。" not in text
 
 
 def test_draft_watermark_only_when_asked(cjk_font, tmp_path):
     report = S.batch_report(extra_results=30)
-    draft = squeeze(pdf_text(render_batch_report(report, font=cjk_font, draft=True), tmp_path, raw=True))
-    assert draft.count("未审核/草稿DRAFT") == page_count(render_batch_report(report, font=cjk_font), tmp_path) >= 2
-    final = squeeze(pdf_text(render_batch_report(report, font=cjk_font), tmp_path, raw=True))
+    draft = squeeze(pdf_text(render_batch_report(report, ZH, font=cjk_font, draft=True), tmp_path, raw=True))
+    assert draft.count("未审核/草稿DRAFT") == page_count(render_batch_report(report, ZH, font=cjk_font), tmp_path) >= 2
+    final = squeeze(pdf_text(render_batch_report(report, ZH, font=cjk_font), tmp_path, raw=True))
     assert "DRAFT" not in final and "草稿" not in final
 
 
 def test_many_results_paginate_with_repeated_header(cjk_font, tmp_path):
-    pdf = render_batch_report(S.batch_report(extra_results=40), font=cjk_font)
+    pdf = render_batch_report(S.batch_report(extra_results=40), ZH, font=cjk_font)
     pages = page_count(pdf, tmp_path)
     assert pages >= 2
     text = squeeze(pdf_text(pdf, tmp_path))
@@ -90,8 +89,8 @@ def test_many_results_paginate_with_repeated_header(cjk_font, tmp_path):
 
 
 def test_qr_code_is_optional(cjk_font):
-    with_qr = render_batch_report(S.batch_report(), font=cjk_font)
-    without = render_batch_report(S.batch_report(verify=False), font=cjk_font)
+    with_qr = render_batch_report(S.batch_report(), ZH, font=cjk_font)
+    without = render_batch_report(S.batch_report(verify=False), ZH, font=cjk_font)
     assert with_qr.startswith(b"%PDF") and without.startswith(b"%PDF")
     assert len(with_qr) > len(without)
 
@@ -116,6 +115,6 @@ def test_quantity_is_printed_from_decimal(text_of):
     assert "12.35" in text_of(report)  # rounded half-up to two places, never via float
 
 
-def test_unknown_language_is_refused(cjk_font):
+def test_unknown_language_is_refused():
     with pytest.raises(ValueError, match="language"):
-        render_batch_report(S.batch_report(), "fr", font=cjk_font)
+        text_for("fr")

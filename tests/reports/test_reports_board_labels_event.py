@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 import report_samples as S
-from report_tools import page_count, page_size, pdf_text, squeeze
+from report_tools import EN, ZH, page_count, page_size, pdf_text, squeeze
 
 from reports.data import BoardEntry, LabelGrid
 from reports.pdf.board import render_board
@@ -18,7 +18,7 @@ from reports.wording import public_operator_name
 
 
 def test_board_wording(cjk_font, tmp_path):
-    text = squeeze(pdf_text(render_board(S.board(), font=cjk_font), tmp_path))
+    text = squeeze(pdf_text(render_board(S.board(), ZH, font=cjk_font), tmp_path))
     for expected in ("食品快检结果公示", "城东综合市场", "2026-11-20", "本次快检未发现问题", "阳性，已按规定处置",
                      "阳性，处置中", "复测中", "投诉举报电话：12315/0571-87011234", "快速检测结果仅为筛查结果",
                      "已下架，15.5kg在市场管理员监督下销毁", "今日公示12项次：未发现问题8项次，阳性2项次，复测中2项次",
@@ -34,7 +34,7 @@ def test_board_prints_the_words_it_is_given(cjk_font, tmp_path):
     board = dataclasses.replace(S.board(), entries=(
         BoardEntry(stall="A-05", operator="李丽", food="豇豆", item="有机磷和氨基甲酸酯类农药", outcome="invalid",
                    wording="复测中"),))
-    text = squeeze(pdf_text(render_board(board, font=cjk_font), tmp_path))
+    text = squeeze(pdf_text(render_board(board, ZH, font=cjk_font), tmp_path))
     assert "复测中" in text
     assert "本次快检未发现问题" not in text
 
@@ -42,20 +42,20 @@ def test_board_prints_the_words_it_is_given(cjk_font, tmp_path):
 @pytest.mark.parametrize(("paper", "landscape", "size"), [
     ("A4", False, (595, 842)), ("A4", True, (842, 595)), ("A3", False, (842, 1191)), ("A3", True, (1191, 842))])
 def test_board_paper_sizes(cjk_font, tmp_path, paper, landscape, size):
-    pdf = render_board(S.board(), font=cjk_font, paper=paper, landscape=landscape)
+    pdf = render_board(S.board(), ZH, font=cjk_font, paper=paper, landscape=landscape)
     assert page_size(pdf, tmp_path) == size
     assert "复测中" in pdf_text(pdf, tmp_path)
 
 
 def test_board_without_results(cjk_font, tmp_path):
     board = dataclasses.replace(S.board(), entries=())
-    text = squeeze(pdf_text(render_board(board, font=cjk_font), tmp_path))
+    text = squeeze(pdf_text(render_board(board, ZH, font=cjk_font), tmp_path))
     assert "今日暂无已审核的检测结果" in text and "今日无阳性样品" in text
 
 
 def test_board_rejects_unknown_paper(cjk_font):
     with pytest.raises(ValueError):
-        render_board(S.board(), font=cjk_font, paper="Letter")
+        render_board(S.board(), ZH, font=cjk_font, paper="Letter")
 
 
 @pytest.mark.parametrize(("name", "shown"), [("王建国", "王某"), ("李丽", "李某"), ("欧阳明", "欧阳某"),
@@ -70,7 +70,7 @@ def test_public_operator_name(name, shown):
 @pytest.mark.parametrize(("count", "pages"), [(1, 1), (24, 1), (25, 2), (30, 2), (49, 3)])
 def test_labels_paginate(cjk_font, tmp_path, count, pages):
     items = S.sample_labels(count)
-    pdf = render_sample_labels(items, font=cjk_font)
+    pdf = render_sample_labels(items, ZH, font=cjk_font)
     assert page_count(pdf, tmp_path) == pages
     text = pdf_text(pdf, tmp_path)
     for item in items:
@@ -81,13 +81,13 @@ def test_labels_paginate(cjk_font, tmp_path, count, pages):
 
 def test_labels_custom_grid(cjk_font, tmp_path):
     grid = LabelGrid(columns=2, rows=5, label_width=90, label_height=50, gap_x=5, gap_y=3)
-    pdf = render_sample_labels(S.sample_labels(25), font=cjk_font, grid=grid)
+    pdf = render_sample_labels(S.sample_labels(25), ZH, font=cjk_font, grid=grid)
     assert page_count(pdf, tmp_path) == 3
 
 
 def test_labels_grid_must_fit_a4(cjk_font):
     with pytest.raises(ValueError, match="A4"):
-        render_sample_labels(S.sample_labels(3), font=cjk_font, grid=LabelGrid(columns=4, label_width=70))
+        render_sample_labels(S.sample_labels(3), ZH, font=cjk_font, grid=LabelGrid(columns=4, label_width=70))
 
 
 # --------------------------------------------------------------------------- event summary
@@ -95,7 +95,7 @@ def test_labels_grid_must_fit_a4(cjk_font):
 
 def test_event_summary(cjk_font, tmp_path):
     summary = S.event_summary()
-    text = squeeze(pdf_text(render_event_summary(summary, font=cjk_font), tmp_path))
+    text = squeeze(pdf_text(render_event_summary(summary, ZH, font=cjk_font), tmp_path))
     for expected in ("活动保障食品快检汇总表", "李家村王氏婚宴", "农村家宴", "王建华（东家）", "李家村农村家宴中心",
                      "李家村文化礼堂", "320", "32", "JY20261108-001", "硝基呋喃类代谢物", "可疑",
                      "共抽检9批次：已检9批次（阴性8批次，阳性0批次，须复测1批次），未检0批次；检测12项次：阴性11项次，阳性0项次，可疑1项次，无效0项次", "须复测",
@@ -109,9 +109,9 @@ def test_event_summary_all_negative_and_english(cjk_font, tmp_path):
     clean = dataclasses.replace(summary, batches=tuple(
         dataclasses.replace(b, results=tuple(dataclasses.replace(r, outcome="negative") for r in b.results),
                             handling=None) for b in summary.batches))
-    text = squeeze(pdf_text(render_event_summary(clean, font=cjk_font), tmp_path))
+    text = squeeze(pdf_text(render_event_summary(clean, ZH, font=cjk_font), tmp_path))
     assert "本次快检未发现问题" in text
-    english = pdf_text(render_event_summary(summary, "en", font=cjk_font), tmp_path)
+    english = pdf_text(render_event_summary(summary, EN, font=cjk_font), tmp_path)
     assert "Rural banquet" in english and "must be repeated" in " ".join(english.split())
 
 
@@ -124,7 +124,7 @@ def test_event_summary_never_claims_untested_batches_negative(cjk_font, tmp_path
     eggs = dataclasses.replace(first, food="鲜鸡蛋", results=(), handling=None)
     partly = dataclasses.replace(negative, untested=("恩诺沙星",))
     batches = (negative,) * 38 + (partly,) + (eggs,) * 3
-    text = squeeze(pdf_text(render_event_summary(dataclasses.replace(summary, batches=batches), font=cjk_font),
+    text = squeeze(pdf_text(render_event_summary(dataclasses.replace(summary, batches=batches), ZH, font=cjk_font),
                             tmp_path))
     n = len(first.results)
     assert (f"共抽检42批次：已检38批次（阴性38批次，阳性0批次，须复测0批次），未检4批次；检测{39 * n}项次："
@@ -133,5 +133,5 @@ def test_event_summary_never_claims_untested_batches_negative(cjk_font, tmp_path
     assert "未检测" in text
     assert "均为阴性" not in text and "未发现问题。" not in text.split("检测结论")[-1].split("说明")[0]
     clean = dataclasses.replace(summary, batches=(negative,) * 42)
-    text = squeeze(pdf_text(render_event_summary(clean, font=cjk_font), tmp_path))
+    text = squeeze(pdf_text(render_event_summary(clean, ZH, font=cjk_font), tmp_path))
     assert "全部批次均已检测且均为阴性" in text and "未检0批次" in text

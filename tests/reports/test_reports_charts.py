@@ -8,7 +8,7 @@ from decimal import Decimal
 import report_samples as S
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from report_tools import pdf_text, squeeze
+from report_tools import ZH, pdf_text, squeeze
 
 from reports.charts import bar_chart_drawing, line_chart_drawing
 from reports.data import BarChart, ChartSeries, LineChart
@@ -28,7 +28,7 @@ def texts(root: ET.Element) -> list[str]:
 
 
 def test_line_chart_svg_has_title_axes_and_chinese_labels():
-    chart = daily_chart(S.monthly_report())
+    chart = daily_chart(S.monthly_report(), ZH)
     svg = line_chart_svg(chart, 640, 280)
     root = parse(svg)
     assert root.get("width") == "640" and root.get("height") == "280" and root.get("role") == "img"
@@ -50,7 +50,7 @@ def test_svg_escapes_text():
 
 
 def test_horizontal_percent_bars_sorted_by_rate():
-    chart = site_positive_rate_chart(S.monthly_report())
+    chart = site_positive_rate_chart(S.monthly_report(), ZH)
     rates = [Decimal(v) for v in chart.values]
     assert rates == sorted(rates, reverse=True)
     root = parse(bar_chart_svg(chart, 480, 240))
@@ -61,8 +61,8 @@ def test_horizontal_percent_bars_sorted_by_rate():
 
 def test_empty_charts_say_so():
     empty = S.empty_monthly_report()
-    assert "本月无数据" in texts(parse(line_chart_svg(daily_chart(empty))))
-    assert "本月无阳性" in texts(parse(bar_chart_svg(item_positives_chart(empty))))
+    assert "本月无数据" in texts(parse(line_chart_svg(daily_chart(empty, ZH))))
+    assert "本月无阳性" in texts(parse(bar_chart_svg(item_positives_chart(empty, ZH))))
 
 
 def test_vertical_bars_rotate_long_labels():

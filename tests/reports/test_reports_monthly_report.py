@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import report_samples as S
-from report_tools import pdf_text, squeeze
+from report_tools import EN, ZH, pdf_text, squeeze
 
 from reports.data import BreakdownRow, MonthlyFigures, MonthlyReport
 from reports.formats import kg_text, rate_text
@@ -17,8 +17,8 @@ from reports.pdf.monthly_report import render_monthly_report
 
 @pytest.fixture
 def text_of(cjk_font, tmp_path):
-    def render(report, lang="zh_CN") -> str:
-        return squeeze(pdf_text(render_monthly_report(report, lang, font=cjk_font), tmp_path))
+    def render(report, text=ZH) -> str:
+        return squeeze(pdf_text(render_monthly_report(report, text, font=cjk_font), tmp_path))
 
     return render
 
@@ -86,14 +86,14 @@ def test_zero_positives_month_says_so_and_rates_are_exact(text_of):
 
 
 def test_english_month(text_of):
-    text = text_of(S.monthly_report(), "en")
+    text = text_of(S.monthly_report(), EN)
     for expected in ("MonthlyRapidTestReport", "2026-11", "Overview", "Positiverate", "Redlist", "Definitions"):
         assert expected in text, expected
 
 
 def test_large_month_paginates(cjk_font, tmp_path):
     report = S.large_monthly_report()
-    pdf = render_monthly_report(report, font=cjk_font)
+    pdf = render_monthly_report(report, ZH, font=cjk_font)
     text = squeeze(pdf_text(pdf, tmp_path))
     assert f"{len(report.positives)}" in text
     assert report.by_site[-1].name in text

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import report_samples as S
+from report_tools import ZH
 
 import reports
 import reports.data as data
@@ -85,4 +86,4 @@ def test_large_monthly_report_renders(cjk_font):
     """Speed is measured in bench/report_bench.py, not here (timed tests are flaky)."""
     report = S.large_monthly_report(sites=50, items=30, positives=600)
     assert len(report.by_site) == 50 and len(report.by_item) == 30 and len(report.positives) == 600
-    assert render_monthly_report(report, font=cjk_font).startswith(b"%PDF")
+    assert render_monthly_report(report, ZH, font=cjk_font).startswith(b"%PDF")
