@@ -39,6 +39,47 @@ def test_report_conclusion_follows_the_state(state, world, ctx, clock, pdftext):
     assert not [s for s in others if s in text]
 
 
+# the states before a positive: state → (batch, words it must say, words it must never say); a batch
+# with nothing reviewed prints only as a draft (watermarked)
+EARLY_STATES = {
+    "registered": ("e3", "暂无检测结果。", ("所检项目均为阴性", "快检检出阳性项目", "本报告不对其作出结论")),
+    "passed": ("a4", "所检项目均为阴性，本次快检未发现问题。", ("快检检出阳性项目", "本报告不对其作出结论", "阳性处置情况")),
+    "retest": ("a5", "结果为可疑或无效，须复测，本报告不对其作出结论。", ("所检项目均为阴性", "快检检出阳性项目")),
+    "retest-invalid": ("a6", "结果为可疑或无效，须复测，本报告不对其作出结论。", ("所检项目均为阴性", "快检检出阳性项目")),
+}
+
+
+@pytest.mark.parametrize("state", list(EARLY_STATES))
+def test_report_before_any_positive_says_what_is_known(state, world, ctx, pdftext):
+    from lims.reporting.batch import batch_report_pdf
+
+    code, says, never = EARLY_STATES[state]
+    pdf = batch_report_pdf(world.batches[code], draft=state == "registered")
+    _keep_page_image(pdf, f"batch-report-{state}")
+    text = re.sub(r"\s+", "", pdftext(pdf))
+    assert "食品快速检测报告单" in text and world.batches[code].code in text
+    assert says in text
+    assert not [w for w in never if w in text], never
+    assert "快速检测结果仅为筛查结果" in text
+
+
+def test_english_report_of_each_state_prints_no_chinese_label(world, ctx, pdftext):
+    """In English the labels, conclusions and status words are English; Chinese left is data."""
+    from flask_babel import force_locale
+
+    from lims.reporting.batch import batch_report_pdf, build_batch_report
+
+    for code in ("e3", "a4", "a5", "b1", "a8", "a2", "a7", "a1"):
+        with force_locale("en"):
+            text = pdftext(batch_report_pdf(world.batches[code], draft=code == "e3"))
+            issuer = build_batch_report(world.batches[code], True).issuer
+        text = text.replace(issuer.name, "").replace(issuer.unit or "", "")  # the issuing body is data
+        assert "Rapid Food Test Report" in text and "screening results" in text, code
+        for word in ("检测结果", "检测结论", "报告", "阳性", "阴性", "处置", "复检", "样品信息", "样品编号", "签发", "停售",
+                     "未发现", "说明", "抽样"):
+            assert word not in text, (code, word)
+
+
 def test_released_report_claims_nothing_left_to_dispose(world, ctx, pdftext):
     from lims.reporting.batch import batch_report_pdf
 
