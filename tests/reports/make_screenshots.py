@@ -27,6 +27,7 @@ from reports.pdf.board import render_board  # noqa: E402
 from reports.pdf.event_summary import render_event_summary  # noqa: E402
 from reports.pdf.monthly_report import render_monthly_report  # noqa: E402
 from reports.pdf.sample_labels import render_sample_labels  # noqa: E402
+from reports.pdf.stall_stickers import StallSticker, render_stall_stickers  # noqa: E402
 from reports.svg import bar_chart_svg, line_chart_svg  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots" / "reports"
@@ -44,6 +45,10 @@ DOCUMENTS = {
     "board-a3-landscape": (lambda: render_board(S.board(), ZH, paper="A3", landscape=True), [1]),
     "sample-labels": (lambda: render_sample_labels(S.sample_labels(30), ZH, outline=True), [1]),
     "event-summary": (lambda: render_event_summary(S.event_summary(), ZH), [1]),
+    "event-summary-en": (lambda: render_event_summary(S.event_summary(), EN), [1]),
+    "stall-stickers": (lambda: render_stall_stickers(
+        "城东综合市场", [StallSticker(f"A-{i:02d}", f"https://lims.example.cn/public/stalls/P{i:05d}", "王建国")
+                      for i in range(1, 13)], ZH, caption="扫码查看本摊位快检结果"), [1]),
 }
 
 
