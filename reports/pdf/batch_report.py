@@ -49,7 +49,7 @@ def render_batch_report(report: BatchReport, text: Text | None = None, *, draft:
     font_name = (font or registered_font()).name
     st = report_styles(font_name)
     story: list[Flowable] = []
-    story.append(_title_block(report, L, st))
+    story.append(_title_block(report, L, st, draft))
     story.append(Paragraph(L.pgettext("batch report", "Sample"), st.h1))
     story.append(field_table(_sample_fields(report, L), WIDTH, st, label_width=80))
     story.append(Paragraph(L.pgettext("batch report", "Results"), st.h1))
@@ -76,12 +76,12 @@ def render_batch_report(report: BatchReport, text: Text | None = None, *, draft:
                         author=report.issuer.name, subject=report.batch_code)
 
 
-def _title_block(report: BatchReport, L: Text, st: ReportStyles) -> Flowable:
+def _title_block(report: BatchReport, L: Text, st: ReportStyles, draft: bool) -> Flowable:
     lines: list[Flowable] = [
         Paragraph(L._("Rapid Food Test Report"), st.title),
         para((L._("Report no.") + f"{L.colon}{report.report_no}"), st.subtitle),
     ]
-    if report.issued_at is not None:
+    if report.issued_at is not None and not draft:  # a draft is not issued: it states no issue time
         lines.append(para((L._("Issued at") + f"{L.colon}{datetime_text(report.issued_at)}"), st.subtitle))
     if report.issuer.unit:
         lines.append(para((L._("Testing station") + f"{L.colon}{report.issuer.unit}"), st.subtitle))

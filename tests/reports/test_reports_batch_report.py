@@ -77,6 +77,7 @@ def test_draft_watermark_only_when_asked(cjk_font, tmp_path):
     assert draft.count("未审核/草稿DRAFT") == page_count(render_batch_report(report, ZH, font=cjk_font), tmp_path) >= 2
     final = squeeze(pdf_text(render_batch_report(report, ZH, font=cjk_font), tmp_path, raw=True))
     assert "DRAFT" not in final and "草稿" not in final
+    assert "签发时间" in final and "签发时间" not in draft  # a draft is not issued
 
 
 def test_many_results_paginate_with_repeated_header(cjk_font, tmp_path):
