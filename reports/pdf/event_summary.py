@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ..data import EventSummary
@@ -74,7 +75,11 @@ def render_event_summary(summary: EventSummary, text: Text | None = None, *, fon
             if last > first:
                 for column in (0, 1, 2, 3, 7):
                     spans.append(("SPAN", (column, first + 1), (column, last + 1)))
-        widths = [80, 36, 86, 56, 92, 50, 34, 62]
+        # the result column holds its longest word on one line ("Negative" broke in two in English)
+        result_width = max(stringWidth(w, font_name, st.cell.fontSize) for w in
+                           (L.outcome("negative"), L.outcome("positive"), L.outcome("suspect"), L.outcome("invalid"),
+                            L._("Not tested"))) + 8
+        widths = [78, 36, 86, 56, 88, 50, max(34, result_width), 62]
         widths[2] += WIDTH - sum(widths)
         story.append(data_table(header, rows, widths, st, align="llllllll", row_fills=fills,
                                 cell_inks=inks, extra_style=spans))
