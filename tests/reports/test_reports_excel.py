@@ -168,7 +168,7 @@ def test_monthly_workbook_sheets_and_values():
     report = S.monthly_report()
     wb = load_workbook(io.BytesIO(write_monthly(report)))
     L = labels()
-    assert wb.sheetnames == [L[f"xlsx.sheet.{k}"] for k in ("headline", "by_site", "by_category", "by_item",
+    assert wb.sheetnames == [L[f"xlsx.sheet.{k}"] for k in ("headline", "by_site", "coverage", "by_category", "by_item",
                                                             "by_station", "positives", "ratings", "lists",
                                                             "events", "daily")]
     overview = wb["总体情况"]
