@@ -16,7 +16,7 @@ from lims.extensions import db
 from lims.i18n import local_today
 from lims.models import Site, Stall
 from lims.reporting import figures
-from lims.reporting.monthly import rating_reason
+from lims.reporting.monthly import list_rules_text, rating_reason, rating_rules_text
 from lims.reporting.views import pdf_response
 from lims.sites.services import public_stall_url
 from reports.pdf.stall_stickers import StallSticker, render_stall_stickers
@@ -57,7 +57,8 @@ def index():
                                picker=picker(None, today, request.args.get("period")), thresholds=None), 422
     d = services.dashboard(actor, now, period)
     return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
-                           error=None, thresholds=figures.thresholds())
+                           error=None, thresholds=figures.thresholds(), rating_rules=rating_rules_text(),
+                           list_rules=list_rules_text())
 
 
 def picker(period, today, kind=None):
