@@ -180,11 +180,19 @@ def dashboard(actor: Actor, now: datetime, period: Period | date | None = None) 
         return local_day_bounds(p.first)[0], local_day_bounds(p.last)[1]
 
     as_of = counted.last
+    # The rating is monthly: the period's last month — its last complete one while a quarter
+    # or a year runs (four days of December say little), the running month itself when that
+    # is the period, its plan then counted pro rata for the days gone.
     rating_month = counted.last.replace(day=1)
+    if running and period.kind != "month" and rating_month > period.first:
+        rating_month = (rating_month - timedelta(days=1)).replace(day=1)
     month_start, month_end = figures.month_bounds(rating_month)
+    share = None
+    if rating_month == today.replace(day=1):
+        share = Decimal(today.day) / Decimal(Period.month(today).days)
     day_start, _ = local_day_bounds(today)
     red, black = figures.stall_lists(scope, as_of)
-    facts = figures.site_ratings(scope, month_start, month_end, now, black)
+    facts = figures.site_ratings(scope, month_start, month_end, now, black, plan_share=share)
     current = figures.headline(scope, start, end, now)
     planned = planned_batches(scope, counted)
     chart_start = start - timedelta(days=30) if period.kind == "month" else start

@@ -97,7 +97,8 @@ def site(code):
     standing = {s.stall: "black" for s in black} | {s.stall: "red" for s in red}
     return render_template("dashboard/site.html", site=site, figures=figures.headline(scope, start, end, now),
                            rating=rating, stalls=stalls, standing=standing, month=month,
-                           by_item=figures.breakdown(scope, start, end, "item"))
+                           by_item=figures.breakdown(scope, start, end, "item"), rating_rules=rating_rules_text(),
+                           list_rules=list_rules_text())
 
 
 @bp.route("/sites/<code>/stall-codes.pdf")

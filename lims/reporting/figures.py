@@ -418,8 +418,10 @@ class SiteRatingFacts:
 
 
 def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
-                 black: list[ListedStall]) -> list[SiteRatingFacts]:
-    """The five-colour rating of every site in scope that was active or sampled in the period."""
+                 black: list[ListedStall], plan_share: Decimal | None = None) -> list[SiteRatingFacts]:
+    """The five-colour rating of every site in scope that was active or sampled in the period.
+    ``plan_share``: the part of the monthly plan due so far (a running month, on the
+    dashboard), else the whole plan."""
     by_site = {r.k: r for r in db.session.execute(
         _results(scope, start, end).add_columns(Batch.site_id.label("k"), *_OUTCOME_COUNTS)
         .group_by(Batch.site_id)).all()}
@@ -459,7 +461,8 @@ def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
             banned_items=tuple(sorted(banned.get(site.id, ()))), overdue=len(overdue.get(site.id, [])),
             max_overdue_hours=max(overdue.get(site.id, [Decimal(0)])),
             blacklisted_stalls=tuple(sorted(blacklisted.get(site.name, []))), batches=batches.get(site.id, 0),
-            planned_batches=site.planned_monthly_batches)
+            planned_batches=site.planned_monthly_batches if site.planned_monthly_batches is None or plan_share is None
+            else int(site.planned_monthly_batches * plan_share))
         out.append(SiteRatingFacts(site, month, rate_site(month, thresholds())))
     order = {c: i for i, c in enumerate(("red", "orange", "yellow", "blue", "green", None))}
     return sorted(out, key=lambda f: (order[f.rating.colour], f.site.code))

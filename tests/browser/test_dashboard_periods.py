@@ -120,4 +120,6 @@ def test_the_market_manager_sees_their_market(login, demo):
     assert stat(page, "tests") == str(d.current.tests)
     page.goto(f"{demo.url}/sites/CD")
     assert page.locator(".rating-dot.lg").is_visible()
+    page.locator(".rating-rules summary").click()
+    assert page.locator(".rating-rules li").count() == 5  # the rules, with the configured thresholds
     shot(page, "site-rating")

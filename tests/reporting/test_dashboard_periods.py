@@ -97,7 +97,7 @@ def test_a_quarter_is_its_months_and_compares_like_with_like(world, actors, ctx)
     # running: Oct 1 – Dec 4 is 65 days; set beside Jul 1 – Sep 3 and Oct 1 – Dec 4 2025
     assert q4.running and q4.previous_period == Period("quarter", date(2026, 7, 1), date(2026, 9, 3))
     assert q4.last_year_period == Period("quarter", date(2025, 10, 1), date(2025, 12, 4))
-    assert q4.rating_month == date(2026, 12, 1)
+    assert q4.rating_month == date(2026, 11, 1)  # the last complete month of a running quarter
     q3 = dashboard(reg, DEC_4, Period.quarter(2026, 3))
     assert not q3.running and q3.previous_period == Period.quarter(2026, 2)
     assert q3.rating_month == date(2026, 9, 1)
@@ -184,3 +184,18 @@ def test_bad_periods_on_the_page_are_a_clear_422(world, actors, client, clock, q
     assert 'class="alert alert-danger"' in html and "重新选择" in html
     assert 'name="period"' in html  # the picker, to choose again
     assert "stat-value" not in html  # no figures for a refused period
+
+
+def test_a_running_month_is_rated_against_the_plan_so_far(world, actors, ctx):
+    """On 4 December a market is not "below plan" for sampling 4 days' worth: the plan of a
+    running month counts pro rata (4/31 of it) on the dashboard."""
+    from decimal import Decimal
+
+    from lims.dashboard.services import dashboard
+
+    d = dashboard(actors["regulator"], DEC_4)
+    checked = [(site.code, rating.params["planned"]) for site, rating, _w in d.ratings
+               if rating.reason in ("clean", "below_plan") and site.planned_monthly_batches]
+    assert checked
+    plans = {site.code: site.planned_monthly_batches for site, _r, _w in d.ratings}
+    assert all(planned == int(plans[code] * Decimal(4) / Decimal(31)) for code, planned in checked), checked
