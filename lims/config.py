@@ -43,6 +43,7 @@ class Config:
     REDLIST_MIN_BATCHES = 20
     REDLIST_BATCH_DAYS = 90
     REDLIST_CLEAN_DAYS = 180
+    DASHBOARD_MAX_RANGE_DAYS = 366  # a custom dashboard range; longer: choose a year
 
     # Imports
     IMPORT_MAX_BYTES = 20 * 1024 * 1024

@@ -658,11 +658,12 @@ class EventSummary:
     tables: int | None = None
     report_no: str | None = None
     generated_at: datetime | None = None
+    counts: EventFigures | None = None  # the figures as the application counted them (its one source)
 
     @property
     def figures(self) -> EventFigures:
-        """The event's figures, counted from its batches."""
-        return EventFigures.of(self.batches)
+        """The event's figures: as counted by the application when given, else from its batches."""
+        return self.counts if self.counts is not None else EventFigures.of(self.batches)
 
 
 # --------------------------------------------------------------------------- Excel export

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -13,8 +14,10 @@ from lims.accounts.access import Actor
 from lims.extensions import db
 from lims.i18n import local_day_bounds, local_today, local_zone
 from lims.models import Batch, Disposition, Result, Site, Stall, Station, Supplier
+from lims.dashboard.periods import Period
 from lims.reporting import figures
 from lims.reporting.monthly import rating_reason
+from lims.rules.rating import RatingThresholds
 from reports.data import BarChart, ChartSeries, LineChart
 from reports.svg import bar_chart_svg, line_chart_svg
 
@@ -84,12 +87,15 @@ def bar_svg(title: str, pairs, percent=False, empty="", colours=()) -> str:
 
 @dataclass
 class Dashboard:
-    month: date
+    period: Period
     current: object
     previous: object
-    last_year: object  # the same month a year before
-    running: bool  # the month shown is the current one (today's line, lists as of today)
+    last_year: object  # the same period a year before
+    previous_period: Period  # as compared: cut to as many days as have passed while running
+    last_year_period: Period
+    running: bool  # the period shown holds today (today's line, lists as of today)
     today: object
+    rating_month: date  # the five-colour rating is monthly: the period's last (or running) month
     ratings: list
     red: list
     black: list
@@ -100,37 +106,107 @@ class Dashboard:
     by_category: list
     site_months: list  # (site, SiteMonth) of every rated site
     coverage: list  # reports.data.CoverageRow per site, least covered first
+    planned: Decimal | None  # batches planned for the days counted (None: no site has a plan)
+    colours: dict  # card → Bootstrap colour, from the values
+
+    @property
+    def month(self) -> date:
+        return self.period.first
 
 
-def dashboard(actor: Actor, now: datetime, month: date | None = None) -> Dashboard:
-    """The figures of a month (default: the current one) beside the month before and the
-    same month a year earlier; the lists as of the month's last day (today for the running
-    month). A month after the current one is refused."""
+def planned_batches(scope: figures.Scope, period: Period) -> Decimal | None:
+    """The sites' monthly plans, pro rata for the days of ``period`` in each month."""
+    plans = db.session.execute(sa.select(Site.planned_monthly_batches).where(
+        Site.active.is_(True), Site.planned_monthly_batches.is_not(None), scope.where(Site.id))).scalars().all()
+    if not plans:
+        return None
+    per_month = Decimal(sum(plans))
+    return sum((per_month * inside / days for _first, inside, days in period.months()), Decimal(0))
+
+
+def card_colours(current, planned: Decimal | None, t: RatingThresholds) -> dict[str, str]:
+    """Each card's colour follows its value: nothing to judge is grey, never green.
+    Positive rate (and positives): red above the orange threshold of the five-colour rating,
+    amber above the yellow one, green otherwise. Batches (and tests): green at the plan for
+    the days counted, amber from 80 % of it, red below. Disposal rate: green when every
+    positive is closed, red when one is overdue, amber while the rest are within their
+    deadlines. Overdue: red when any."""
+    rate = current.positive_rate
+    if rate is None:
+        positive = "secondary"
+    elif rate * 100 > t.orange_positive_rate:
+        positive = "danger"
+    elif rate * 100 > t.yellow_positive_rate:
+        positive = "warning"
+    else:
+        positive = "success"
+    if not planned:
+        volume = "secondary"
+    elif current.batches >= planned:
+        volume = "success"
+    elif current.batches >= planned * Decimal("0.8"):
+        volume = "warning"
+    else:
+        volume = "danger"
+    disposal = current.disposal_rate
+    disposal = ("secondary" if disposal is None else "success" if disposal >= 1 else
+                "danger" if current.overdue_dispositions else "warning")
+    return {"batches": volume, "tests": volume, "positives": positive, "positive_rate": positive,
+            "disposal_rate": disposal, "kg": "secondary",
+            "overdue": "danger" if current.overdue_dispositions else "success"}
+
+
+def dashboard(actor: Actor, now: datetime, period: Period | date | None = None) -> Dashboard:
+    """The figures of a period (default: the current month) beside the period before and
+    the same period a year earlier — for a running period, the same number of days of each,
+    so that like is set beside like. Lists as of the period's last day (today while it
+    runs); the five-colour rating of its last month."""
     from lims.errors import InvalidInput
 
     scope = figures.scope_for(actor, None)
     today = local_today(now)
-    month = (month or today).replace(day=1)
-    if month > today.replace(day=1):
-        raise InvalidInput(gettext("That month has not begun."), {"month": ["not in the future"]})
-    running = month == today.replace(day=1)
-    start, end = figures.month_bounds(month)
-    prev_start, prev_end = figures.month_bounds(month - timedelta(days=1))
-    year_start, year_end = figures.month_bounds(month.replace(year=month.year - 1))
-    as_of = today if running else (end - timedelta(seconds=1)).astimezone(local_zone()).date()
-    day_start, day_end = local_day_bounds(today)
+    if period is None or isinstance(period, date):
+        period = Period.month(period or today)
+    if period.first > today:
+        raise InvalidInput(gettext("That period has not begun."), {"period": ["not in the future"]})
+    running = period.running(today)
+    counted = period.cut((today - period.first).days + 1) if running else period
+    previous, last_year = period.previous(), period.year_before()
+    if running:
+        previous, last_year = previous.cut(counted.days), last_year.cut(counted.days)
+    start, end = local_day_bounds(counted.first)[0], local_day_bounds(counted.last)[1]
+
+    def bounds(p):
+        return local_day_bounds(p.first)[0], local_day_bounds(p.last)[1]
+
+    as_of = counted.last
+    # The rating is monthly: the period's last month — its last complete one while a quarter
+    # or a year runs (four days of December say little), the running month itself when that
+    # is the period, its plan then counted pro rata for the days gone.
+    rating_month = counted.last.replace(day=1)
+    if running and period.kind != "month" and rating_month > period.first:
+        rating_month = (rating_month - timedelta(days=1)).replace(day=1)
+    month_start, month_end = figures.month_bounds(rating_month)
+    share = None
+    if rating_month == today.replace(day=1):
+        share = Decimal(today.day) / Decimal(Period.month(today).days)
+    day_start, _ = local_day_bounds(today)
     red, black = figures.stall_lists(scope, as_of)
-    facts = figures.site_ratings(scope, start, end, now, black)
+    facts = figures.site_ratings(scope, month_start, month_end, now, black, plan_share=share)
+    current = figures.headline(scope, start, end, now)
+    planned = planned_batches(scope, counted)
+    chart_start = start - timedelta(days=30) if period.kind == "month" else start
     return Dashboard(
-        month=month, current=figures.headline(scope, start, end, now),
-        previous=figures.headline(scope, prev_start, prev_end, now),
-        last_year=figures.headline(scope, year_start, year_end, now), running=running,
-        today=figures.headline(scope, day_start, day_end, now),
+        period=period, current=current, previous=figures.headline(scope, *bounds(previous), now),
+        last_year=figures.headline(scope, *bounds(last_year), now), previous_period=previous,
+        last_year_period=last_year, running=running,
+        today=figures.headline(scope, *local_day_bounds(today), now), rating_month=rating_month,
         ratings=[(f.site, f.rating, rating_reason(f.rating)) for f in facts], red=red, black=black,
         alerts=supplier_alerts(scope, now), workload=station_workload(scope, start, end, day_start),
-        daily=figures.daily(scope, start - timedelta(days=30), end), by_item=figures.breakdown(scope, start, end, "item"),
+        daily=figures.daily(scope, chart_start, end), by_item=figures.breakdown(scope, start, end, "item"),
         by_category=figures.breakdown(scope, start, end, "category"), site_months=[(f.site, f.month) for f in facts],
-        coverage=figures.coverage(scope, start, end))
+        coverage=figures.coverage(scope, start, end), planned=planned,
+        colours=card_colours(current, planned, figures.thresholds()))
 
 
 def stall_history(stall: Stall, limit: int = 100):

@@ -1,20 +1,23 @@
 """The district dashboard, site pages and stall pages."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext
 
 from lims.accounts.access import requires, web_actor
 from lims.batches.services import find_site
-from lims.dashboard import services
+from lims.dashboard import periods, services
+from lims.errors import InvalidInput
 from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_today
 from lims.models import Site, Stall
 from lims.reporting import figures
 from lims.reporting.common import report_text
-from lims.reporting.monthly import rating_reason
+from lims.reporting.monthly import list_rules_text, rating_reason, rating_rules_text
 from lims.reporting.views import pdf_response
 from lims.sites.services import public_stall_url
 from reports.pdf.stall_stickers import StallSticker, render_stall_stickers
@@ -27,13 +30,13 @@ def charts(d):
     return {
         "daily": services.daily_chart_svg(d.daily, gettext("Daily tests and positives"), gettext("Tests done"),
                                           gettext("Positives"), gettext("No tests yet")),
-        "items": services.bar_svg(gettext("Positives by test item this month"),
+        "items": services.bar_svg(gettext("Positives by test item (%(period)s)", period=d.period.key),
                                   [(r.name, r.positives) for r in d.by_item if r.positives][:12],
-                                  empty=gettext("No positives this month")),
-        "categories": services.bar_svg(gettext("Positives by food category this month"),
+                                  empty=gettext("No positives in this period")),
+        "categories": services.bar_svg(gettext("Positives by food category (%(period)s)", period=d.period.key),
                                        [(r.name, r.positives) for r in d.by_category if r.positives][:12],
-                                       empty=gettext("No positives this month")),
-        "sites": services.bar_svg(gettext("Positive rate by site this month"),
+                                       empty=gettext("No positives in this period")),
+        "sites": services.bar_svg(gettext("Positive rate by site (%(month)s)", month=d.rating_month.strftime("%Y-%m")),
                                   [(site.name, m.positive_rate / 100 if m.positive_rate is not None else 0)
                                    for site, m in d.site_months][:15], percent=True, empty=gettext("No tests yet")),
     }
@@ -42,13 +45,41 @@ def charts(d):
 @bp.route("/dashboard")
 @requires("report.read")
 def index():
-    from lims.reporting.views import parse_month
-
+    """The dashboard of a period: ?period=month|quarter|year|range with ?month=2026-11,
+    ?quarter=2026-Q4, ?year=2026 or ?from=…&to=…; a bad period is refused (422) on the
+    page, with the picker to choose again."""
     actor = web_actor()
     now = utcnow()
-    raw = request.args.get("month")
-    d = services.dashboard(actor, now, parse_month(raw) if raw else None)
-    return render_template("dashboard/index.html", d=d, charts=charts(d), now=now)
+    today = local_today(now)
+    try:
+        period = periods.parse_period(request.args, today, current_app.config["DASHBOARD_MAX_RANGE_DAYS"])
+    except InvalidInput as exc:
+        return render_template("dashboard/index.html", d=None, error=exc, now=now,
+                               picker=picker(None, today, request.args.get("period")), thresholds=None), 422
+    d = services.dashboard(actor, now, period)
+    return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
+                           error=None, thresholds=figures.thresholds(), rating_rules=rating_rules_text(),
+                           list_rules=list_rules_text())
+
+
+def picker(period, today, kind=None):
+    """What the period picker offers and holds: the kind chosen and each field's value."""
+    chosen = period or periods.Period.month(today)
+    kind = chosen.kind if period is not None or kind not in periods.KINDS else kind
+    quarters = [periods.Period.quarter(y, q) for y in range(today.year, today.year - 5, -1) for q in (4, 3, 2, 1)]
+    return {
+        "kind": kind, "month": chosen.first.strftime("%Y-%m") if chosen.kind == "month" else
+        today.strftime("%Y-%m"),
+        "quarter": chosen.key if chosen.kind == "quarter" else periods.Period.quarter(
+            today.year, (today.month - 1) // 3 + 1).key,
+        "quarters": [q.key for q in quarters if q.first <= today],
+        "year": chosen.first.year, "years": list(range(today.year, today.year - 6, -1)),
+        "from": chosen.first.isoformat(), "to": min(chosen.last, today).isoformat(),
+        "today": today.isoformat(),
+        "quick": [("month", periods.Period.month(today)), ("month", periods.Period.month(today.replace(day=1) - timedelta(days=1))),
+                  ("quarter", periods.Period.quarter(today.year, (today.month - 1) // 3 + 1)),
+                  ("year", periods.Period.year(today.year)), ("year", periods.Period.year(today.year - 1))],
+    }
 
 
 @bp.route("/sites/<code>")
@@ -67,7 +98,8 @@ def site(code):
     standing = {s.stall: "black" for s in black} | {s.stall: "red" for s in red}
     return render_template("dashboard/site.html", site=site, figures=figures.headline(scope, start, end, now),
                            rating=rating, stalls=stalls, standing=standing, month=month,
-                           by_item=figures.breakdown(scope, start, end, "item"))
+                           by_item=figures.breakdown(scope, start, end, "item"), rating_rules=rating_rules_text(),
+                           list_rules=list_rules_text())
 
 
 @bp.route("/sites/<code>/stall-codes.pdf")

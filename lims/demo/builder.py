@@ -25,6 +25,7 @@ from lims.database import utcnow
 from lims.demo import district as D
 from lims.demo.codes import DemoCodes
 from lims.demo.photos import disposal_photo
+from lims.demo.plan import FORCED, plan_day
 from lims.dispositions import services as dispositions
 from lims.dispositions.photos import add_photo
 from lims.extensions import db
@@ -57,6 +58,7 @@ class Cast:
 class DemoBuilder:
     def __init__(self, months: int, seed: int, progress=None):
         self.rng = random.Random(seed)
+        self.plan_rng = random.Random(f"demo-plan-{seed}")  # the same stream as lims.demo.plan.plan
         self.codes = DemoCodes(self.rng)
         self.months = months
         self.progress = progress or (lambda msg: None)
@@ -318,20 +320,31 @@ class DemoBuilder:
 
     # --- positives through the services -----------------------------------------------
 
-    def positive(self, site_code: str, day: date, scenario: str, event: Event | None = None) -> None:
+    def positive_stall(self, site_code: str, banned: bool):
+        """The stall (and trade) a positive comes from: one whose usual screens find what the
+        plan asks for (a banned substance or not); the site's two risky stalls of that kind
+        more often than the rest, as positives concentrate in practice."""
+        trades = D.BANNED_TRADES if banned else D.OTHER_TRADES
+        rows = [(s, t) for s, t in self.cast.stalls.get(site_code, []) if t in trades]
+        if not rows:
+            return None, "kitchen"
+        weights = [8 if i < 2 else 1 for i, _row in enumerate(sorted(rows, key=lambda r: r[0].public_code))]
+        ordered = sorted(rows, key=lambda r: r[0].public_code)
+        return self.rng.choices(ordered, weights)[0]
+
+    def positive(self, site_code: str, day: date, scenario: str, event: Event | None = None,
+                 banned: bool = False) -> None:
         """One positive batch, followed through the legal steps the scenario calls for."""
         site = self.cast.sites[site_code]
         tech = self.actor(D.SITE_TECHNICIAN.get(site_code, "zhouhua"))
         reviewer = self.actor(self.rng.choice(["zhaomin", "qianjun"]))
         manager = next((self.actor(u.username) for u in self.cast.users.values()
                         if u.role == "market_manager" and site in u.sites), self.actor("zhaomin"))
-        stall, food, supplier = self.pick(site_code)
-        # Positives concentrate where they do in practice: leafy greens, pork, freshwater fish.
-        trade = next((t for s, t in self.cast.stalls.get(site_code, []) if s is stall), "kitchen")
-        food = {"veg": self.rng.choice(["韭菜", "青菜", "芹菜", "豇豆", "菠菜"]),
-                "meat": self.rng.choice(["猪肉", "猪肝", "牛肉"]),
-                "aqu": self.rng.choice(["鲫鱼", "草鱼", "黑鱼", "鳊鱼"]),
-                "cook": self.rng.choice(["卤猪肉", "酱鸭"])}.get(trade, food)
+        stall, trade = self.positive_stall(site_code, banned)
+        foods = D.POSITIVE_FOODS[trade]
+        food = self.rng.choice(foods[banned] if trade == "kitchen" else foods)
+        options = self.cast.suppliers[trade]
+        supplier = options[(stall.id * 7) % len(options)] if stall else self.rng.choice(options)
         category = food_category(food)
         items = default_tests(category)
         if not items:
@@ -342,7 +355,8 @@ class DemoBuilder:
             origin=supplier.address, quantity_kg=Decimal(self.rng.choice([8, 10, 12, 15, 20, 30])),
             sampled_at=sampled, tests=items, station=self.cast.stations[D.SITE_STATION.get(site_code, "KJC-1")],
             code=self.codes.positive_code(site_code, day)), now=sampled)
-        bad = self.rng.choice(items)
+        wanted = [i for i in items if bool(i.banned) == banned]
+        bad = self.rng.choice(wanted or items)
         tested = sampled + timedelta(minutes=45)
         results = []
         for item in items:
@@ -386,6 +400,8 @@ class DemoBuilder:
             if scenario == "released":
                 return
             destroy_at = received + timedelta(hours=5)
+        elif scenario == "disposed_late":  # a few hours past the deadline: overdue, but not for long
+            destroy_at = batch.disposition.disposal_due_at + timedelta(hours=self.rng.randint(3, 30))
         else:
             destroy_at = notified + timedelta(hours=6)
         if scenario in ("confirmed_overdue", "confirmed"):
@@ -434,9 +450,7 @@ class DemoBuilder:
         first = self.today - timedelta(days=days - 1)
         include_today = self.now.astimezone(self.zone).hour >= 10
         # Positives that must exist now, so every disposition state can be seen.
-        forced = {0: [("CD", "unnotified"), ("XS", "window_open")], 1: [("CB", "confirmed")],
-                  3: [("XND", "disputed")], 4: [("CD", "confirmed_overdue")], 6: [("DZR", "released")],
-                  9: [("XS", "lab_confirmed")]}
+        forced = FORCED
         if not include_today:
             forced = {k + 1: v for k, v in forced.items()}
         event_days = {(site, day): (ev, n) for ev, site, day, n in self.events()}
@@ -445,20 +459,10 @@ class DemoBuilder:
             ago = (self.today - day).days
             if day == self.today and not include_today:
                 break
-            for code, _name, kind, _addr, _trades, _planned in D.SITES:
-                if kind == "banquet":
-                    continue
-                if kind == "canteen":
-                    if day.weekday() >= 5:
-                        continue
-                    n = self.rng.randint(6, 10)
-                else:
-                    n = self.rng.randint(15, 25) if kind == "supermarket" else self.rng.randint(20, 40)
-                self.plain_day(code, day, n)
-                for _ in range(n):
-                    if ago > 10 and self.rng.random() < 0.013:
-                        scenario = self.rng.choices(["disposed", "released", "lab_confirmed"], [0.86, 0.07, 0.07])[0]
-                        self.positive(code, day, scenario)
+            for planned in plan_day(day, self.today, self.plan_rng):
+                self.plain_day(planned.site, day, planned.batches)
+                for p in planned.positives:
+                    self.positive(planned.site, day, p.scenario, banned=p.banned)
             for site_code, scenario in forced.get(ago, []):
                 self.positive(site_code, day, scenario)
             for (site_code, ev_day), (event, n) in event_days.items():

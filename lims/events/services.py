@@ -11,6 +11,7 @@ from lims.database import utcnow
 from lims.errors import NotFound
 from lims.extensions import db
 from lims.models import Batch, Disposition, Event, Result
+from lims.reporting import figures
 from lims.reporting.board import handling_text
 from lims.rules.batch_status import effective_status
 from lims.reporting.common import font, issuer, local, reading_of, report_text
@@ -86,7 +87,16 @@ def build_summary(actor: Actor, event: Event) -> EventSummary:
         ends_on=event.ends_on if event.ends_on != event.starts_on else None, batches=tuple(out),
         host=event.organiser, organiser=event.chef and gettext("Chef: %(name)s", name=event.chef),
         venues=tuple(v.name for v in event.venues) or ((event.site.name,) if event.site else ()),
-        people_served=event.people, tables=event.tables, report_no=f"HD-{event.code}", generated_at=local(now))
+        people_served=event.people, tables=event.tables, report_no=f"HD-{event.code}", generated_at=local(now),
+        counts=event_counts(actor, event))
+
+
+def event_counts(actor: Actor, event: Event):
+    """The event's figures from ``lims.reporting.figures`` (the monthly report's source):
+    reviewed results, the actor's sites only."""
+    scope = figures.Scope(None if actor.site_ids is None else frozenset(actor.site_ids), event.name, "district",
+                          reviewed_only=True)
+    return figures.event_figures(scope, [event.id])[event.id]
 
 
 def summary_pdf(actor: Actor, event: Event) -> bytes:

@@ -8,13 +8,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy.orm import joinedload
 
 from lims import labels
 from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
 from lims.models import Batch, Disposition, Result, Site, Station
+from lims.reporting import figures
 from lims.reporting.common import font, report_lang, report_text
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import TERMINAL_ACTIONS
@@ -53,19 +53,9 @@ def board_entries(site: Site, day: date, now=None, lang: str | None = None) -> l
     """Reviewed results of ``day`` at ``site``, one per batch and item (the latest test)."""
     now = now or utcnow()
     start, end = local_day_bounds(day)
-    results = db.session.execute(
-        sa.select(Result).join(Batch, Batch.id == Result.batch_id)
-        .where(Batch.site_id == site.id, Result.current.is_(True), Result.reviewed_at.is_not(None),
-               Result.tested_at >= start, Result.tested_at < end)
-        .options(joinedload(Result.batch).joinedload(Batch.stall),
-                 joinedload(Result.batch).joinedload(Batch.disposition).selectinload(Disposition.actions),
-                 joinedload(Result.item))
-        .order_by(Result.tested_at)).unique().scalars().all()
-    latest: dict[tuple[int, int], Result] = {}
-    for r in results:
-        latest[(r.batch_id, r.item_id)] = r
+    scope = figures.Scope(frozenset({site.id}), site.name, "site", reviewed_only=True, key=site.code)
     entries = []
-    for r in latest.values():
+    for r in figures.latest_results(scope, start, end):
         if not is_public(r, now):
             continue
         b = r.batch

@@ -22,11 +22,12 @@ from lims.extensions import db
 from lims.i18n import local_zone
 from lims.reporting.common import reading_of
 from lims.models import (Batch, DisposalAction, Disposition, Event, FoodCategory, Objection, Result, Site, Stall,
-                         Station, Supplier, TestItem)
+                         Station, Supplier, TestItem, batch_tests)
 from lims.rules.disposition import OPEN_STATUSES, TERMINAL_ACTIONS, effective_status, hours_overdue
 from lims.rules.rating import (ListRules, RatingThresholds, SiteMonth, StallRecord, black_listed, rate_site,
                                red_listed)
-from reports.data import BreakdownRow, CoverageRow, DailyCount, EventRow, ListedStall, MonthlyFigures, PositiveRow
+from reports.data import (BreakdownRow, CoverageRow, DailyCount, EventBatch, EventFigures, EventRow, ItemResult,
+                          ListedStall, MonthlyFigures, PositiveRow)
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,22 @@ def positives(scope: Scope, start: datetime, end: datetime, now: datetime, to_lo
     return out
 
 
+def latest_results(scope: Scope, start: datetime, end: datetime) -> list[Result]:
+    """The results of the period as a notice board lists them: of each batch and item the
+    latest test (a repeat replaces the suspect or invalid one before it), in test order,
+    with their batch, stall, disposition and item loaded. ``headline`` counts every test."""
+    rows = db.session.execute(
+        _results(scope, start, end).add_columns(Result)
+        .options(joinedload(Result.batch).joinedload(Batch.stall),
+                 joinedload(Result.batch).joinedload(Batch.disposition).selectinload(Disposition.actions),
+                 joinedload(Result.item))
+        .order_by(Result.tested_at, Result.id)).unique().scalars().all()
+    latest: dict[tuple[int, int], Result] = {}
+    for r in rows:
+        latest[(r.batch_id, r.item_id)] = r
+    return list(latest.values())
+
+
 def daily(scope: Scope, start: datetime, end: datetime) -> list[DailyCount]:
     """Tests and positives per local day (every day of the period, zeros included), counted
     in the database: each result falls in the day whose local midnight bounds it."""
@@ -278,22 +295,54 @@ def daily(scope: Scope, start: datetime, end: datetime) -> list[DailyCount]:
                        positives=counts[i].positives if i in counts else 0) for i, d in enumerate(days)]
 
 
+def event_figures(scope: Scope, event_ids) -> dict[int, EventFigures]:
+    """What each event's testing amounts to (batches and tests apart, batches by verdict),
+    for the event page, its summary PDF and the monthly report alike. A batch's verdict is
+    the one rule of ``reports.data.EventBatch.verdict`` applied to its current results in
+    test order (reviewed ones only when ``scope.reviewed_only``) and its planned items."""
+    ids = set(event_ids)
+    if not ids:
+        return {}
+    batches = db.session.execute(sa.select(Batch.id, Batch.event_id).where(
+        Batch.event_id.in_(ids), scope.where(Batch.site_id)).order_by(Batch.id)).all()
+    batch_ids = {b.id for b in batches} or {-1}
+    tests = sa.select(Result.batch_id, Result.item_id, Result.outcome).where(
+        Result.batch_id.in_(batch_ids), Result.current.is_(True))
+    if scope.reviewed_only:
+        tests = tests.where(Result.reviewed_at.is_not(None))
+    results: dict[int, list[ItemResult]] = defaultdict(list)
+    done: dict[int, set[int]] = defaultdict(set)
+    for batch_id, item_id, outcome in db.session.execute(tests.order_by(Result.tested_at, Result.id)).all():
+        results[batch_id].append(ItemResult(item=str(item_id), outcome=outcome))
+        done[batch_id].add(item_id)
+    planned: dict[int, set[int]] = defaultdict(set)
+    for batch_id, item_id in db.session.execute(sa.select(batch_tests.c.batch_id, batch_tests.c.item_id).where(
+            batch_tests.c.batch_id.in_(batch_ids))).all():
+        planned[batch_id].add(item_id)
+    by_event: dict[int, list[EventBatch]] = defaultdict(list)
+    for b in batches:
+        by_event[b.event_id].append(EventBatch(
+            code=str(b.id), food="", sampled_at=None, results=tuple(results[b.id]),
+            untested=tuple(str(i) for i in sorted(planned[b.id] - done[b.id]))))
+    return {event_id: EventFigures.of(by_event.get(event_id, [])) for event_id in ids}
+
+
 def events(scope: Scope, start: datetime, end: datetime) -> list[EventRow]:
+    """The events of the period with their tested and positive batches (``event_figures``)."""
     zone = local_zone()
     first, last = start.astimezone(zone).date(), (end - timedelta(seconds=1)).astimezone(zone).date()
-    rows = db.session.execute(
-        sa.select(Event, sa.func.count(sa.distinct(Batch.id)).filter(Batch.status.not_in(("registered",))),
-                  sa.func.count(sa.distinct(Batch.id)).filter(Batch.verdict == "positive"))
-        .outerjoin(Batch, sa.and_(Batch.event_id == Event.id, scope.where(Batch.site_id)))
-        .where(Event.starts_on <= last, Event.ends_on >= first).group_by(Event.id).order_by(Event.starts_on)).all()
+    found = db.session.execute(sa.select(Event).where(Event.starts_on <= last, Event.ends_on >= first)
+                               .order_by(Event.starts_on, Event.id)).scalars().all()
+    counted = event_figures(scope, [e.id for e in found])
     out = []
-    for event, n, pos in rows:
-        if n == 0 and scope.site_ids is not None:
+    for event in found:
+        f = counted[event.id]
+        if f.batches == 0 and scope.site_ids is not None:
             continue
         venue = "、".join(v.name for v in event.venues) or (event.site.name if event.site else None)
         out.append(EventRow(name=event.name, kind=event.kind, starts_on=event.starts_on,
                             ends_on=event.ends_on if event.ends_on != event.starts_on else None, venue=venue,
-                            batches=n, positives=pos, people_served=event.people))
+                            batches=f.tested_batches, positives=f.positive_batches, people_served=event.people))
     return out
 
 
@@ -369,8 +418,10 @@ class SiteRatingFacts:
 
 
 def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
-                 black: list[ListedStall]) -> list[SiteRatingFacts]:
-    """The five-colour rating of every site in scope that was active or sampled in the period."""
+                 black: list[ListedStall], plan_share: Decimal | None = None) -> list[SiteRatingFacts]:
+    """The five-colour rating of every site in scope that was active or sampled in the period.
+    ``plan_share``: the part of the monthly plan due so far (a running month, on the
+    dashboard), else the whole plan."""
     by_site = {r.k: r for r in db.session.execute(
         _results(scope, start, end).add_columns(Batch.site_id.label("k"), *_OUTCOME_COUNTS)
         .group_by(Batch.site_id)).all()}
@@ -410,7 +461,8 @@ def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
             banned_items=tuple(sorted(banned.get(site.id, ()))), overdue=len(overdue.get(site.id, [])),
             max_overdue_hours=max(overdue.get(site.id, [Decimal(0)])),
             blacklisted_stalls=tuple(sorted(blacklisted.get(site.name, []))), batches=batches.get(site.id, 0),
-            planned_batches=site.planned_monthly_batches)
+            planned_batches=site.planned_monthly_batches if site.planned_monthly_batches is None or plan_share is None
+            else int(site.planned_monthly_batches * plan_share))
         out.append(SiteRatingFacts(site, month, rate_site(month, thresholds())))
     order = {c: i for i, c in enumerate(("red", "orange", "yellow", "blue", "green", None))}
     return sorted(out, key=lambda f: (order[f.rating.colour], f.site.code))

@@ -24,7 +24,8 @@ RATING_FILLS = {"red": "E03131", "orange": "F76707", "yellow": "FCC419", "blue":
 def write_monthly(report: MonthlyReport, text: Text | None = None, *, status_words: Mapping[str, str] | None = None) -> bytes:
     """The monthly report's figures as XLSX bytes (``status_words``: the words for status codes).
 
-    Sheets: overview (this month, previous month, change), by site, by category, by item,
+    Sheets: overview (this month, previous month, change), by site, coverage (stalls tested ÷
+    stalls registered and foods tested, per site, as in the PDF), by category, by item,
     by station, positives, five-colour ratings, red and black lists, events, daily counts.
     Rates are numbers formatted as percentages (empty when they cannot be computed),
     kilograms are numbers, times are Excel dates; every text cell is formula-safe.
@@ -41,6 +42,8 @@ def write_monthly(report: MonthlyReport, text: Text | None = None, *, status_wor
         (L._("By station"), report.by_station, L._("Station")),
     ):
         _breakdown(wb.create_sheet(sheet), rows, name_col, L)
+        if rows is report.by_site:
+            _coverage(wb.create_sheet(L._("Coverage")), report, L)
     _positives(wb.create_sheet(L.pgettext("export", "Positives")), report, L)
     _ratings(wb.create_sheet(L._("Ratings")), report, L)
     _lists(wb.create_sheet(L._("Red and black lists")), report, L)
@@ -162,6 +165,18 @@ def _breakdown(ws: Worksheet, rows: Sequence[BreakdownRow], name_header: str, L:
     body = [[r.name, r.batches, r.tests, r.negatives, r.positives, r.suspects, r.invalids, r.positive_rate]
             for r in rows]
     _table(ws, header, body, [24, 10, 10, 10, 10, 10, 10, 12], {8: PERCENT_FORMAT})
+
+
+def _coverage(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
+    """The PDF's coverage table: stalls never tested are counted (and shown in red)."""
+    header = [L.pgettext("report column", "Site"), L.pgettext("report column", "Stalls"),
+              L.pgettext("report column", "Tested"), L.pgettext("report column", "Never tested"), L._("Coverage"),
+              L._("Foods tested")]
+    body = [[c.site, c.stalls, c.stalls_tested, c.stalls_untested, c.rate, c.foods] for c in report.coverage]
+    _table(ws, header, body, [24, 10, 10, 10, 12, 12], {5: PERCENT_FORMAT})
+    for r, c in enumerate(report.coverage, start=2):
+        if c.stalls_untested:
+            ws.cell(row=r, column=4).font = Font(bold=True, color="C92A2A")
 
 
 def _positives(ws: Worksheet, report: MonthlyReport, L: Text) -> None:

@@ -36,3 +36,31 @@ def test_the_demo_keeps_the_four_eyes_rule_and_photographs_disposals(app, db):
     # Positive codes are unique and well formed.
     codes = db.session.execute(sa.select(Batch.code).where(Batch.code.like("%-P%"))).scalars().all()
     assert codes and len(codes) == len(set(codes))
+
+
+def test_the_demo_rates_markets_apart_and_black_lists_few(app, db):
+    """Built for real (one month, as the test above): the five-colour ratings of the month
+    built are not all one colour, every one has its reason, and the black list (positives
+    that stood, weighed by volume) is a small minority of the stalls."""
+    from datetime import timedelta
+
+    from lims.database import utcnow
+    from lims.i18n import local_day_bounds, local_today
+    from lims.models import Stall
+    from lims.reporting import figures
+    from lims.reporting.monthly import rating_reason
+
+    build_demo(months=1, seed=2026)
+    now = utcnow()
+    today = local_today(now)
+    start, end = local_day_bounds(today - timedelta(days=30))[0], local_day_bounds(today)[1]
+    scope = figures.Scope(None, "钱塘区", "district")
+    red, black = figures.stall_lists(scope, today)
+    rated = figures.site_ratings(scope, start, end, now, black)
+    colours = {f.site.code: f.rating.colour for f in rated}
+    markets = [colours[c] for c in ("CD", "CB", "XS", "DZR", "XND", "LH")]
+    assert len(set(colours.values())) >= 3 and markets.count("red") <= 3, colours
+    assert all(rating_reason(f.rating) for f in rated)
+    stalls = db.session.execute(sa.select(sa.func.count(Stall.id))).scalar_one()
+    assert len(black) <= 0.1 * stalls, (len(black), stalls)
+    assert red, "the honour list is not empty either"

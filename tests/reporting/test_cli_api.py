@@ -204,7 +204,8 @@ def test_dashboard_page_explains_each_colour_and_draws_its_charts(world, actors,
         assert site.name in html and reason == rating_reason(rating) and reason in html, site.code
     assert "54.5" in html  # the longest overdue disposition, in hours
     titles = re.findall(r"<title id=\"chart-[0-9a-f]+-t\">([^<]+)</title>", html)
-    assert titles == ["每日检测项次与阳性数", "本月各检测项目阳性数", "本月各类食品阳性数", "本月各被检场所阳性率"], titles
+    assert titles == ["每日检测项次与阳性数", "各检测项目阳性数（2026-11）", "各食品类别阳性数（2026-11）",
+                      "各市场阳性率（2026-11）"], titles  # the period (and the rating's month) named
     assert "built-in method" not in html
     assert "蔬菜 4, " in html and "畜禽肉及副产品 2" in html  # positives by category (BY_CATEGORY in test_figures)
     for stall in d.black[:15]:

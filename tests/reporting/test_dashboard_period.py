@@ -41,7 +41,7 @@ def test_dashboard_page_takes_the_month_and_colours_follow_values(world, actors,
     assert '<div class="stat-value">220</div>' in html and 'value="2026-11"' in html
     assert "覆盖" in html or "Coverage" in html
     disposal = card(html, "处置率")
-    assert "60.00%" in disposal and "border-warning" in disposal  # 6 of 10 closed: not green
+    assert "60.00%" in disposal and "border-danger" in disposal  # 6 of 10 closed, 2 overdue: red
     html = client.get("/dashboard").get_data(as_text=True)  # December: no positives yet
     disposal = card(html, "处置率")
     assert '<div class="stat-value">—</div>' in disposal and "border-secondary" in disposal

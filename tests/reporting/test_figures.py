@@ -586,3 +586,39 @@ def test_coverage_shows_the_stalls_never_tested(app, db, make_user, ctx, clock):
     (row,) = figures.coverage(scope, *bounds(MONTH))
     assert (row.site, row.stalls, row.stalls_tested, row.stalls_untested, row.foods) == ("覆盖市场", 3, 2, 1, 2)
     assert row.rate == D(2) / D(3)
+
+
+def test_the_black_list_counts_positives_that_stood(app, db, make_user, ctx, clock):
+    """Two screening positives in 90 days (of a handful of batches) put a stall on the black
+    list only if both stood: one the laboratory retest released does not count, on the list
+    nor in the positives it states; once the retest confirms it, the stall is listed."""
+    from lims.reporting import figures
+    from tests.reporting.world import Builder
+
+    clock(NOW)
+    b = Builder(db, make_user("technician"), make_user("reviewer"))
+    site = b.site("BL", "黑榜市场", 10)
+    stall = b.stall(site, "K1", "孙某")
+    b.negatives(site, stall, 8, (2026, 11, 2), "OPC", "青菜", "VEG-LEAF", computed=D("10"))
+
+    def positive(day, status):
+        batch = b.batch(site, "韭菜", loc(2026, 11, day, 8), stall=stall, category="VEG-LEAF", status=status,
+                        verdict="positive" if status != "released" else "negative", quantity=D("5"))
+        r = b.result(batch, "OPC", "positive", loc(2026, 11, day, 9), computed=D("70"))
+        return b.disposition(batch, r, status, loc(2026, 11, day, 9, 30),
+                             closed_at=loc(2026, 11, day + 3, 9) if status != "confirmed" else None)
+
+    positive(10, "disposed")
+    retested = positive(14, "released")
+    db.session.flush()
+    scope = figures.Scope(frozenset({site.id}), site.name, "site")
+    red, black = figures.stall_lists(scope, date(2026, 11, 30))
+    assert black == [] and red == []  # one positive stood: 1 of 10 is not two
+    (rated,) = figures.site_ratings(scope, *bounds(MONTH), NOW, black)
+    assert rated.rating.reason != "blacklisted_stall"
+
+    retested.status = "confirmed"  # the laboratory confirmed the screening: both stood
+    retested.closed_at = None
+    db.session.flush()
+    _, black = figures.stall_lists(scope, date(2026, 11, 30))
+    assert [listed(s) for s in black] == [("黑榜市场", "K1", "孙某", 10, 2)]

@@ -231,9 +231,9 @@ def test_monthly_pdf_for_the_market_manager_shows_nothing_else(world, actors, ct
 
 # --- the workbook ---------------------------------------------------------------------
 
-SHEETS = dict(zip(("headline", "by_site", "by_category", "by_item", "by_station", "positives", "ratings", "lists",
+SHEETS = dict(zip(("headline", "by_site", "coverage", "by_category", "by_item", "by_station", "positives", "ratings", "lists",
                    "events", "daily"),
-                  ("总体情况", "分市场", "分食品类别", "分检测项目", "分检测点", "阳性明细", "五色预警", "红黑榜", "活动保障", "每日趋势")))
+                  ("总体情况", "分市场", "覆盖率", "分食品类别", "分检测项目", "分检测点", "阳性明细", "五色预警", "红黑榜", "活动保障", "每日趋势")))
 
 
 def test_monthly_xlsx_has_the_same_numbers(world, actors, ctx):
@@ -294,6 +294,30 @@ def test_monthly_xlsx_has_the_same_numbers(world, actors, ctx):
     assert events == [("张家婚宴", L.event_kind("banquet"), datetime(2026, 11, 15), None, "张家大院", 2, 1, 200)]
     daily = sheet_rows(sheet["daily"])[1:]
     assert daily == [(datetime(2026, 11, d), *PRINTED_DAILY.get(d, (0, 0))) for d in range(1, 31)]
+
+
+def test_monthly_xlsx_coverage_is_the_pdfs(world, actors, ctx, pdftext):
+    """Coverage (stalls tested ÷ stalls registered, foods tested) in the workbook, read back,
+    is the PDF's coverage table, row by row; a stall never tested is counted in both."""
+    from lims.extensions import db
+    from lims.models import Site, Stall
+    from lims.reporting.monthly import monthly_pdf, monthly_xlsx
+
+    sa_site = db.session.query(Site).filter_by(name="城东农贸市场").one()
+    db.session.add(Stall(site_id=sa_site.id, code="A99", operator="未检户", public_code="nevertested1"))
+    db.session.flush()
+    rows = sheet_rows(workbook(monthly_xlsx(actors["regulator"], MONTH))[L["xlsx.sheet.coverage"]])
+    assert rows[0][:6] == (L["col.site"], L["col.stalls"], L["col.stalls_tested"], L["col.stalls_untested"],
+                           L["col.coverage"], L["col.foods"])
+    body = rows[1:]
+    assert ("城东农贸市场", 3, 2, 1, pytest.approx(2 / 3), 10) in [tuple(r[:6]) for r in body]
+    printed = [re.sub(r"\s{2,}", "|", line.strip())
+               for line in pdftext(monthly_pdf(actors["regulator"], MONTH), layout=True).splitlines()]
+    assert body
+    for site, stalls, tested, untested, rate, foods in (r[:6] for r in body):
+        rate_txt = "—" if rate is None else f"{Decimal(str(rate)) * 100:.2f}%"
+        line = "|".join((site, str(stalls), str(tested), str(untested), rate_txt, str(foods)))
+        assert line in printed, line
 
 
 def test_monthly_xlsx_for_the_market_manager(world, actors, ctx):

@@ -166,7 +166,7 @@ def test_fifty_thousand_rows_stream_with_flat_memory(tmp_path):
 def test_monthly_workbook_sheets_and_values():
     report = S.monthly_report()
     wb = load_workbook(io.BytesIO(write_monthly(report, ZH)))
-    assert wb.sheetnames == ["总体情况", "分市场", "分食品类别", "分检测项目", "分检测点", "阳性明细", "五色预警", "红黑榜",
+    assert wb.sheetnames == ["总体情况", "分市场", "覆盖率", "分食品类别", "分检测项目", "分检测点", "阳性明细", "五色预警", "红黑榜",
                              "活动保障", "每日趋势"]
     overview = wb["总体情况"]
     values = {row[0]: row[1:] for row in overview.iter_rows(values_only=True) if row and row[0]}
