@@ -16,6 +16,7 @@ from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
 from lims.models import Batch, Disposition, Result, Site, Station
 from lims.reporting.common import font, report_lang
+from lims.reporting.figures import counted
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import TERMINAL_ACTIONS
 from lims.rules.publication import positive_is_public
@@ -56,7 +57,7 @@ def board_entries(site: Site, day: date, now=None, lang: str | None = None) -> l
     results = db.session.execute(
         sa.select(Result).join(Batch, Batch.id == Result.batch_id)
         .where(Batch.site_id == site.id, Result.current.is_(True), Result.reviewed_at.is_not(None),
-               Result.tested_at >= start, Result.tested_at < end)
+               Result.tested_at >= start, Result.tested_at < end, counted())
         .options(joinedload(Result.batch).joinedload(Batch.stall),
                  joinedload(Result.batch).joinedload(Batch.disposition).selectinload(Disposition.actions),
                  joinedload(Result.item))
