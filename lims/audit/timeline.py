@@ -59,8 +59,10 @@ def _reading(after: dict, rule: str | None = None) -> str:
     for a gold card, a value in its unit, or the word that was read; "" for a result read
     only as 阴性/阳性 (the outcome says it)."""
     computed = after.get("computed_value")
-    if (rule == "inhibition" or after.get("control_delta") not in (None, "")) and computed not in (None, ""):
-        return gettext("inhibition %(v)s %%", v=_trim(computed))
+    if rule == "inhibition" or after.get("control_delta") not in (None, ""):
+        value = computed if computed not in (None, "") else after.get("value")
+        if value not in (None, ""):
+            return gettext("inhibition %(v)s %%", v=_trim(value))
     if rule == "gold" or after.get("tc_ratio") not in (None, "") or after.get("c_line") not in (None, ""):
         value = after.get("tc_ratio") if after.get("tc_ratio") not in (None, "") else computed
         if value in (None, "") and rule == "gold":
