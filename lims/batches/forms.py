@@ -142,7 +142,7 @@ class BatchCorrectionForm(FlaskForm):
     category = SelectField(_l("Food category"), validators=[Optional()])
     supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=100)])
     origin = StringField(_l("Origin"), validators=[Optional(), Length(max=100)])
-    quantity_kg = DecimalField(_l("Quantity (kg)"), validators=[Optional(), NumberRange(min=0)])
+    quantity_kg = DecimalField(_l("Quantity (kg)"), places=None, validators=[Optional(), NumberRange(min=0)])
     purchase_date = DateField(_l("Purchase date"), validators=[Optional(), SaneYear()])
     certificate_no = StringField(_l("Certificate number"), validators=[Optional(), Length(max=64)])
     sampled_at = LocalDateTimeField(_l("Sampled at"), validators=[DataRequired()])

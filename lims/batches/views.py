@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -197,6 +198,14 @@ def _version(form) -> int | None:
         return None
 
 
+def _plain_kg(value):
+    """8.500 → 8.5, 12.000 → 12 (the form shows the quantity as it was typed)."""
+    if value is None:
+        return None
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value
+
+
 def _correction_values(form) -> dict:
     return {"stall": form.stall.data, "food": form.food.data, "category": form.category.data,
             "supplier": form.supplier.data, "origin": form.origin.data, "quantity_kg": form.quantity_kg.data,
@@ -216,7 +225,7 @@ def correct(code):
         for key in changes.CORRECTABLE:
             getattr(form, key).data = current[key]
         form.sampled_at.data = format_local(batch.sampled_at)
-        form.quantity_kg.data = batch.quantity_kg.normalize() if batch.quantity_kg is not None else None
+        form.quantity_kg.data = _plain_kg(batch.quantity_kg)
         form.row_version.data = batch.row_version
     status = 200
     if form.validate_on_submit():
