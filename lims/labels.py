@@ -24,6 +24,13 @@ SITE_KIND_LABELS = {
 
 EVENT_KIND_LABELS = {"banquet": _l("Rural banquet"), "major_event": _l("Major event guarantee")}
 
+# A batch's registration data, as corrections and the trail name them.
+BATCH_FIELD_LABELS = {
+    "stall": _l("Stall number"), "food": _l("Food"), "category": _l("Food category"), "supplier": _l("Supplier"),
+    "origin": _l("Origin"), "purchase_date": _l("Purchase date"), "quantity_kg": _l("Quantity (kg)"),
+    "certificate_no": _l("Certificate number"), "sampled_at": _l("Sampled at"), "note": _l("Note"),
+}
+
 STATION_KIND_LABELS = {"room": _l("Quick-test room"), "van": _l("Mobile lab van"), "kit": _l("Field kit")}
 
 PRINCIPLE_LABELS = {

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from lims.api.auth import allowed, api_blueprint, current_actor
 from lims.api.fields import Date, LocalDateTime, Number
+from lims.batches import changes
 from lims.batches import services as batches
 from lims.batches.queries import BatchFilter, batch_query, batch_state, list_batches
 from flask_babel import gettext
@@ -144,7 +145,37 @@ class BatchSchema(Schema):
     results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if r.current]))
     superseded_results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if not r.current]))
     disposition = fields.Function(_disposition)
+    voided = fields.Function(lambda b: b.voided)
+    void_reason = fields.String(allow_none=True)
+    voided_at = LocalDateTime(allow_none=True)
+    pending_change = fields.Function(lambda b: _change(changes.pending_change(b)))
+    row_version = fields.Integer()
     url = fields.Function(lambda b: url_for("batches.show", code=b.code, _external=True))
+
+
+def _change(c):
+    if c is None:
+        return None
+    return {"id": c.id, "kind": c.kind, "changes": c.changes, "before": c.before, "reason": c.reason,
+            "status": c.status, "requested_by": c.requested_by.display_name if c.requested_by else None,
+            "requested_at": LocalDateTime()._serialize(c.requested_at, None, None),
+            "decided_by": c.decided_by.display_name if c.decided_by else None,
+            "decided_at": LocalDateTime()._serialize(c.decided_at, None, None), "decision_note": c.decision_note}
+
+
+class ChangeSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"enum": ["correct", "void"]})
+    status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
+    batch = fields.Function(lambda c: c.batch.code)
+    changes = fields.Dict()
+    before = fields.Dict()
+    reason = fields.String()
+    requested_by = fields.Function(lambda c: c.requested_by.display_name if c.requested_by else None)
+    requested_at = LocalDateTime()
+    decided_by = fields.Function(lambda c: c.decided_by.display_name if c.decided_by else None)
+    decided_at = LocalDateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -171,6 +202,34 @@ class CreateBatchArgs(Schema):
     sampled_at = LocalDateTime(required=True)
     tests = fields.List(fields.String(), load_default=list)
     note = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class CorrectBatchArgs(Schema):
+    """Only the fields given are corrected; ``reason`` is required."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    row_version = fields.Integer(allow_none=True, metadata={"description": "the version read: 409 if changed since"})
+    stall = fields.String(allow_none=True, validate=validate.Length(max=16))
+    food = fields.String(validate=validate.Length(min=1, max=32))
+    category = fields.String(allow_none=True)
+    supplier = fields.String(allow_none=True, validate=validate.Length(max=100))
+    origin = fields.String(allow_none=True, validate=validate.Length(max=100))
+    quantity_kg = Number(Quantity, allow_none=True, validate=validate.Range(min=0))
+    purchase_date = Date(allow_none=True)
+    certificate_no = fields.String(allow_none=True, validate=validate.Length(max=64))
+    sampled_at = LocalDateTime()
+    note = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class VoidArgs(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    row_version = fields.Integer(allow_none=True)
+
+
+class DecisionArgs(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
+    note = fields.String(allow_none=True, validate=validate.Length(max=200),
+                         metadata={"description": "required to reject"})
 
 
 class BatchQueryArgs(Schema):
@@ -329,6 +388,54 @@ class BatchResource(MethodView):
     @blp.response(200, BatchSchema)
     def get(self, code):
         return batches.get_batch(current_actor(), code)
+
+    @allowed("batch.correct")
+    @blp.arguments(CorrectBatchArgs)
+    @blp.response(200, BatchSchema)
+    @blp.alt_response(202, schema=BatchSchema, description="the results are reviewed: the correction waits for "
+                                                           "a reviewer (see pending_change)")
+    def patch(self, args, code):
+        """Correct the registration data with a reason (audited with the old and new values). Until
+        the results are reviewed it is made at once (200); afterwards it waits for a reviewer
+        who did not ask for it (202). 422 names bad fields, 409 if voided, changed meanwhile or a
+        change is already waiting."""
+        actor = current_actor()
+        batch = batches.get_batch(actor, code, for_update=True)
+        values = {k: v for k, v in args.items() if k not in ("reason", "row_version")}
+        outcome = changes.correct_batch(actor, batch, values, args["reason"], expected_version=args.get("row_version"))
+        return batch, (200 if outcome.applied else 202)
+
+
+@blp.route("/<code>/void")
+class BatchVoid(MethodView):
+    @allowed("batch.void")
+    @blp.arguments(VoidArgs)
+    @blp.response(200, BatchSchema)
+    @blp.alt_response(202, schema=BatchSchema, description="the batch has results: voiding waits for a reviewer")
+    def post(self, args, code):
+        """Void a batch registered by mistake, with a reason: kept, counted in no figure, no more
+        results. A batch with results needs a reviewer (202); a positive being followed up is 409."""
+        actor = current_actor()
+        batch = batches.get_batch(actor, code, for_update=True)
+        outcome = changes.void_batch(actor, batch, args["reason"], expected_version=args.get("row_version"))
+        return batch, (200 if outcome.applied else 202)
+
+
+@blp.route("/<code>/changes/<int:change_id>/decision")
+class BatchChangeDecision(MethodView):
+    @allowed("batch.change_review")
+    @blp.arguments(DecisionArgs)
+    @blp.response(200, ChangeSchema)
+    def post(self, args, code, change_id):
+        """Approve or reject a waiting correction or void (403 on one's own request)."""
+        actor = current_actor()
+        batch = batches.get_batch(actor, code, for_update=True)
+        change = changes.get_change(actor, change_id, for_update=True)
+        if change.batch_id != batch.id:
+            from lims.errors import NotFound
+
+            raise NotFound(gettext("Not found."))
+        return changes.decide_change(actor, change, args["decision"] == "approve", args.get("note"))
 
 
 @blp.route("/<code>/results")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -40,34 +41,118 @@ def _when(value):
     return format_local(value)
 
 
-def _reading(after: dict) -> str:
-    """The reading as technicians say it: "抑制率" values with %, gold cards as T/C."""
-    if after.get("tc_ratio") not in (None, "") or after.get("c_line") not in (None, ""):
-        value = after.get("computed_value") if after.get("computed_value") not in (None, "") else after.get("tc_ratio")
-        return f"T/C {value}" if value not in (None, "") else ""
-    for key in ("computed_value", "value"):
+def _trim(value) -> str:
+    """A stored number without the column's padding ("12.3000" → "12.3")."""
+    if value in (None, ""):
+        return ""
+    try:
+        number = Decimal(str(value)).normalize()
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if number == number.to_integral():
+        number = number.quantize(Decimal(1))
+    return format(number, "f")
+
+
+def _reading(after: dict, rule: str | None = None) -> str:
+    """The reading as technicians say it: "抑制率 12.3 %" for enzyme inhibition, "T/C 0.917"
+    for a gold card, a value in its unit, or the word that was read; "" for a result read
+    only as 阴性/阳性 (the outcome says it)."""
+    computed = after.get("computed_value")
+    if rule == "inhibition" or after.get("control_delta") not in (None, ""):
+        value = computed if computed not in (None, "") else after.get("value")
+        if value not in (None, ""):
+            return gettext("inhibition %(v)s %%", v=_trim(value))
+    if rule == "gold" or after.get("tc_ratio") not in (None, "") or after.get("c_line") not in (None, ""):
+        value = after.get("tc_ratio") if after.get("tc_ratio") not in (None, "") else computed
+        if value in (None, "") and rule == "gold":
+            value = after.get("value")
+        if value not in (None, ""):
+            return f"T/C {_trim(value)}"
+    for key in ("value", "computed_value"):
         if after.get(key) not in (None, ""):
             unit = after.get("unit")
-            return f"{after[key]}{' ' + unit if unit else ''}"
+            return f"{_trim(after[key])}{' ' + unit if unit else ''}"
     return after.get("value_text") or ""
 
 
-def describe(entry: AuditEntry, items: dict[str, str]) -> str:
+def _result_facts(result) -> dict:
+    """What the timeline needs of a stored result (entries written in bulk carry less)."""
+    from lims.results.services import RESULT_FIELDS
+
+    return {f: getattr(result, f) for f in RESULT_FIELDS} | {"item": result.item.code if result.item else None}
+
+
+def _recorded(item: str, reading: str, outcome: str) -> str:
+    if reading:
+        return gettext("recorded %(item)s %(reading)s → %(outcome)s", item=item, reading=reading, outcome=outcome)
+    return gettext("recorded %(item)s → %(outcome)s", item=item, outcome=outcome)
+
+
+def batch_value(key: str, value) -> str:
+    """One registration value as people read it (a time in local time, kg without padding)."""
+    if value in (None, ""):
+        return "—"
+    if key == "sampled_at":
+        return _when(value)
+    if key == "quantity_kg":
+        return f"{_trim(value)} kg"
+    if key == "purchase_date":
+        return str(value)[:10]
+    return str(value)
+
+
+def _changes(before: dict, after: dict) -> str:
+    parts = []
+    for key in labels.BATCH_FIELD_LABELS:
+        if key in after or key in before:
+            parts.append(gettext("%(field)s %(old)s → %(new)s", field=str(labels.BATCH_FIELD_LABELS[key]),
+                                 old=batch_value(key, before.get(key)), new=batch_value(key, after.get(key))))
+    return "；".join(parts)
+
+
+def describe(entry: AuditEntry, items: dict[str, str], result: dict | None = None,
+             rules: dict[str, str] | None = None, closed_late: bool = False) -> str:
+    """The entry in words. ``result`` is the stored result an entry about a result names (entries
+    written in bulk by imports and the demo carry only the outcome), ``rules`` the judging rule
+    of each item code, ``closed_late`` whether the disposition closed after its deadline."""
     a, b = entry.after or {}, entry.before or {}
+    rules = rules or {}
+    if result and entry.subject_type == "result":
+        a = {**result, **{k: v for k, v in a.items() if v not in (None, "")}}
+    item_code = a.get("item") or b.get("item")
+    item = items.get(item_code, item_code or "")
+    rule = rules.get(item_code)
     action = entry.action
     if action == "batch.create":
         return gettext("registered the batch (%(food)s; tests: %(tests)s)", food=a.get("food", ""),
                        tests="、".join(items.get(t, t) for t in a.get("tests", [])) or "—")
+    if action == "batch.correct":
+        return gettext("corrected the registration: %(changes)s", changes=_changes(b, a))
+    if action == "batch.void":
+        return gettext("voided the batch (registered by mistake): it counts in no figure")
+    if action == "batch.change_request":
+        if a.get("kind") == "void":
+            return gettext("asked a reviewer to void the batch")
+        return gettext("asked a reviewer to correct the registration: %(changes)s",
+                       changes=_changes(b, {k: v for k, v in a.items() if k not in ("kind", "request")}))
+    if action == "batch.change_reject":
+        if a.get("kind") == "void":
+            return gettext("rejected the request to void the batch")
+        return gettext("rejected the requested correction")
     if action == "result.create":
-        return gettext("recorded %(item)s %(reading)s → %(outcome)s", item=items.get(a.get("item"), a.get("item", "")),
-                       reading=_reading(a), outcome=_outcome(a.get("outcome")))
+        return _recorded(item, _reading(a, rule), _outcome(a.get("outcome")))
     if action == "result.correct":
-        return gettext("corrected %(item)s to version %(v)s: %(old)s → %(new)s",
-                       item=items.get(a.get("item"), a.get("item", "")), v=a.get("version"),
-                       old=_outcome(b.get("outcome")), new=_outcome(a.get("outcome")))
+        old = " ".join(p for p in (_reading(b, rule), _outcome(b.get("outcome"))) if p)
+        new = " ".join(p for p in (_reading(a, rule), _outcome(a.get("outcome"))) if p)
+        return gettext("corrected %(item)s to version %(v)s: %(old)s → %(new)s", item=item, v=a.get("version"),
+                       old=old, new=new)
     if action == "result.review":
-        return gettext("reviewed %(item)s (%(outcome)s)", item=items.get(a.get("item"), a.get("item", "")) or "",
-                       outcome=_outcome(a.get("outcome")))
+        reading = _reading(a, rule)
+        return gettext("reviewed %(item)s (%(outcome)s)", item=item,
+                       outcome=" ".join(p for p in (reading, _outcome(a.get("outcome"))) if p))
+    if action == "result.reject":
+        return gettext("sent %(item)s back for a retest", item=item)
     if action == "disposition.open":
         return gettext("positive: sale stopped at once")
     if action == "disposition.notify":
@@ -88,7 +173,8 @@ def describe(entry: AuditEntry, items: dict[str, str]) -> str:
                        kg=a.get("quantity_kg", ""),
                        supervisor=gettext(", supervised by %(name)s", name=a["supervisor"]) if a.get("supervisor") else "")
         if a.get("status") == "disposed":
-            text += gettext("; the whole quantity is accounted for: closed")
+            text += (gettext("; the whole quantity is accounted for: closed after the deadline")
+                     if closed_late else gettext("; the whole quantity is accounted for: closed"))
         return text
     if action == "disposition.reopen":
         return gettext("another positive: sale stopped again")
@@ -123,18 +209,31 @@ def _import_events(batch_id: int) -> list[AuditEntry]:
 def batch_timeline(batch_id: int) -> list[TimelineEntry]:
     # State snapshots (``*.state``, ``*.baseline``) are bookkeeping for reconciliation: the events
     # that moved the state tell the story.
+    from lims.models import Disposition, Result
+    from lims.rules.disposition import hours_overdue
+
     entries = db.session.execute(sa.select(AuditEntry).where(
         AuditEntry.batch_id == batch_id, AuditEntry.action.not_like("%.state"),
         AuditEntry.action.not_like("%.baseline")).order_by(AuditEntry.seq)).scalars().all()
     entries = list(entries) + _import_events(batch_id)
     items = dict(db.session.execute(sa.select(TestItem.code, TestItem.name)).all())
+    rules = dict(db.session.execute(sa.select(TestItem.code, TestItem.rule)).all())
+    results = {str(r.id): _result_facts(r) for r in db.session.execute(
+        sa.select(Result).where(Result.batch_id == batch_id)).scalars()}
+    d = db.session.execute(sa.select(Disposition).where(Disposition.batch_id == batch_id)).scalar_one_or_none()
+    closed_late = d is not None and d.status == "disposed" and d.closed_at is not None and \
+        hours_overdue("disposed", d.disposal_due_at, d.closed_at, d.closed_at) is not None
     names = dict(db.session.execute(sa.select(User.id, User.display_name).where(
         User.id.in_({e.user_id for e in entries if e.user_id}))).all())
     out = []
     for e in entries:
         kind = e.action.split(".")[0]
-        if e.action == "result.create" and (e.after or {}).get("outcome") == "positive":
+        result = results.get(e.subject_id) if e.subject_type == "result" else None
+        outcome = (e.after or {}).get("outcome") or (result or {}).get("outcome")
+        if e.action == "result.create" and outcome == "positive":
             kind = "positive"
-        out.append(TimelineEntry(e.at, names.get(e.user_id, e.actor or gettext("system")), describe(e, items),
-                                 e.reason, kind))
+        if e.action == "batch.void":
+            kind = "void"
+        out.append(TimelineEntry(e.at, names.get(e.user_id, e.actor or gettext("system")),
+                                 describe(e, items, result, rules, closed_late), e.reason, kind))
     return sorted(out, key=lambda t: t.at)

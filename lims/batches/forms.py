@@ -132,3 +132,31 @@ class RoundForm(FlaskForm):
     station = SelectField(_l("Station"), validators=[Optional()])
     event = SelectField(_l("Event"), validators=[Optional()])
     day = DateField(_l("Day"), validators=[DataRequired(), SaneYear()])
+
+
+class BatchCorrectionForm(FlaskForm):
+    """Correcting a batch's registration data: the values as they should have been, and why."""
+
+    stall = StringField(_l("Stall number"), validators=[Optional(), Length(max=16)])
+    food = StringField(_l("Food"), validators=[DataRequired(), Length(max=32)])
+    category = SelectField(_l("Food category"), validators=[Optional()])
+    supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=100)])
+    origin = StringField(_l("Origin"), validators=[Optional(), Length(max=100)])
+    quantity_kg = DecimalField(_l("Quantity (kg)"), places=None, validators=[Optional(), NumberRange(min=0)])
+    purchase_date = DateField(_l("Purchase date"), validators=[Optional(), SaneYear()])
+    certificate_no = StringField(_l("Certificate number"), validators=[Optional(), Length(max=64)])
+    sampled_at = LocalDateTimeField(_l("Sampled at"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+    reason = StringField(_l("Reason for the correction"), validators=[DataRequired(), Length(max=200)],
+                         description=_l("Kept in the audit trail with the old and the new values"))
+    row_version = HiddenField()
+
+
+class VoidForm(FlaskForm):
+    reason = StringField(_l("Why is this batch voided?"), validators=[DataRequired(), Length(max=200)],
+                         description=_l("For example: registered twice, or registered at the wrong market"))
+    row_version = HiddenField()
+
+
+class ChangeDecisionForm(FlaskForm):
+    note = StringField(_l("Note (required to reject)"), validators=[Optional(), Length(max=200)])

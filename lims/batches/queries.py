@@ -16,7 +16,7 @@ from lims.extensions import db
 from lims.i18n import local_day_bounds
 from lims.models import Batch, Disposition, Result, Stall
 from lims.rules.batch_status import effective_status
-from lims.rules.disposition import is_overdue
+from lims.rules.disposition import hours_overdue, is_overdue
 
 
 def status_now(batch: Batch, now: datetime) -> str:
@@ -129,6 +129,10 @@ class BatchState:
     disposal_due_at: datetime | None = None
     overdue: bool = False
     awaiting_notification: bool = False
+    # the objection window: an objection lodged before it closed; closed with none lodged
+    window_used: bool = False
+    window_closed_unused: bool = False
+    closed_late: bool = False  # disposed of after the disposal deadline (超期办结)
 
 
 def batch_state(batch: Batch, now: datetime) -> BatchState:
@@ -144,4 +148,8 @@ def batch_state(batch: Batch, now: datetime) -> BatchState:
         window_open=status == "stopped" and d.objection_deadline is not None and now <= d.objection_deadline,
         disposal_due_at=d.disposal_due_at, overdue=is_overdue(status, d.disposal_due_at, now),
         awaiting_notification=d.notified_at is None and status in ("stopped",),
+        window_used=d.objection is not None and d.objection_deadline is not None
+        and d.objection.requested_at <= d.objection_deadline,
+        window_closed_unused=d.objection is None and d.objection_deadline is not None and now > d.objection_deadline,
+        closed_late=status == "disposed" and hours_overdue(status, d.disposal_due_at, d.closed_at, now) is not None,
     )

@@ -289,6 +289,8 @@ def last_supplier_by_stall(site: Site) -> dict[int, tuple[str, str | None]]:
 def refresh_status(batch: Batch) -> tuple[str, str]:
     """Recompute the batch status from its current results and disposition; returns (before, after)."""
     before = batch.status
+    if before == "voided":  # a voided batch stays voided, whatever its results say
+        return before, before
     # A result the reviewer sent back counts as needing a retest until a later test of its item.
     rows = db.session.execute(sa.select(Result.item_id, Result.tested_at, Result.id,
                                         sa.case((Result.rejected.is_(True), "invalid"), else_=Result.outcome))

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from lims.accounts.access import requires, web_actor
-from lims.audit.timeline import batch_timeline
-from lims.batches import services
-from lims.batches.forms import (BatchForm, DisposalForm, InformRegulatorForm, LabResultForm, NotifyForm,
+from lims.audit.timeline import batch_timeline, batch_value
+from lims.batches import changes, services
+from lims.batches.forms import (BatchCorrectionForm, BatchForm, ChangeDecisionForm, DisposalForm, VoidForm, InformRegulatorForm, LabResultForm, NotifyForm,
                                 ObjectionForm, ResultForm, ReviewForm)
 from lims.batches.queries import BatchFilter, batch_state, list_batches
 from lims.database import utcnow
@@ -153,7 +154,10 @@ def show(code):
 def render_batch(batch, actor, now, status=200, **forms):
     d = batch.disposition
     state = batch_state(batch, now)
+    pending = changes.pending_change(batch)
     ctx = dict(batch=batch, state=state, now=now, timeline=batch_timeline(batch.id),
+               pending_change=pending, may_decide_change=pending is not None and changes.may_decide(actor, pending),
+               decision_form=ChangeDecisionForm(), batch_value=batch_value,
                traceback=services.traceback(actor, batch, current_app.config["TRACEBACK_DAYS"], now),
                result_form=forms.get("result_form") or result_form_for(batch, actor),
                review_form=forms.get("review_form") or ReviewForm(prefix="review"))
@@ -182,3 +186,123 @@ def ctx_remaining(batch, d):
     from lims.dispositions.services import remaining_kg
 
     return remaining_kg(batch, d)
+
+
+# --- correcting and voiding -------------------------------------------------------------------
+
+
+def _version(form) -> int | None:
+    try:
+        return int(form.row_version.data) if form.row_version.data else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _plain_kg(value):
+    """8.500 → 8.5, 12.000 → 12 (the form shows the quantity as it was typed)."""
+    if value is None:
+        return None
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value
+
+
+def _correction_values(form) -> dict:
+    return {"stall": form.stall.data, "food": form.food.data, "category": form.category.data,
+            "supplier": form.supplier.data, "origin": form.origin.data, "quantity_kg": form.quantity_kg.data,
+            "purchase_date": form.purchase_date.data, "certificate_no": form.certificate_no.data,
+            "sampled_at": form.sampled_at.parsed, "note": form.note.data}
+
+
+@bp.route("/batches/<code>/correct", methods=["GET", "POST"])
+@requires("batch.correct")
+def correct(code):
+    actor = web_actor()
+    batch = services.get_batch(actor, code, for_update=request.method == "POST")
+    form = BatchCorrectionForm()
+    form.category.choices = [("", "—")] + [(c.code, c.path) for c in list_categories()]
+    if request.method == "GET":
+        current = changes.current_values(batch)
+        for key in changes.CORRECTABLE:
+            getattr(form, key).data = current[key]
+        form.sampled_at.data = format_local(batch.sampled_at)
+        form.quantity_kg.data = _plain_kg(batch.quantity_kg)
+        form.row_version.data = batch.row_version
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                outcome = changes.correct_batch(actor, batch, _correction_values(form), form.reason.data,
+                                                expected_version=_version(form))
+        except LimsError as exc:
+            _place_errors(form, exc)
+            status = exc.status
+        else:
+            if outcome.applied:
+                flash(gettext("Batch %(code)s corrected.", code=batch.code), "success")
+            else:
+                flash(gettext("The results of %(code)s are reviewed: the correction waits for a reviewer.",
+                              code=batch.code), "info")
+            return redirect(url_for("batches.show", code=batch.code))
+    elif form.is_submitted():
+        status = 422
+    return render_template("batches/correct.html", batch=batch, form=form, reviewed=changes.is_reviewed(batch),
+                           pending=changes.pending_change(batch)), status
+
+
+@bp.route("/batches/<code>/void", methods=["GET", "POST"])
+@requires("batch.void")
+def void(code):
+    actor = web_actor()
+    batch = services.get_batch(actor, code, for_update=request.method == "POST")
+    form = VoidForm()
+    if request.method == "GET":
+        form.row_version.data = batch.row_version
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                outcome = changes.void_batch(actor, batch, form.reason.data, expected_version=_version(form))
+        except LimsError as exc:
+            _place_errors(form, exc)
+            status = exc.status
+        else:
+            if outcome.applied:
+                flash(gettext("Batch %(code)s voided: it is kept, struck through, and counted nowhere.",
+                              code=batch.code), "success")
+            else:
+                flash(gettext("%(code)s has results: voiding it waits for a reviewer.", code=batch.code), "info")
+            return redirect(url_for("batches.show", code=batch.code))
+    elif form.is_submitted():
+        status = 422
+    return render_template("batches/void.html", batch=batch, form=form, has_results=changes.has_results(batch),
+                           pending=changes.pending_change(batch)), status
+
+
+@bp.route("/batches/changes")
+@requires("batch.change_review")
+def pending_changes():
+    actor = web_actor()
+    rows = changes.pending_changes(actor)
+    return render_template("batches/changes.html", rows=rows, mine={c.id for c in rows if not changes.may_decide(actor, c)},
+                           form=ChangeDecisionForm(), batch_value=batch_value)
+
+
+@bp.route("/batches/changes/<int:change_id>", methods=["POST"])
+@requires("batch.change_review")
+def decide(change_id):
+    actor = web_actor()
+    change = changes.get_change(actor, change_id, for_update=True)
+    form = ChangeDecisionForm()
+    decision = request.form.get("decision")
+    if not form.validate_on_submit() or decision not in ("approve", "reject"):
+        flash(gettext("The decision was not saved: approve or reject."), "danger")
+        return redirect(url_for("batches.show", code=change.batch.code)), 303
+    try:
+        with db.session.begin_nested():
+            changes.decide_change(actor, change, decision == "approve", form.note.data)
+    except LimsError as exc:
+        flash(exc.errors.get("note", [exc.message])[0] if exc.errors.get("note") else exc.message, "danger")
+    else:
+        flash(gettext("Request approved: the batch is changed.") if decision == "approve"
+              else gettext("Request rejected."), "success")
+    return redirect(url_for("batches.show", code=change.batch.code)), 303

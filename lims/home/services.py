@@ -10,6 +10,7 @@ from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds, local_today
 from lims.models import Batch, Disposition, Result
+from lims.reporting.figures import counted
 
 
 @dataclass
@@ -26,11 +27,11 @@ class Overview:
 def overview(actor: Actor, now: datetime) -> Overview:
     start, end = local_day_bounds(local_today(now))
     batches = scope_to_sites(sa.select(sa.func.count(Batch.id)).where(
-        Batch.sampled_at >= start, Batch.sampled_at < end), Batch.site_id, actor)
+        Batch.sampled_at >= start, Batch.sampled_at < end, counted()), Batch.site_id, actor)
     results = scope_to_sites(
         sa.select(sa.func.count(Result.id), sa.func.count(Result.id).filter(Result.outcome == "positive"))
         .join(Batch, Batch.id == Result.batch_id)
-        .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end),
+        .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end, counted()),
         Batch.site_id, actor)
     dispositions = scope_to_sites(
         sa.select(
@@ -43,7 +44,7 @@ def overview(actor: Actor, now: datetime) -> Overview:
         Batch.site_id, actor)
     review = scope_to_sites(
         sa.select(sa.func.count(Result.id)).join(Batch, Batch.id == Result.batch_id)
-        .where(Result.current.is_(True), Result.reviewed_at.is_(None)), Batch.site_id, actor)
+        .where(Result.current.is_(True), Result.reviewed_at.is_(None), counted()), Batch.site_id, actor)
     n_results, n_pos = db.session.execute(results).one()
     n_open, n_overdue, n_unnotified = db.session.execute(dispositions).one()
     return Overview(
@@ -66,7 +67,7 @@ def today_by_stall(actor: Actor, now: datetime) -> list[StallToday]:
 
     start, end = local_day_bounds(local_today(now))
     batches = db.session.execute(scope_to_sites(
-        sa.select(Batch).where(Batch.sampled_at >= start, Batch.sampled_at < end)
+        sa.select(Batch).where(Batch.sampled_at >= start, Batch.sampled_at < end, counted())
         .options(joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
                  selectinload(Batch.results).joinedload(Result.item))
         .order_by(Batch.site_id, Batch.stall_id, Batch.sampled_at), Batch.site_id, actor)).unique().scalars().all()

@@ -474,6 +474,12 @@ class _Importer:
             if batch is False:
                 return None
             creates = rr.creates_batch
+        if batch is not None and batch.status == "voided":
+            rr = self._row_report(r)
+            rr.batch = batch.code
+            self._reject(rr, [gettext("Row %(row)d: batch %(code)s was voided; no result can be recorded on it.",
+                                      row=r.row, code=batch.code)], [{"code": "voided", "params": {"code": code}}])
+            return None
         if batch is None:
             rr = self._row_report(r, "unmatched")
             rr.messages = [gettext("Row %(row)d: no batch has the code %(code)s.", row=r.row, code=code)
@@ -793,6 +799,8 @@ def row_reason(row: ImportRow) -> str:
                        else gettext("The row has no sample code."))
         elif code == "duplicate":
             out.append(gettext("Already imported (the same instrument record)."))
+        elif code == "voided":
+            out.append(gettext("Batch %(code)s was voided.", code=params.get("code", "")))
         elif code == "no_data":
             out.append(gettext("Empty channel: no data."))
         else:

@@ -78,6 +78,10 @@ class Batch(Base):
     note: Mapped[str | None] = mapped_column(sa.String(200))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Registered by mistake: kept, shown struck through with the reason, counted nowhere.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    void_reason: Mapped[str | None] = mapped_column(sa.String(200))
     row_version: Mapped[int] = mapped_column(default=1)
     seal: Mapped[str | None] = mapped_column(sa.String(32))  # keyed seal of the audited fields (lims.audit.seal)
 
@@ -90,6 +94,7 @@ class Batch(Base):
     supplier = relationship("Supplier")
     sampled_by = relationship("User", foreign_keys=[sampled_by_id])
     created_by = relationship("User", foreign_keys=[created_by_id])
+    voided_by = relationship("User", foreign_keys=[voided_by_id])
     planned_items = relationship("TestItem", secondary=batch_tests, order_by="TestItem.sort_order")
     results = relationship("Result", back_populates="batch", order_by="Result.id")
     disposition = relationship("Disposition", back_populates="batch", uselist=False)
@@ -100,5 +105,41 @@ class Batch(Base):
     def current_results(self) -> list:
         return [r for r in self.results if r.current]
 
+    @property
+    def voided(self) -> bool:
+        return self.status == "voided"
+
     def __repr__(self) -> str:
         return f"<Batch {self.code}>"
+
+
+class BatchChange(Base):
+    """A change to a batch that needs a reviewer: a correction of the registration data after
+    its results were reviewed, or voiding a batch that has results. The requester is never the
+    one who decides (four-eyes, :mod:`lims.rules.permissions`)."""
+
+    __tablename__ = "batch_changes"
+    __table_args__ = (
+        enum_check("kind", ("correct", "void")),
+        enum_check("status", ("pending", "approved", "rejected")),
+        sa.Index("ix_batch_changes_batch", "batch_id", "id"),
+        sa.Index("ix_batch_changes_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("batches.id"))
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    # field → the value asked for / the value when asked (JSON-safe, as the audit trail has them)
+    changes: Mapped[dict | None] = mapped_column(sa.JSON)
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(8), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    batch = relationship("Batch")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])

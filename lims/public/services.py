@@ -12,6 +12,7 @@ from lims.extensions import db
 from lims.labels import public_wording
 from lims.i18n import to_local
 from lims.models import Batch, Disposition, Result, Site, Stall
+from lims.reporting.figures import counted
 from lims.reporting.board import board_entries, handling_text, is_public
 from lims.rules.disposition import effective_status
 from reports.wording import public_operator_name
@@ -41,7 +42,7 @@ def stall_results(stall: Stall, now: datetime, lang: str) -> list[PublicResult]:
     rows = db.session.execute(
         sa.select(Result).join(Batch, Batch.id == Result.batch_id)
         .where(Batch.stall_id == stall.id, Batch.sampled_at >= since - timedelta(days=1),
-               Result.current.is_(True), Result.reviewed_at.is_not(None), Result.tested_at >= since)
+               Result.current.is_(True), Result.reviewed_at.is_not(None), Result.tested_at >= since, counted())
         .options(joinedload(Result.item), joinedload(Result.batch).joinedload(Batch.disposition)
                  .selectinload(Disposition.actions))
         .order_by(Result.tested_at.desc(), Result.id.desc())).unique().scalars().all()

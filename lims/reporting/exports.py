@@ -15,6 +15,7 @@ from lims.i18n import local_day_bounds, to_local
 from lims.models import Batch, Event, FoodCategory, Instrument, ReagentLot, Result, Site, Stall, Station, Supplier, TestItem, User
 from lims.labels import PRINCIPLE_LABELS
 from lims.reporting.common import reading_of, report_text
+from lims.reporting.figures import counted
 from reports.data import ResultExportRow
 from reports.excel.results_export import write_results
 
@@ -41,7 +42,7 @@ def _rows(actor: Actor, first: date, last: date):
         .outerjoin(tester, tester.id == Result.tested_by_id).outerjoin(reviewer, reviewer.id == Result.reviewed_by_id)
         .outerjoin(sampler, sampler.id == Batch.sampled_by_id).outerjoin(Event, Event.id == Batch.event_id)
         .where(Result.current.is_(True), Result.reviewed_at.is_not(None), Result.tested_at >= start,
-               Result.tested_at < end)
+               Result.tested_at < end, counted())
         .order_by(Result.tested_at, Result.id), Batch.site_id, actor)
     for (r, b, site, stall, supplier, item, lot, inst, station, cat, top, tname, rname, sname, event_name,
          status) in db.session.execute(stmt.execution_options(yield_per=2000)):

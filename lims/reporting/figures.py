@@ -44,7 +44,19 @@ class Scope:
         return dataclasses.replace(self, reviewed_only=True)
 
     def where(self, column):
-        return sa.true() if self.site_ids is None else column.in_(self.site_ids or {-1})
+        """The rows of the scope's sites. Given ``Batch.site_id`` (as every figure query
+        gives it) it is also :func:`counted`: a voided batch is in no figure."""
+        sites = sa.true() if self.site_ids is None else column.in_(self.site_ids or {-1})
+        if getattr(column, "class_", None) is Batch:
+            return sa.and_(counted(), sites)
+        return sites
+
+
+def counted(batch=Batch):
+    """The one predicate every figure applies to batches (monthly report, dashboard, board,
+    public pages, ratings, exports, home counts): a batch voided because it was registered by
+    mistake counts nowhere. Lists of batches still show it, struck through with its reason."""
+    return batch.status != "voided"
 
 
 def scope_for(actor: Actor, site_code: str | None) -> Scope:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from lims.accounts.access import Actor, scope_to_sites
 from lims.audit.services import record
 from lims.batches.services import refresh_status
+from lims.batches.changes import refuse_voided
 from lims.database import utcnow
 from lims.errors import Conflict, Forbidden, InvalidInput, NotFound
 from lims.extensions import db
@@ -247,6 +248,7 @@ def record_result(actor: Actor, batch: Batch, data: ResultInput, now: datetime |
     unconfirmed warnings (item not meant for this food category)."""
     actor.require("result.create")
     actor.check_site(batch.site_id)
+    refuse_voided(batch)
     now = now or utcnow()
     a = assess(batch, data, now)
     if a.errors:
@@ -283,6 +285,7 @@ def correct_result(actor: Actor, result: Result, data: ResultInput, reason: str,
     actor.require("result.create")
     batch = result.batch
     actor.check_site(batch.site_id)
+    refuse_voided(batch)
     now = now or utcnow()
     if not (reason or "").strip():
         raise InvalidInput(gettext("A correction needs a reason."), {"reason": [gettext("Required.")]})
@@ -459,7 +462,7 @@ def worklist(actor: Actor, f: WorklistFilter, limit: int = 500) -> list[Result]:
     from sqlalchemy.orm import joinedload
 
     stmt = (sa.select(Result).join(Batch, Batch.id == Result.batch_id)
-            .where(Result.current.is_(True), Result.reviewed_at.is_(None)))
+            .where(Result.current.is_(True), Result.reviewed_at.is_(None), Batch.status != "voided"))
     if f.site_id is not None:
         stmt = stmt.where(Batch.site_id == f.site_id)
     if f.round_id is not None:

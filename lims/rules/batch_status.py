@@ -1,7 +1,8 @@
 """The batch status (interfaces.md): it follows the outcomes as soon as results are recorded.
 
 ``registered`` → ``testing`` → ``passed`` | ``retest`` | (positive) the disposition's status:
-``stopped`` → ``disputed`` → ``released`` | ``confirmed`` → ``disposed``.
+``stopped`` → ``disputed`` → ``released`` | ``confirmed`` → ``disposed``; a batch registered
+by mistake is ``voided`` (kept, counted nowhere) and stays so whatever its results.
 
 The stored status is what the last change wrote; the clock changes it too (a ``stopped`` whose
 objection window ran out unused is ``confirmed`` from then on, before anyone touches it).
@@ -13,13 +14,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 BATCH_STATUSES = ("registered", "testing", "passed", "retest", "stopped", "disputed",
-                  "released", "confirmed", "disposed")
+                  "released", "confirmed", "disposed", "voided")
 
 # The verdict a status stands for (None while not yet decided).
 _VERDICTS = {
     "registered": None, "testing": None, "passed": "negative", "retest": "suspect",
     "stopped": "positive", "disputed": "positive", "released": "negative",
-    "confirmed": "positive", "disposed": "positive",
+    "confirmed": "positive", "disposed": "positive", "voided": None,
 }
 
 

@@ -11,6 +11,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reference.manage": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
     "batch.create": frozenset({"technician", "reviewer", "admin"}),
+    # correcting a batch's registration data, voiding a batch registered by mistake; once its
+    # results are reviewed (or, to void, once it has results) a reviewer decides the request
+    "batch.correct": frozenset({"technician", "reviewer", "admin"}),
+    "batch.void": frozenset({"technician", "reviewer", "admin"}),
+    "batch.change_review": frozenset({"reviewer", "admin"}),
     "event.manage": frozenset({"technician", "reviewer", "admin"}),
     "result.create": frozenset({"technician", "reviewer", "admin"}),
     "import.create": frozenset({"technician", "reviewer", "admin"}),
@@ -40,8 +45,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 #: The four-eyes rule: actions nobody performs on their own work — who tested or entered a
-#: result does not review it, whatever their role.
-FOUR_EYES = frozenset({"result.review"})
+#: result does not review it, who asked for a change of a batch does not approve it, whatever
+#: their role.
+FOUR_EYES = frozenset({"result.review", "batch.change_review"})
 
 # Roles whose every query is limited to the sites they are bound to.
 SITE_BOUND_ROLES = frozenset({"market_manager"})

@@ -60,6 +60,8 @@ STATUS_WORDS: dict[str, StatusWords] = {
     "disposed": StatusWords(N_("Fully disposed of"), N_("Disposed: the whole quantity is accounted for."),
                             N_("Positive, disposed of as required"), "dark",
                             N_("The batch has been disposed of as required: the whole quantity is accounted for.")),
+    "voided": StatusWords(N_("Voided"), N_("Registered by mistake and voided: kept for the record, counted nowhere."),
+                          N_("Voided"), "light"),
 }
 
 

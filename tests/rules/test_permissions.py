@@ -55,6 +55,11 @@ EXPECTED = {
     "event.manage": {TECHNICIAN, REVIEWER, ADMIN},
     # [design] issue 13: the sheet of stall QR stickers is printed by the admin or the market's manager.
     "stall.codes": {ADMIN, MANAGER},
+    # [design] issue 13: who registers batches corrects and voids them; once results are
+    # reviewed (or, to void, once there are results) a reviewer decides the request.
+    "batch.correct": {TECHNICIAN, REVIEWER, ADMIN},
+    "batch.void": {TECHNICIAN, REVIEWER, ADMIN},
+    "batch.change_review": {REVIEWER, ADMIN},
 }
 
 
@@ -111,8 +116,8 @@ def test_four_eyes_refuses_only_ones_own_work(role, action, allowed):
     assert may_act_on(role, action, 7, (None, 7)) is (allowed and action not in FOUR_EYES)
 
 
-def test_review_is_a_four_eyes_action():
-    assert FOUR_EYES == {"result.review"}
+def test_review_and_deciding_a_batch_change_are_four_eyes_actions():
+    assert FOUR_EYES == {"result.review", "batch.change_review"}
 
 
 @pytest.mark.parametrize("action", sorted(EXPECTED))
