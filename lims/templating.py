@@ -97,6 +97,8 @@ def init_app(app: Flask) -> None:
         unread_notifications=_unread,
         import_row_reason=row_reason,
         status_of=_status_of,
+        args_without=lambda args, *keys: {k: v for k, v in args.items() if k not in keys},
+        chip_keys=lambda chips: [k for c in chips for k in c.keys],
     )
     app.jinja_env.tests["untested"] = _untested
     app.jinja_env.trim_blocks = True
