@@ -28,7 +28,7 @@
     values.forEach((v, i) => {
       const td = document.createElement("td");
       td.textContent = v || "";
-      if (i === 1) td.className = "font-monospace";
+      td.className = i === 0 ? "num" : `c-${COLS[i - 1]}${i === 1 ? " font-monospace" : ""}`;
       tr.appendChild(td);
     });
     const state = document.createElement("td");
