@@ -213,6 +213,11 @@ def render_batch(batch, actor, now, status=200, **forms):
 
 
 def ctx_remaining(batch, d):
-    from lims.dispositions.services import remaining_kg
+    """The kilograms still to account for, as a form shows them: 12, not 12.000."""
+    from decimal import Decimal
 
-    return remaining_kg(batch, d)
+    from lims.dispositions.services import remaining_kg
+    from lims.formatting import number
+
+    remaining = remaining_kg(batch, d)
+    return Decimal(number(remaining)) if remaining is not None else None

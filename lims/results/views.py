@@ -15,6 +15,7 @@ from lims.database import utcnow
 from lims.errors import Conflict, InvalidInput, LimsError
 from lims.extensions import db
 from lims.inputs import parse_id
+from lims.formatting import number
 from lims.listing import Chip, kept_args, page_number, paginate
 from lims.messages import judgement_reason
 from lims.models import Batch, Result
@@ -75,10 +76,9 @@ def correct(result_id):
     form = result_form_for(batch, actor, CorrectionForm(prefix="fix"))
     if request.method == "GET":
         form.item.data = result.item.code
-        form.value.data = result.value_text or (format(result.value, "f") if result.value is not None else "")
+        form.value.data = result.value_text or number(result.value)  # as typed: 25, not 25.0000
         for key in ("control_delta", "sample_delta", "c_line", "t_line", "tc_ratio"):
-            v = getattr(result, key)
-            getattr(form, key).data = format(v, "f") if v is not None else ""
+            getattr(form, key).data = number(getattr(result, key))
         form.reagent_lot.data = str(result.reagent_lot_id or "")
         form.instrument.data = str(result.instrument_id or "")
         form.instrument_word.data = result.instrument_word or ""

@@ -13,6 +13,7 @@ from lims.accounts.access import Actor, scope_to_sites
 from lims.batches import services as batches
 from lims.errors import InvalidInput, NotFound
 from lims.extensions import db
+from lims.formatting import number
 from lims.models import Batch, Food, ReagentLot, Result, Round, Stall, TestItem
 
 
@@ -106,7 +107,7 @@ def grid_data(rnd: Round) -> dict:
 def batch_row(b: Batch) -> dict:
     return {"code": b.code, "stall": b.stall.code if b.stall else "", "food": b.food,
             "supplier": b.supplier.name if b.supplier else "", "origin": b.origin or "",
-            "quantity_kg": format(b.quantity_kg, "f") if b.quantity_kg is not None else "",
+            "quantity_kg": number(b.quantity_kg),
             "tests": [i.code for i in b.planned_items]}
 
 

@@ -205,3 +205,9 @@ def _shots():
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS
+
+
+def test_the_grids_join_messages_without_doubled_stops(page_at, live):
+    page = page_at("wangli", DESKTOP)
+    joined = page.evaluate("LIMS.joinSentences(['“abc”不是数字。', '', '缺少读数：请输入数值。'])")
+    assert joined == "“abc”不是数字；缺少读数：请输入数值。"

@@ -173,12 +173,12 @@
     let first = null;
     for (const [key, msgs] of Object.entries(errors)) {
       const input = cell(row, key === "site" ? "stall" : key);
-      if (input) { input.classList.add("is-invalid"); input.title = msgs.join(" "); first = first || input; }
+      if (input) { input.classList.add("is-invalid"); input.title = LIMS.joinSentences(msgs); first = first || input; }
       messages.push(...msgs);
     }
     const state = row.querySelector(".state");
     state.className = "state small text-danger";
-    state.textContent = messages.join("；");
+    state.textContent = LIMS.joinSentences(messages);
     return first;
   }
 
