@@ -173,3 +173,13 @@ def test_the_review_worklist_is_paged_and_its_filters_are_chips(client, district
     assert "市场 列表市场" in _text(filtered) and "结论 阴性" in _text(filtered)
     removed = _chip_remove_link(filtered, "outcome")
     assert "outcome" not in removed and "site=" in removed
+
+
+def test_admin_lists_show_their_search_and_filters_as_chips(client, district):
+    client.login(district["admin"])
+    html = client.get(f"/admin/stalls/?q=A-01&site={district['site'].id}").get_data(as_text=True)
+    text = _text(html)
+    assert "共 1 条" in text and "搜索 A-01" in text and "列表市场" in text
+    removed = _chip_remove_link(html, "q")
+    assert removed.startswith("/admin/stalls/") and "q=" not in removed and "site=" in removed
+    assert "第 1 页，共 1 页" not in _text(client.get("/admin/stalls/?page=999").get_data(as_text=True))
