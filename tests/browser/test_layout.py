@@ -144,6 +144,9 @@ def test_lists_do_not_scroll_sideways_on_a_phone_or_tablet(page_at, live, round_
         for path in ("/batches", "/rounds", "/review", "/notifications/", "/events/", "/positives"):
             page.goto(f"{live.url}{path}")
             assert no_sideways_scroll(page), (path, viewport)
+        page.goto(f"{live.url}/batches?status=registered&stall=A-01")
+        assert page.locator(".filter-chip").count() == 2 and no_sideways_scroll(page)
+        shot(page, f"batches-filtered-{viewport['width']}")
 
 
 @pytest.fixture(scope="module")
