@@ -146,6 +146,8 @@ def test_lists_do_not_scroll_sideways_on_a_phone_or_tablet(page_at, live, round_
             assert no_sideways_scroll(page), (path, viewport)
         page.goto(f"{live.url}/batches?status=registered&stall=A-01")
         assert page.locator(".filter-chip").count() == 2 and no_sideways_scroll(page)
+        cells = page.evaluate(LINES, ".batch-table td.c-food, .batch-table th")
+        assert cells and all(c["lines"] <= 1 for c in cells) and any(c["lines"] == 1 for c in cells), cells
         shot(page, f"batches-filtered-{viewport['width']}")
 
 
