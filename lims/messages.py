@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
 
+from lims.formatting import signal_name, with_unit
 from lims.i18n import format_local
 
 
@@ -61,12 +62,16 @@ def judgement_reason(reason: str | None, result=None, item=None) -> str:
         "inhibition_at_or_above_cutoff": lambda: gettext("Inhibition %(v)s%% ≥ %(c)s%%", v=value, c=threshold),
         "inhibition_below_cutoff": lambda: gettext("Inhibition %(v)s%% < %(c)s%%", v=value, c=threshold),
         "c_line_below_min": lambda: gettext("C line %(c)s ≤ %(min)s: invalid card", c=_n(r.c_line), min=threshold),
-        "gold_at_or_below_a": lambda: gettext("%(signal)s %(v)s ≤ A %(a)s", signal=_signal(r), v=value, a=threshold),
-        "gold_at_or_above_b": lambda: gettext("%(signal)s %(v)s ≥ B %(b)s", signal=_signal(r), v=value, b=threshold),
-        "gold_between_a_and_b": lambda: gettext("%(signal)s %(v)s between A and B: repeat", signal=_signal(r),
+        "gold_at_or_below_a": lambda: gettext("%(signal)s %(v)s ≤ A %(a)s", signal=_signal(r, item), v=value,
+                                              a=threshold),
+        "gold_at_or_above_b": lambda: gettext("%(signal)s %(v)s ≥ B %(b)s", signal=_signal(r, item), v=value,
+                                              b=threshold),
+        "gold_between_a_and_b": lambda: gettext("%(signal)s %(v)s between A and B: repeat", signal=_signal(r, item),
                                                 v=value),
-        "within_limit": lambda: gettext("%(v)s %(u)s within the limit %(l)s", v=value, u=unit, l=threshold),
-        "exceeds_limit": lambda: gettext("%(v)s %(u)s exceeds the limit %(l)s", v=value, u=unit, l=threshold),
+        "within_limit": lambda: gettext("%(v)s %(u)s within the limit %(l)s", v=value, u=unit,
+                                        l=with_unit(threshold, unit)),
+        "exceeds_limit": lambda: gettext("%(v)s %(u)s exceeds the limit %(l)s", v=value, u=unit,
+                                         l=with_unit(threshold, unit)),
         "detected": lambda: gettext("Detected"),
         "not_detected": lambda: gettext("Not detected"),
         "visual_reading": lambda: gettext("Visual reading"),
@@ -77,8 +82,9 @@ def judgement_reason(reason: str | None, result=None, item=None) -> str:
     return texts[reason]()
 
 
-def _signal(r) -> str:
-    return "T/C" if (r.reading_mode or "ratio") == "ratio" and r.tc_ratio is not None or r.t_line is None else "T"
+def _signal(r, item=None) -> str:
+    """T/C for a card read as a ratio (whether typed as T/C or as its C and T lines), T in line mode."""
+    return signal_name(r, item)
 
 
 DISPOSITION_MESSAGES = {

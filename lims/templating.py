@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lims import labels
+from lims import formatting, labels
 from lims.i18n import format_local
 from lims.imports.services import row_reason, row_status_label
 from lims.messages import judgement_reason
@@ -37,8 +37,7 @@ def _fmt_decimal(value, places: int | None = None) -> str:
         value = Decimal(str(value))
     if places is not None:
         return f"{value:.{places}f}"
-    text = format(value.normalize(), "f")
-    return text
+    return formatting.number(value)
 
 
 def _nav_items():
@@ -97,6 +96,10 @@ def init_app(app: Flask) -> None:
         unread_notifications=_unread,
         import_row_reason=row_reason,
         status_of=_status_of,
+        args_without=lambda args, *keys: {k: v for k, v in args.items() if k not in keys},
+        chip_keys=lambda chips: [k for c in chips for k in c.keys],
+        reading=formatting.reading,
+        raw_signals=formatting.raw_signals,
     )
     app.jinja_env.tests["untested"] = _untested
     app.jinja_env.trim_blocks = True

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from lims import labels
+from lims.formatting import number
 from lims.accounts import services as accounts
 from lims.admin import forms
 from lims.extensions import db
@@ -217,8 +218,8 @@ class ReagentLotSection(Section):
     columns = [(_l("Test item"), lambda l: f"{l.item.code} {l.item.name}"), (_l("Lot number"), "lot"),
                (_l("Maker"), "maker"), (_l("Expires on"), "expires_on"),
                (_l("Reading mode"), lambda l: labels.GOLD_MODE_LABELS.get(l.mode, "") if l.mode else ""),
-               ("C_min / A / B", lambda l: " / ".join("—" if v is None else format(v.normalize(), "f")
-                                                       for v in (l.c_min, l.a, l.b)) if l.item.rule == "gold" else ""),
+               (_l("C line minimum / A / B"), lambda l: " / ".join(number(v) or "—" for v in (l.c_min, l.a, l.b))
+                if l.item.rule == "gold" else ""),
                (_l("Active"), "active")]
     fields = ("lot", "maker", "expires_on", "received_on", "mode", "c_min", "a", "b", "note", "active")
 

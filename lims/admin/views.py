@@ -10,6 +10,7 @@ from lims.admin.sections import SECTIONS
 from lims.errors import LimsError
 from lims.extensions import db
 from lims.inputs import parse_id
+from lims.listing import Chip, page_number, paginate
 from lims.models import TestItem
 from lims.reference import services as reference
 
@@ -41,11 +42,15 @@ def listing(key):
     args = {k: v for k, v in request.args.items() if k in {"q", *(arg for arg, *_ in section.filters)} and v}
     for arg, *_ in section.filters:
         parse_id(args.get(arg), arg)
-    page = db.paginate(section.query(q, args), page=parse_id(request.args.get("page"), "page") or 1,
-                       per_page=PER_PAGE, error_out=False)
-    page.args = {"key": key, **args}
+    page = paginate(section.query(q, args), page_number(request.args.get("page")), PER_PAGE, {"key": key, **args})
     filters = [(arg, label, choices()) for arg, label, choices, _col in section.filters]
-    return render_template("admin/list.html", section=section, page=page, q=q, filters=filters, args=args)
+    chips = [Chip(("q",), gettext("Search"), q)] if q else []
+    for arg, label, choices in filters:
+        if args.get(arg):
+            chips.append(Chip((arg,), str(label), next((str(text) for value, text in choices
+                                                        if str(value) == args[arg]), f"#{args[arg]}")))
+    return render_template("admin/list.html", section=section, page=page, q=q, filters=filters, args=args,
+                           chips=chips)
 
 
 def _apply_errors(form, exc: LimsError):

@@ -112,7 +112,8 @@ class DisposalForm(FlaskForm):
     action = SelectField(_l("Action"), default="",
                          choices=[("", _l("— choose —")), *labels.DISPOSAL_ACTION_LABELS.items()],
                          validators=[DataRequired(_l("Choose the disposal action."))])
-    quantity_kg = DecimalField(_l("Quantity (kg)"), validators=[InputRequired(), NumberRange(min=0)])
+    # places=None: the remaining kilograms are shown as written ("12", "2.5"), not padded ("12.00").
+    quantity_kg = DecimalField(_l("Quantity (kg)"), places=None, validators=[InputRequired(), NumberRange(min=0)])
     done_at = LocalDateTimeField(_l("Done at"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=100)])
     method = StringField(_l("Disposal method"), validators=[Optional(), Length(max=100)])

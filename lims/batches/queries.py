@@ -117,6 +117,16 @@ def list_batches(actor: Actor, f: BatchFilter, now: datetime, cursor: str | None
     return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
 
 
+def page_batches(actor: Actor, f: BatchFilter, now: datetime, page: int, per_page: int = 50, args=None):
+    """The web list: newest first, counted and numbered (:mod:`lims.listing`)."""
+    from lims.listing import paginate
+
+    stmt = batch_query(actor, f, now).order_by(Batch.sampled_at.desc(), Batch.id.desc()).options(
+        joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
+        selectinload(Batch.results).joinedload(Result.item))
+    return paginate(stmt, page, per_page, args, unique=True)
+
+
 @dataclass
 class BatchState:
     """What a batch page and lists show about where a batch stands now."""

@@ -13,14 +13,16 @@ from lims.audit.timeline import batch_timeline, batch_value
 from lims.batches import changes, services
 from lims.batches.forms import (BatchCorrectionForm, BatchForm, ChangeDecisionForm, DisposalForm, VoidForm, InformRegulatorForm, LabResultForm, NotifyForm,
                                 ObjectionForm, ResultForm, ReviewForm)
-from lims.batches.queries import BatchFilter, batch_state, list_batches
+from lims.batches.queries import BatchFilter, batch_state, page_batches
 from lims.database import utcnow
 from lims.errors import LimsError
 from lims.extensions import db
 from lims.i18n import format_local, to_local
 from lims.inputs import check_year, parse_id
 from lims.pagecache import cached
-from lims.models import Event
+from lims.models import Event, Supplier
+from lims.listing import Chip, kept_args, page_number
+from lims import labels
 from lims.reference.services import list_categories, list_items
 from lims.rules.batch_status import BATCH_STATUSES
 from lims.rules.judging import OUTCOMES
@@ -59,11 +61,43 @@ def index():
     if f.site_id is not None:
         actor.check_site(f.site_id)
     now = utcnow()
-    page = list_batches(actor, f, now, cursor=request.args.get("after"))
-    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    args = kept_args(request.args, "after")
+    page = page_batches(actor, f, now, page_number(request.args.get("page")), args=args)
+    sites, items = list_sites(actor), list_items()
     return render_template("batches/index.html", page=page, states={b.id: batch_state(b, now) for b in page.items},
-                           sites=list_sites(actor), items=list_items(), args=args, statuses=BATCH_STATUSES,
-                           outcomes=OUTCOMES, now=now)
+                           sites=sites, items=items, args=args, statuses=BATCH_STATUSES,
+                           outcomes=OUTCOMES, now=now, chips=_batch_chips(f, sites, items))
+
+
+def _batch_chips(f: BatchFilter, sites, items) -> list[Chip]:
+    """The list's active filters by name (``?supplier=20`` reads as the supplier's name)."""
+    def name_of(objs, id_):
+        return next((o.name for o in objs if o.id == id_), f"#{id_}")
+
+    chips = []
+    if f.site_id:
+        chips.append(Chip(("site",), gettext("Site"), name_of(sites, f.site_id)))
+    if f.stall:
+        chips.append(Chip(("stall",), gettext("Stall"), f.stall))
+    if f.date_from:
+        chips.append(Chip(("from",), gettext("From"), f.date_from.isoformat()))
+    if f.date_to:
+        chips.append(Chip(("to",), gettext("To"), f.date_to.isoformat()))
+    if f.status:
+        chips.append(Chip(("status",), gettext("Status"), str(labels.STATUS_LABELS.get(f.status, f.status))))
+    if f.item_id:
+        chips.append(Chip(("item",), gettext("Test item"), name_of(items, f.item_id)))
+    if f.outcome:
+        chips.append(Chip(("outcome",), gettext("Outcome"), str(labels.OUTCOME_LABELS.get(f.outcome, f.outcome))))
+    if f.event_id:
+        event = db.session.get(Event, f.event_id)
+        chips.append(Chip(("event",), gettext("Event"), event.name if event else f"#{f.event_id}"))
+    if f.supplier_id:
+        supplier = db.session.get(Supplier, f.supplier_id)
+        chips.append(Chip(("supplier",), gettext("Supplier"), supplier.name if supplier else f"#{f.supplier_id}"))
+    if f.q:
+        chips.append(Chip(("q",), gettext("Code or food"), f.q))
+    return chips
 
 
 def _site_choices(actor):
@@ -183,9 +217,13 @@ def render_batch(batch, actor, now, status=200, **forms):
 
 
 def ctx_remaining(batch, d):
-    from lims.dispositions.services import remaining_kg
+    """The kilograms still to account for, as a form shows them: 12, not 12.000."""
 
-    return remaining_kg(batch, d)
+    from lims.dispositions.services import remaining_kg
+    from lims.formatting import number
+
+    remaining = remaining_kg(batch, d)
+    return Decimal(number(remaining)) if remaining is not None else None
 
 
 # --- correcting and voiding -------------------------------------------------------------------

@@ -209,10 +209,13 @@ def dashboard(actor: Actor, now: datetime, period: Period | date | None = None) 
         colours=card_colours(current, planned, figures.thresholds()))
 
 
-def stall_history(stall: Stall, limit: int = 100):
-    return list(db.session.execute(
-        sa.select(Batch).where(Batch.stall_id == stall.id).order_by(Batch.sampled_at.desc()).limit(limit)
-        .options(joinedload(Batch.disposition))).scalars())
+def stall_history(stall: Stall, page: int = 1, args: dict | None = None, per_page: int = 30):
+    """The stall's batches, newest first, counted and numbered (:mod:`lims.listing`)."""
+    from lims.listing import paginate
+
+    stmt = (sa.select(Batch).where(Batch.stall_id == stall.id).order_by(Batch.sampled_at.desc(), Batch.id.desc())
+            .options(joinedload(Batch.disposition)))
+    return paginate(stmt, page, per_page, args)
 
 
 def stall_standing(stall: Stall, now: datetime) -> str | None:

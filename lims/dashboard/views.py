@@ -14,6 +14,7 @@ from lims.errors import InvalidInput
 from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_today
+from lims.listing import page_number
 from lims.models import Site, Stall
 from lims.reporting import figures
 from lims.reporting.common import report_text
@@ -127,6 +128,7 @@ def stall(stall_id):
     actor.check_site(stall.site_id)
     now = utcnow()
     url = public_stall_url(stall)
-    return render_template("dashboard/stall.html", stall=stall, history=services.stall_history(stall),
+    return render_template("dashboard/stall.html", stall=stall, history=services.stall_history(stall, page_number(request.args.get("page")),
+                                                            {"stall_id": stall.id}),
                            standing=services.stall_standing(stall, now), public_url=url,
                            qr=qr_code_svg(url, module=5, title=f"{stall.site.name} {stall.code}"))

@@ -36,6 +36,14 @@ def list_events(actor: Actor, limit: int = 200) -> list[Event]:
     return list(db.session.execute(_visible(stmt, actor)).scalars())
 
 
+def page_events(actor: Actor, page: int, args: dict | None = None):
+    """The events the actor may see, latest first, counted and numbered (:mod:`lims.listing`)."""
+    from lims.listing import paginate
+
+    return paginate(_visible(sa.select(Event).order_by(Event.starts_on.desc(), Event.id.desc()), actor), page,
+                    args=args)
+
+
 def get_event(actor: Actor, code: str) -> Event:
     """One event by code; NotFound as well for another market's event (it does not seem to exist)."""
     stmt = sa.select(Event).where(Event.code == code.strip().upper())

@@ -1,8 +1,9 @@
 """Event pages: the list, one event with what was tested for it, its summary PDF."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
+from lims.listing import kept_args, page_number
 from lims.accounts.access import requires, web_actor
 from lims.events import services
 from lims.reporting.views import pdf_response
@@ -13,7 +14,8 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 @bp.route("/")
 @requires("batch.read")
 def index():
-    return render_template("events/index.html", events=services.list_events(web_actor()))
+    page = services.page_events(web_actor(), page_number(request.args.get("page")), kept_args(request.args))
+    return render_template("events/index.html", events=page.items, page=page)
 
 
 @bp.route("/<code>")

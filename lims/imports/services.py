@@ -24,6 +24,7 @@ from instruments import Limits, ParseError, Reading, RowProblem, SkippedRow, ite
 from lims.accounts.access import Actor
 from lims.audit.key import audit_key
 from lims.audit.seal import update_sealed
+from lims.formatting import join_sentences
 from lims.audit.services import name_rows, record, record_many
 from lims.batches import services as batches
 from lims.database import utcnow
@@ -598,7 +599,7 @@ class _Importer:
                     tests=[], confirm_no_tests=True), self.now)
         except LimsError as exc:  # the refusal becomes this row's reason
             message = str(exc.message)
-            details = "；".join(str(m) for v in exc.errors.values() for m in v)
+            details = join_sentences(str(m) for v in exc.errors.values() for m in v)
             self._reject(rr, [gettext("Row %(row)d: cannot create a batch: %(why)s", row=r.row,
                                       why=details or message)], [{"code": "create_failed"}])
             return False
@@ -805,4 +806,4 @@ def row_reason(row: ImportRow) -> str:
             out.append(gettext("Empty channel: no data."))
         else:
             out.append(code or "")
-    return "；".join(out)
+    return join_sentences(out)

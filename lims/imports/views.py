@@ -14,6 +14,7 @@ from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.imports import pending
 from lims.imports.services import ImportOptions, run_import, sha256_of, stored_file
+from lims.listing import kept_args, page_number, paginate
 from lims.inputs import parse_id
 from lims.models import Import, ImportRow
 from lims.rounds.services import get_round, round_batches
@@ -31,10 +32,11 @@ def _round():
 @requires("import.create")
 def new():
     actor = web_actor()
-    recent = db.session.execute(sa.select(Import).order_by(Import.id.desc()).limit(20)).scalars().all()
+    stmt = sa.select(Import).order_by(Import.id.desc())
     if actor.site_ids is not None:
-        recent = [i for i in recent if i.created_by_id == actor.user_id]
-    return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=recent)
+        stmt = stmt.where(Import.created_by_id == actor.user_id)
+    page = paginate(stmt, page_number(request.args.get("page")), 20, kept_args(request.args))
+    return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=page.items, page=page)
 
 
 @bp.route("/preview", methods=["POST"])

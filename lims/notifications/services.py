@@ -171,6 +171,16 @@ def for_user(user_id: int, limit: int = 100) -> list[Notification]:
                                    .order_by(Notification.id.desc()).limit(limit)).scalars())
 
 
+def page_for_user(user_id: int, page: int, unread_only: bool = False, args: dict | None = None, per_page: int = 30):
+    """The user's notifications, newest first, counted and numbered (:mod:`lims.listing`)."""
+    from lims.listing import paginate
+
+    stmt = sa.select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return paginate(stmt.order_by(Notification.id.desc()), page, per_page, args)
+
+
 def mark_read(user_id: int, ids=None, now: datetime | None = None) -> int:
     stmt = sa.update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if ids is not None:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from lims.accounts.access import requires, web_actor
 from lims.inputs import parse_id
+from lims.listing import Chip, kept_args, page_number
 from lims.notifications import services
 from lims.web import writes_on_get
 
@@ -17,8 +19,12 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 def index():
     actor = web_actor()
     services.sweep()
-    items = services.for_user(actor.user_id)
-    return render_template("notifications/index.html", items=[(n, *services.describe(n)) for n in items])
+    unread_only = request.args.get("unread") == "1"
+    args = kept_args(request.args)
+    page = services.page_for_user(actor.user_id, page_number(request.args.get("page")), unread_only, args)
+    chips = [Chip(("unread",), gettext("Show"), gettext("Unread only"))] if unread_only else []
+    return render_template("notifications/index.html", items=[(n, *services.describe(n)) for n in page.items],
+                           page=page, args=args, chips=chips, unread_only=unread_only)
 
 
 @bp.route("/read", methods=["POST"])

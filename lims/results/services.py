@@ -456,9 +456,9 @@ class WorklistFilter:
     disagrees: bool = False
 
 
-def worklist(actor: Actor, f: WorklistFilter, limit: int = 500) -> list[Result]:
-    """Results waiting for review at the actor's sites: disagreements and corrections first,
-    then the oldest."""
+def worklist_query(actor: Actor, f: WorklistFilter):
+    """Results waiting for review at the actor's sites, filtered: disagreements and
+    corrections first, then the oldest."""
     from sqlalchemy.orm import joinedload
 
     stmt = (sa.select(Result).join(Batch, Batch.id == Result.batch_id)
@@ -473,9 +473,21 @@ def worklist(actor: Actor, f: WorklistFilter, limit: int = 500) -> list[Result]:
         stmt = stmt.where(Result.disagrees.is_(True))
     stmt = (stmt.order_by((Result.disagrees | (Result.version > 1)).desc(), Result.tested_at, Result.id)
             .options(joinedload(Result.batch).joinedload(Batch.site), joinedload(Result.batch).joinedload(Batch.stall),
-                     joinedload(Result.item), joinedload(Result.tested_by), joinedload(Result.reagent_lot))
-            .limit(limit))
-    return list(db.session.execute(scope_to_sites(stmt, Batch.site_id, actor)).unique().scalars())
+                     joinedload(Result.item), joinedload(Result.tested_by), joinedload(Result.reagent_lot)))
+    return scope_to_sites(stmt, Batch.site_id, actor)
+
+
+def worklist(actor: Actor, f: WorklistFilter, limit: int = 500) -> list[Result]:
+    """The first ``limit`` results of :func:`worklist_query`."""
+    return list(db.session.execute(worklist_query(actor, f).limit(limit)).unique().scalars())
+
+
+def worklist_round_counts(actor: Actor, f: WorklistFilter) -> dict[int, int]:
+    """How many results of each round wait in the (filtered) worklist: what "approve round" covers."""
+    inner = worklist_query(actor, f).order_by(None).with_only_columns(Batch.round_id).subquery()
+    rows = db.session.execute(sa.select(inner.c.round_id, sa.func.count()).where(inner.c.round_id.is_not(None))
+                              .group_by(inner.c.round_id)).all()
+    return {r: n for r, n in rows}
 
 
 def worklist_facets(actor: Actor) -> tuple[list, list]:

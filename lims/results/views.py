@@ -15,6 +15,8 @@ from lims.database import utcnow
 from lims.errors import Conflict, InvalidInput, LimsError
 from lims.extensions import db
 from lims.inputs import parse_id
+from lims.formatting import number
+from lims.listing import Chip, kept_args, page_number, paginate
 from lims.messages import judgement_reason
 from lims.models import Batch, Result
 from lims.results import services
@@ -74,10 +76,9 @@ def correct(result_id):
     form = result_form_for(batch, actor, CorrectionForm(prefix="fix"))
     if request.method == "GET":
         form.item.data = result.item.code
-        form.value.data = result.value_text or (format(result.value, "f") if result.value is not None else "")
+        form.value.data = result.value_text or number(result.value)  # as typed: 25, not 25.0000
         for key in ("control_delta", "sample_delta", "c_line", "t_line", "tc_ratio"):
-            v = getattr(result, key)
-            getattr(form, key).data = format(v, "f") if v is not None else ""
+            getattr(form, key).data = number(getattr(result, key))
         form.reagent_lot.data = str(result.reagent_lot_id or "")
         form.instrument.data = str(result.instrument_id or "")
         form.instrument_word.data = result.instrument_word or ""
@@ -177,17 +178,32 @@ def worklist():
     """Results waiting for review, filtered by market, round, outcome and disagreement."""
     actor = web_actor()
     flt = _worklist_filter(request.args)
-    results = services.worklist(actor, flt)
-    rounds = {}
-    for r in results:
-        if r.batch.round_id:
-            rounds.setdefault(r.batch.round_id, []).append(r)
+    args = kept_args(request.args)
+    page = paginate(services.worklist_query(actor, flt), page_number(request.args.get("page")), args=args, unique=True)
+    results = page.items
+    rounds = services.worklist_round_counts(actor, flt)
     own = {r.id for r in results if not actor.may_act_on("result.review", (r.tested_by_id, r.entered_by_id))}
     sites, round_choices = services.worklist_facets(actor)
     round_objs = {r.id: r for r in round_choices}
     return render_template("results/review.html", results=results, own=own, rounds=rounds, round_objs=round_objs,
                            form=ReviewForm(prefix="review"), flt=flt, sites=sites, round_choices=round_choices,
-                           outcomes=OUTCOME_FILTERS, flagged={r.id for r in results if services.needs_confirmation(r)})
+                           outcomes=OUTCOME_FILTERS, flagged={r.id for r in results if services.needs_confirmation(r)},
+                           page=page, args=args, chips=_worklist_chips(flt, sites, round_objs))
+
+
+def _worklist_chips(flt, sites, round_objs) -> list[Chip]:
+    chips = []
+    if flt.site_id is not None:
+        chips.append(Chip(("site",), gettext("Market"), next((s.name for s in sites if s.id == flt.site_id),
+                                                             f"#{flt.site_id}")))
+    if flt.round_id is not None:
+        rnd = round_objs.get(flt.round_id)
+        chips.append(Chip(("round",), gettext("Round"), f"{rnd.site.name} {rnd.day}" if rnd else f"#{flt.round_id}"))
+    if flt.outcome is not None:
+        chips.append(Chip(("outcome",), gettext("Outcome"), str(labels.OUTCOME_LABELS.get(flt.outcome, flt.outcome))))
+    if flt.disagrees:
+        chips.append(Chip(("disagrees",), gettext("Show"), gettext("Only disagreements")))
+    return chips
 
 
 def _ids(values) -> list[int]:

@@ -1,7 +1,8 @@
 """Use cases behind the round grids: what the grids need to know, and saving their rows."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from lims.accounts.access import Actor, scope_to_sites
 from lims.batches import services as batches
 from lims.errors import InvalidInput, NotFound
 from lims.extensions import db
+from lims.formatting import number
 from lims.models import Batch, Food, ReagentLot, Result, Round, Stall, TestItem
 
 
@@ -27,6 +29,48 @@ def list_rounds(actor: Actor, day=None, limit: int = 60) -> list[Round]:
     if day is not None:
         stmt = stmt.where(Round.day == day)
     return list(db.session.execute(stmt.limit(limit)).scalars())
+
+
+@dataclass
+class RoundFilter:
+    """What the rounds list narrows to (None: everything the actor may see)."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    site_id: int | None = None
+    station_id: int | None = None
+    technician_id: int | None = None
+
+
+def page_rounds(actor: Actor, f: RoundFilter, page: int, args: dict | None = None):
+    """The rounds list, newest first, counted and numbered: rows of (round, its batch count)."""
+    from lims.listing import paginate
+
+    count = sa.select(sa.func.count(Batch.id)).where(Batch.round_id == Round.id).correlate(Round).scalar_subquery()
+    stmt = scope_to_sites(sa.select(Round, count.label("n_batches")), Round.site_id, actor)
+    if f.date_from is not None:
+        stmt = stmt.where(Round.day >= f.date_from)
+    if f.date_to is not None:
+        stmt = stmt.where(Round.day <= f.date_to)
+    if f.site_id is not None:
+        stmt = stmt.where(Round.site_id == f.site_id)
+    if f.station_id is not None:
+        stmt = stmt.where(Round.station_id == f.station_id)
+    if f.technician_id is not None:
+        stmt = stmt.where(Round.created_by_id == f.technician_id)
+    stmt = stmt.order_by(Round.day.desc(), Round.id.desc()).options(
+        joinedload(Round.site), joinedload(Round.station), joinedload(Round.event), joinedload(Round.created_by))
+    return paginate(stmt, page, args=args, rows=True)
+
+
+def round_facets(actor: Actor) -> tuple[list, list]:
+    """The stations and the people who started rounds the actor may see (the filter's choices)."""
+    from lims.models import Station, User
+
+    starters = scope_to_sites(sa.select(Round.created_by_id).distinct(), Round.site_id, actor)
+    users = list(db.session.execute(sa.select(User).where(User.id.in_(starters)).order_by(User.display_name)).scalars())
+    stations = list(db.session.execute(sa.select(Station).order_by(Station.code)).scalars())
+    return stations, users
 
 
 def round_batches(rnd: Round) -> list[Batch]:
@@ -63,7 +107,7 @@ def grid_data(rnd: Round) -> dict:
 def batch_row(b: Batch) -> dict:
     return {"code": b.code, "stall": b.stall.code if b.stall else "", "food": b.food,
             "supplier": b.supplier.name if b.supplier else "", "origin": b.origin or "",
-            "quantity_kg": format(b.quantity_kg, "f") if b.quantity_kg is not None else "",
+            "quantity_kg": number(b.quantity_kg),
             "tests": [i.code for i in b.planned_items]}
 
 

@@ -15,6 +15,8 @@ from lims.database import utcnow
 from lims.errors import InvalidInput, LimsError
 from lims.extensions import db
 from lims.i18n import format_local, local_today
+from lims.inputs import parse_id
+from lims.listing import Chip, date_arg, kept_args, page_number
 from lims.messages import judgement_reason
 from lims.models import Event, Station
 from lims.results import services as results
@@ -60,8 +62,35 @@ def index():
         else:
             return redirect(url_for("rounds.grid", round_id=rnd.id))
     today = local_today(utcnow())
-    return render_template("rounds/index.html", form=form, today=today,
-                           rounds=services.list_rounds(actor)), status
+    f = services.RoundFilter(date_from=date_arg(request.args, "from"), date_to=date_arg(request.args, "to"),
+                             site_id=parse_id(request.args.get("site"), "site"),
+                             station_id=parse_id(request.args.get("station"), "station"),
+                             technician_id=parse_id(request.args.get("technician"), "technician"))
+    args = kept_args(request.args)
+    page = services.page_rounds(actor, f, page_number(request.args.get("page")), args)
+    sites = list_sites(actor)
+    stations, technicians = services.round_facets(actor)
+    return render_template("rounds/index.html", form=form, today=today, page=page, args=args, sites=sites,
+                           stations=stations, technicians=technicians,
+                           chips=_round_chips(f, sites, stations, technicians)), status
+
+
+def _round_chips(f, sites, stations, technicians) -> list[Chip]:
+    def name_of(objs, id_, attr="name"):
+        return next((getattr(o, attr) for o in objs if o.id == id_), f"#{id_}")
+
+    chips = []
+    if f.date_from:
+        chips.append(Chip(("from",), gettext("From"), f.date_from.isoformat()))
+    if f.date_to:
+        chips.append(Chip(("to",), gettext("To"), f.date_to.isoformat()))
+    if f.site_id:
+        chips.append(Chip(("site",), gettext("Site"), name_of(sites, f.site_id)))
+    if f.station_id:
+        chips.append(Chip(("station",), gettext("Station"), name_of(stations, f.station_id)))
+    if f.technician_id:
+        chips.append(Chip(("technician",), gettext("Technician"), name_of(technicians, f.technician_id, "display_name")))
+    return chips
 
 
 @bp.route("/rounds/<int:round_id>")

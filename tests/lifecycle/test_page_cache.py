@@ -19,8 +19,8 @@ def page_cache(page_cache_on, monkeypatch):
     monkeypatch.setattr(pagecache, "utcnow", lambda: held)
 
     renders = []
-    real = views.list_batches
-    monkeypatch.setattr(views, "list_batches", lambda *a, **kw: renders.append(1) or real(*a, **kw))
+    real = views.page_batches
+    monkeypatch.setattr(views, "page_batches", lambda *a, **kw: renders.append(1) or real(*a, **kw))
     return renders
 
 

@@ -24,7 +24,7 @@
     if (problems.length) {
       const p = document.createElement("span");
       p.className = "text-danger ms-2";
-      p.textContent = problems.join("；");
+      p.textContent = LIMS.joinSentences(problems);
       out.appendChild(p);
     }
   }, 250);

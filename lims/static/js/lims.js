@@ -15,6 +15,12 @@ window.LIMS = {
     try { data = await response.json(); } catch (e) { data = {}; }
     return { status: response.status, data };
   },
+  // Several messages in one line, each but the last without its own closing stop (lims.formatting.join_sentences):
+  // "“abc”不是数字；缺少读数。", never "。；".
+  joinSentences(messages) {
+    const items = messages.map((m) => String(m || "").trim()).filter(Boolean);
+    return items.map((m, i) => (i < items.length - 1 ? m.replace(/[。．.;；!！]+$/u, "") : m)).join("；");
+  },
   debounce(fn, ms) {
     let t;
     return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };

@@ -31,7 +31,7 @@
     if (problems.length) {
       const p = document.createElement("div");
       p.className = "small text-danger";
-      p.textContent = problems.join("；");
+      p.textContent = LIMS.joinSentences(problems);
       live.appendChild(p);
     }
     row.classList.toggle("table-danger", data.outcome === "positive");

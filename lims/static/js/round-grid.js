@@ -28,7 +28,7 @@
     values.forEach((v, i) => {
       const td = document.createElement("td");
       td.textContent = v || "";
-      if (i === 1) td.className = "font-monospace";
+      td.className = i === 0 ? "num" : `c-${COLS[i - 1]}${i === 1 ? " font-monospace" : ""}`;
       tr.appendChild(td);
     });
     const state = document.createElement("td");
@@ -173,12 +173,12 @@
     let first = null;
     for (const [key, msgs] of Object.entries(errors)) {
       const input = cell(row, key === "site" ? "stall" : key);
-      if (input) { input.classList.add("is-invalid"); input.title = msgs.join(" "); first = first || input; }
+      if (input) { input.classList.add("is-invalid"); input.title = LIMS.joinSentences(msgs); first = first || input; }
       messages.push(...msgs);
     }
     const state = row.querySelector(".state");
     state.className = "state small text-danger";
-    state.textContent = messages.join("；");
+    state.textContent = LIMS.joinSentences(messages);
     return first;
   }
 
