@@ -28,6 +28,7 @@ from lims.batches import services as batches
 from lims.database import utcnow
 from lims.errors import Conflict, InvalidInput, LimsError
 from lims.extensions import db
+from lims.imports.labels import format_label
 from lims.imports.resolve import InstrumentIndex, ItemIndex, LotIndex, PlaceIndex, key, split_party
 from lims.models import Batch, FoodCategory, Import, ImportRow, Result, User, batch_tests
 from lims.results.bulk import InList, utc_from_driver
@@ -57,6 +58,7 @@ class RowReport:
     sample_code: str | None = None
     food: str | None = None
     party: str | None = None
+    stall: str | None = None  # the stall the row names (its own column, or read from the tested party)
     item: str | None = None
     reading: str = ""
     outcome: str | None = None
@@ -103,6 +105,8 @@ class ImportReport:
 def problem_message(problem) -> str:
     """A parser's problem in the user's language (templates are extracted from instruments/)."""
     params = dict(problem.params)
+    if params.get("format"):
+        params["format"] = format_label(params["format"])
     if isinstance(problem, RowProblem):
         params.update(row=problem.row, column=problem.column or "")
     try:
@@ -403,7 +407,8 @@ class _Importer:
 
     def _row_report(self, r: Reading, status: str = "ok") -> RowReport:
         return RowReport(r.row, status, sample_code=r.sample_code, food=r.food, party=r.tested_party or r.site,
-                         item=r.item, reading=_reading_text(r), instrument_outcome=r.instrument_outcome)
+                         stall=r.stall or split_party(r.tested_party)[1], item=r.item, reading=_reading_text(r),
+                         instrument_outcome=r.instrument_outcome)
 
     def _outcome_without_batch(self, r: Reading, item) -> str | None:
         """The verdict of a row not yet matched to a batch, by the item's own rule (no food
@@ -448,6 +453,7 @@ class _Importer:
             creates = rr.creates_batch
         if batch is None:
             rr = self._row_report(r, "unmatched")
+            rr.item = item.name
             rr.messages = [gettext("Row %(row)d: no batch has the code %(code)s.", row=r.row, code=code)
                            if code else gettext("Row %(row)d: the row has no sample code.", row=r.row)]
             rr.outcome = self._outcome_without_batch(r, item)
