@@ -310,7 +310,7 @@ class _Importer:
         self.lot_warnings: dict = {}
         self.batch_query = InList(lambda codes: sa.select(
             Batch.id, Batch.code, Batch.site_id, Batch.station_id, Batch.sampled_at, Batch.category_id, Batch.status,
-            batch_tests.c.item_id).outerjoin(batch_tests, batch_tests.c.batch_id == Batch.id).where(Batch.code.in_(codes)))
+            batch_tests.c.item_id, Batch.stall_id, Batch.food, Batch.quantity_kg, Batch.row_version).outerjoin(batch_tests, batch_tests.c.batch_id == Batch.id).where(Batch.code.in_(codes)))
         self.outcomes: dict[int, list] = {}  # batch id → this file's (item, tested_at, row, outcome)
         self.moved: list[int] = []  # batches whose status this file moved
         self.import_ = Import(sha256=report.sha256, committed_sha256=report.sha256,
@@ -338,13 +338,16 @@ class _Importer:
         categories, times = self.categories, self.sampling_times
         for start in range(0, len(codes), 900):
             part = codes[start:start + 900]
-            for bid, code, site_id, station_id, sampled_at, category_id, status, item_id in self.batch_query(part).fetchall():
+            for (bid, code, site_id, station_id, sampled_at, category_id, status, item_id, stall_id, food, quantity,
+                 row_version) in self.batch_query(part).fetchall():
                 ref = out.get(code)
                 if ref is None:
                     at = times.get(sampled_at)  # a round's samples share their times
                     if at is None:
                         at = times[sampled_at] = utc_from_driver(sampled_at)
-                    ref = out[code] = BatchRef(bid, code, site_id, station_id, at, categories.get(category_id), status)
+                    ref = out[code] = BatchRef(bid, code, site_id, station_id, at, categories.get(category_id), status,
+                                               stored=(code, site_id, stall_id, food, quantity, sampled_at),
+                                               row_version=row_version)
                 if item_id is not None:
                     ref.planned.add(item_id)
         return out

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from lims.accounts.access import Actor, scope_to_sites
 from lims.audit.key import audit_key
-from lims.audit.seal import update_sealed
+from lims.audit.seal import checker, update_sealed
 from lims.audit.services import record, record_many
 from lims.batches.services import refresh_status
 from lims.database import utcnow
@@ -28,7 +28,7 @@ from lims.messages import entry_problem_message, reading_message
 from lims.models import Batch, Disposition, Instrument, ReagentLot, Result, TestItem
 from lims.notifications.services import positives_opened
 from lims.reference.services import decision_rule_for, item_applies
-from lims.results.bulk import RowWriter
+from lims.results.bulk import RowWriter, driver_statement
 from lims.rules.batch_status import batch_status, effective_outcomes, verdict_for
 from lims.rules.judging import (InvalidReading, Judgement, Signals, check_entry, disagrees, judge,
                                 normalise_word)
@@ -370,6 +370,11 @@ class BatchRef:
     category: object
     status: str
     planned: set = field(default_factory=set)  # item ids planned for the batch
+    #: The batch's sealed fields as the driver gave them (code, site, stall, food, quantity,
+    #: sampled_at) and its row version, when read so: its new seal is then computed from them
+    #: instead of reading the batch back.
+    stored: tuple | None = None
+    row_version: int | None = None
 
     @property
     def fresh(self) -> bool:
@@ -389,6 +394,66 @@ class ResultWriter:
 
     def write(self, rows: list[ResultRow]) -> None:
         self.writer.write([row_values(r) for r in rows])
+
+
+def _write_statuses(batches_: dict[int, BatchRef], changed: dict[str, list[int]]) -> dict[int, str]:
+    """Status, verdict, version and seal of the batches that moved, in one executemany. A batch
+    whose sealed fields were read with it is sealed from those values (no read-back), on the
+    condition that its row version is still the one read; any other — or one changed meanwhile —
+    is read back as stored and sealed from that (``update_sealed``). Returns id → seal stored."""
+    key = audit_key()
+    held: list[tuple] = []  # (status, verdict, seal, id, row version read)
+    rest: dict[tuple, list[int]] = {}
+    check = checker(key, "batch")
+    for status, bids in changed.items():
+        verdict = verdict_for(status)
+        for bid in bids:
+            ref = batches_[bid]
+            if ref.stored is None or ref.row_version is None:
+                rest.setdefault((status, verdict), []).append(bid)
+                continue
+            code, site_id, stall_id, food, quantity, sampled_at = ref.stored
+            # The row as sealed_select gives it: id, record key, the batch's sealed fields in order.
+            seal = check((bid, None, code, site_id, stall_id, food, quantity, status, verdict, sampled_at))
+            held.append((status, verdict, seal, bid, ref.row_version))
+    out: dict[int, str] = {}
+    if held:
+        connection = db.session.connection()
+        sql, arrange = _status_update(connection.dialect)
+        for start in range(0, len(held), 5000):
+            part = held[start:start + 5000]
+            done = connection.exec_driver_sql(sql, [arrange(p) for p in part]).rowcount
+            if done != len(part):  # some batch changed since it was read: those are read back
+                stored = dict(load_in(sa.select(Batch.id, Batch.seal), Batch.id, [p[3] for p in part]))
+                for status, verdict, seal, bid, rv in part:
+                    if stored.get(bid) != seal:
+                        rest.setdefault((status, verdict), []).append(bid)
+                    else:
+                        out[bid] = seal
+            else:
+                out.update((p[3], p[2]) for p in part)
+    if rest:
+        out.update(update_sealed(db.session, "batch", ("status", "verdict"), rest, key,
+                                 also={"row_version": Batch.__table__.c.row_version + sa.literal_column("1")}))
+    return out
+
+
+_STATUS_UPDATES: dict = {}
+
+
+def _status_update(dialect):
+    """``UPDATE batches SET status, verdict, seal, row_version + 1 WHERE id AND row_version``,
+    compiled once per dialect for the driver, and its parameters from (status, verdict, seal,
+    id, row version)."""
+    made = _STATUS_UPDATES.get(dialect.name)
+    if made is None:
+        table = Batch.__table__
+        stmt = table.update().where(table.c.id == sa.bindparam("rid"), table.c.row_version == sa.bindparam("rv")) \
+            .values(status=sa.bindparam("new_status"), verdict=sa.bindparam("new_verdict"),
+                    seal=sa.bindparam("new_seal"), row_version=table.c.row_version + sa.literal_column("1"))
+        made = _STATUS_UPDATES[dialect.name] = driver_statement(
+            stmt, dialect, ("new_status", "new_verdict", "new_seal", "rid", "rv"))
+    return made
 
 
 def refresh_statuses(batches_: dict[int, BatchRef], known: dict[int, list] | None = None,
@@ -442,10 +507,7 @@ def refresh_statuses(batches_: dict[int, BatchRef], known: dict[int, list] | Non
         for bid, status in statuses.items():
             if status != batches_[bid].status:
                 changed.setdefault(status, []).append(bid)
-    moved = update_sealed(
-        db.session, "batch", ("status", "verdict"),
-        {(status, verdict_for(status)): bids for status, bids in changed.items()},
-        audit_key(), also={"row_version": Batch.__table__.c.row_version + sa.literal_column("1")})
+    moved = _write_statuses(batches_, changed)
     # Batches loaded as objects in this session must not keep stale values.
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Batch) and obj.id in batches_:
