@@ -71,8 +71,9 @@ def write_csv(path: Path, rows: int) -> None:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
 
 
-# The columns an import writes for each result (lims.imports.services.RESULT_COLUMNS and the
-# writer's constants): the floors write the same rows.
+# The columns an import writes for each result (lims.results.services.RESULT_ROW_COLUMNS and the
+# writer's constants): the floors write the same rows, less ``pretreated`` and ``instrument_id``
+# (always empty for this file).
 COLUMNS = ("batch_id", "item_id", "record_key", "value", "value_text", "qualitative", "unit", "control_delta",
            "sample_delta", "c_line", "t_line", "tc_ratio", "reading_mode", "computed_value", "cutoff", "method",
            "outcome", "reason", "instrument_word", "instrument_outcome", "disagrees", "signal_mismatch",

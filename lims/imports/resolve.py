@@ -8,7 +8,7 @@ import unicodedata
 import sqlalchemy as sa
 
 from lims.extensions import db
-from lims.models import Batch, ReagentLot, Site, Stall, TestItem
+from lims.models import Batch, Instrument, ReagentLot, Site, Stall, TestItem
 from lims.rules.judging import cutoff_for_method
 
 PARTY = re.compile(r"^(?P<site>.+?)[\s·，,]*(?P<stall>[A-Za-z]{1,3}-?\d{1,4}[A-Za-z]?|\d{1,4})\s*(?:号|档|摊位?|档口)?$")
@@ -59,6 +59,24 @@ class LotIndex:
         if not lot:
             return None
         return self.lots.get((item.id, key(lot)))
+
+
+class InstrumentIndex:
+    """Registered instruments by what a file calls them: the serial number (as the result form
+    and the API take it), or the model when exactly one registered instrument is of that model
+    (instrument PCs write their model, e.g. ``DY-3500(I)``, not their serial)."""
+
+    def __init__(self):
+        self.by_serial: dict[str, Instrument] = {}
+        models: dict[str, list[Instrument]] = {}
+        for inst in db.session.execute(sa.select(Instrument).order_by(Instrument.id)).scalars():
+            self.by_serial[key(inst.serial)] = inst
+            models.setdefault(key(inst.model), []).append(inst)
+        self.by_model = {k: v[0] for k, v in models.items() if len(v) == 1}
+
+    def find(self, name: str | None) -> Instrument | None:
+        k = key(name)
+        return self.by_serial.get(k) or self.by_model.get(k) if k else None
 
 
 def batches_by_code(codes) -> dict[str, Batch]:

@@ -3,7 +3,8 @@
 Rows stream from the parser in chunks; each reading is matched to its batch, judged by
 ``lims.rules`` exactly as a typed result is (through ``results.services.Assessor``), and the
 instrument's word is kept beside our outcome. Valid rows are written at the driver, one
-``executemany`` a chunk (``lims.imports.bulk``); positives open their dispositions in bulk; a
+``executemany`` a chunk (``results.services.ResultWriter``); positives open their dispositions and
+statuses move through the same result services as a typed result's; a
 rejected row is logged with its reasons. ``dry_run`` runs the very same code inside a
 savepoint and rolls it back, so the preview is exactly what a commit would do."""
 from __future__ import annotations
@@ -22,20 +23,18 @@ from flask_babel import gettext
 
 from instruments import Limits, ParseError, Reading, RowProblem, SkippedRow, iter_file
 from lims.accounts.access import Actor
-from lims.audit.key import audit_key
-from lims.audit.seal import update_sealed
 from lims.formatting import join_sentences
-from lims.audit.services import name_rows, record, record_many
+from lims.audit.services import name_rows, record
 from lims.batches import services as batches
 from lims.database import utcnow
 from lims.errors import Conflict, InvalidInput, LimsError
 from lims.extensions import db
-from lims.imports.bulk import InList, RowWriter, utc_from_driver
-from lims.imports.resolve import ItemIndex, LotIndex, PlaceIndex, key, split_party
-from lims.notifications.services import positives_opened
-from lims.models import Batch, Disposition, FoodCategory, Import, ImportRow, Result, User, batch_tests
-from lims.results.services import Assessor, open_disposition_if_positive
-from lims.rules.batch_status import batch_status, effective_outcomes, verdict_for
+from lims.imports.labels import format_label
+from lims.imports.resolve import InstrumentIndex, ItemIndex, LotIndex, PlaceIndex, key, split_party
+from lims.models import Batch, FoodCategory, Import, ImportRow, Result, User, batch_tests
+from lims.results.bulk import InList, utc_from_driver
+from lims.results.services import (Assessor, BatchRef, Positive, ResultRow, ResultWriter, open_dispositions,
+                                   refresh_statuses, result_row)
 
 CHUNK = 2000
 PREVIEW_ROWS = 1000  # ok rows shown in a preview; every problem row is shown (up to PROBLEM_ROWS)
@@ -60,6 +59,7 @@ class RowReport:
     sample_code: str | None = None
     food: str | None = None
     party: str | None = None
+    stall: str | None = None  # the stall the row names (its own column, or read from the tested party)
     item: str | None = None
     reading: str = ""
     outcome: str | None = None
@@ -106,6 +106,8 @@ class ImportReport:
 def problem_message(problem) -> str:
     """A parser's problem in the user's language (templates are extracted from instruments/)."""
     params = dict(problem.params)
+    if params.get("format"):
+        params["format"] = format_label(params["format"])
     if isinstance(problem, RowProblem):
         params.update(row=problem.row, column=problem.column or "")
     try:
@@ -282,37 +284,13 @@ def stored_file(entry: Import) -> Path | None:
     return Path(current_app.config["DATA_DIR"]) / entry.stored_path
 
 
-@dataclass(slots=True)
-class BatchRef:
-    """What the importer needs of a batch, read without building ORM objects."""
-
-    id: int
-    code: str
-    site_id: int
-    station_id: int | None
-    sampled_at: datetime
-    category: object
-    status: str
-    planned: set = field(default_factory=set)  # item ids planned for the batch
-
-    @property
-    def fresh(self) -> bool:
-        """Registered and untouched: no results and no disposition yet."""
-        return self.status == "registered"
-
-
-# The columns of an imported result, in the order _Importer._reading gives them.
-RESULT_COLUMNS = ("batch_id", "item_id", "record_key", "value", "value_text", "qualitative", "unit", "control_delta",
-                  "sample_delta", "c_line", "t_line", "tc_ratio", "reading_mode", "computed_value", "cutoff", "method",
-                  "outcome", "reason", "instrument_word", "instrument_outcome", "disagrees", "signal_mismatch",
-                  "reagent_lot_id", "station_id", "channel", "tested_at", "tested_by_id", "tester_name", "import_row")
-
 class _Importer:
     """One file's worth of state: indexes, counters, the rows to write."""
 
     def __init__(self, actor: Actor, options: ImportOptions, report: ImportReport, now: datetime):
         self.actor, self.options, self.report, self.now = actor, options, report, now
         self.items, self.lots, self.places = ItemIndex(), LotIndex(), PlaceIndex()
+        self.instruments = InstrumentIndex()
         self.testers: dict[str, int] = {}  # an imported tester's name → that user
         for uid, display, username in db.session.execute(sa.select(User.id, User.display_name, User.username)):
             self.testers.setdefault(key(display), uid)
@@ -333,7 +311,7 @@ class _Importer:
         self.lot_warnings: dict = {}
         self.batch_query = InList(lambda codes: sa.select(
             Batch.id, Batch.code, Batch.site_id, Batch.station_id, Batch.sampled_at, Batch.category_id, Batch.status,
-            batch_tests.c.item_id).outerjoin(batch_tests, batch_tests.c.batch_id == Batch.id).where(Batch.code.in_(codes)))
+            batch_tests.c.item_id, Batch.stall_id, Batch.food, Batch.quantity_kg, Batch.row_version).outerjoin(batch_tests, batch_tests.c.batch_id == Batch.id).where(Batch.code.in_(codes)))
         self.outcomes: dict[int, list] = {}  # batch id → this file's (item, tested_at, row, outcome)
         self.moved: list[int] = []  # batches whose status this file moved
         self.import_ = Import(sha256=report.sha256, committed_sha256=report.sha256,
@@ -343,9 +321,7 @@ class _Importer:
         db.session.add(self.import_)
         db.session.flush()
         self.report.import_id = self.import_.id
-        self.writer = RowWriter(Result.__table__, RESULT_COLUMNS, {
-            "version": 1, "current": True, "entered_by_id": actor.user_id, "created_at": now,
-            "import_id": self.import_.id, "row_version": 1}, seal=(audit_key(), "result"))
+        self.writer = ResultWriter(actor, now, self.import_.id)
 
     # --- rows -------------------------------------------------------------------------------
 
@@ -363,13 +339,16 @@ class _Importer:
         categories, times = self.categories, self.sampling_times
         for start in range(0, len(codes), 900):
             part = codes[start:start + 900]
-            for bid, code, site_id, station_id, sampled_at, category_id, status, item_id in self.batch_query(part).fetchall():
+            for (bid, code, site_id, station_id, sampled_at, category_id, status, item_id, stall_id, food, quantity,
+                 row_version) in self.batch_query(part).fetchall():
                 ref = out.get(code)
                 if ref is None:
                     at = times.get(sampled_at)  # a round's samples share their times
                     if at is None:
                         at = times[sampled_at] = utc_from_driver(sampled_at)
-                    ref = out[code] = BatchRef(bid, code, site_id, station_id, at, categories.get(category_id), status)
+                    ref = out[code] = BatchRef(bid, code, site_id, station_id, at, categories.get(category_id), status,
+                                               stored=(code, site_id, stall_id, food, quantity, sampled_at),
+                                               row_version=row_version)
                 if item_id is not None:
                     ref.planned.add(item_id)
         return out
@@ -432,7 +411,8 @@ class _Importer:
 
     def _row_report(self, r: Reading, status: str = "ok") -> RowReport:
         return RowReport(r.row, status, sample_code=r.sample_code, food=r.food, party=r.tested_party or r.site,
-                         item=r.item, reading=_reading_text(r), instrument_outcome=r.instrument_outcome)
+                         stall=r.stall or split_party(r.tested_party)[1], item=r.item, reading=_reading_text(r),
+                         instrument_outcome=r.instrument_outcome)
 
     def _outcome_without_batch(self, r: Reading, item) -> str | None:
         """The verdict of a row not yet matched to a batch, by the item's own rule (no food
@@ -447,7 +427,7 @@ class _Importer:
                                 word)
         return a.judgement.outcome if a.judgement else None
 
-    def _reading(self, r: Reading, code: str, rkey: str, found: dict, existing: set) -> tuple | None:
+    def _reading(self, r: Reading, code: str, rkey: str, found: dict, existing: set) -> ResultRow | None:
         oldest = self.report.oldest_tested_at
         if r.tested_at is not None and (oldest is None or r.tested_at < oldest):
             self.report.oldest_tested_at = r.tested_at
@@ -483,6 +463,7 @@ class _Importer:
             return None
         if batch is None:
             rr = self._row_report(r, "unmatched")
+            rr.item = item.name
             rr.messages = [gettext("Row %(row)d: no batch has the code %(code)s.", row=r.row, code=code)
                            if code else gettext("Row %(row)d: the row has no sample code.", row=r.row)]
             rr.outcome = self._outcome_without_batch(r, item)
@@ -528,11 +509,16 @@ class _Importer:
         self.outcomes.setdefault(batch.id, []).append((iid, r.tested_at, r.row, j.outcome))
         if j.outcome == "positive":
             self.positives.append(batch)
-        return (batch.id, iid, rkey, r.value, value_text, qualitative, unit or item.unit,
-                r.control_delta, r.sample_delta, r.c_line, r.t_line, r.tc_ratio, r.reading_mode,
-                j.computed_value, j.threshold, method or item.method, j.outcome, j.reason, word,
-                a.instrument_outcome, a.disagrees, j.signal_mismatch, lot.id if lot else None, batch.station_id,
-                channel, r.tested_at, self._tester_id(r.tester) if r.tester else self.actor.user_id, tester, r.row)
+        inst = self.instruments.find(r.instrument) if r.instrument else None
+        return result_row(
+            batch.id, batch.station_id, iid, item.unit, item.method, a, record_key=rkey, value=r.value,
+            value_text=value_text, qualitative=qualitative, unit=unit, control_delta=r.control_delta,
+            sample_delta=r.sample_delta, c_line=r.c_line, t_line=r.t_line, tc_ratio=r.tc_ratio,
+            reading_mode=r.reading_mode, method=method, pretreated=None, instrument_word=word,
+            reagent_lot_id=lot.id if lot else None, instrument_id=inst.id if inst else None,
+            instrument_station_id=inst.station_id if inst else None, channel=channel, tested_at=r.tested_at,
+            tested_by_id=self._tester_id(r.tester) if r.tester else self.actor.user_id, tester_name=tester,
+            import_row=r.row)
 
     def _texts(self, r: Reading) -> tuple:
         """The row's free texts (method, value text, word, unit, channel, tester) cut to what
@@ -645,105 +631,18 @@ class _Importer:
         db.session.flush()
 
     def _open_dispositions(self) -> None:
-        """Each positive stops its batch's sale — a disposition opened, audited and the people
-        concerned told, in the order of the file — exactly as for a typed positive, in bulk."""
+        """Each positive stops its batch's sale — exactly as for a typed positive, through the
+        same service, in the order of the file."""
         if not self.positives:
             return
-        first: dict[int, tuple[int, int]] = {}  # batch → its first positive (result, item)
-        for rid, bid, iid in db.session.execute(
-                sa.select(Result.id, Result.batch_id, Result.item_id)
-                .where(Result.import_id == self.import_.id, Result.outcome == "positive").order_by(Result.id)):
-            first.setdefault(bid, (rid, iid))
-        ids = list(first)
-        # Batches whose follow-up had begun before this file:
-        followed = {bid for (bid,) in self._load(sa.select(Disposition.batch_id), Disposition.batch_id, ids)}
-        for result in self._load(Result, Result.batch_id, list(followed), Result.import_id == self.import_.id,
-                                 Result.outcome == "positive"):
-            open_disposition_if_positive(self.actor, result.batch, result, self.now)  # reopened or unchanged
-        fresh = [bid for bid in ids if bid not in followed]
-        if not fresh:
-            return
-        db.session.execute(sa.insert(Disposition), [
-            {"batch_id": bid, "result_id": first[bid][0], "status": "stopped", "opened_at": self.now, "row_version": 1}
-            for bid in fresh])
-        opened = {bid: did for did, bid in self._load(sa.select(Disposition.id, Disposition.batch_id),
-                                                      Disposition.batch_id, fresh)}
-        items = {i.id: i for i in self.items.items}
-        record_many(self.actor, [
-            {"action": "disposition.open", "subject_type": "disposition", "subject_id": opened[bid], "batch_id": bid,
-             "after": {"status": "stopped", "result": first[bid][0], "item": items[first[bid][1]].code},
-             "at": self.now} for bid in fresh])
-        batches = {b.id: b for b in self._load(Batch, Batch.id, fresh)}
-        positives_opened([(batches[bid], items[first[bid][1]].name) for bid in fresh], self.now)
-
-    @staticmethod
-    def _load(what, column, ids: list, *where) -> list:
-        """ORM objects (or rows of a select) whose ``column`` is one of ``ids``, 900 at a time."""
-        out = []
-        for start in range(0, len(ids), 900):
-            part = ids[start:start + 900]
-            if isinstance(what, sa.Select):
-                out.extend(db.session.execute(what.where(column.in_(part), *where)).all())
-            else:
-                out.extend(db.session.execute(sa.select(what).where(column.in_(part), *where)
-                                              .order_by(what.id)).scalars())
-        return out
+        open_dispositions(self.actor, [Positive(*row) for row in db.session.execute(
+            sa.select(Result.batch_id, Result.id, Result.item_id)
+            .where(Result.import_id == self.import_.id, Result.outcome == "positive").order_by(Result.id))], self.now)
 
     def _refresh_statuses(self) -> None:
-        """Bring every touched batch's status in step with its results — by the same rule as
-        ``batches.services.refresh_status``. A fresh batch's results are all in this file, so
-        its status is worked out here; the others read their results back. In chunks, so that
-        memory stays flat."""
-        positive = {ref.id for ref in self.positives}
-        ids = list(self.touched)
-        table = Batch.__table__
-        changed: dict[str, list[int]] = {}  # new status → batches
-        single: dict[str, str] = {}  # outcome → status of a batch with one test and one result
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start:start + 5000]
-            statuses: dict[int, str] = {}
-            others = []
-            for bid in chunk:
-                ref = self.touched[bid]
-                if ref.fresh and bid not in positive:
-                    outcomes = self.outcomes.pop(bid, [])
-                    if len(outcomes) == 1 and len(ref.planned) == 1:
-                        # The most common batch: one test, planned or now planned, one result.
-                        # Its status depends on that outcome alone.
-                        outcome = outcomes[0][3]
-                        status = single.get(outcome)
-                        if status is None:
-                            status = single[outcome] = batch_status(ref.planned, {outcomes[0][0]: outcome}, None)
-                    else:
-                        status = batch_status(ref.planned, effective_outcomes(outcomes), None)
-                    statuses[bid] = status
-                else:
-                    others.append(bid)
-            for sub in range(0, len(others), 900):
-                part = others[sub:sub + 900]
-                results: dict[int, list] = {}
-                for row in db.session.execute(sa.select(Result.batch_id, Result.item_id, Result.tested_at, Result.id,
-                                                        Result.outcome)
-                                              .where(Result.batch_id.in_(part), Result.current.is_(True))).all():
-                    results.setdefault(row.batch_id, []).append((row.item_id, row.tested_at, row.id, row.outcome))
-                dispositions = dict(db.session.execute(sa.select(Disposition.batch_id, Disposition.status)
-                                                       .where(Disposition.batch_id.in_(part))).all())
-                for bid in part:
-                    statuses[bid] = batch_status(self.touched[bid].planned, effective_outcomes(results.get(bid, [])),
-                                                 dispositions.get(bid))
-            for bid, status in statuses.items():
-                if status != self.touched[bid].status:
-                    changed.setdefault(status, []).append(bid)
-        # Status, verdict and seal in one executemany (the batches read as stored, 900 at a time);
-        # the seals stored are named in finish().
-        self.moved = update_sealed(
-            db.session, "batch", ("status", "verdict"),
-            {(status, verdict_for(status)): bids for status, bids in changed.items()},
-            audit_key(), also={"row_version": table.c.row_version + sa.literal_column("1")})
-        # Batches loaded as objects in this session (positives) must not keep stale values.
-        for obj in list(db.session.identity_map.values()):
-            if isinstance(obj, Batch) and obj.id in self.touched:
-                db.session.expire(obj)
+        """Every touched batch's status in step with its results (the seals stored are named
+        in finish())."""
+        self.moved = refresh_statuses(self.touched, self.outcomes, {ref.id for ref in self.positives})
 
 
 def _clip(text: str | None, n: int) -> str | None:

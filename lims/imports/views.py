@@ -13,6 +13,8 @@ from lims.database import utcnow
 from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.imports import pending
+from lims.imports.labels import format_label
+from lims.imports.round_match import round_suggestions
 from lims.imports.services import ImportOptions, run_import, sha256_of, stored_file
 from lims.listing import kept_args, page_number, paginate
 from lims.inputs import parse_id
@@ -21,6 +23,11 @@ from lims.rounds.services import get_round, round_batches
 from lims.web import serve_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+
+@bp.context_processor
+def _names():
+    return {"format_label": format_label}
 
 
 def _round():
@@ -71,8 +78,11 @@ STALE_AFTER = timedelta(days=2)  # a file tested this long ago is usually an old
 def _render_preview(report, options):
     oldest = report.oldest_tested_at
     stale_days = (utcnow() - oldest).days if oldest is not None and utcnow() - oldest >= STALE_AFTER else None
-    return render_template("imports/preview.html", report=report, options=options, rnd=_round(),
-                           suggestions=_suggestions(), stale_days=stale_days)
+    rnd = _round()
+    offered = round_batches(rnd) if rnd else []
+    return render_template("imports/preview.html", report=report, options=options, rnd=rnd,
+                           suggestions=[b.code for b in offered], round_batches=offered,
+                           matches=round_suggestions(report.rows, offered), stale_days=stale_days)
 
 
 @bp.route("/upload", methods=["POST"])
@@ -114,11 +124,6 @@ def _options(filename: str, dry_run: bool) -> ImportOptions:
     return ImportOptions(filename=filename, format=fmt, dry_run=dry_run, strict=bool(request.values.get("strict")),
                          create_batches=bool(request.values.get("create_batches")), assignments=assignments,
                          source="web")
-
-
-def _suggestions() -> list[str]:
-    rnd = _round()
-    return [b.code for b in round_batches(rnd)] if rnd else []
 
 
 @bp.route("/commit", methods=["POST"])

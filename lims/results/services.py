@@ -4,16 +4,21 @@ Every result is judged here by ``lims.rules.judging`` from its raw signals — t
 sent over the API or imported — and the instrument's own word is kept beside it."""
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import aliased
 
 from lims.accounts.access import Actor, scope_to_sites
-from lims.audit.services import record
+from lims.audit.key import audit_key
+from lims.audit.seal import checker, update_sealed
+from lims.audit.services import record, record_many
 from lims.batches.services import refresh_status
 from lims.batches.changes import refuse_voided
 from lims.database import utcnow
@@ -22,7 +27,10 @@ from lims.extensions import db
 from lims.i18n import local_today
 from lims.messages import entry_problem_message, reading_message
 from lims.models import Batch, Disposition, Instrument, ReagentLot, Result, TestItem
+from lims.notifications.services import positives_opened
 from lims.reference.services import decision_rule_for, item_applies
+from lims.results.bulk import RowWriter, driver_statement
+from lims.rules.batch_status import batch_status, effective_outcomes, verdict_for
 from lims.rules.judging import (InvalidReading, Judgement, Signals, check_entry, disagrees, judge,
                                 normalise_word)
 
@@ -169,26 +177,85 @@ def assess(batch: Batch, data: ResultInput, now: datetime) -> Assessment:
     return Assessor(now)(batch.sampled_at, batch.category, data)
 
 
+@dataclass(slots=True)
+class ResultRow:
+    """One stored result's columns as every door writes them (typed, posted, imported): built
+    by :func:`result_row` from the reading and the rules' assessment, never by hand."""
+
+    batch_id: int
+    item_id: int
+    record_key: str | None
+    value: Decimal | None
+    value_text: str | None
+    qualitative: str | None
+    unit: str | None
+    control_delta: Decimal | None
+    sample_delta: Decimal | None
+    c_line: Decimal | None
+    t_line: Decimal | None
+    tc_ratio: Decimal | None
+    reading_mode: str | None
+    computed_value: Decimal | None
+    cutoff: Decimal | None
+    method: str | None
+    pretreated: bool | None
+    outcome: str
+    reason: str | None
+    instrument_word: str | None
+    instrument_outcome: str | None
+    disagrees: bool
+    signal_mismatch: bool
+    reagent_lot_id: int | None
+    instrument_id: int | None
+    station_id: int | None
+    channel: str | None
+    tested_at: datetime
+    tested_by_id: int | None
+    tester_name: str | None
+    import_row: int | None
+
+
+#: The columns of a :class:`ResultRow`, in order (the bulk writer's column list).
+RESULT_ROW_COLUMNS = tuple(f.name for f in dataclass_fields(ResultRow))
+row_values = operator.attrgetter(*RESULT_ROW_COLUMNS)  # a ResultRow → its values as a tuple, in that order
+
+
+def result_row(batch_id: int, station_id: int | None, item_id: int, item_unit: str | None, item_method: str | None,
+               a: Assessment, *, record_key: str | None, value, value_text, qualitative, unit, control_delta,
+               sample_delta, c_line, t_line, tc_ratio, reading_mode, method, pretreated, instrument_word,
+               reagent_lot_id, instrument_id, instrument_station_id, channel, tested_at, tested_by_id, tester_name,
+               import_row=None) -> ResultRow:
+    """The stored form of a judged reading — the one place that decides what a result row holds:
+    the item's unit and method when the reading names none, the verdict and its reasons from the
+    judgement, the instrument's word beside it, and the station of the batch (or, for a batch
+    registered without one, of the instrument that read it)."""
+    j = a.judgement
+    return ResultRow(batch_id, item_id, record_key, value, value_text, qualitative, unit or item_unit, control_delta,
+                     sample_delta, c_line, t_line, tc_ratio, reading_mode, j.computed_value, j.threshold,
+                     method or item_method, pretreated, j.outcome, j.reason, instrument_word, a.instrument_outcome,
+                     a.disagrees, j.signal_mismatch, reagent_lot_id, instrument_id,
+                     station_id if station_id is not None else instrument_station_id, channel, tested_at,
+                     tested_by_id, tester_name, import_row)
+
+
 def _new_result(actor: Actor, batch: Batch, data: ResultInput, a: Assessment, version: int = 1,
                 supersedes: Result | None = None, reason: str | None = None) -> Result:
-    j = a.judgement
-    result = Result(
-        batch_id=batch.id, item_id=data.item.id, version=version, current=True,
-        supersedes_id=supersedes.id if supersedes else None, correction_reason=reason,
-        record_key=data.record_key if version == 1 else None,
-        value=data.value, value_text=data.value_text, qualitative=data.signals.qualitative, unit=data.unit or data.item.unit,
-        control_delta=data.control_delta, sample_delta=data.sample_delta, c_line=data.c_line, t_line=data.t_line,
-        tc_ratio=data.tc_ratio, reading_mode=data.reading_mode, computed_value=j.computed_value, cutoff=j.threshold,
-        method=data.method or data.item.method, pretreated=data.pretreated,
-        outcome=j.outcome, reason=j.reason, instrument_word=data.instrument_word,
-        instrument_outcome=a.instrument_outcome, disagrees=a.disagrees, signal_mismatch=j.signal_mismatch,
+    s = data.signals
+    row = result_row(
+        batch.id, batch.station_id, data.item.id, data.item.unit, data.item.method, a,
+        record_key=data.record_key if version == 1 else None, value=data.value, value_text=data.value_text,
+        qualitative=s.qualitative, unit=data.unit, control_delta=data.control_delta, sample_delta=data.sample_delta,
+        c_line=data.c_line, t_line=data.t_line, tc_ratio=data.tc_ratio, reading_mode=data.reading_mode,
+        method=data.method, pretreated=data.pretreated, instrument_word=data.instrument_word,
         reagent_lot_id=data.reagent_lot.id if data.reagent_lot else None,
         instrument_id=data.instrument.id if data.instrument else None,
-        station_id=batch.station_id, channel=data.channel, tested_at=data.tested_at,
+        instrument_station_id=data.instrument.station_id if data.instrument else None, channel=data.channel,
+        tested_at=data.tested_at,
         tested_by_id=actor.user_id if data.tester_name is None else _user_id_by_name(data.tester_name, actor),
-        tester_name=data.tester_name, entered_by_id=actor.user_id,
-        import_id=data.import_id, import_row=data.import_row,
-    )
+        tester_name=data.tester_name, import_row=data.import_row)
+    result = Result(**dict(zip(RESULT_ROW_COLUMNS, row_values(row))), version=version, current=True,
+                    supersedes_id=supersedes.id if supersedes else None, correction_reason=reason,
+                    entered_by_id=actor.user_id, import_id=data.import_id)
     db.session.add(result)
     return result
 
@@ -237,6 +304,218 @@ def open_disposition_if_positive(actor: Actor, batch: Batch, result: Result, now
     return disposition
 
 
+class Positive(NamedTuple):
+    """A positive result just recorded: it stops its batch's sale."""
+
+    batch_id: int
+    result_id: int
+    item_id: int
+
+
+def open_dispositions(actor: Actor, positives: list[Positive], now: datetime) -> None:
+    """Each batch with a positive among ``positives`` stops its sale — by its first positive:
+    a disposition opened in ``stopped`` (or one released earlier reopened), audited, and the
+    market's managers and the regulators told. For one result typed or posted, or for the
+    thousands of one imported file alike; the inserts are one statement however many."""
+    first: dict[int, Positive] = {}
+    for p in positives:
+        first.setdefault(p.batch_id, p)
+    if not first:
+        return
+    ids = list(first)
+    # Batches whose follow-up had begun before: reopened if released, else unchanged.
+    followed = {bid for (bid,) in load_in(sa.select(Disposition.batch_id), Disposition.batch_id, ids)}
+    for result in load_in(Result, Result.id, [first[bid].result_id for bid in ids if bid in followed]):
+        open_disposition_if_positive(actor, result.batch, result, now)
+    fresh = [bid for bid in ids if bid not in followed]
+    if not fresh:
+        return
+    db.session.execute(sa.insert(Disposition), [
+        {"batch_id": bid, "result_id": first[bid].result_id, "status": "stopped", "opened_at": now, "row_version": 1}
+        for bid in fresh])
+    opened = {bid: did for did, bid in load_in(sa.select(Disposition.id, Disposition.batch_id),
+                                               Disposition.batch_id, fresh)}
+    items = {iid: db.session.get(TestItem, iid) for iid in {first[bid].item_id for bid in fresh}}
+    record_many(actor, [
+        {"action": "disposition.open", "subject_type": "disposition", "subject_id": opened[bid], "batch_id": bid,
+         "after": {"status": "stopped", "result": first[bid].result_id, "item": items[first[bid].item_id].code},
+         "at": now} for bid in fresh])
+    batches_ = {b.id: b for b in load_in(Batch, Batch.id, fresh)}
+    for b in batches_.values():  # a disposition loaded before (as none) is stale now
+        db.session.expire(b, ["disposition"])
+    positives_opened([(batches_[bid], items[first[bid].item_id].name) for bid in fresh], now)
+
+
+def load_in(what, column, ids: list, *where) -> list:
+    """ORM objects (or rows of a select) whose ``column`` is one of ``ids``, 900 at a time."""
+    out = []
+    for start in range(0, len(ids), 900):
+        part = ids[start:start + 900]
+        if isinstance(what, sa.Select):
+            out.extend(db.session.execute(what.where(column.in_(part), *where)).all())
+        else:
+            out.extend(db.session.execute(sa.select(what).where(column.in_(part), *where)
+                                          .order_by(what.id)).scalars())
+    return out
+
+
+@dataclass(slots=True)
+class BatchRef:
+    """What recording many readings needs of a batch, read without building ORM objects."""
+
+    id: int
+    code: str
+    site_id: int
+    station_id: int | None
+    sampled_at: datetime
+    category: object
+    status: str
+    planned: set = field(default_factory=set)  # item ids planned for the batch
+    #: The batch's sealed fields as the driver gave them (code, site, stall, food, quantity,
+    #: sampled_at) and its row version, when read so: its new seal is then computed from them
+    #: instead of reading the batch back.
+    stored: tuple | None = None
+    row_version: int | None = None
+
+    @property
+    def fresh(self) -> bool:
+        """Registered and untouched: no results and no disposition yet."""
+        return self.status == "registered"
+
+
+class ResultWriter:
+    """Records many readings (:class:`ResultRow`) of one import at once: written at the driver
+    in one ``executemany`` a call, each row sealed from the values given as it is inserted
+    (:mod:`lims.results.bulk`)."""
+
+    def __init__(self, actor: Actor, now: datetime, import_id: int | None):
+        self.writer = RowWriter(Result.__table__, RESULT_ROW_COLUMNS, {
+            "version": 1, "current": True, "entered_by_id": actor.user_id, "created_at": now,
+            "import_id": import_id, "row_version": 1}, seal=(audit_key(), "result"))
+
+    def write(self, rows: list[ResultRow]) -> None:
+        self.writer.write([row_values(r) for r in rows])
+
+
+def _write_statuses(batches_: dict[int, BatchRef], changed: dict[str, list[int]]) -> dict[int, str]:
+    """Status, verdict, version and seal of the batches that moved, in one executemany. A batch
+    whose sealed fields were read with it is sealed from those values (no read-back), on the
+    condition that its row version is still the one read; any other — or one changed meanwhile —
+    is read back as stored and sealed from that (``update_sealed``). Returns id → seal stored."""
+    key = audit_key()
+    held: list[tuple] = []  # (status, verdict, seal, id, row version read)
+    rest: dict[tuple, list[int]] = {}
+    check = checker(key, "batch")
+    for status, bids in changed.items():
+        verdict = verdict_for(status)
+        for bid in bids:
+            ref = batches_[bid]
+            if ref.stored is None or ref.row_version is None:
+                rest.setdefault((status, verdict), []).append(bid)
+                continue
+            code, site_id, stall_id, food, quantity, sampled_at = ref.stored
+            # The row as sealed_select gives it: id, record key, the batch's sealed fields in order.
+            seal = check((bid, None, code, site_id, stall_id, food, quantity, status, verdict, sampled_at))
+            held.append((status, verdict, seal, bid, ref.row_version))
+    out: dict[int, str] = {}
+    if held:
+        connection = db.session.connection()
+        sql, arrange = _status_update(connection.dialect)
+        for start in range(0, len(held), 5000):
+            part = held[start:start + 5000]
+            done = connection.exec_driver_sql(sql, [arrange(p) for p in part]).rowcount
+            if done != len(part):  # some batch changed since it was read: those are read back
+                stored = dict(load_in(sa.select(Batch.id, Batch.seal), Batch.id, [p[3] for p in part]))
+                for status, verdict, seal, bid, rv in part:
+                    if stored.get(bid) != seal:
+                        rest.setdefault((status, verdict), []).append(bid)
+                    else:
+                        out[bid] = seal
+            else:
+                out.update((p[3], p[2]) for p in part)
+    if rest:
+        out.update(update_sealed(db.session, "batch", ("status", "verdict"), rest, key,
+                                 also={"row_version": Batch.__table__.c.row_version + sa.literal_column("1")}))
+    return out
+
+
+_STATUS_UPDATES: dict = {}
+
+
+def _status_update(dialect):
+    """``UPDATE batches SET status, verdict, seal, row_version + 1 WHERE id AND row_version``,
+    compiled once per dialect for the driver, and its parameters from (status, verdict, seal,
+    id, row version)."""
+    made = _STATUS_UPDATES.get(dialect.name)
+    if made is None:
+        table = Batch.__table__
+        stmt = table.update().where(table.c.id == sa.bindparam("rid"), table.c.row_version == sa.bindparam("rv")) \
+            .values(status=sa.bindparam("new_status"), verdict=sa.bindparam("new_verdict"),
+                    seal=sa.bindparam("new_seal"), row_version=table.c.row_version + sa.literal_column("1"))
+        made = _STATUS_UPDATES[dialect.name] = driver_statement(
+            stmt, dialect, ("new_status", "new_verdict", "new_seal", "rid", "rv"))
+    return made
+
+
+def refresh_statuses(batches_: dict[int, BatchRef], known: dict[int, list] | None = None,
+                     positive: set = frozenset()) -> dict[int, str]:
+    """Bring many batches' statuses in step with their results, by the rule of
+    ``lims.rules.batch_status`` (as ``batches.services.refresh_status`` does for one).
+
+    ``known``: batch id → the (item, tested_at, row, outcome) of every result of a batch that
+    was fresh (registered, untouched) before them — its status is worked out from those alone;
+    the others read their results (a result sent back counting as ``invalid``) and disposition.
+    In chunks, so that memory stays flat. Status, verdict and seal are written in one
+    executemany. Returns batch id → the seal stored, for the batches whose status moved."""
+    known = known if known is not None else {}
+    ids = list(batches_)
+    changed: dict[str, list[int]] = {}  # new status → batches
+    single: dict[str, str] = {}  # outcome → status of a batch with one test and one result
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        statuses: dict[int, str] = {}
+        others = []
+        for bid in chunk:
+            ref = batches_[bid]
+            outcomes = known.pop(bid, None) if ref.fresh and bid not in positive else None
+            if outcomes is not None:
+                if len(outcomes) == 1 and len(ref.planned) == 1:
+                    # The most common batch: one test, planned or now planned, one result.
+                    # Its status depends on that outcome alone.
+                    outcome = outcomes[0][3]
+                    status = single.get(outcome)
+                    if status is None:
+                        status = single[outcome] = batch_status(ref.planned, {outcomes[0][0]: outcome}, None)
+                else:
+                    status = batch_status(ref.planned, effective_outcomes(outcomes), None)
+                statuses[bid] = status
+            else:
+                others.append(bid)
+        for sub in range(0, len(others), 900):
+            part = others[sub:sub + 900]
+            results: dict[int, list] = {}
+            for row in db.session.execute(
+                    sa.select(Result.batch_id, Result.item_id, Result.tested_at, Result.id,
+                              sa.case((Result.rejected.is_(True), "invalid"), else_=Result.outcome))
+                    .where(Result.batch_id.in_(part),
+                           sa.or_(Result.current.is_(True), Result.rejected.is_(True)))).all():
+                results.setdefault(row[0], []).append(tuple(row[1:]))
+            dispositions = dict(db.session.execute(sa.select(Disposition.batch_id, Disposition.status)
+                                                   .where(Disposition.batch_id.in_(part))).all())
+            for bid in part:
+                statuses[bid] = batch_status(batches_[bid].planned, effective_outcomes(results.get(bid, [])),
+                                             dispositions.get(bid))
+        for bid, status in statuses.items():
+            if status != batches_[bid].status:
+                changed.setdefault(status, []).append(bid)
+    moved = _write_statuses(batches_, changed)
+    # Batches loaded as objects in this session must not keep stale values.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Batch) and obj.id in batches_:
+            db.session.expire(obj)
+    return moved
+
+
 def _snapshot(result: Result) -> dict:
     return {f: getattr(result, f) for f in RESULT_FIELDS} | {"item": result.item.code, "version": result.version}
 
@@ -263,7 +542,8 @@ def record_result(actor: Actor, batch: Batch, data: ResultInput, now: datetime |
     before, after = refresh_status(batch)
     record(actor, "result.create", "result", result.id, batch_id=batch.id,
            after=_snapshot(result) | {"batch_status": after}, at=now)
-    open_disposition_if_positive(actor, batch, result, now)
+    if result.outcome == "positive":
+        open_dispositions(actor, [Positive(batch.id, result.id, result.item_id)], now)
     refresh_status(batch)
     db.session.flush()
     return result
@@ -303,7 +583,8 @@ def correct_result(actor: Actor, result: Result, data: ResultInput, reason: str,
     refresh_status(batch)
     record(actor, "result.correct", "result", new.id, batch_id=batch.id, before=before,
            after=_snapshot(new) | {"batch_status": batch.status}, reason=reason.strip(), at=now)
-    open_disposition_if_positive(actor, batch, new, now)
+    if new.outcome == "positive":
+        open_dispositions(actor, [Positive(batch.id, new.id, new.item_id)], now)
     _withdraw_if_no_positive(actor, batch, reason.strip(), now)
     refresh_status(batch)
     return new
@@ -430,6 +711,24 @@ def sent_back(actor: Actor, limit: int = 100) -> list[Result]:
                                   newer.current.is_(True), newer.id > Result.id))
         .order_by(Result.reviewed_at.desc()).limit(limit), Batch.site_id, actor)
     return list(db.session.execute(stmt).scalars())
+
+
+def results_by_ids(ids) -> list[Result]:
+    """Results by id, in id order (what a reviewer ticked; ``review`` checks each one)."""
+    return list(db.session.execute(sa.select(Result).where(Result.id.in_(set(ids))).order_by(Result.id)).scalars())
+
+
+def round_reviewable(actor: Actor, round_id: int) -> list[Result]:
+    """A round's results waiting for review that this reviewer may approve: at the sites the
+    reviewer sees, and by the four-eyes rule of ``lims.rules.permissions`` (never one the
+    reviewer tested or entered), in the order they were recorded."""
+    actor.require("result.review")
+    stmt = scope_to_sites(
+        sa.select(Result).join(Batch, Batch.id == Result.batch_id)
+        .where(Batch.round_id == round_id, Result.current.is_(True), Result.reviewed_at.is_(None))
+        .order_by(Result.id), Batch.site_id, actor)
+    return [r for r in db.session.execute(stmt).scalars()
+            if actor.may_act_on("result.review", (r.tested_by_id, r.entered_by_id))]
 
 
 def pending_results(batch: Batch) -> list[Result]:

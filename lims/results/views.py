@@ -2,12 +2,11 @@
 used by the entry grids; the reviewer's worklist."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from lims import labels
-from lims.accounts.access import requires, scope_to_sites, web_actor
+from lims.accounts.access import requires, web_actor
 from lims.batches import services as batches
 from lims.batches.forms import CorrectionForm, ResultForm, ReviewForm
 from lims.batches.views import _place_errors, render_batch, result_form_for
@@ -18,7 +17,7 @@ from lims.inputs import parse_id
 from lims.formatting import number
 from lims.listing import Chip, kept_args, page_number, paginate
 from lims.messages import judgement_reason
-from lims.models import Batch, Result
+from lims.models import Result
 from lims.results import services
 from lims.results.forms import RejectForm
 from lims.results.inputs import build_result_input
@@ -220,16 +219,11 @@ def approve():
     ids = _ids(request.form.getlist("review-result_ids"))
     round_id = parse_id(request.form.get("round"), "round")
     if round_id is not None:
-        ids += list(db.session.execute(
-            scope_to_sites(sa.select(Result.id).join(Batch, Batch.id == Result.batch_id)
-                           .where(Batch.round_id == round_id, Result.current.is_(True),
-                                  Result.reviewed_at.is_(None), Result.tested_by_id != actor.user_id,
-                                  sa.or_(Result.entered_by_id.is_(None), Result.entered_by_id != actor.user_id)),
-                           Batch.site_id, actor)).scalars())
+        ids += [r.id for r in services.round_reviewable(actor, round_id)]
     if not form.validate_on_submit() or not ids:
         flash(gettext("Choose the results to approve."), "warning")
         return redirect(url_for("results.worklist"))
-    results = db.session.execute(sa.select(Result).where(Result.id.in_(set(ids))).order_by(Result.id)).scalars().all()
+    results = services.results_by_ids(ids)
     confirmed = _ids(request.form.getlist("review-confirm"))
     if request.form.get("confirming") != "1" and services.unconfirmed(results, confirmed):
         # First ask, naming them; the service refuses anyway without the exact confirmation.

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
 from lims.database import UTCDateTime
-from lims.imports.bulk import sqlite_utc_text, utc_from_driver
+from lims.results.bulk import sqlite_utc_text, utc_from_driver
 
 DIALECT = sqlite.dialect()
 ZONES = st.sampled_from([timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))])

@@ -237,12 +237,13 @@ def _nothing_of(db, sha, data_dir):
 
 def test_a_crash_while_opening_a_disposition_leaves_nothing(world, batches, run, db, counts, monkeypatch, data_dir):
     from lims.imports import services
+    from lims.results import services as results
 
     def explode(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    original = services.positives_opened
-    monkeypatch.setattr(services, "positives_opened", explode)
+    original = results.positives_opened
+    monkeypatch.setattr(results, "positives_opened", explode)
     data = sample_bytes("pesticide_tester.csv")
     before = counts()
     with pytest.raises(RuntimeError):
@@ -250,7 +251,7 @@ def test_a_crash_while_opening_a_disposition_leaves_nothing(world, batches, run,
     assert counts() == before
     _nothing_of(db, services.sha256_of(data), data_dir)
     # …and the file imports normally afterwards.
-    monkeypatch.setattr(services, "positives_opened", original)
+    monkeypatch.setattr(results, "positives_opened", original)
     assert run(data, "pesticide_tester.csv").status == "committed"
 
 
