@@ -318,6 +318,10 @@ def tick_command():
     db.session.commit()
     sealed = seal(wait=True)
     db.session.commit()
+    from lims.pagecache import prune
+
+    prune(db.session)  # page-cache change marks no scope needs any more
+    db.session.commit()
     sent = send_pending_emails()
     removed = pending.sweep()
     click.echo(f"{created} new notifications, {sent} e-mails sent, {removed} expired uploads removed, "

@@ -96,6 +96,27 @@ def _mac_of(row, key: bytes) -> str:
     return entry_mac(key, **_mac_fields(row))
 
 
+_REFERENCE = frozenset({"test_item", "test_item_override", "food", "food_category"})  # names every page shows
+
+
+def _touch(subject_type: str, subject_id, row_id, batch_id, after=None, rows: bool = False) -> None:
+    """Tell the page cache what this entry changed (:func:`lims.pagecache.touch`)."""
+    from lims import pagecache
+
+    session = db.session
+    if rows:  # a bulk entry (name_rows): runs of ids
+        if subject_type in ("batch", "result", "disposition") and isinstance(after, dict):
+            pagecache.touch(session, subject_type, after.get("ids", []))
+    elif batch_id is not None:
+        pagecache.touch(session, "batch", [batch_id])
+    elif subject_type in ("result", "disposition") and row_id is not None:
+        pagecache.touch(session, subject_type, [row_id])
+    elif subject_type in ("stall", "site") and str(subject_id).isdigit():
+        pagecache.touch(session, subject_type, [int(subject_id)])
+    elif subject_type in _REFERENCE:
+        pagecache.touch(session, "all")
+
+
 def _wrote() -> None:
     from flask import g, has_request_context
 
@@ -126,6 +147,7 @@ def record(actor, action: str, subject_type: str, subject_id, *, before=None, af
     entry.mac = _mac_of(entry, key)
     db.session.add(entry)
     db.session.flush()
+    _touch(subject_type, subject_id, row_id, batch_id)
     _covered(actor, [(subject_type, row_id)] if row_id is not None else [])
     _wrote()
     return entry
@@ -168,6 +190,7 @@ def record_many(actor, entries: list[dict]) -> int:
         row["mac"] = _mac_of(row, key)
         row["keyed"] = True
         rows.append(row)
+        _touch(row["subject_type"], row["subject_id"], rid, row["batch_id"], row["after"], bool(e.get("rows")))
     connection = db.session.connection()  # Core executemany: the ORM's bulk path adds nothing here
     for start in range(0, len(rows), 5000):
         connection.execute(AuditEntry.__table__.insert(), rows[start:start + 5000])
@@ -335,6 +358,9 @@ def install() -> None:
     event.listen(orm.Session, "after_flush", _after_flush)
     event.listen(orm.Session, "before_commit", _before_commit)
     event.listen(orm.Session, "after_transaction_end", _forget)
+    from lims import pagecache
+
+    pagecache.install()  # after the listeners above: entries they add are marked too
     _installed = True
 
 

@@ -80,3 +80,16 @@ class ReportSigningKey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64))
+
+
+class CacheBump(Base):
+    """Append-only marks that something a cached page shows has changed: one row per scope
+    (``stall:7``, ``site:3``, ``siteinfo:3``, ``all``) per committing transaction, written with
+    the change itself. A page's version is the newest mark of the scopes it shows; writers
+    only insert, so they never wait for one another (``lims tick`` prunes the older marks)."""
+
+    __tablename__ = "cache_bumps"
+    __table_args__ = (sa.Index("ix_cache_bumps_scope", "scope", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(40))

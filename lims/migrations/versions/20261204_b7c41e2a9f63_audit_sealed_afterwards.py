@@ -12,6 +12,8 @@ Existing chains are upgraded in place: every entry already written is sealed as 
 upgrade. The append-only guard now lets exactly one UPDATE through: sealing an unsealed entry
 (setting ``pos``, ``prev_hash`` and ``hash``, nothing else).
 
+``cache_bumps``: append-only marks of what changed (a stall, a market), for the page cache.
+
 Revision ID: b7c41e2a9f63
 Revises: 7a3e5c91d2b4
 Create Date: 2026-12-04 20:40:00
@@ -43,6 +45,13 @@ def _drop_sqlite_guards():
 
 
 def upgrade():
+    op.create_table(
+        'cache_bumps',
+        sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+        sa.Column('scope', sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_cache_bumps')),
+    )
+    op.create_index('ix_cache_bumps_scope', 'cache_bumps', ['scope', 'id'], unique=False)
     if _sqlite():
         _drop_sqlite_guards()  # the batch copy below would drop them anyway; recreated at the end
     else:
@@ -80,6 +89,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_cache_bumps_scope', table_name='cache_bumps')
+    op.drop_table('cache_bumps')
     if _sqlite():
         _drop_sqlite_guards()
     else:
