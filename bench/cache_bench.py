@@ -5,7 +5,8 @@ served by gunicorn (``--workers``, default 4) on the given database. ``--clients
 (default 16) for ``--seconds`` (default 30) each pick, per request: a public stall page (70 %,
 a random stall), a market board (20 %, a random market) or a write (10 %: a result of a random
 batch reviewed again through the audit service, committed — as any service writes, it marks
-the batch's stall and market changed). Every page response says ``X-Page-Cache: hit|miss``;
+the batch's stall and market changed). Stalls and markets are picked with Zipf weights (the
+k-th busiest 1/k as often: shoppers crowd some stalls, some markets have screens refreshing). Every page response says ``X-Page-Cache: hit|miss``;
 prints the hit rate per page kind, requests/s and p95, and the writes done.
 
 With the cache keyed on one global sequence (the design before), every write anywhere made
@@ -58,6 +59,8 @@ def main() -> None:
         boards = [c for (c,) in db.session.execute(sa.select(Site.code))]
         pairs = db.session.execute(sa.select(Result.id, Result.batch_id).join(Batch, Batch.id == Result.batch_id)
                                    .where(Result.current.is_(True))).all()
+    stall_w = [1 / (k + 1) for k in range(len(public))]
+    board_w = [1 / (k + 1) for k in range(len(boards))]
     port = 5000 + os.getpid() % 1000
     env = {**os.environ, "LIMS_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "LIMS_DATA_DIR": app.config["DATA_DIR"], "LIMS_SECRET_KEY": "bench", "LIMS_AUDIT_KEY_DEV": "1",
@@ -93,8 +96,8 @@ def main() -> None:
                                 writes[0] += 1
                             continue
                         kind = "stall" if roll < args.write_share + 0.7 else "board"
-                        url = (f"{base}/public/stalls/{rng.choice(public)}" if kind == "stall"
-                               else f"{base}/public/sites/{rng.choice(boards)}/board")
+                        url = (f"{base}/public/stalls/{rng.choices(public, stall_w)[0]}" if kind == "stall"
+                               else f"{base}/public/sites/{rng.choices(boards, board_w)[0]}/board")
                         t0 = time.perf_counter()
                         with urllib.request.urlopen(url, timeout=30) as r:
                             r.read()
