@@ -7,7 +7,9 @@ a random stall), a market board (20 %, a random market) or a write (10 %: a resu
 batch reviewed again through the audit service, committed — as any service writes, it marks
 the batch's stall and market changed). Stalls and markets are picked with Zipf weights (the
 k-th busiest 1/k as often: shoppers crowd some stalls, some markets have screens refreshing). Every page response says ``X-Page-Cache: hit|miss``;
-prints the hit rate per page kind, requests/s and p95, and the writes done.
+prints the hit rate per page kind, requests/s and p95, and the writes done — once with the cache
+keyed per scope and once with ``LIMS_PAGE_CACHE_SCOPED=0`` (one version for everything, as before),
+on the same data and load.
 
 With the cache keyed on one global sequence (the design before), every write anywhere made
 the next request of every page a miss; now a write marks only its stall and market.
@@ -49,10 +51,8 @@ def main() -> None:
     _sites, stalls, items = world(app, args.sites)
     now = datetime.now(timezone.utc)
     fill(app, now - timedelta(days=29), 29, args.results, stalls, items, "C")
-    from lims.accounts.access import Actor
-    from lims.audit.services import record
     from lims.extensions import db
-    from lims.models import Batch, Result, Site, Stall, User
+    from lims.models import Batch, Result, Site, Stall
 
     with app.app_context():
         public = [c for (c,) in db.session.execute(sa.select(Stall.public_code))]
@@ -61,10 +61,23 @@ def main() -> None:
                                    .where(Result.current.is_(True))).all()
     stall_w = [1 / (k + 1) for k in range(len(public))]
     board_w = [1 / (k + 1) for k in range(len(boards))]
+    for scoped in (True, False):
+        run(app, args, public, boards, pairs, stall_w, board_w, scoped)
+
+
+def run(app, args, public, boards, pairs, stall_w, board_w, scoped: bool) -> None:
+    import sqlalchemy as sa
+
+    from lims.accounts.access import Actor
+    from lims.audit.services import record
+    from lims.extensions import db
+    from lims.models import User
+
     port = 5000 + os.getpid() % 1000
     env = {**os.environ, "LIMS_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "LIMS_DATA_DIR": app.config["DATA_DIR"], "LIMS_SECRET_KEY": "bench", "LIMS_AUDIT_KEY_DEV": "1",
-           "LIMS_SESSION_COOKIE_SECURE": "0"}
+           "LIMS_SESSION_COOKIE_SECURE": "0",
+           "LIMS_PAGE_CACHE_SCOPED": "1" if scoped else "0"}
     server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(args.workers), "--bind",
                                f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -122,7 +135,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
-    print(f"{args.sites} markets, {len(public)} stalls, {args.results} results; gunicorn {args.workers} workers; "
+    print(f"{'PER SCOPE (now)' if scoped else 'ONE GLOBAL VERSION (before)'}: "
+          f"{args.sites} markets, {len(public)} stalls, {args.results} results; gunicorn {args.workers} workers; "
           f"{args.clients} clients for {elapsed:.0f} s; database {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}")
     total_hit = total = 0
     for kind, s in stats.items():

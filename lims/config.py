@@ -78,6 +78,7 @@ class Config:
     PUBLIC_BASE_URL = None  # e.g. https://kj.example.gov.cn ; default: the request's host
     COMPLAINT_PHONE = "12315"
     PAGE_CACHE_BYTES = 32 * 1024 * 1024  # rendered public pages kept per worker; 0 turns it off
+    PAGE_CACHE_SCOPED = True  # False: every page changes with any change (the design before; bench/cache_bench.py)
 
     SMTP_HOST = None
     SMTP_PORT = 25

@@ -209,6 +209,8 @@ def cached(max_age: int | None = None, scopes: Callable | None = None):
             shown = scopes(**kwargs) if scopes is not None else None
             if scopes is not None and shown is None:
                 return cache_headers(make_response(view(*args, **kwargs)), max_age)
+            if not current_app.config.get("PAGE_CACHE_SCOPED", True):
+                shown = ANY
             key = (request.full_path, str(get_locale()), data_version(None if shown == ANY else shown),
                    int(utcnow().timestamp() // 60),
                    _viewer() if private else None)
