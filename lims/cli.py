@@ -113,8 +113,9 @@ lims_cli.add_command(audit_cli)
 
 @audit_cli.command("verify")
 def audit_verify_command():
-    """Check the keyed chain end to end and reconcile results, batches, dispositions and
-    reagent lots with their last audited state; name the first entry or row that differs."""
+    """Check the sealed chain end to end and every entry not sealed yet by its own keyed seal;
+    reconcile results, batches, dispositions and reagent lots with their last audited state;
+    name the first entry or row that differs."""
     from lims.audit.services import verify
 
     result = verify()
@@ -128,22 +129,29 @@ def describe_verification(result) -> str:
     lines = []
     if result.legacy:
         lines.append(f"entries #1–#{result.legacy} are the legacy segment (unkeyed SHA-256, written before keyed "
-                     f"auditing); keyed verification starts at entry #{result.legacy + 1}")
+                     f"auditing); keyed verification starts at entry #{result.keyed_from or result.legacy + 1}")
     elif result.keyed_from:
         lines.append(f"keyed verification starts at entry #{result.keyed_from}")
     if result.ok:
-        lines.append(f"audit trail intact: {result.checked} entries; {result.rows} rows match their last audited "
-                     f"state")
+        lines.append(f"audit trail intact: {result.checked} entries ({result.sealed} sealed in the chain, "
+                     f"{result.unsealed} not sealed yet, each checked by its own seal); {result.rows} rows match "
+                     f"their last audited state")
     elif result.subject:
         what = {"state": f"its {result.field} is {result.stored!r} but the trail says {result.audited!r}",
                 "seal": "its stored values do not match its keyed seal (changed outside the application)",
                 "missing": "it is in the trail but no longer stored",
                 "unaudited": "no keyed audit entry has its current state (rows from before keyed auditing: "
-                             "run `lims audit baseline` once)"}[result.problem]
+                             "run `lims audit baseline` once)",
+                "stale": "it is newer than its last audit entry (an entry about it is missing)"}[result.problem]
         lines.append(click.style(f"audit trail BROKEN: {result.subject} differs from the trail: {what}", fg="red"))
+    elif result.broken_pos is not None:
+        entry = f" (entry #{result.broken_seq})" if result.broken_seq is not None else ""
+        lines.append(click.style(f"audit trail BROKEN at chain position #{result.broken_pos}{entry} "
+                                 f"({result.problem}); the {result.sealed} sealed entries before it are intact",
+                                 fg="red"))
     else:
-        lines.append(click.style(f"audit trail BROKEN at entry #{result.broken_seq} ({result.problem}); "
-                                 f"{result.checked} entries before it are intact", fg="red"))
+        lines.append(click.style(f"audit trail BROKEN at entry #{result.broken_seq} ({result.problem}, not sealed "
+                                 f"yet); {result.checked} entries before it are intact", fg="red"))
     return "\n".join(lines)
 
 
@@ -158,11 +166,25 @@ def audit_baseline_command():
     click.echo(f"{n} rows snapshotted into the audit trail")
 
 
+@audit_cli.command("seal")
+def audit_seal_command():
+    """Chain the entries written since the last sealing (also done by `lims tick` and after
+    write requests); waits for a sealing step already running instead of skipping."""
+    from lims.audit.services import seal
+
+    n = seal(wait=True)
+    db.session.commit()
+    click.echo(f"{n} entries sealed into the chain")
+
+
 @audit_cli.command("head")
 def audit_head_command():
-    """Print the trail's newest entry and hash (compare it with a printed report's)."""
-    from lims.audit.services import head
+    """Seal what is pending, then print the chain's newest position and link hash (compare it
+    with a printed report's)."""
+    from lims.audit.services import head, seal
 
+    seal(wait=True)
+    db.session.commit()
     top = head()
     click.echo(f"#{top[0]} {top[1]}" if top else "the audit trail is empty")
 
@@ -288,14 +310,22 @@ def tick_command():
     """Time-driven work for cron (every few minutes): notices of positives not yet told to the
     seller, objection windows closing, overdue dispositions and supplier alerts; e-mails not yet
     sent; uploads nobody committed within a day."""
+    from lims.audit.services import seal
     from lims.imports import pending
     from lims.notifications.services import send_pending_emails, sweep
 
     created = sweep()
     db.session.commit()
+    sealed = seal(wait=True)
+    db.session.commit()
+    from lims.pagecache import prune
+
+    prune(db.session)  # page-cache change marks no scope needs any more
+    db.session.commit()
     sent = send_pending_emails()
     removed = pending.sweep()
-    click.echo(f"{created} new notifications, {sent} e-mails sent, {removed} expired uploads removed")
+    click.echo(f"{created} new notifications, {sent} e-mails sent, {removed} expired uploads removed, "
+               f"{sealed} audit entries sealed")
 
 
 @lims_cli.command("backup")

@@ -21,6 +21,9 @@ class Config:
     SECRET_KEY = None  # default: a random key stored in instance/secret_key
     AUDIT_KEY = None  # keys the audit chain; required in production (lims.audit.key)
     AUDIT_KEY_DEV = False  # `make run`: derive a development audit key from SECRET_KEY
+    # Seal (chain) new audit entries after a write request at most this often per worker, in
+    # seconds; 0 after every one; negative: only `lims tick` / `lims audit seal` (lims.audit.services).
+    AUDIT_SEAL_EVERY = 1
     DATA_DIR = None  # default: instance/data
     PDF_FONT = None
     TIMEZONE = "Asia/Shanghai"
@@ -76,6 +79,7 @@ class Config:
     PUBLIC_BASE_URL = None  # e.g. https://kj.example.gov.cn ; default: the request's host
     COMPLAINT_PHONE = "12315"
     PAGE_CACHE_BYTES = 32 * 1024 * 1024  # rendered public pages kept per worker; 0 turns it off
+    PAGE_CACHE_SCOPED = True  # False: every page changes with any change (the design before; bench/cache_bench.py)
 
     SMTP_HOST = None
     SMTP_PORT = 25
@@ -109,6 +113,7 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     SECRET_KEY = "test-secret-key"
     PAGE_CACHE_BYTES = 0  # tests that exercise the cache turn it on
+    AUDIT_SEAL_EVERY = -1  # tests seal when they mean to
 
 
 _INT_KEYS = {k for k, v in vars(Config).items() if isinstance(v, int) and not isinstance(v, bool)}

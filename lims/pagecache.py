@@ -1,14 +1,24 @@
 """A render cache for pages that many requests ask for unchanged: the public pages (shoppers
 scanning a stall's QR code, market screens refreshing) and the busiest signed-in list.
 
-A page is kept under its address, its language, the audit trail's sequence number and the
+A page is kept under its address, its language, the version of what it shows and the
 current minute — and, for a signed-in page, the user, the session's CSRF secret (the page
 carries a token for it) and the state of the user's notifications (the bell in the top bar).
-Every change to the data is written in the same transaction as an audit entry, so a change
-gives a new sequence number and the next request renders afresh; the minute bounds what
-moves with the clock alone (an objection window closing) to a minute. The sequence number is
-read from the database on every request, so each worker's cache is only a shortcut, never a
-source of truth: several workers or servers stay consistent."""
+
+The version is per scope, not global: a stall's page shows ``stall:<id>`` and
+``siteinfo:<site id>``, a market board ``site:<id>``, the batch list the ``site:`` scopes of the
+sites its reader sees; every page also shows ``all`` (reference data such as test item names).
+Every change to the data goes through the audit trail (:mod:`lims.audit.services`), which
+tells :func:`touch` what it changed (batches, results, dispositions, stalls, sites); when the
+transaction commits, one row per scope touched is appended to ``cache_bumps`` in the same
+transaction, and a scope's version is its newest row. So a write at one market leaves every
+other market's pages cached, and writers only insert (no row they could queue on). The
+versions are read from the database on every request, so each worker's cache is only a
+shortcut, never a source of truth: several workers or servers stay consistent. The minute
+bounds what moves with the clock alone (an objection window closing) to a minute.
+
+Responses carry an ETag (304 when the browser or a proxy has the page) and, for public pages,
+``Cache-Control: public, max-age`` a proxy can honour; ``X-Page-Cache`` says hit or miss."""
 from __future__ import annotations
 
 import threading
@@ -25,7 +35,7 @@ from flask_wtf.csrf import generate_csrf
 
 from lims.database import utcnow
 from lims.extensions import db
-from lims.models import AuditHead, Notification
+from lims.models import CacheBump, Notification
 
 
 @dataclass(frozen=True)
@@ -73,9 +83,99 @@ def _cache() -> PageCache | None:
     return current_app.extensions.setdefault("lims.page_cache", PageCache(size))
 
 
-def data_version() -> int:
-    """The audit trail's sequence number: it moves with every change to the data."""
-    return db.session.execute(sa.select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0
+ANY = ["*"]  # the scopes of a page that shows everything: any change renders it afresh
+
+
+def data_version(scopes=None) -> int:
+    """The version of what a page shows: the newest change mark of its scopes (of any scope
+    when none are named)."""
+    stmt = sa.select(sa.func.max(CacheBump.id))
+    if scopes is not None:
+        stmt = stmt.where(CacheBump.scope.in_(sorted(set(scopes)) + ["all"]))
+    return db.session.execute(stmt).scalar() or 0
+
+
+# --- what a transaction changed ------------------------------------------------------------------
+
+_TOUCHED = "pagecache_touched"  # session.info: kind → set of ids or (first, last) runs
+
+
+def touch(session, kind: str, ids=()) -> None:
+    """Note that this transaction changed rows a page may show: ``kind`` is ``batch``,
+    ``result``, ``disposition``, ``stall``, ``site`` (ids, or [first, last] runs of ids) or
+    ``all`` (no ids). Resolved to scopes and marked when the transaction commits."""
+    touched = session.info.setdefault(_TOUCHED, {})
+    bucket = touched.setdefault(kind, set())
+    for i in ids:
+        bucket.add(tuple(i) if isinstance(i, (list, tuple)) else (int(i), int(i)))
+
+
+def _runs(bucket) -> list:
+    return sorted(bucket)
+
+
+def _scopes_of(session, touched: dict) -> set[str]:
+    from lims.models import Batch, Disposition, Result, Stall
+
+    scopes: set[str] = set()
+    if "all" in touched:
+        scopes.add("all")
+    places = []  # (stall_id, site_id)
+
+    def collect(stmt, column, runs):
+        singles = [first for first, last in runs if first == last]
+        for start in range(0, len(singles), 900):
+            places.extend(session.execute(stmt.where(column.in_(singles[start:start + 900]))).all())
+        for first, last in runs:
+            if first != last:
+                places.extend(session.execute(stmt.where(column.between(first, last))).all())
+
+    pair = sa.select(Batch.stall_id, Batch.site_id).distinct()
+    collect(pair, Batch.id, _runs(touched.get("batch", ())))
+    collect(pair.join(Result, Result.batch_id == Batch.id), Result.id, _runs(touched.get("result", ())))
+    collect(pair.join(Disposition, Disposition.batch_id == Batch.id), Disposition.id,
+            _runs(touched.get("disposition", ())))
+    collect(sa.select(Stall.id, Stall.site_id), Stall.id, _runs(touched.get("stall", ())))
+    for stall_id, site_id in places:
+        if stall_id is not None:
+            scopes.add(f"stall:{stall_id}")
+        if site_id is not None:
+            scopes.add(f"site:{site_id}")
+    for first, last in _runs(touched.get("site", ())):
+        for site_id in range(first, last + 1):
+            scopes.update((f"site:{site_id}", f"siteinfo:{site_id}"))
+    return scopes
+
+
+def _before_commit(session) -> None:
+    """Append the change marks of what this transaction touched (after the audit listener,
+    which may add entries of its own)."""
+    if session.in_nested_transaction() or not session.info.get(_TOUCHED):
+        return
+    touched = session.info.pop(_TOUCHED)
+    scopes = _scopes_of(session, touched)
+    if scopes:
+        session.execute(CacheBump.__table__.insert(), [{"scope": s} for s in sorted(scopes)])
+
+
+def _forget(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TOUCHED, None)
+
+
+def install() -> None:
+    """Listen to commits (called by the audit module after its own listeners, once)."""
+    from sqlalchemy import event, orm
+
+    event.listen(orm.Session, "before_commit", _before_commit)
+    event.listen(orm.Session, "after_transaction_end", _forget)
+
+
+def prune(session) -> int:
+    """Drop the change marks that are no longer any scope's newest (``lims tick``)."""
+    table = CacheBump.__table__
+    newest = sa.select(sa.func.max(table.c.id)).group_by(table.c.scope)
+    return session.execute(table.delete().where(table.c.id.not_in(newest))).rowcount or 0
 
 
 def _viewer() -> tuple:
@@ -91,12 +191,14 @@ def _viewer() -> tuple:
     return current_user.id, session.get("csrf_token"), tuple(bell)
 
 
-def cached(max_age: int | None = None):
+def cached(max_age: int | None = None, scopes: Callable | None = None):
     """Serve the view's page from the cache when nothing it shows can have changed.
 
     ``max_age`` makes the page publicly cacheable for that many seconds; without it the page
-    is signed-in and private (browsers revalidate with its ETag). Only 200s are kept, and a
-    signed-in page is never served from the cache while a flashed message waits to be shown."""
+    is signed-in and private (browsers revalidate with its ETag). ``scopes``: a function of
+    the view's arguments giving the scopes the page shows (None: not cacheable, e.g. an
+    unknown code); without it the page changes with any change at all. Only 200s are kept, and
+    a signed-in page is never served from the cache while a flashed message waits to be shown."""
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -104,9 +206,16 @@ def cached(max_age: int | None = None):
             private = max_age is None
             if cache is None or (private and session.get("_flashes")):
                 return cache_headers(make_response(view(*args, **kwargs)), max_age)
-            key = (request.full_path, str(get_locale()), data_version(), int(utcnow().timestamp() // 60),
+            shown = scopes(**kwargs) if scopes is not None else None
+            if scopes is not None and shown is None:
+                return cache_headers(make_response(view(*args, **kwargs)), max_age)
+            if not current_app.config.get("PAGE_CACHE_SCOPED", True):
+                shown = ANY
+            key = (request.full_path, str(get_locale()), data_version(None if shown == ANY else shown),
+                   int(utcnow().timestamp() // 60),
                    _viewer() if private else None)
             page = cache.get(key)
+            hit = page is not None
             if page is None:
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200:
@@ -116,6 +225,7 @@ def cached(max_age: int | None = None):
                 cache.put(key, page)
             response = Response(page.body, 200, content_type=page.content_type)
             response.set_etag(page.etag)
+            response.headers["X-Page-Cache"] = "hit" if hit else "miss"
             return cache_headers(response, max_age)
         return wrapped
     return decorate

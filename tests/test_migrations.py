@@ -57,3 +57,52 @@ def _assert_trail_guarded(db) -> None:
     with pytest.raises(sa.exc.DatabaseError):
         with db.engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM audit_entries"))
+
+
+@pytest.mark.live  # db.session on this test's own database, committing for real
+def test_an_existing_chain_is_upgraded_in_place_to_sealed_entries(fresh_app):
+    """A trail written by the locking design (each entry's keyed hash over the previous one,
+    the head row holding the last) is sealed as it stands by the upgrade: verify passes, and
+    entries written afterwards are chained after it by the sealing step."""
+    from flask_migrate import downgrade, upgrade
+
+    from lims.accounts.access import Actor
+    from lims.audit.chain import GENESIS, entry_hash
+    from lims.audit.key import audit_key
+    from lims.audit.services import record, seal, verify
+    from lims.database import utcnow
+    from lims.extensions import db
+
+    with fresh_app.app_context():
+        upgrade()  # whatever this worker's scratch database holds: up, then down to nothing (the way down
+        downgrade(revision="base")  # passes through this revision's downgrade), then up to before it
+        db.engine.dispose()
+        upgrade(revision="7a3e5c91d2b4")
+        key, prev, now = audit_key(), GENESIS, utcnow()
+        for seq in range(1, 6):
+            content = dict(seq=seq, at=now, user_id=None, actor="old", ip=None, action="test.old",
+                           subject_type="test", subject_id=str(seq), batch_id=None, before=None,
+                           after={"n": seq}, reason=None)
+            h = entry_hash(prev, key=key, row_id=None, state=None, **content)
+            db.session.execute(sa.text(
+                "INSERT INTO audit_entries (seq, at, actor, action, subject_type, subject_id, after, prev_hash, hash, "
+                "keyed) VALUES (:seq, :at, 'old', 'test.old', 'test', :sid, :after, :prev, :h, :keyed)"),
+                {"seq": seq, "at": now if db.engine.dialect.name != "sqlite" else now.replace(tzinfo=None),
+                 "sid": str(seq), "after": '{"n": %d}' % seq, "prev": prev, "h": h, "keyed": True})
+            prev = h
+        db.session.execute(sa.text("UPDATE audit_head SET seq = 5, last_hash = :h"), {"h": prev})
+        db.session.commit()
+        upgrade()
+        result = verify()
+        assert result.ok and (result.sealed, result.unsealed) == (5, 0), result
+        record(Actor(user=None, ip="test"), "test.new", "test", "6")
+        db.session.commit()
+        result = verify()
+        assert result.ok and (result.sealed, result.unsealed) == (5, 1), result
+        assert seal() == 1
+        db.session.commit()
+        result = verify()
+        assert result.ok and (result.sealed, result.unsealed) == (6, 0), result
+        seq = db.session.execute(sa.text("SELECT seq FROM audit_entries WHERE action = 'test.new'")).scalar()
+        assert seq == 6  # numbering goes on after the upgraded chain
+        db.session.remove()

@@ -50,3 +50,24 @@ def entry_hash(prev_hash: str, *, seq: int, at: datetime, user_id, actor, ip, ac
     payload["row_id"], payload["state"] = row_id, state
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hmac.new(key, (prev_hash + text).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def entry_mac(key: bytes, *, seq: int, at: datetime, user_id, actor, ip, action: str, subject_type: str,
+              subject_id: str, batch_id, before, after, reason, row_id=None, state=None, row_seal=None) -> str:
+    """The keyed seal of one entry as its writer stores it (no previous hash: writers do not
+    wait for one another). It covers the entry's number, so moving an entry is changing it."""
+    payload = {
+        "seq": seq, "at": plain(at), "user_id": user_id, "actor": actor, "ip": ip, "action": action,
+        "subject_type": subject_type, "subject_id": str(subject_id), "batch_id": batch_id,
+        "before": before, "after": after, "reason": reason, "row_id": row_id, "state": state,
+        "row_seal": row_seal,
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, ("entry:" + text).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def link_hash(key: bytes, prev_hash: str, pos: int, mac: str) -> str:
+    """The chain link the sealing step gives the entry at position ``pos`` of the chain: it
+    covers the entry's own seal and the previous link, so removing, inserting or reordering
+    sealed entries breaks the chain from there."""
+    return hmac.new(key, f"link:{prev_hash}:{pos}:{mac}".encode("ascii"), hashlib.sha256).hexdigest()

@@ -1,9 +1,20 @@
-"""Writing and verifying the audit trail.
+"""Writing, sealing and verifying the audit trail.
 
-Writers serialise on the single ``audit_head`` row (SELECT … FOR UPDATE on PostgreSQL;
-SQLite write transactions are serialised already), so the chain never forks. The key and the
-row states do not depend on that lock: an entry's hash covers its own content, its state and
-the previous hash, whoever assigns the order.
+Writers never queue on one row. Each entry is numbered from a database sequence
+(``audit_entry_seq`` on PostgreSQL; SQLite serialises write transactions already and numbers
+from the highest entry) and stored with ``mac``, a keyed seal (HMAC under LIMS_AUDIT_KEY) of
+its content, its number and the audited row's seal after it. The sealing step (:func:`seal`:
+``lims audit seal``, ``lims tick``, and opportunistically after write requests, never while
+a writer waits) takes the entries nobody has chained yet, in number order, and gives each the
+next chain position and a link hash over the previous link and its ``mac``; only the sealing
+step touches ``audit_head`` (the sealed head), under an advisory lock writers never take.
+An entry committed late with a lower number is simply chained in a later round.
+
+``verify`` walks the sealed chain by position (links, seals, the head), checks every unsealed
+entry's own seal, then reconciles the data with the trail (below). Editing, inserting or
+renumbering an entry breaks its seal; deleting, inserting or reordering sealed entries breaks
+the chain; deleting an unsealed entry about a row leaves that row unnamed or newer than its
+last entry's row seal (``stale``).
 
 Every audited row (results, batches, dispositions, reagent lots — :mod:`lims.audit.state`)
 carries a keyed seal of its audited fields (:mod:`lims.audit.seal`), rewritten whenever an
@@ -22,13 +33,18 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import event, orm
 
-from lims.audit.chain import GENESIS, entry_hash, plain
+import logging
+import time
+
+from lims.audit.chain import GENESIS, entry_hash, entry_mac, link_hash, plain
 from lims.audit.key import audit_key
 from lims.audit.seal import checker, digest_of, driver_sql, reseal, sealed_select
 from lims.audit.state import AUDITED, TABLES, states
 from lims.database import utcnow
 from lims.extensions import db
 from lims.models import AuditEntry, AuditHead
+
+log = logging.getLogger(__name__)
 
 _PENDING = "audit_pending"  # session.info: {(subject_type, id)} changed by the ORM, not yet snapshotted
 _ACTOR = "audit_actor"  # session.info: the last actor that wrote an entry in this transaction
@@ -44,14 +60,68 @@ def row_id_of(subject_type: str, subject_id, batch_id):
     return int(subject_id)
 
 
-def _head():
-    head = db.session.execute(
-        sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, last_hash=GENESIS)
-        db.session.add(head)
-        db.session.flush()
-    return head
+def _next_seqs(n: int) -> list[int]:
+    """``n`` fresh entry numbers: from the sequence on PostgreSQL (no lock, never reused; a
+    rolled-back transaction leaves a hole, which the chain does not mind); on SQLite, whose
+    write transactions are serialised (BEGIN IMMEDIATE), after the highest entry."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return sorted(connection.execute(sa.text("SELECT nextval('audit_entry_seq') FROM generate_series(1, :n)"),
+                                         {"n": n}).scalars())
+    top = connection.execute(sa.select(sa.func.coalesce(sa.func.max(AuditEntry.seq), 0))).scalar()
+    return list(range(top + 1, top + 1 + n))
+
+
+def _lock_rows(subject_type: str, ids) -> None:
+    """Hold the audited rows (PostgreSQL) so that entries about one row are numbered in the
+    order their transactions commit: a writer that changed the row holds it already; one that
+    only writes an entry about it waits for the row, never for the whole trail."""
+    if db.session.connection().dialect.name != "postgresql":
+        return
+    model, _ = AUDITED[subject_type]
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), 900):
+        db.session.execute(sa.select(model.id).where(model.id.in_(ids[start:start + 900]))
+                           .order_by(model.id).with_for_update())
+
+
+def _mac_fields(row) -> dict:
+    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
+    return {name: get(name) for name in ("seq", "at", "user_id", "actor", "ip", "action", "subject_type",
+                                         "subject_id", "batch_id", "before", "after", "reason", "row_id",
+                                         "state", "row_seal")}
+
+
+def _mac_of(row, key: bytes) -> str:
+    return entry_mac(key, **_mac_fields(row))
+
+
+_REFERENCE = frozenset({"test_item", "test_item_override", "food", "food_category"})  # names every page shows
+
+
+def _touch(subject_type: str, subject_id, row_id, batch_id, after=None, rows: bool = False) -> None:
+    """Tell the page cache what this entry changed (:func:`lims.pagecache.touch`)."""
+    from lims import pagecache
+
+    session = db.session
+    if rows:  # a bulk entry (name_rows): runs of ids
+        if subject_type in ("batch", "result", "disposition") and isinstance(after, dict):
+            pagecache.touch(session, subject_type, after.get("ids", []))
+    elif batch_id is not None:
+        pagecache.touch(session, "batch", [batch_id])
+    elif subject_type in ("result", "disposition") and row_id is not None:
+        pagecache.touch(session, subject_type, [row_id])
+    elif subject_type in ("stall", "site") and str(subject_id).isdigit():
+        pagecache.touch(session, subject_type, [int(subject_id)])
+    elif subject_type in _REFERENCE:
+        pagecache.touch(session, "all")
+
+
+def _wrote() -> None:
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g._audit_wrote = True
 
 
 def record(actor, action: str, subject_type: str, subject_id, *, before=None, after=None,
@@ -61,26 +131,30 @@ def record(actor, action: str, subject_type: str, subject_id, *, before=None, af
     key = audit_key()
     db.session.flush()
     row_id = row_id_of(subject_type, subject_id, batch_id)
-    state = states(db.session, subject_type, [row_id]).get(row_id) if row_id is not None else None
-    head = _head()
+    state = row_seal = None
+    if row_id is not None:
+        _lock_rows(subject_type, [row_id])
+        state = states(db.session, subject_type, [row_id]).get(row_id)
+        seals: dict = {}
+        reseal(db.session, subject_type, [row_id], key, seals=seals)
+        row_seal = seals.get(row_id)
     entry = AuditEntry(
-        seq=head.seq + 1, at=at or utcnow(), user_id=actor.user_id, actor=actor.name if actor else None,
+        seq=_next_seqs(1)[0], at=at or utcnow(), user_id=actor.user_id, actor=actor.name if actor else None,
         ip=actor.ip if actor else None, action=action, subject_type=subject_type,
         subject_id=str(subject_id), batch_id=batch_id, before=plain(before), after=plain(after),
-        reason=reason, prev_hash=head.last_hash, keyed=True, row_id=row_id, state=state,
+        reason=reason, keyed=True, row_id=row_id, state=state, row_seal=row_seal,
     )
-    entry.hash = _hash_of(entry, key)
-    head.seq, head.last_hash = entry.seq, entry.hash
+    entry.mac = _mac_of(entry, key)
     db.session.add(entry)
     db.session.flush()
-    if row_id is not None:
-        reseal(db.session, subject_type, [row_id], key)
+    _touch(subject_type, subject_id, row_id, batch_id)
     _covered(actor, [(subject_type, row_id)] if row_id is not None else [])
+    _wrote()
     return entry
 
 
 def record_many(actor, entries: list[dict]) -> int:
-    """Append many entries under one lock (bulk imports, demo history): the same chain.
+    """Append many entries at once (bulk imports, demo history), numbered in list order.
 
     Each entry is a dict with ``action``, ``subject_type``, ``subject_id`` and optionally
     ``batch_id``, ``before``, ``after``, ``reason``, ``at``. Entries about audited rows get
@@ -94,13 +168,16 @@ def record_many(actor, entries: list[dict]) -> int:
         rid = None if e.get("rows") else row_id_of(e["subject_type"], e["subject_id"], e.get("batch_id"))
         if rid is not None:
             wanted.setdefault(e["subject_type"], set()).add(rid)
-    known = {subject: states(db.session, subject, ids) for subject, ids in wanted.items()}
-    head = _head()
-    seq, prev = head.seq, head.last_hash
+    known, sealed = {}, {}
+    for subject, ids in wanted.items():
+        _lock_rows(subject, ids)
+        known[subject] = states(db.session, subject, ids)
+        sealed[subject] = {}
+        reseal(db.session, subject, ids, key, seals=sealed[subject])
+    seqs = _next_seqs(len(entries))
     now = utcnow()
     rows = []
-    for e in entries:
-        seq += 1
+    for seq, e in zip(seqs, entries):
         rid = None if e.get("rows") else row_id_of(e["subject_type"], e["subject_id"], e.get("batch_id"))
         row = {
             "seq": seq, "at": e.get("at") or now, "user_id": actor.user_id, "actor": actor.name, "ip": actor.ip,
@@ -108,19 +185,17 @@ def record_many(actor, entries: list[dict]) -> int:
             "batch_id": e.get("batch_id"), "before": plain(e.get("before")), "after": plain(e.get("after")),
             "reason": e.get("reason"), "row_id": rid,
             "state": known[e["subject_type"]].get(rid) if rid is not None else None,
+            "row_seal": sealed[e["subject_type"]].get(rid) if rid is not None else None,
         }
-        row["hash"] = prev = entry_hash(prev, key=key, **row)
-        row["prev_hash"] = rows[-1]["hash"] if rows else head.last_hash
+        row["mac"] = _mac_of(row, key)
         row["keyed"] = True
         rows.append(row)
+        _touch(row["subject_type"], row["subject_id"], rid, row["batch_id"], row["after"], bool(e.get("rows")))
     connection = db.session.connection()  # Core executemany: the ORM's bulk path adds nothing here
     for start in range(0, len(rows), 5000):
         connection.execute(AuditEntry.__table__.insert(), rows[start:start + 5000])
-    head.seq, head.last_hash = seq, prev
-    db.session.flush()
-    for subject, ids in wanted.items():
-        reseal(db.session, subject, ids, key)
     _covered(actor, [(subject, rid) for subject, ids in wanted.items() for rid in ids])
+    _wrote()
     return len(rows)
 
 
@@ -283,6 +358,9 @@ def install() -> None:
     event.listen(orm.Session, "after_flush", _after_flush)
     event.listen(orm.Session, "before_commit", _before_commit)
     event.listen(orm.Session, "after_transaction_end", _forget)
+    from lims import pagecache
+
+    pagecache.install()  # after the listeners above: entries they add are marked too
     _installed = True
 
 
@@ -292,6 +370,7 @@ def init_app(app) -> None:
 
     audit_key_from(app.config)
     install()
+    app.teardown_request(_seal_after_request)
 
 
 # --- verification -------------------------------------------------------------------------------
@@ -299,9 +378,10 @@ def init_app(app) -> None:
 @dataclass
 class Verification:
     ok: bool
-    checked: int
-    broken_seq: int | None = None
-    problem: str | None = None  # "hash", "link", "gap", "head", "unkeyed", "state", "seal", "missing", "unaudited"
+    checked: int  # entries checked (sealed and unsealed)
+    broken_seq: int | None = None  # the entry (its number) where the trail breaks
+    problem: str | None = None  # "hash", "link", "gap", "head", "unkeyed", "missing-entry", "state", "seal",
+    #                             "missing", "unaudited", "stale"
     legacy: int = 0  # entries #1..legacy are the legacy segment (plain SHA-256, no state)
     keyed_from: int | None = None  # the first keyed entry
     rows: int = 0  # audited rows reconciled
@@ -309,12 +389,100 @@ class Verification:
     field: str | None = None  # … and its first differing field
     stored: object = None
     audited: object = None
+    sealed: int = 0  # entries in the sealed chain
+    unsealed: int = 0  # entries not chained yet (each checked by its own keyed seal)
+    broken_pos: int | None = None  # the chain position where the sealed chain breaks
 
+
+# --- sealing ---------------------------------------------------------------------------------------
+
+_SEAL_LOCK = 0x4C494D53_4155  # the advisory lock sealing steps take (writers never do)
+
+
+def seal(batch_size: int = 5000, *, wait: bool = False, limit: int | None = None) -> int:
+    """Chain the entries not sealed yet, in number order, after the sealed head; return how
+    many. Run in its own short transaction (the caller commits). Another sealing step running
+    at the same time makes this one return 0 at once (``wait``: queue behind it instead);
+    writers are never held: they neither read ``audit_head`` nor lock sealed entries."""
+    key = audit_key()
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        if wait:
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEAL_LOCK})
+        elif not connection.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _SEAL_LOCK}).scalar():
+            return 0
+    head = db.session.execute(sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, last_hash=GENESIS)
+        db.session.add(head)
+        db.session.flush()
+    table = AuditEntry.__table__
+    update = table.update().where(table.c.id == sa.bindparam("eid")).values(
+        pos=sa.bindparam("p"), prev_hash=sa.bindparam("ph"), hash=sa.bindparam("h"))
+    pos, prev, n = head.seq, head.last_hash, 0
+    while limit is None or n < limit:
+        size = batch_size if limit is None else min(batch_size, limit - n)
+        rows = connection.execute(sa.select(table.c.id, table.c.mac).where(table.c.pos.is_(None))
+                                  .order_by(table.c.seq).limit(size)).all()
+        changes = []
+        for eid, mac in rows:
+            if mac is None:  # not written by this code: leave it unsealed for verify to name
+                break
+            pos += 1
+            h = link_hash(key, prev, pos, mac)
+            changes.append({"eid": eid, "p": pos, "ph": prev, "h": h})
+            prev = h
+        if changes:
+            connection.execute(update, changes)
+            n += len(changes)
+        if len(changes) < size:
+            break
+    if n:
+        head.seq, head.last_hash = pos, prev
+        db.session.flush()
+    return n
+
+
+_last_seal = [0.0]  # when this process last sealed after a request (monotonic seconds)
+
+
+def _seal_after_request(exc) -> None:
+    """Opportunistic sealing: after a request that wrote entries has committed, at most once
+    every AUDIT_SEAL_EVERY seconds per process, in a transaction of its own. Skipped when
+    another sealing step is running; a failure is logged, never shown to the user."""
+    from flask import current_app, g
+
+    every = current_app.config.get("AUDIT_SEAL_EVERY")
+    if exc is not None or every is None or every < 0 or not g.pop("_audit_wrote", False):
+        return
+    now = time.monotonic()
+    if now - _last_seal[0] < every:
+        return
+    _last_seal[0] = now
+    from lims.database import write_intent
+
+    token = write_intent.set(True)
+    try:
+        db.session.rollback()  # whatever the request left: it has committed already
+        seal(limit=50_000)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 — sealing later is always possible; the response is sent
+        db.session.rollback()
+        log.warning("opportunistic audit sealing failed", exc_info=True)
+    finally:
+        write_intent.reset(token)
+
+
+# --- verification -------------------------------------------------------------------------------
 
 def verify(batch_size: int = 5000) -> Verification:
-    """Walk the whole chain in order, then reconcile every audited row with its last audited
-    state; report the first entry or row that does not hold. Streams: memory stays flat."""
+    """Walk the sealed chain in order, check every unsealed entry's own seal, then reconcile
+    every audited row with the trail; report the first entry or row that does not hold.
+    Streams: memory stays flat."""
     chain = _verify_chain(batch_size)
+    if not chain.ok:
+        return chain
+    chain = _verify_unsealed(chain, batch_size)
     if not chain.ok:
         return chain
     for subject in AUDITED:
@@ -327,35 +495,76 @@ def verify(batch_size: int = 5000) -> Verification:
 def _verify_chain(batch_size: int) -> Verification:
     key = audit_key()
     table = AuditEntry.__table__
-    prev_hash, expected_seq, checked = GENESIS, 1, 0
-    legacy, keyed_from = 0, None
+    prev_hash, expected, checked = GENESIS, 1, 0
+    legacy, keyed_from, macs = 0, None, False
+
+    def broken(entry, problem, pos=None):
+        return Verification(False, checked, entry.seq if entry is not None else None, problem, legacy, keyed_from,
+                            sealed=checked, broken_pos=pos if pos is not None else entry.pos)
+
     while True:
         rows = db.session.execute(
-            sa.select(table).where(table.c.seq >= expected_seq).order_by(table.c.seq).limit(batch_size)).all()
+            sa.select(table).where(table.c.pos >= expected).order_by(table.c.pos).limit(batch_size)).all()
         if not rows:
             break
         for entry in rows:
-            if entry.seq != expected_seq:
-                return Verification(False, checked, expected_seq, "gap", legacy, keyed_from)
+            if entry.pos != expected:
+                return broken(entry, "gap", expected)
             if entry.prev_hash != prev_hash:
-                return Verification(False, checked, entry.seq, "link", legacy, keyed_from)
-            if entry.keyed:
+                return broken(entry, "link")
+            if entry.mac is not None:  # sealed by the sealing step: its own seal, then the link
+                macs = True
                 keyed_from = keyed_from or entry.seq
-            elif keyed_from is not None:  # a legacy entry after keyed ones: someone rewrote it unkeyed
-                return Verification(False, checked, entry.seq, "unkeyed", legacy, keyed_from)
-            else:
-                legacy = entry.seq
-            if _hash_of(entry, key) != entry.hash:
-                return Verification(False, checked, entry.seq, "hash", legacy, keyed_from)
-            prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+                if not entry.keyed:
+                    return broken(entry, "unkeyed")
+                if _mac_of(entry, key) != entry.mac or link_hash(key, prev_hash, entry.pos, entry.mac) != entry.hash:
+                    return broken(entry, "hash")
+            else:  # written before the sealing step: the hash covers content and previous hash
+                if macs:
+                    return broken(entry, "hash")  # an old-style entry after sealed ones: inserted
+                if entry.keyed:
+                    keyed_from = keyed_from or entry.seq
+                elif keyed_from is not None:  # a legacy entry after keyed ones: someone rewrote it unkeyed
+                    return broken(entry, "unkeyed")
+                else:
+                    legacy = entry.seq
+                if _hash_of(entry, key) != entry.hash:
+                    return broken(entry, "hash")
+            prev_hash, expected, checked = entry.hash, expected + 1, checked + 1
     head = db.session.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.last_hash != prev_hash):
-        return Verification(False, checked, checked + 1 if head.seq > checked else head.seq, "head",
-                            legacy, keyed_from)
-    return Verification(True, checked, legacy=legacy, keyed_from=keyed_from)
+    top = head.seq if head is not None else 0
+    if top != checked or (head is not None and top and head.last_hash != prev_hash):
+        return Verification(False, checked, None, "head", legacy, keyed_from, sealed=checked,
+                            broken_pos=checked + 1 if top > checked else top)
+    return Verification(True, checked, legacy=legacy, keyed_from=keyed_from, sealed=checked)
 
 
-def _named(subject: str) -> bytearray:
+def _verify_unsealed(chain: Verification, batch_size: int) -> Verification:
+    """Every entry not chained yet must carry its own keyed seal, and nothing of a link."""
+    key = audit_key()
+    table = AuditEntry.__table__
+    after = None
+    while True:
+        stmt = sa.select(table).where(table.c.pos.is_(None)).order_by(table.c.seq).limit(batch_size)
+        if after is not None:
+            stmt = stmt.where(table.c.seq > after)
+        rows = db.session.execute(stmt).all()
+        if not rows:
+            return chain
+        for entry in rows:
+            problem = ("unkeyed" if entry.mac is None or not entry.keyed else
+                       "link" if entry.prev_hash is not None or entry.hash is not None else
+                       "hash" if _mac_of(entry, key) != entry.mac else None)
+            if problem:
+                return Verification(False, chain.checked, entry.seq, problem, chain.legacy, chain.keyed_from,
+                                    sealed=chain.sealed, unsealed=chain.unsealed)
+            chain.keyed_from = chain.keyed_from or entry.seq
+            chain.unsealed += 1
+            chain.checked += 1
+            after = entry.seq
+
+
+def _named(subject: str, runs: list | None = None) -> bytearray:
     """Which ``subject`` rows the keyed trail says exist: byte ``id`` is 1 for each (one byte a
     row id). Entries about one row name it (a ``.delete`` entry un-names it); entries of
     :func:`name_rows` name runs of ids. Only the few naming entries' JSON is decoded."""
@@ -366,7 +575,7 @@ def _named(subject: str) -> bytearray:
         if upto >= len(named):
             named.extend(bytes(upto + 1 - len(named) + 1024))
 
-    runs = []  # (seq, first, last)
+    runs = [] if runs is None else runs  # (seq, first, last)
     for seq, after in db.session.execute(
             sa.select(table.c.seq, table.c.after).where(table.c.subject_type == subject, table.c.keyed.is_(True),
                                                          table.c.row_id.is_(None)).order_by(table.c.seq)):
@@ -402,7 +611,8 @@ def _reconcile(subject: str, chain: Verification, batch_size: int) -> Verificati
                             f"{subject} {rid}", field, stored, audited)
 
     key = audit_key()
-    named = _named(subject)
+    runs: list = []
+    named = _named(subject, runs)
     size = len(named)
     check = checker(key, subject)
     connection = db.session.connection()
@@ -422,7 +632,31 @@ def _reconcile(subject: str, chain: Verification, batch_size: int) -> Verificati
         rows.close()
         chain.rows += n
     missing = named.find(1)
-    return differs(missing, "missing") if missing != -1 else None
+    if missing != -1:
+        return differs(missing, "missing")
+    stale = _stale(subject, runs)
+    return differs(stale, "stale") if stale is not None else None
+
+
+def _stale(subject: str, runs: list) -> int | None:
+    """A row whose stored seal is not the row seal its newest entry recorded — an entry about
+    it is missing (deleted before it was sealed, say) — unless a later bulk entry named it
+    (bulk writers record a digest of the seals, not each one). Rows with entries from before
+    row seals were recorded are not judged here."""
+    model, _ = AUDITED[subject]
+    rows = model.__table__
+    e = AuditEntry.__table__.alias("e")
+    x = AuditEntry.__table__.alias("x")
+    newest = (sa.select(sa.func.max(x.c.seq)).where(x.c.subject_type == subject, x.c.row_id == e.c.row_id)
+              .scalar_subquery())
+    stmt = (sa.select(e.c.row_id, e.c.seq).join(rows, rows.c.id == e.c.row_id)
+            .where(e.c.subject_type == subject, e.c.row_seal.is_not(None), e.c.seq == newest,
+                   rows.c.seal != e.c.row_seal)
+            .order_by(e.c.row_id))
+    for rid, seq in db.session.execute(stmt):
+        if not any(s > seq and a <= rid <= b for s, a, b in runs):
+            return rid
+    return None
 
 
 def _unsealed(subject: str, rid: int, differs) -> Verification:
@@ -451,10 +685,10 @@ def baseline(actor) -> int:
 
 
 def head() -> tuple[int, str] | None:
-    """The trail's newest entry (seq, hash) — printed on reports to anchor the trail on paper."""
-    row = db.session.execute(sa.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
-                             .limit(1)).first()
-    return (row.seq, row.hash) if row else None
+    """The sealed chain's newest link (position, hash) — printed on reports to anchor the
+    trail on paper. Entries not sealed yet are not in it (``lims audit head`` seals first)."""
+    row = db.session.execute(sa.select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).first()
+    return (row.seq, row.last_hash) if row and row.seq else None
 
 
-__all__ = ["record", "record_many", "name_rows", "verify", "baseline", "head", "Verification", "TABLES"]
+__all__ = ["record", "record_many", "name_rows", "seal", "verify", "baseline", "head", "Verification", "TABLES"]

@@ -1,6 +1,6 @@
 """All models, importable from one place."""
 from lims.models.accounts import ApiToken, LoginThrottle, User, user_sites
-from lims.models.audit import AuditEntry, AuditHead, ReportSigningKey
+from lims.models.audit import AuditEntry, AuditHead, CacheBump, ReportSigningKey
 from lims.models.batches import Batch, BatchChange, Round, batch_tests
 from lims.models.dispositions import DisposalAction, Disposition, Objection, Photo
 from lims.models.imports import Import, ImportRow
@@ -12,7 +12,7 @@ from lims.models.results import Result
 from lims.models.sites import Event, EventVenue, Site, Stall, Station, Supplier
 
 __all__ = [
-    "ApiToken", "AuditEntry", "AuditHead", "Batch", "BatchChange", "DisposalAction", "Disposition", "Event",
+    "ApiToken", "AuditEntry", "AuditHead", "Batch", "BatchChange", "CacheBump", "DisposalAction", "Disposition", "Event",
     "EventVenue", "Food", "FoodCategory", "Import", "ImportRow", "Instrument", "IssuedReport", "LoginThrottle",
     "Notification", "Objection", "Photo", "ReagentLot", "ReportSigningKey", "Result", "Round", "Site", "Stall", "Station", "Supplier",
     "TestItem", "TestItemOverride", "User", "batch_tests", "item_categories", "user_sites",

@@ -1,9 +1,15 @@
-"""The audit trail: append-only, hash-chained entries.
+"""The audit trail: append-only, keyed entries, chained afterwards by a sealing step.
 
-Each entry's ``hash`` covers its content and the previous entry's hash, so editing or
-deleting any entry breaks the chain from that point; ``AuditHead`` remembers the last
-sequence number and hash so that removing the newest entries is caught too. Database
-triggers (see the migration) refuse UPDATE and DELETE on ``audit_entries``.
+A writer numbers its entry from a database sequence (``seq``) and stores it with ``mac``, a
+keyed seal of its content and number: writers never wait for one another. The sealing step
+(:func:`lims.audit.services.seal`) later gives each unsealed entry the next chain position
+(``pos``) and a link ``hash`` over the previous link and the entry's ``mac``; ``AuditHead``
+remembers the last sealed position and link, so removing the newest sealed entries is caught
+too. Only the sealing step touches ``AuditHead``. Database triggers (see the migrations)
+refuse DELETE on ``audit_entries`` and any UPDATE except sealing an unsealed entry.
+
+Entries written before the sealing step existed carry no ``mac``: their ``hash`` covers their
+content and the previous hash (``pos`` = ``seq``), checked as they were written.
 
 Keyed entries (``keyed``) are chained with HMAC under LIMS_AUDIT_KEY and carry the audited
 row's state after the change (``row_id``, ``state``), so that ``lims audit verify`` can
@@ -25,6 +31,8 @@ class AuditEntry(Base):
         sa.Index("ix_audit_subject", "subject_type", "subject_id"),
         sa.Index("ix_audit_batch", "batch_id", "seq"),
         sa.Index("ix_audit_row", "subject_type", "row_id", "seq"),
+        sa.Index("ix_audit_unsealed", "seq", postgresql_where=sa.text("pos IS NULL"),
+                 sqlite_where=sa.text("pos IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -40,15 +48,19 @@ class AuditEntry(Base):
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
     reason: Mapped[str | None] = mapped_column(sa.String(500))
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))  # set when sealed
+    hash: Mapped[str | None] = mapped_column(sa.String(64))  # set when sealed
+    pos: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)  # chain position, set when sealed
+    mac: Mapped[str | None] = mapped_column(sa.String(64))  # the writer's keyed seal of the entry
+    row_seal: Mapped[str | None] = mapped_column(sa.String(32))  # the audited row's seal after this entry
     keyed: Mapped[bool] = mapped_column(default=True, server_default=sa.false())
     row_id: Mapped[int | None] = mapped_column(sa.BigInteger)  # the audited row (results, batches, …)
     state: Mapped[dict | None] = mapped_column(sa.JSON)  # its audited fields after this entry
 
 
 class AuditHead(Base):
-    """One row: the newest entry's sequence number and hash (and the lock writers take)."""
+    """One row: the last sealed chain position (``seq``) and its link hash. Only the sealing
+    step reads or writes it; writers never do."""
 
     __tablename__ = "audit_head"
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
@@ -68,3 +80,16 @@ class ReportSigningKey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64))
+
+
+class CacheBump(Base):
+    """Append-only marks that something a cached page shows has changed: one row per scope
+    (``stall:7``, ``site:3``, ``siteinfo:3``, ``all``) per committing transaction, written with
+    the change itself. A page's version is the newest mark of the scopes it shows; writers
+    only insert, so they never wait for one another (``lims tick`` prunes the older marks)."""
+
+    __tablename__ = "cache_bumps"
+    __table_args__ = (sa.Index("ix_cache_bumps_scope", "scope", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(40))

@@ -30,6 +30,21 @@ class PublicResult:
     handling: str | None
 
 
+def stall_scopes(code: str) -> list[str] | None:
+    """What a stall's public page shows, for the page cache: the stall's results and the
+    market's own details (None for an unknown or inactive stall: nothing to cache)."""
+    row = db.session.execute(sa.select(Stall.id, Stall.site_id).where(Stall.public_code == code,
+                                                                     Stall.active.is_(True))).first()
+    return [f"stall:{row.id}", f"siteinfo:{row.site_id}"] if row else None
+
+
+def board_scopes(code: str) -> list[str] | None:
+    """What a market board shows: the whole market's day (None for an unknown market)."""
+    site_id = db.session.execute(sa.select(Site.id).where(Site.code == code.strip().upper(),
+                                                          Site.active.is_(True))).scalar()
+    return [f"site:{site_id}", f"siteinfo:{site_id}"] if site_id is not None else None
+
+
 def stall_by_public_code(code: str) -> Stall | None:
     return db.session.execute(sa.select(Stall).options(joinedload(Stall.site))
                               .where(Stall.public_code == code, Stall.active.is_(True))).scalar_one_or_none()

@@ -19,7 +19,7 @@ bp = Blueprint("public", __name__, url_prefix="/public")
 
 
 @bp.route("/stalls/<code>")
-@cached(max_age=60)
+@cached(max_age=60, scopes=lambda code: services.stall_scopes(code))
 def stall(code):
     """一摊一码: the stall's reviewed results of the last 30 days."""
     stall = services.stall_by_public_code(code)
@@ -42,7 +42,7 @@ def stall_qr(code):
 
 
 @bp.route("/sites/<code>/board")
-@cached(max_age=30)
+@cached(max_age=30, scopes=lambda code: services.board_scopes(code))
 def site_board(code):
     """公示栏 for a market screen: large type, refreshes itself."""
     site = services.site_by_code(code)

@@ -69,9 +69,11 @@ def test_every_step_is_audited_with_actor_ip_and_before_after(db, world, lifecyc
     assert by["disposition.disposal"].before == {"status": "confirmed"}
     assert by["disposition.disposal"].after["status"] == "disposed"
     assert by["disposition.disposal"].after["supervisor"] == "刘监管"
-    # entries are chained, in sequence
-    seqs = [e.seq for e in audit_entries(db)]
-    assert seqs == list(range(1, len(seqs) + 1))
+    # entries are numbered in the order they were written (a database sequence on PostgreSQL:
+    # numbers a rolled-back transaction took are not reused), each with its own keyed seal
+    entries = audit_entries(db)
+    seqs = [e.seq for e in entries]
+    assert seqs == sorted(set(seqs)) and all(e.mac and e.pos is None for e in entries)
 
 
 def test_verify_is_ok_after_a_whole_lifecycle(db, lifecycle):
@@ -97,10 +99,26 @@ def _cli_verify(app):
     return result.exit_code, text
 
 
-def test_changing_an_entry_is_named_by_its_seq(app, db, lifecycle):
+def seal_all(db) -> int:
+    from lims.audit.services import seal
+
+    n = seal()
+    db.session.flush()
+    db.session.expire_all()
+    return n
+
+
+def _before(db, seq) -> int:
+    return sum(1 for e in audit_entries(db) if e.seq < seq)
+
+
+@pytest.mark.parametrize("sealed", [True, False])
+def test_changing_an_entry_is_named_by_its_seq(app, db, lifecycle, sealed):
     from lims.audit.services import verify
     from lims.models import AuditEntry
 
+    if sealed:
+        assert seal_all(db) == len(audit_entries(db))
     code, text = _cli_verify(app)
     assert code == 0 and "intact" in text
     batch = batch_by_code(db, lifecycle)
@@ -112,82 +130,95 @@ def test_changing_an_entry_is_named_by_its_seq(app, db, lifecycle):
     db.session.expire_all()
     result = verify()
     assert not result.ok and result.broken_seq == seq and result.problem == "hash"
-    assert result.checked == seq - 1
+    assert result.checked == _before(db, seq)
     code, text = _cli_verify(app)
     assert code == 1
     assert f"#{seq}" in text and "hash" in text
 
 
-def _forge(target, key, **changes):
-    from lims.audit.chain import entry_hash
+def _forge_mac(target, key, **changes):
+    from lims.audit.chain import entry_mac
 
     values = dict(seq=target.seq, at=target.at, user_id=target.user_id, actor=target.actor, ip=target.ip,
                   action=target.action, subject_type=target.subject_type, subject_id=target.subject_id,
                   batch_id=target.batch_id, before=target.before, after=target.after, reason=target.reason,
-                  row_id=target.row_id, state=target.state)
+                  row_id=target.row_id, state=target.state, row_seal=target.row_seal)
     values.update(changes)
-    return entry_hash(target.prev_hash, key=key, **values)
+    return entry_mac(key, **values)
 
 
-def test_rehashing_a_changed_entry_without_the_key_is_caught_there(db, lifecycle):
+@pytest.mark.parametrize("sealed", [True, False])
+def test_resealing_a_changed_entry_without_the_key_is_caught_there(db, lifecycle, sealed):
+    from lims.audit.chain import link_hash
     from lims.audit.services import verify
     from lims.models import AuditEntry
 
+    if sealed:
+        seal_all(db)
     batch = batch_by_code(db, lifecycle)
     target = audit_entries(db, batch.id, "disposition.lab_result")[0]
     after = dict(target.after, outcome="negative", status="released")
     _unguard(db)
-    for key in (None, b"a key the forger guessed"):
-        forged = _forge(target, key, after=after)
-        db.session.execute(sa.update(AuditEntry).where(AuditEntry.seq == target.seq).values(after=after, hash=forged))
+    for key in (b"a key the forger guessed", b"another guess at the key"):
+        mac = _forge_mac(target, key, after=after)
+        link = link_hash(key, target.prev_hash, target.pos, mac) if sealed else None
+        db.session.execute(sa.update(AuditEntry).where(AuditEntry.seq == target.seq)
+                           .values(after=after, mac=mac, hash=link))
         db.session.expire_all()
         result = verify()
         assert not result.ok and result.broken_seq == target.seq and result.problem == "hash"
 
 
-def test_rehashing_a_changed_entry_with_the_key_still_breaks_the_next_link(app, db, lifecycle):
+def test_resealing_a_changed_sealed_entry_with_the_key_still_breaks_the_next_link(app, db, lifecycle):
+    from lims.audit.chain import link_hash
     from lims.audit.key import audit_key
     from lims.audit.services import verify
     from lims.models import AuditEntry
 
+    seal_all(db)
     batch = batch_by_code(db, lifecycle)
     target = audit_entries(db, batch.id, "disposition.lab_result")[0]
     after = dict(target.after, outcome="negative", status="released")
-    forged = _forge(target, audit_key(), after=after)
+    mac = _forge_mac(target, audit_key(), after=after)
     _unguard(db)
-    db.session.execute(sa.update(AuditEntry).where(AuditEntry.seq == target.seq).values(after=after, hash=forged))
+    db.session.execute(sa.update(AuditEntry).where(AuditEntry.seq == target.seq).values(
+        after=after, mac=mac, hash=link_hash(audit_key(), target.prev_hash, target.pos, mac)))
     db.session.expire_all()
     result = verify()
-    assert not result.ok and result.broken_seq == target.seq + 1 and result.problem == "link"
+    following = db.session.execute(sa.select(AuditEntry.seq).where(AuditEntry.pos == target.pos + 1)).scalar()
+    assert not result.ok and result.broken_seq == following and result.problem == "link"
+    assert result.broken_pos == target.pos + 1
 
 
-def test_deleting_the_last_entry_is_caught(app, db, lifecycle):
+def test_deleting_the_last_sealed_entry_is_caught(app, db, lifecycle):
     from lims.audit.services import verify
     from lims.models import AuditEntry, AuditHead
 
-    last = db.session.execute(sa.select(sa.func.max(AuditEntry.seq))).scalar()
+    seal_all(db)
+    last = db.session.execute(sa.select(sa.func.max(AuditEntry.pos))).scalar()
     assert db.session.get(AuditHead, 1).seq == last
     _unguard(db)
-    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.seq == last))
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.pos == last))
     db.session.expire_all()
     result = verify()
-    assert not result.ok and result.problem == "head" and result.broken_seq == last
+    assert not result.ok and result.problem == "head" and result.broken_pos == last
     assert result.checked == last - 1
     code, text = _cli_verify(app)
     assert code == 1 and f"#{last}" in text and "head" in text
 
 
-def test_deleting_a_middle_entry_is_a_gap(db, lifecycle):
+def test_deleting_a_middle_sealed_entry_is_a_gap(db, lifecycle):
     from lims.audit.services import verify
     from lims.models import AuditEntry
 
+    seal_all(db)
     batch = batch_by_code(db, lifecycle)
-    seq = audit_entries(db, batch.id, "disposition.objection")[0].seq
+    entry = audit_entries(db, batch.id, "disposition.objection")[0]
     _unguard(db)
-    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.seq == seq))
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.seq == entry.seq))
     db.session.expire_all()
     result = verify()
-    assert not result.ok and result.broken_seq == seq and result.problem == "gap"
+    assert not result.ok and result.broken_pos == entry.pos and result.problem == "gap"
 
 
 @pytest.mark.parametrize("statement", ["update", "delete"])

@@ -21,7 +21,7 @@ def test_a_whole_lifecycle_reconciles(db, lifecycle):
     result = verify()
     assert result.ok, result
     assert result.rows >= 3  # the batch, its result and its disposition at least
-    assert result.legacy == 0 and result.keyed_from == 1
+    assert result.legacy == 0 and result.keyed_from == audit_entries(db)[0].seq
 
 
 def test_a_positive_turned_negative_by_plain_sql_is_named(app, db, lifecycle):
@@ -123,25 +123,31 @@ def test_reordering_entries_is_caught(db, lifecycle):
 
 def test_a_chain_recomputed_without_the_key_is_caught(db, lifecycle):
     """Someone with the database but not the key rewrites a positive and recomputes every hash
-    from there on. As keyed entries the first one fails; passed off as the unkeyed legacy
-    segment they fail too: either after a keyed entry, or — all of them — because then no row
-    has an audited state."""
+    from there on, as entries from before the sealing step (no entry seal, hashes chained by
+    content). Keyed under a guessed key or passed off as the unkeyed legacy segment, the first
+    one fails after entries with seals; all of them rewritten as legacy, no row has an audited
+    state."""
     from lims.audit.chain import entry_hash
     from lims.audit.services import verify
     from lims.models import AuditEntry, AuditHead
 
+    from tests.lifecycle.test_audit import seal_all
+
+    seal_all(db)
+
     def rewrite(start_seq, *, keyed: bool):
         _unguard(db)
-        rows = db.session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
-        prev = rows[start_seq - 2].hash if start_seq > 1 else "0" * 64
-        for e in rows[start_seq - 1:]:
+        rows = db.session.execute(sa.select(AuditEntry).order_by(AuditEntry.pos)).scalars().all()
+        at = next(i for i, e in enumerate(rows) if e.seq == start_seq)
+        prev = rows[at - 1].hash if at else "0" * 64
+        for e in rows[at:]:
             after = dict(e.after or {}, outcome="negative") if e.action == "result.create" else e.after
             extra = {"key": b"not the key" * 2, "row_id": e.row_id, "state": e.state} if keyed else {}
             h = entry_hash(prev, seq=e.seq, at=e.at, user_id=e.user_id, actor=e.actor, ip=e.ip, action=e.action,
                            subject_type=e.subject_type, subject_id=e.subject_id, batch_id=e.batch_id,
                            before=e.before, after=after, reason=e.reason, **extra)
             db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == e.id).values(
-                after=after, prev_hash=prev, hash=h, keyed=keyed))
+                after=after, prev_hash=prev, hash=h, keyed=keyed, mac=None, row_seal=None))
             prev = h
         db.session.execute(sa.update(AuditHead).values(last_hash=prev))
         db.session.expire_all()
@@ -156,11 +162,11 @@ def test_a_chain_recomputed_without_the_key_is_caught(db, lifecycle):
     with db.session.begin_nested() as nested:
         rewrite(seq, keyed=False)
         result = verify()
-        assert not result.ok and (result.broken_seq, result.problem) == (seq, "unkeyed")
+        assert not result.ok and (result.broken_seq, result.problem) == (seq, "hash")
         nested.rollback()
-    rewrite(1, keyed=False)
+    rewrite(audit_entries(db)[0].seq, keyed=False)
     result = verify()
-    assert not result.ok and result.problem == "unaudited" and result.legacy == len(audit_entries(db))
+    assert not result.ok and result.problem == "unaudited" and result.legacy == audit_entries(db)[-1].seq
 
 
 def test_the_legacy_segment_is_checked_unkeyed_and_anchored_by_the_first_keyed_entry(app, db, lifecycle):
@@ -176,17 +182,18 @@ def test_the_legacy_segment_is_checked_unkeyed_and_anchored_by_the_first_keyed_e
     db.session.commit()
     _unguard(db)
     # Turn the trail written so far into what the old code wrote: unkeyed, no state.
-    prev = GENESIS
+    prev, pos = GENESIS, 0
     for e in db.session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)).scalars().all():
+        pos += 1
         h = entry_hash(prev, seq=e.seq, at=e.at, user_id=e.user_id, actor=e.actor, ip=e.ip, action=e.action,
                        subject_type=e.subject_type, subject_id=e.subject_id, batch_id=e.batch_id,
                        before=e.before, after=e.after, reason=e.reason)
         db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == e.id).values(
-            prev_hash=prev, hash=h, keyed=False, row_id=None, state=None))
+            prev_hash=prev, hash=h, keyed=False, row_id=None, state=None, pos=pos, mac=None, row_seal=None))
         prev = h
-    db.session.execute(sa.update(AuditHead).values(last_hash=prev))
+    db.session.execute(sa.update(AuditHead).values(seq=pos, last_hash=prev))
     db.session.expire_all()
-    legacy = len(audit_entries(db))
+    legacy = audit_entries(db)[-1].seq
     result = verify()
     assert not result.ok and result.problem == "unaudited" and result.legacy == legacy
     code, text = _cli_verify(app)
@@ -194,15 +201,21 @@ def test_the_legacy_segment_is_checked_unkeyed_and_anchored_by_the_first_keyed_e
 
     assert app.test_cli_runner().invoke(args=["lims", "audit", "baseline"]).exit_code == 0
     result = verify()
-    assert result.ok and result.legacy == legacy and result.keyed_from == legacy + 1, result
+    assert result.ok and result.legacy == legacy and result.keyed_from > legacy, result
     code, text = _cli_verify(app)
-    assert code == 0 and f"keyed verification starts at entry #{legacy + 1}" in text
+    assert code == 0 and f"keyed verification starts at entry #{result.keyed_from}" in text
     assert baseline(Actor(user=None, ip="cli")) == 0  # once is enough
 
-    # A legacy entry changed and the segment recomputed: the first keyed entry no longer links.
+    # A legacy entry changed and the segment recomputed: the first keyed entry, once sealed
+    # into the chain after the legacy segment, no longer links.
+    from tests.lifecycle.test_audit import seal_all
+
+    seal_all(db)
+    assert verify().ok
+    first_keyed = result.keyed_from
     rows = db.session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
     prev = GENESIS
-    for e in rows[:legacy]:
+    for e in [e for e in rows if e.seq <= legacy]:
         after = dict(e.after or {}, food="白菜") if e.action == "batch.create" else e.after
         h = entry_hash(prev, seq=e.seq, at=e.at, user_id=e.user_id, actor=e.actor, ip=e.ip, action=e.action,
                        subject_type=e.subject_type, subject_id=e.subject_id, batch_id=e.batch_id,
@@ -212,7 +225,7 @@ def test_the_legacy_segment_is_checked_unkeyed_and_anchored_by_the_first_keyed_e
         prev = h
     db.session.expire_all()
     result = verify()
-    assert not result.ok and (result.broken_seq, result.problem) == (legacy + 1, "link")
+    assert not result.ok and (result.broken_seq, result.problem) == (first_keyed, "link")
 
 
 def test_production_without_an_audit_key_refuses_to_start_saying_what_to_set(tmp_path, monkeypatch):

@@ -1,5 +1,5 @@
 """The signed-in batch list is kept rendered (lims.pagecache) and served again only while
-nothing it shows can have changed: the data (audit sequence), the user, the session, the
+nothing it shows can have changed: the data (change marks of the sites it shows), the user, the session, the
 language, the user's notifications, a waiting flashed message, the minute."""
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_the_list_is_rendered_again_when_anything_it_shows_may_have_changed(worl
     client.get("/batches?status=registered")
     assert len(page_cache) == 2  # another address
 
-    svc.batch(world.tech, world.site_a, world.stall_a2, food="菠菜")  # a change: the audit sequence moves
+    svc.batch(world.tech, world.site_a, world.stall_a2, food="菠菜")  # a change at a site the list shows
     db.session.commit()
     assert "菠菜" in client.get("/batches").get_data(as_text=True) and len(page_cache) == 3
 
