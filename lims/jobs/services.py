@@ -117,7 +117,6 @@ def execute(job_id: int) -> None:
     so that the queue retries it; a failure the user must fix (LimsError) is final."""
     job = db.session.get(Job, job_id)
     if job is None or job.status == "done":
-        db.session.rollback()
         return  # finished already (or its creating transaction was rolled back)
     job.status, job.attempts, job.started_at, job.error = "running", job.attempts + 1, utcnow(), None
     db.session.commit()

@@ -10,7 +10,7 @@
   var errorText = card.querySelector(".job-error-text");
 
   function fill(template, done, total) {
-    return template.replace("%(done)s", done.toLocaleString()).replace("%(total)s", total ? total.toLocaleString() : "");
+    return template.replace("{done}", done.toLocaleString()).replace("{total}", total ? total.toLocaleString() : "");
   }
 
   function show(state) {
