@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
 import threading
 import time
@@ -28,11 +29,13 @@ RETRY = procrastinate.RetryStrategy(max_attempts=MAX_ATTEMPTS - 1, exponential_w
 STALLED_AFTER = 30.0
 HEARTBEAT = 5.0
 
-tasks = procrastinate.Blueprint()
+#: The queue: one procrastinate App per process, connected on first use to the app's database
+#: (``_connect``). Tasks are registered on it here, so worker and web agree on their names.
+queue = procrastinate.App(connector=procrastinate.PsycopgConnector())
 QUEUES = {"import.preview": "imports", "import.commit": "imports", "report.monthly": "reports"}
 
 
-@tasks.task(name="run_job", retry=RETRY)
+@queue.task(name="lims:run_job", retry=RETRY)
 def run_job(job_id: int) -> None:
     """A tracked job (a row in ``jobs``): an import, a report."""
     from lims.jobs.services import execute
@@ -41,7 +44,7 @@ def run_job(job_id: int) -> None:
         execute(job_id)
 
 
-@tasks.task(name="send_emails", retry=RETRY)
+@queue.task(name="lims:send_emails", retry=RETRY)
 def send_emails() -> None:
     """The notices not yet e-mailed (idempotent: each notice is marked when sent)."""
     from lims.notifications.services import send_pending_emails, unsent_emails
@@ -108,16 +111,37 @@ def conninfo(url) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+_connected: dict = {}
+_connect_lock = threading.Lock()
+
+
 def queue_app(app=None):
-    """The procrastinate App of this Flask app (PostgreSQL only), made once."""
+    """The procrastinate App, connected to this Flask app's PostgreSQL database (once per
+    process: a forked web worker connects afresh)."""
     app = app or current_app
-    state = app.extensions["lims.jobs"]
-    if "queue" not in state:
-        papp = procrastinate.App(connector=procrastinate.PsycopgConnector(
-            conninfo=conninfo(app.config["SQLALCHEMY_DATABASE_URI"])))
-        papp.add_tasks_from(tasks, namespace="lims")
-        state["queue"] = papp
-    return state["queue"]
+    target = (os.getpid(), conninfo(app.config["SQLALCHEMY_DATABASE_URI"]))
+    with _connect_lock:
+        if _connected.get("target") != target:
+            if _connected.get("sync_open"):
+                try:
+                    queue.close()
+                except Exception:  # noqa: BLE001  (a pool inherited from the parent process)
+                    pass
+            connector = procrastinate.PsycopgConnector(conninfo=target[1], min_size=0, max_size=4)
+            queue.connector = queue.job_manager.connector = connector
+            _connected.clear()
+            _connected["target"] = target
+    return queue
+
+
+def _sync_queue():
+    """The App opened for deferring from synchronous code (web requests, the command line)."""
+    papp = queue_app()
+    with _connect_lock:
+        if not _connected.get("sync_open"):
+            papp.open()
+            _connected["sync_open"] = True
+    return papp
 
 
 # --- deferring after commit ---------------------------------------------------------
@@ -158,7 +182,7 @@ def after_commit() -> None:
     for name, kwargs, queue_name, lock in pending:
         how = mode()
         if how == "procrastinate":
-            task = queue_app().tasks[f"lims:{name}"]
+            task = _sync_queue().tasks[f"lims:{name}"]
             try:
                 task.configure(queue=queue_name, lock=lock, queueing_lock=lock).defer(**kwargs)
             except procrastinate.exceptions.AlreadyEnqueued:
@@ -252,6 +276,7 @@ def run_worker(*, concurrency: int = 1, queues=None, stalled_after: float = STAL
 
 
 async def _work(papp, concurrency, queues, stalled_after, heartbeat, once) -> None:
+    _connected.pop("sync_open", None)  # opening it asynchronously closes the synchronous pool
     async with papp.open_async():
         await _retry_stalled(papp, stalled_after)
         worker = asyncio.ensure_future(papp.run_worker_async(
