@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import queue
+import queue as queue_module
 import threading
 import time
 
@@ -211,7 +211,7 @@ class _Runner(threading.Thread):
     def __init__(self, app):
         super().__init__(name="lims-jobs", daemon=True)
         self.app = app
-        self.queue: queue.Queue = queue.Queue()
+        self.queue: queue_module.Queue = queue_module.Queue()
 
     def put(self, item) -> None:
         self.queue.put(item)

@@ -178,3 +178,50 @@ def test_a_monthly_report_is_made_by_a_job(web, db, app, monkeypatch):
     assert f"/jobs/{job_id}/file" in page
     pdf = web.get(f"/jobs/{job_id}/file")
     assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+
+
+def test_lims_worker_says_what_it_needs(app, db):
+    """SQLite: the web process runs jobs itself; PostgreSQL without the queue's tables: run init."""
+    result = app.test_cli_runner().invoke(args=["lims", "worker", "--once"])
+    assert result.exit_code == 1
+    if db.engine.dialect.name == "sqlite":
+        assert "needs PostgreSQL" in result.output
+    else:
+        assert "lims init" in result.output
+
+
+def test_emails_are_sent_by_a_job_and_retried_while_the_server_refuses(app, db, world, monkeypatch, ctx):
+    import smtplib
+
+    from lims.jobs import engine
+    from lims.notifications.services import notify
+    from lims.models import Notification
+
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", 1)  # nothing listens: refused
+    world.manager.email = "m@example.org"
+    notify([world.manager], "positive", "positive:job-test", {"site": "s", "food": "f", "item": "i", "code": "c"})
+    assert ("send_emails", {}, "notices", "send_emails") in engine._pending()
+    db.session.commit()
+    with pytest.raises(RuntimeError, match="1 notices not yet e-mailed"):
+        engine.send_emails()  # the queue retries it with backoff
+    sent = []
+
+    class Inbox:
+        def __init__(self, *a, **kw):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, message):
+            sent.append(message["To"])
+
+    monkeypatch.setattr(smtplib, "SMTP", Inbox)
+    engine.send_emails()  # the server is back: sent, and nothing left to retry
+    assert sent == ["m@example.org"]
+    engine.discard()
+    assert db.session.query(Notification).filter_by(dedupe_key="positive:job-test").one().emailed_at is not None
