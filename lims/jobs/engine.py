@@ -152,7 +152,10 @@ def defer_job(job_id: int, kind: str) -> None:
 
 
 def defer_emails() -> None:
-    """E-mail the notices once the current transaction has committed (one sender at a time)."""
+    """E-mail the notices once the current transaction has committed (one sender at a time);
+    nothing to do when no SMTP server is configured."""
+    if not current_app.config.get("SMTP_HOST"):
+        return
     if not any(t[0] == "send_emails" for t in _pending()):
         _pending().append(("send_emails", {}, "notices", "send_emails"))
 

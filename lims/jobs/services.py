@@ -79,7 +79,8 @@ def state(job: Job) -> dict:
         done = min(done, job.rows_total)
     return {"id": job.id, "kind": job.kind, "status": job.status, "rows_done": done, "rows_total": job.rows_total,
             "attempts": job.attempts, "max_attempts": engine.MAX_ATTEMPTS, "error": job.error,
-            "finished": job.status in ("done", "failed") and (job.status == "done" or job.attempts >= engine.MAX_ATTEMPTS)}
+            "finished": job.status == "done" or (job.status == "failed" and (
+                job.attempts >= engine.MAX_ATTEMPTS or bool((job.result or {}).get("final"))))}
 
 
 # --- progress -----------------------------------------------------------------------
@@ -150,8 +151,7 @@ def _failed(job_id: int, message: str, final: bool) -> None:
     if job is None:
         return
     job.status, job.error, job.finished_at = "failed", message[:500], utcnow()
-    if final:
-        job.attempts = engine.MAX_ATTEMPTS
+    job.result = {"final": final}  # final: not tried again (the user must change something)
     db.session.commit()
 
 
@@ -170,7 +170,7 @@ def _import(job: Job) -> None:
     user = job.created_by
     with force_locale((user.locale if user else None) or current_app.config["DEFAULT_LOCALE"]):
         report = run_import(_actor(job), job.data, options, progress=lambda rows: report_progress(job.id, rows))
-    job.rows_done = report.rows_total
+    job.rows_done = job.rows_total = report.rows_total  # the estimate made way for the count
     job.result = report_to_json(report)
 
 

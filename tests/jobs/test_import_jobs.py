@@ -147,7 +147,7 @@ def test_a_job_the_user_may_no_longer_do_fails_for_good(db, world, make_user, ct
     db.session.commit()
     services.execute(job.id)  # no exception: nothing to retry
     row = db.session.get(Job, job.id)
-    assert row.status == "failed" and services.state(row)["finished"] and row.error
+    assert row.status == "failed" and row.attempts == 1 and services.state(row)["finished"] and row.error
 
 
 def test_bad_monthly_report_requests_are_refused(web, db):
