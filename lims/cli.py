@@ -358,6 +358,9 @@ def restore_command(file):
     db.session.remove()
     db.engine.dispose()
     upgrade()  # a backup of an older version: its schema brought up to this one
+    from lims.jobs.engine import apply_schema
+
+    apply_schema()  # and the job queue's tables, if the backup was made before there was one
     result = verify()
     click.echo(describe_verification(result))
     if not result.ok:
