@@ -30,7 +30,7 @@ STALLED_AFTER = 30.0
 HEARTBEAT = 5.0
 
 #: The queue: one procrastinate App per process, connected on first use to the app's database
-#: (``_connect``). Tasks are registered on it here, so worker and web agree on their names.
+#: (``queue_app``). Tasks are registered on it here, so worker and web agree on their names.
 queue = procrastinate.App(connector=procrastinate.PsycopgConnector())
 QUEUES = {"import.preview": "imports", "import.commit": "imports", "report.monthly": "reports"}
 
@@ -190,6 +190,8 @@ def after_commit() -> None:
                 task.configure(queue=queue_name, lock=lock, queueing_lock=lock).defer(**kwargs)
             except procrastinate.exceptions.AlreadyEnqueued:
                 pass  # the same job is already waiting: it will do this too
+            except Exception:  # noqa: BLE001  (the request's work is committed; a worker requeues it)
+                log.exception("could not queue %s %s; a worker will pick it up from the jobs table", name, kwargs)
         elif how == "thread":
             _runner().put((name, kwargs))
         else:
@@ -275,13 +277,15 @@ def run_worker(*, concurrency: int = 1, queues=None, stalled_after: float = STAL
     """Run a procrastinate worker until stopped (or, ``once``, until the queue is empty).
     Every few seconds it puts back the jobs of workers that stopped beating — killed mid-job —
     so that they are run again (each job is idempotent)."""
-    asyncio.run(_work(queue_app(), concurrency, queues, stalled_after, heartbeat, once))
+    app = current_app._get_current_object()
+    asyncio.run(_work(queue_app(), app, concurrency, queues, stalled_after, heartbeat, once))
 
 
-async def _work(papp, concurrency, queues, stalled_after, heartbeat, once) -> None:
+async def _work(papp, app, concurrency, queues, stalled_after, heartbeat, once) -> None:
     _connected.pop("sync_open", None)  # opening it asynchronously closes the synchronous pool
     async with papp.open_async():
         await _retry_stalled(papp, stalled_after)
+        await _requeue_orphans(papp, app)
         worker = asyncio.ensure_future(papp.run_worker_async(
             concurrency=concurrency, queues=queues, wait=not once, update_heartbeat_interval=heartbeat,
             stalled_worker_timeout=stalled_after, install_signal_handlers=not once))
@@ -289,7 +293,41 @@ async def _work(papp, concurrency, queues, stalled_after, heartbeat, once) -> No
             await asyncio.wait([worker], timeout=heartbeat)
             if not worker.done():
                 await _retry_stalled(papp, stalled_after)
+                await _requeue_orphans(papp, app)
         worker.result()
+
+
+#: A job row still ``queued`` this long after it was made was never handed to the queue (the
+#: database was away at that moment): a worker hands it over.
+ORPHAN_AFTER = 60.0
+
+
+def _orphans(app) -> list[tuple[int, str]]:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from lims.database import utcnow
+    from lims.extensions import db
+    from lims.models import Job
+
+    with app.app_context():
+        rows = db.session.execute(sa.select(Job.id, Job.kind).where(
+            Job.status == "queued", Job.created_at < utcnow() - timedelta(seconds=ORPHAN_AFTER))
+            .order_by(Job.id).limit(500)).all()
+        db.session.remove()
+    return [tuple(r) for r in rows]
+
+
+async def _requeue_orphans(papp, app) -> None:
+    for job_id, kind in await asyncio.to_thread(_orphans, app):
+        lock = f"job-{job_id}"
+        try:
+            await papp.tasks["lims:run_job"].configure(queue=QUEUES.get(kind, "default"), lock=lock,
+                                                       queueing_lock=lock).defer_async(job_id=job_id)
+            log.warning("job %s was never queued: queued now", job_id)
+        except procrastinate.exceptions.AlreadyEnqueued:
+            pass
 
 
 async def _retry_stalled(papp, stalled_after: float) -> None:

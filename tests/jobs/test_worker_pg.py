@@ -227,3 +227,43 @@ def _succeeded(app, procrastinate_id) -> bool:
                                     {"i": procrastinate_id}).scalar_one()
         db.session.remove()
     return status == "succeeded"
+
+
+def test_a_job_never_handed_to_the_queue_is_picked_up_by_a_worker(pg_app):
+    """The request committed its job row but could not reach the queue: a worker finds the row
+    and runs the job (`lims worker --once` runs what is waiting, then stops)."""
+    from lims.accounts.access import Actor
+    from lims.database import utcnow
+    from lims.extensions import db
+    from lims.imports.services import ImportOptions
+    from lims.jobs import engine, services
+    from lims.models import Job, User
+
+    rows = 50
+    user_id = seed(pg_app, rows)
+    with pg_app.app_context():
+        engine.apply_schema()
+        job = services.start_import(Actor(user=db.session.get(User, user_id), ip="test"), pesticide_csv(rows),
+                                    ImportOptions(filename="orphan.csv", source="web"))
+        engine.discard()  # as if the queue had been away
+        job.created_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+        job_id = job.id
+        fresh = services.start_import(Actor(user=db.session.get(User, user_id), ip="test"), b"too new to touch",
+                                      ImportOptions(filename="new.csv", source="web"))
+        engine.discard()
+        db.session.commit()
+        fresh_id = fresh.id
+        assert db.session.execute(sa.text("SELECT count(*) FROM procrastinate_jobs")).scalar_one() == 0
+        db.session.remove()
+    worker = start_worker(pg_app, "--once")
+    try:
+        assert worker.wait(timeout=240) == 0, worker.log.read_text(errors="replace")[-3000:]
+    finally:
+        log = stop(worker)
+    assert job_row(pg_app, job_id)[:2] == ("done", rows), log[-3000:]
+    assert counts(pg_app) == (1, rows)
+    assert job_row(pg_app, fresh_id)[0] == "queued"  # a minute may not have passed: perhaps still on its way
+    assert "was never queued: queued now" in log
+    with pg_app.app_context():
+        assert db.session.get(Job, job_id).attempts == 1
