@@ -170,6 +170,11 @@ def test_a_monthly_report_is_made_by_a_job(web, db, app, monkeypatch):
     assert "LIMS_REPORT_ISSUER" in page and "alert-danger" in page and "js/jobs.js" in page
 
     monkeypatch.setitem(app.config, "REPORT_ISSUER", "测试区市场监督管理局")
+    reports = web.get("/reports").get_data(as_text=True)  # offered on the reports page
+    assert 'action="/jobs/monthly-report"' in reports and 'name="format" value="xlsx"' in reports
+    r = web.post_form("/jobs/monthly-report", {"month": "2026-11", "format": "xlsx"}, csrf_from="/reports")
+    xlsx = db.session.get(Job, job_id_of(r))
+    assert xlsx.status == "done" and xlsx.output.startswith(b"PK")
     r = web.post_form("/jobs/monthly-report", {"month": "2026-11", "format": "pdf"}, csrf_from="/reports")
     job_id = job_id_of(r)
     job = db.session.get(Job, job_id)
