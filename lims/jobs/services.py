@@ -122,9 +122,11 @@ def execute(job_id: int) -> None:
     job.status, job.attempts, job.started_at, job.error = "running", job.attempts + 1, utcnow(), None
     db.session.commit()
     try:
-        HANDLERS[job.kind](job)
+        then = HANDLERS[job.kind](job)
         job.status, job.finished_at, job.data = "done", utcnow(), None
         db.session.commit()
+        if then is not None:
+            then()
     except LimsError as exc:
         db.session.rollback()
         engine.discard()
@@ -172,6 +174,12 @@ def _import(job: Job) -> None:
         report = run_import(_actor(job), job.data, options, progress=lambda rows: report_progress(job.id, rows))
     job.rows_done = job.rows_total = report.rows_total  # the estimate made way for the count
     job.result = report_to_json(report)
+    if report.status == "committed":
+        from lims.imports import pending
+
+        sha, user_id = job.params["sha256"], job.created_by_id
+        return lambda: pending.drop(sha, user_id)  # the upload kept for the commit: no longer needed
+    return None
 
 
 def _monthly(job: Job) -> None:
@@ -182,8 +190,11 @@ def _monthly(job: Job) -> None:
         make = monthly_xlsx if p["format"] == "xlsx" else monthly_pdf
         job.output = make(_actor(job), date.fromisoformat(p["month"]), p.get("site"))
     job.result = {"bytes": len(job.output)}
+    return None
 
 
+#: kind → handler(job): does the work in the open transaction; returns what to do once it has
+#: committed (or None).
 HANDLERS = {"import.preview": _import, "import.commit": _import, "report.monthly": _monthly}
 
 

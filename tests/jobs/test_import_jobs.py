@@ -71,6 +71,9 @@ def test_a_large_file_is_previewed_then_imported_by_jobs(web, db, small_threshol
                                  .where(Result.import_id == entry.id)).scalar_one()
     assert results == 14
     assert "S-20261120-011" in web.get(target).get_data(as_text=True)
+    from lims.imports import pending
+
+    assert pending.get(sha, job.created_by_id) is None  # the kept upload went with the commit
 
     # Run again (a retry after the commit, a stalled job put back): nothing changes.
     from lims.jobs.services import execute
