@@ -284,6 +284,8 @@ def run_worker(*, concurrency: int = 1, queues=None, stalled_after: float = STAL
 async def _work(papp, app, concurrency, queues, stalled_after, heartbeat, once) -> None:
     _connected.pop("sync_open", None)  # opening it asynchronously closes the synchronous pool
     async with papp.open_async():
+        # Jobs (in the worker's threads) defer through this pool too: an import's e-mails.
+        _connected["sync_open"] = True
         await _retry_stalled(papp, stalled_after)
         await _requeue_orphans(papp, app)
         worker = asyncio.ensure_future(papp.run_worker_async(
@@ -294,6 +296,7 @@ async def _work(papp, app, concurrency, queues, stalled_after, heartbeat, once) 
             if not worker.done():
                 await _retry_stalled(papp, stalled_after)
                 await _requeue_orphans(papp, app)
+        _connected.pop("sync_open", None)
         worker.result()
 
 

@@ -85,22 +85,24 @@ def seed(app, rows: int) -> int:
         return user.id
 
 
-def pesticide_csv(rows: int) -> bytes:
+def pesticide_csv(rows: int, positives=()) -> bytes:
     lines = ["通道号,样品编号,样品名称,被检单位,检测项目,检测结果,单位,检测依据,标准值,结论,检测员,检测时间"]
     for n in range(rows):
         value = (n * 37) % 600 / 10 if n % 67 == 0 else (n * 37) % 450 / 10
+        value = 62.3 if n in positives else value
         at = (T0 + timedelta(seconds=n)).astimezone(timezone(timedelta(hours=8)))
         lines.append(f"{n % 12 + 1},KILL-{n:06d},青菜,杀进程市场 A-01,农药残留,{value:.1f},%,GB/T 5009.199-2003,50,"
                      f"{'不合格' if value >= 50 else '合格'},王丽,{at:%Y-%m-%d %H:%M:%S}")
     return ("\r\n".join(lines) + "\r\n").encode("gb18030")
 
 
-def start_worker(app, *args) -> subprocess.Popen:
+def start_worker(app, *args, **env_extra) -> subprocess.Popen:
     """``lims worker`` in a process of its own; its output goes to a file (a pipe nobody reads
     would fill up and stop it)."""
     log = Path(app.config["DATA_DIR"]) / f"worker-{time.monotonic_ns()}.log"
     env = dict(os.environ, LIMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], LIMS_DATA_DIR=app.config["DATA_DIR"],
                LIMS_SECRET_KEY="worker-test", LIMS_AUDIT_KEY_DEV="1", LIMS_JOBS_MODE="procrastinate")
+    env.update(env_extra)
     env.pop("LIMS_TEST_DATABASE_URL", None)
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "lims", "worker", *args], cwd=ROOT,
@@ -243,8 +245,11 @@ def test_a_job_never_handed_to_the_queue_is_picked_up_by_a_worker(pg_app):
     user_id = seed(pg_app, rows)
     with pg_app.app_context():
         engine.apply_schema()
-        job = services.start_import(Actor(user=db.session.get(User, user_id), ip="test"), pesticide_csv(rows),
-                                    ImportOptions(filename="orphan.csv", source="web"))
+        regulator = User(username="reg", display_name="监管", role="regulator", email="reg@example.org",
+                         password_hash="x")
+        db.session.add(regulator)
+        job = services.start_import(Actor(user=db.session.get(User, user_id), ip="test"),
+                                    pesticide_csv(rows, positives={7}), ImportOptions(filename="orphan.csv", source="web"))
         engine.discard()  # as if the queue had been away
         job.created_at = utcnow() - timedelta(minutes=5)
         db.session.commit()
@@ -256,7 +261,8 @@ def test_a_job_never_handed_to_the_queue_is_picked_up_by_a_worker(pg_app):
         fresh_id = fresh.id
         assert db.session.execute(sa.text("SELECT count(*) FROM procrastinate_jobs")).scalar_one() == 0
         db.session.remove()
-    worker = start_worker(pg_app, "--once")
+    # An SMTP server that refuses: the positive's e-mail job is queued from inside the worker.
+    worker = start_worker(pg_app, "--once", LIMS_SMTP_HOST="127.0.0.1", LIMS_SMTP_PORT="1")
     try:
         assert worker.wait(timeout=240) == 0, worker.log.read_text(errors="replace")[-3000:]
     finally:
@@ -267,3 +273,5 @@ def test_a_job_never_handed_to_the_queue_is_picked_up_by_a_worker(pg_app):
     assert "was never queued: queued now" in log
     with pg_app.app_context():
         assert db.session.get(Job, job_id).attempts == 1
+        tasks = db.session.execute(sa.text("SELECT task_name FROM procrastinate_jobs ORDER BY id")).scalars().all()
+        assert tasks == ["lims:run_job", "lims:send_emails"], tasks
