@@ -36,8 +36,10 @@ def create_app(config=None) -> Flask:
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
 
     from lims import web
+    from lims.jobs import engine as jobs_engine
 
     web.init_app(app)
+    jobs_engine.init_app(app)
 
     from lims.accounts.views import bp as accounts_bp
     from lims.admin.views import bp as admin_bp
@@ -47,6 +49,7 @@ def create_app(config=None) -> Flask:
     from lims.events.views import bp as events_bp
     from lims.home.views import bp as home_bp
     from lims.imports.views import bp as imports_bp
+    from lims.jobs.views import bp as jobs_bp
     from lims.notifications.views import bp as notifications_bp
     from lims.public.views import bp as public_bp
     from lims.reporting.views import bp as reports_bp
@@ -55,7 +58,7 @@ def create_app(config=None) -> Flask:
 
     for blueprint in (accounts_bp, home_bp, batches_bp, rounds_bp, results_bp, dispositions_bp, imports_bp,
                       reports_bp, public_bp, dashboard_bp, events_bp,
-                      notifications_bp, admin_bp):
+                      notifications_bp, admin_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
     from lims.api import register_api

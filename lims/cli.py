@@ -33,7 +33,11 @@ def init_command():
 
     from lims.reference.loader import load_reference_data
 
+    from lims.jobs.engine import apply_schema
+
     upgrade()
+    if apply_schema():
+        click.echo("job queue (procrastinate) tables created")
     summary = load_reference_data()
     db.session.commit()
     click.echo(f"schema up to date; reference data added: {summary.categories} categories, "
@@ -328,6 +332,28 @@ def tick_command():
                f"{sealed} audit entries sealed")
 
 
+@lims_cli.command("worker")
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Jobs run at the same time by this worker.")
+@click.option("--queue", "queues", multiple=True, type=click.Choice(["imports", "reports", "notices"]),
+              help="Only these queues (repeatable); default all.")
+@click.option("--once", is_flag=True, help="Run the jobs waiting now and stop.")
+@click.option("--stalled-after", default=30.0, show_default=True, type=click.FloatRange(2, 3600),
+              help="Seconds without a heartbeat after which another worker's jobs are taken over.")
+def worker_command(concurrency, queues, once, stalled_after):
+    """Run background jobs (imports above a size, reports over many sites, e-mail) until stopped.
+    PostgreSQL only: on SQLite the web process runs them itself."""
+    from lims.jobs import engine
+
+    if db.engine.dialect.name != "postgresql":
+        fail("lims worker needs PostgreSQL (LIMS_DATABASE_URL); on SQLite the web process runs jobs itself")
+    if not engine.schema_present():
+        fail("the job queue's tables are missing: run `lims init` first")
+    click.echo(f"worker: {concurrency} at a time, queues {', '.join(queues) or 'all'}; Ctrl-C stops")
+    engine.run_worker(concurrency=concurrency, queues=list(queues) or None, once=once,
+                      stalled_after=stalled_after, heartbeat=max(1.0, min(5.0, stalled_after / 4)))
+
+
 @lims_cli.command("backup")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="A .tar.gz archive to write.")
 def backup_command(out):
@@ -362,6 +388,9 @@ def restore_command(file):
     db.session.remove()
     db.engine.dispose()
     upgrade()  # a backup of an older version: its schema brought up to this one
+    from lims.jobs.engine import apply_schema
+
+    apply_schema()  # and the job queue's tables, if the backup was made before there was one
     result = verify()
     click.echo(describe_verification(result))
     if not result.ok:

@@ -51,6 +51,12 @@ class Config:
     # Imports
     IMPORT_MAX_BYTES = 20 * 1024 * 1024
     IMPORT_MAX_ROWS = 200_000
+    # Files from this size on are previewed and imported by a background job (lims.jobs): the
+    # request returns at once with a page that shows the rows processed.
+    IMPORT_JOB_BYTES = 1024 * 1024
+    # Background jobs: auto (PostgreSQL: procrastinate's queue and `lims worker`; SQLite: a
+    # thread in the web process; tests: at once after commit), procrastinate, thread or now.
+    JOBS_MODE = "auto"
 
     # Login throttling (lims.accounts.services.authenticate): after LOGIN_MAX_FAILURES failed
     # tries an account waits LOGIN_LOCK_MINUTES, twice as long after each further failure, up to

@@ -50,10 +50,9 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             log.info("commit conflict: %s", exc)
             return _error_response(Conflict(_conflict_message()))
-        if g.get("notifications_pending"):
-            from lims.notifications.services import send_pending_emails
+        from lims.jobs.engine import after_commit
 
-            send_pending_emails()
+        after_commit()  # jobs this request created (imports, reports, e-mail) start now
         return response
 
     @app.after_request

@@ -11,6 +11,7 @@ from lims.accounts.access import Actor
 from lims.errors import LimsError
 from lims.extensions import db
 from lims.imports.services import ImportOptions, ImportReport, run_import
+from lims.jobs.engine import after_commit
 from lims.models import User
 
 
@@ -48,6 +49,7 @@ def run_cli_import(path: Path, *, fmt=None, dry_run=False, strict=False, create_
                                                        create_batches=create_batches, source=source),
                             progress=progress)
         db.session.commit()
+        after_commit()  # the e-mails of the positives it announced
     except LimsError as exc:  # e.g. a user who may not import
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from None

@@ -4,6 +4,7 @@ from lims.models.audit import AuditEntry, AuditHead, CacheBump, ReportSigningKey
 from lims.models.batches import Batch, BatchChange, Round, batch_tests
 from lims.models.dispositions import DisposalAction, Disposition, Objection, Photo
 from lims.models.imports import Import, ImportRow
+from lims.models.jobs import Job
 from lims.models.notifications import Notification
 from lims.models.reference import (Food, FoodCategory, Instrument, ReagentLot, TestItem,
                                    TestItemOverride, item_categories)
@@ -13,7 +14,7 @@ from lims.models.sites import Event, EventVenue, Site, Stall, Station, Supplier
 
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Batch", "BatchChange", "CacheBump", "DisposalAction", "Disposition", "Event",
-    "EventVenue", "Food", "FoodCategory", "Import", "ImportRow", "Instrument", "IssuedReport", "LoginThrottle",
+    "EventVenue", "Food", "FoodCategory", "Import", "ImportRow", "Job", "Instrument", "IssuedReport", "LoginThrottle",
     "Notification", "Objection", "Photo", "ReagentLot", "ReportSigningKey", "Result", "Round", "Site", "Stall", "Station", "Supplier",
     "TestItem", "TestItemOverride", "User", "batch_tests", "item_categories", "user_sites",
 ]

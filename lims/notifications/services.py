@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, url_for
+from flask import current_app, url_for
 from flask_babel import force_locale, gettext
 
 from lims.database import utcnow
@@ -64,8 +64,9 @@ def notify_many(notices, now: datetime | None = None) -> int:
             new += 1
     if new:
         db.session.flush()
-        if has_request_context():
-            g.notifications_pending = True
+        from lims.jobs.engine import defer_emails
+
+        defer_emails()  # sent by a job once this transaction has committed
     return new
 
 
@@ -188,18 +189,28 @@ def mark_read(user_id: int, ids=None, now: datetime | None = None) -> int:
     return db.session.execute(stmt.values(read_at=now or utcnow())).rowcount
 
 
+def _unsent():
+    return (sa.select(Notification, User).join(User, User.id == Notification.user_id)
+            .where(Notification.emailed_at.is_(None), User.email.is_not(None),
+                   Notification.created_at >= utcnow() - timedelta(days=1)))
+
+
+def unsent_emails() -> int:
+    """Notices still to be e-mailed (0 when no SMTP server is configured: none will be)."""
+    if not current_app.config.get("SMTP_HOST"):
+        return 0
+    return db.session.execute(sa.select(sa.func.count()).select_from(_unsent().subquery())).scalar_one()
+
+
 def send_pending_emails(limit: int = 200) -> int:
     """E-mail the notices not yet sent, to users with an address, when SMTP is configured.
 
-    Call it after the creating transaction has committed; it commits what it marks sent."""
+    Call it after the creating transaction has committed (``lims.jobs`` does, in a job); it
+    commits what it marks sent."""
     cfg = current_app.config
     if not cfg.get("SMTP_HOST"):
         return 0
-    rows = db.session.execute(
-        sa.select(Notification, User).join(User, User.id == Notification.user_id)
-        .where(Notification.emailed_at.is_(None), User.email.is_not(None),
-               Notification.created_at >= utcnow() - timedelta(days=1))
-        .order_by(Notification.id).limit(limit)).all()
+    rows = db.session.execute(_unsent().order_by(Notification.id).limit(limit)).all()
     if not rows:
         return 0
     sent = 0
