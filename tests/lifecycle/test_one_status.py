@@ -183,9 +183,9 @@ def test_every_door_shows_the_same_status_in_the_same_words(app, client, api, wo
 # --- templates never read the stored column ----------------------------------------------
 
 # Variables whose ``.status`` is not a batch's stored status: ``state`` is the derived
-# BatchState; the import pages show an import's own states.
+# BatchState; the import and job pages show an import's or a job's own states.
 DERIVED = {"state"}
-OTHER_CONCEPTS = {"imports"}
+OTHER_CONCEPTS = {"imports", "jobs"}
 
 
 def raw_status_reads(root: Path) -> list[str]:

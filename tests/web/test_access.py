@@ -36,6 +36,9 @@ GET_ROUTES = {
     "imports.original": ("import.read", "/imports/{import_a}/file"),
     "imports.template": ("batch.read", "/imports/template.xlsx"),
     "imports.preview_stored": ("import.create", None),  # needs an uploaded file: tests/imports
+    "jobs.show": ("report.read", None),  # needs a job: tests/jobs
+    "jobs.status": ("report.read", None),
+    "jobs.output": ("report.read", None),
     "reports.index": ("report.read", "/reports"),
     "reports.monthly": ("report.read", "/reports/monthly.pdf?month={month}&site=MA"),
     "reports.monthly_workbook": ("report.read", "/reports/monthly.xlsx?month={month}&site=MA"),
@@ -88,6 +91,7 @@ POST_ROUTES = {
     "imports.preview": ("import.create", "/imports/preview"),
     "imports.upload": ("import.create", "/imports/upload"),
     "imports.commit": ("import.create", "/imports/commit"),
+    "jobs.monthly_report": ("report.read", "/jobs/monthly-report"),
     "events.edit": ("event.manage", "/events/new"),
     "notifications.read": ("batch.read", "/notifications/read"),
     "admin.edit": ("reference.manage", "/admin/sites/new"),

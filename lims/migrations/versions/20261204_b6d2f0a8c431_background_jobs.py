@@ -1,7 +1,7 @@
 """Background jobs: what the job page shows (the queue itself is procrastinate's).
 
 Revision ID: b6d2f0a8c431
-Revises: 7a3e5c91d2b4
+Revises: b7c41e2a9f63
 Create Date: 2026-12-04 20:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b6d2f0a8c431'
-down_revision = "7a3e5c91d2b4"
+down_revision = "b7c41e2a9f63"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ upgrade. The append-only guard now lets exactly one UPDATE through: sealing an u
 ``cache_bumps``: append-only marks of what changed (a stall, a market), for the page cache.
 
 Revision ID: b7c41e2a9f63
-Revises: 7a3e5c91d2b4
+Revises: c4d1e8a7b920
 Create Date: 2026-12-04 20:40:00
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7c41e2a9f63'
-down_revision = "7a3e5c91d2b4"
+down_revision = "c4d1e8a7b920"
 branch_labels = None
 depends_on = None
 
