@@ -3,6 +3,7 @@ database sequence and chained afterwards by the sealing step, which never holds 
 On a real, committed database (SQLite file or PostgreSQL)."""
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -15,7 +16,17 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture(scope="module")
 def uapp(tmp_path_factory, worker_id):
-    app = live_app(tmp_path_factory, worker_id, "unlocked")
+    """On PostgreSQL: the suite's database, or in the SQLite pass the one LIMS_TEST_PG_URL names
+    (CI sets it), since only PostgreSQL has concurrent writers to show."""
+    base, pg = os.environ.get("LIMS_TEST_DATABASE_URL", ""), os.environ.get("LIMS_TEST_PG_URL", "")
+    swap = not base.startswith("postgresql") and pg.startswith("postgresql")
+    if swap:
+        os.environ["LIMS_TEST_DATABASE_URL"] = pg
+    try:
+        app = live_app(tmp_path_factory, worker_id, "unlocked")
+    finally:
+        if swap:
+            os.environ.pop("LIMS_TEST_DATABASE_URL") if not base else os.environ.__setitem__("LIMS_TEST_DATABASE_URL", base)
     yield app
     dispose(app)
 

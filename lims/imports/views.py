@@ -26,7 +26,7 @@ from lims.web import serve_upload
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _names():
     return {"format_label": format_label}
 

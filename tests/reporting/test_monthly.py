@@ -2,6 +2,8 @@
 with pdftotext and the workbook read back with openpyxl carry the hand-counted figures."""
 from __future__ import annotations
 
+from lims.reporting.text import text_for
+
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -146,7 +148,7 @@ FIGURE_ROWS = [  # label, this month, last month, change (rates change in percen
     ("阳性项次", "10", "2", "+8"), ("可疑项次（须复测）", "1", "1", "0"), ("无效项次（须复测）", "1", "0", "+1"),
     ("合格率", "95.39%", "50.00%", "+45.39 pp"), ("阳性率", "4.61%", "50.00%", "-45.39 pp"),
     ("处置率", "60.00%", "100.00%", "-40.00 pp"), ("已办结处置", "6", "2", "+4"),
-    ("已处置数量(kg)", "34.5", "14", "+20.5"), ("超期未处置（截至打印时）", "2", "0", "+2"), ("超期后处置完毕", "1", "0", "+1"),
+    ("已处置数量(kg)", "34.5", "14", "+20.5"), ("超期未处置（截至打印时）", "2", "0", "+2"), ("超期办结", "1", "0", "+1"),
     ("异议复检申请", "3", "0", "+3"),
     ("复检阴性（放行）", "1", "0", "+1"), ("复检阳性（确认）", "1", "0", "+1"),
     ("复检待出结果", "1", "0", "+1"),
@@ -248,7 +250,7 @@ def test_monthly_xlsx_has_the_same_numbers(world, actors, ctx):
     expected = {"检测批次": (217, 5, 212), "检测项次": (219, 5, 214), "阴性项次": (207, 2, 205),
                 "阳性项次": (10, 2, 8), "可疑项次（须复测）": (1, 1, 0), "无效项次（须复测）": (1, 0, 1),
                 "已办结处置": (6, 2, 4), "已处置数量(kg)": (34.5, 14, 20.5), "超期未处置（截至打印时）": (2, 0, 2),
-                "超期后处置完毕": (1, 0, 1),
+                "超期办结": (1, 0, 1),
                 "异议复检申请": (3, 0, 3), "复检阴性（放行）": (1, 0, 1),
                 "复检阳性（确认）": (1, 0, 1), "复检待出结果": (1, 0, 1)}
     for key, values in expected.items():
@@ -306,9 +308,12 @@ def test_monthly_xlsx_coverage_is_the_pdfs(world, actors, ctx, pdftext):
     sa_site = db.session.query(Site).filter_by(name="城东农贸市场").one()
     db.session.add(Stall(site_id=sa_site.id, code="A99", operator="未检户", public_code="nevertested1"))
     db.session.flush()
-    rows = sheet_rows(workbook(monthly_xlsx(actors["regulator"], MONTH))[L["xlsx.sheet.coverage"]])
-    assert rows[0][:6] == (L["col.site"], L["col.stalls"], L["col.stalls_tested"], L["col.stalls_untested"],
-                           L["col.coverage"], L["col.foods"])
+    rows = sheet_rows(workbook(monthly_xlsx(actors["regulator"], MONTH))["覆盖率"])
+    T = text_for("zh_CN")
+    header_words = [T.pgettext("report column", "Site"), T.pgettext("report column", "Stalls"),
+                    T.pgettext("report column", "Tested"), T.pgettext("report column", "Never tested"),
+                    T._("Coverage"), T._("Foods tested")]
+    assert rows[0][:6] == tuple(header_words)
     body = rows[1:]
     assert ("城东农贸市场", 3, 2, 1, pytest.approx(2 / 3), 10) in [tuple(r[:6]) for r in body]
     printed = [re.sub(r"\s{2,}", "|", line.strip())
@@ -371,10 +376,11 @@ def test_the_monthly_report_prints_the_audit_trail_head(world, actors, ctx, pdft
     import openpyxl
 
     from lims.accounts.access import Actor
-    from lims.audit.services import head, record
+    from lims.audit.services import head, record, seal
     from lims.reporting.monthly import monthly_pdf, monthly_xlsx
 
     record(Actor(user=None, ip="cli"), "report.test", "report", "YB")
+    seal()  # the head printed is the sealed chain's
     seq, digest = head()
     f = flat(pdftext(monthly_pdf(actors["regulator"], MONTH), raw=True))  # raw: the draft watermark apart
     assert f"审计链头#{seq}{digest}" in f
