@@ -69,9 +69,13 @@ lims_cli.add_command(user_cli)
 @click.option("--role", required=True, type=click.Choice(["admin", "reviewer", "technician", "market_manager",
                                                          "regulator"]))
 @click.option("--site", "sites", multiple=True, help="Site code (market managers; repeat for several).")
+@click.option("--org", "orgs", multiple=True,
+              help="Organisation code (regulators, admins: its subtree; repeat for several).")
+@click.option("--station", "stations", multiple=True,
+              help="Station code (technicians, reviewers: the sites it serves; repeat for several).")
 @click.option("--display-name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def user_add_command(name, role, sites, display_name, password_stdin):
+def user_add_command(name, role, sites, orgs, stations, display_name, password_stdin):
     """Add a user. Without --password-stdin the password is asked for twice."""
     from lims.accounts.services import create_user
     from lims.errors import LimsError
@@ -82,13 +86,37 @@ def user_add_command(name, role, sites, display_name, password_stdin):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(cli_actor(), username=name, role=role, password=password,
-                           display_name=display_name, site_codes=sites)
+                           display_name=display_name, site_codes=sites, org_codes=orgs, station_codes=stations)
     except LimsError as exc:
         db.session.rollback()
         details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
         fail(f"{exc.message}{' (' + details + ')' if details else ''}")
     db.session.commit()
     click.echo(f"user {user.username} added ({user.role})")
+
+
+org_cli = AppGroup("org", help="The organisation tree.")
+lims_cli.add_command(org_cli)
+
+
+@org_cli.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--kind", required=True, type=click.Choice(["province", "city", "district", "office", "testing"]))
+@click.option("--parent", default=None, help="The parent organisation's code.")
+def org_add_command(code, name, kind, parent):
+    """Add an organisation: a node of the jurisdiction tree or a testing organisation."""
+    from lims.errors import LimsError
+    from lims.orgs.services import create_org
+
+    try:
+        org = create_org(cli_actor(), code=code, name=name, kind=kind, parent=parent)
+    except LimsError as exc:
+        db.session.rollback()
+        details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
+        fail(f"{exc.message}{' (' + details + ')' if details else ''}")
+    db.session.commit()
+    click.echo(f"organisation {org.code} added ({org.kind})")
 
 
 token_cli = AppGroup("token", help="API tokens.")

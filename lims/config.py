@@ -72,6 +72,10 @@ class Config:
     TRUSTED_PROXIES = 0
     REMEMBER_DAYS = 14  # "keep me signed in": at most MAX_REMEMBER_DAYS
 
+    # Technicians, reviewers and regulators bound to no station or organisation reach nothing;
+    # True: everything (a one-team deployment that has not drawn its tree yet; the tests).
+    UNBOUND_STAFF_SEE_ALL = False
+
     ISSUER_NAME = None  # printed at the top of reports; default: the station's organisation
     DISTRICT_NAME = None  # default: the district most sites are in
     # The monthly report's issuing body and sign-off lines (later: the organisation's record).
@@ -120,6 +124,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     PAGE_CACHE_BYTES = 0  # tests that exercise the cache turn it on
     AUDIT_SEAL_EVERY = -1  # tests seal when they mean to
+    # Most tests are about one team's work; the scope tests bind everyone and turn this off.
+    UNBOUND_STAFF_SEE_ALL = True
 
 
 _INT_KEYS = {k for k, v in vars(Config).items() if isinstance(v, int) and not isinstance(v, bool)}

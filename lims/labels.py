@@ -31,6 +31,8 @@ BATCH_FIELD_LABELS = {
     "certificate_no": _l("Certificate number"), "sampled_at": _l("Sampled at"), "note": _l("Note"),
 }
 
+ORG_KIND_LABELS = {"province": _l("Province"), "city": _l("City"), "district": _l("District"),
+                   "office": _l("Supervision office"), "testing": _l("Testing organisation")}
 STATION_KIND_LABELS = {"room": _l("Quick-test room"), "van": _l("Mobile lab van"), "kit": _l("Field kit")}
 
 PRINCIPLE_LABELS = {

@@ -1,5 +1,5 @@
 """Access control in one place: permissions by role, and the site scope that limits
-every query a market manager reaches (objects of other sites answer 404)."""
+every query a person reaches (objects of other sites answer 404; lims/accounts/scope.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from lims.errors import Forbidden, NotFound
-from lims.rules.permissions import can, is_site_bound, may_act_on
+from lims.rules.permissions import can, may_act_on
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,10 @@ class Actor:
 
     @property
     def site_ids(self) -> frozenset[int] | None:
-        """The sites this actor is limited to, or None for the whole district."""
-        if self.user is None or not is_site_bound(self.user.role):
-            return None
-        return self.user.site_ids
+        """The sites this actor reaches, or None for all of them (lims/accounts/scope.py)."""
+        from lims.accounts.scope import sites_in_scope
+
+        return sites_in_scope(self.user)
 
     def may_see_site(self, site_id: int | None) -> bool:
         scope = self.site_ids
@@ -64,7 +64,7 @@ class Actor:
 
 
 def scope_to_sites(stmt, site_column, actor: Actor):
-    """Limit a SELECT to the actor's sites (no-op for district-wide roles)."""
+    """Limit a SELECT to the actor's sites (no-op for who reaches everything)."""
     scope = actor.site_ids
     if scope is None:
         return stmt

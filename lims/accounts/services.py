@@ -28,7 +28,8 @@ def _hash_password(password: str) -> str:
 
 def _user_snapshot(user: User) -> dict:
     return {"username": user.username, "display_name": user.display_name, "role": user.role,
-            "active": user.active, "sites": [s.code for s in user.sites]}
+            "active": user.active, "sites": [s.code for s in user.sites], "orgs": [o.code for o in user.orgs],
+            "stations": [s.code for s in user.stations]}
 
 
 def _common_passwords() -> frozenset[str]:
@@ -66,6 +67,56 @@ def _sites_by_code(codes) -> list[Site]:
     return list(sites)
 
 
+def _orgs_by_code(actor, codes) -> list:
+    from lims.orgs.services import org_by_code
+
+    return [org_by_code(actor, c, "orgs") for c in dict.fromkeys(codes or ())]
+
+
+def _stations_by_code(codes) -> list:
+    from lims.models import Station
+    from lims.sites.services import normalise_code
+
+    codes = sorted({normalise_code(c) for c in codes or ()})
+    if not codes:
+        return []
+    stations = db.session.execute(sa.select(Station).where(Station.code.in_(codes))).scalars().all()
+    missing = sorted(set(codes) - {s.code for s in stations})
+    if missing:
+        message = gettext("Unknown station: %(codes)s", codes=", ".join(missing))
+        raise InvalidInput(message, {"stations": [message]})
+    return list(stations)
+
+
+def _bind(actor, user: User, org_codes, station_codes) -> None:
+    """Bind ``user`` to organisations (regulators, admins) or stations (technicians,
+    reviewers); None leaves a binding as it is."""
+    from lims.accounts.scope import forget_scope
+    from lims.rules.permissions import binding_of
+
+    binding = binding_of(user.role)
+    if org_codes is not None:
+        orgs = _orgs_by_code(actor, org_codes)
+        if orgs and binding != "orgs":
+            raise InvalidInput(gettext("Only regulators and administrators are bound to organisations."),
+                               {"orgs": [gettext("Not for this role.")]})
+        user.orgs = orgs
+    if station_codes is not None:
+        stations = _stations_by_code(station_codes)
+        if stations and binding != "stations":
+            raise InvalidInput(gettext("Only technicians and reviewers are bound to stations."),
+                               {"stations": [gettext("Not for this role.")]})
+        user.stations = stations
+    if binding != "orgs":
+        user.orgs = []
+    if binding != "stations":
+        user.stations = []
+    if actor.user is not None and actor.user.orgs and binding_of(user.role) == "orgs" and not user.orgs:
+        # a district's administrator cannot make someone who sees more than they do
+        raise InvalidInput(gettext("Bind this person to an organisation."), {"orgs": [gettext("Required.")]})
+    forget_scope()
+
+
 def _require_user_manager(actor) -> None:
     """People are managed by who holds ``users.manage``, or by the operator at the console
     (the system actor of a ``lims user`` command: no user yet, but shell access)."""
@@ -74,7 +125,8 @@ def _require_user_manager(actor) -> None:
 
 
 def create_user(actor, *, username: str, role: str, password: str, display_name: str | None = None,
-                site_codes=(), locale: str | None = None, phone=None, email=None) -> User:
+                site_codes=(), locale: str | None = None, phone=None, email=None, org_codes=None,
+                station_codes=None) -> User:
     """Add a user. Market managers must be bound to at least one site."""
     _require_user_manager(actor)
     errors = {}
@@ -95,6 +147,7 @@ def create_user(actor, *, username: str, role: str, password: str, display_name:
     user = User(username=username, role=role, display_name=display_name or username,
                 password_hash=_hash_password(password), locale=locale, phone=phone, email=email)
     user.sites = sites
+    _bind(actor, user, org_codes or (), station_codes or ())
     db.session.add(user)
     db.session.flush()
     record(actor, "user.create", "user", user.id, after=_user_snapshot(user))
@@ -102,7 +155,8 @@ def create_user(actor, *, username: str, role: str, password: str, display_name:
 
 
 def update_user(actor, user: User, *, display_name: str, role: str, active: bool, site_codes=(),
-                locale=None, phone=None, email=None, password: str | None = None) -> User:
+                locale=None, phone=None, email=None, password: str | None = None, org_codes=None,
+                station_codes=None) -> User:
     _require_user_manager(actor)
     before = _user_snapshot(user)
     if role not in ROLES:
@@ -116,6 +170,7 @@ def update_user(actor, user: User, *, display_name: str, role: str, active: bool
     user.display_name, user.role, user.active = display_name or user.username, role, active
     user.locale, user.phone, user.email = locale or None, phone or None, email or None
     user.sites = sites
+    _bind(actor, user, org_codes, station_codes)
     if password:
         _check_password(password)
         user.password_hash = _hash_password(password)

@@ -6,6 +6,7 @@ from lims.models.dispositions import DisposalAction, Disposition, Objection, Pho
 from lims.models.imports import Import, ImportRow
 from lims.models.jobs import Job
 from lims.models.notifications import Notification
+from lims.models.orgs import Organisation, station_sites, user_orgs, user_stations
 from lims.models.reference import (Food, FoodCategory, Instrument, ReagentLot, TestItem,
                                    TestItemOverride, item_categories)
 from lims.models.reports import IssuedReport
@@ -15,6 +16,6 @@ from lims.models.sites import Event, EventVenue, Site, Stall, Station, Supplier
 __all__ = [
     "ApiToken", "AuditEntry", "AuditHead", "Batch", "BatchChange", "CacheBump", "DisposalAction", "Disposition", "Event",
     "EventVenue", "Food", "FoodCategory", "Import", "ImportRow", "Job", "Instrument", "IssuedReport", "LoginThrottle",
-    "Notification", "Objection", "Photo", "ReagentLot", "ReportSigningKey", "Result", "Round", "Site", "Stall", "Station", "Supplier",
-    "TestItem", "TestItemOverride", "User", "batch_tests", "item_categories", "user_sites",
+    "Notification", "Objection", "Organisation", "Photo", "ReagentLot", "ReportSigningKey", "Result", "Round", "Site", "Stall", "Station", "Supplier",
+    "TestItem", "TestItemOverride", "User", "batch_tests", "item_categories", "station_sites", "user_orgs", "user_sites", "user_stations",
 ]

@@ -37,6 +37,10 @@ class User(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     sites = relationship("Site", secondary=user_sites, lazy="selectin", order_by="Site.code")
+    # Regulators and administrators work in organisations' subtrees; technicians and
+    # reviewers for stations (lims/accounts/scope.py turns these into the sites they reach).
+    orgs = relationship("Organisation", secondary="user_orgs", lazy="selectin", order_by="Organisation.code")
+    stations = relationship("Station", secondary="user_stations", lazy="selectin", order_by="Station.code")
 
     __mapper_args__ = {"version_id_col": row_version}
 

@@ -28,6 +28,8 @@ class Site(Base):
     name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
     district: Mapped[str | None] = mapped_column(sa.String(64))
+    # The jurisdiction node (district or office) the site belongs to.
+    org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     address: Mapped[str | None] = mapped_column(sa.String(200))
     phone: Mapped[str | None] = mapped_column(sa.String(32))  # complaint phone on the board
     planned_monthly_batches: Mapped[int | None]
@@ -35,6 +37,7 @@ class Site(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     stalls = relationship("Stall", back_populates="site", order_by="Stall.code")
+    org = relationship("Organisation")
 
     def __repr__(self) -> str:
         return f"<Site {self.code}>"
@@ -120,10 +123,16 @@ class Station(Base):
     name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(8))
     organisation: Mapped[str | None] = mapped_column(sa.String(100))
+    # The testing organisation that owns the station (its issuer on batch reports).
+    org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    # The site a quick-test room stands in (None for a van or a kit).
     site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sites.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
 
     site = relationship("Site")
+    org = relationship("Organisation")
+    # The sites it serves: its own market, or the markets of a van's rota.
+    sites = relationship("Site", secondary="station_sites", order_by="Site.code")
 
 
 class Supplier(Base):

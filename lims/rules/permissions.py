@@ -49,8 +49,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 #: their role.
 FOUR_EYES = frozenset({"result.review", "batch.change_review"})
 
-# Roles whose every query is limited to the sites they are bound to.
+# What each role is bound to (interfaces.md, Scope): market managers to sites; technicians
+# and reviewers to stations (the sites those serve); regulators and administrators to
+# organisations (their subtree) — an administrator bound to none is the deployment's.
 SITE_BOUND_ROLES = frozenset({"market_manager"})
+STATION_BOUND_ROLES = frozenset({"technician", "reviewer"})
+ORG_BOUND_ROLES = frozenset({"regulator", "admin"})
 
 
 def can(role: str | None, action: str) -> bool:
@@ -76,3 +80,14 @@ def roles_with(action: str) -> tuple[str, ...]:
 
 def is_site_bound(role: str) -> bool:
     return role in SITE_BOUND_ROLES
+
+
+def binding_of(role: str | None) -> str | None:
+    """``"sites"``, ``"stations"`` or ``"orgs"``: what a user of ``role`` is bound to."""
+    if role in SITE_BOUND_ROLES:
+        return "sites"
+    if role in STATION_BOUND_ROLES:
+        return "stations"
+    if role in ORG_BOUND_ROLES:
+        return "orgs"
+    return None

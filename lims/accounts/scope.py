@@ -1,0 +1,98 @@
+"""The one scope function: the sites a person reaches (interfaces.md, Scope).
+
+A market manager reaches the sites they are bound to; a technician or reviewer the sites
+their stations serve; a regulator or administrator bound to organisations the sites of
+those subtrees (a testing organisation: the sites its stations serve); an administrator
+bound to nothing, everything. Every query a person reaches is limited by this set (see
+``lims.accounts.access``); it is worked out once per request."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context, has_request_context
+
+from lims.extensions import db
+from lims.models import Organisation, Site, Station, station_sites
+from lims.rules.permissions import binding_of
+
+#: None: no limit (the deployment's administrator, the system itself).
+SiteScope = frozenset[int] | None
+
+
+def _unbound_sees_all() -> bool:
+    """Staff bound to nothing: nothing in production; everything where a deployment (or
+    the test-suite) says so with UNBOUND_STAFF_SEE_ALL."""
+    return has_app_context() and bool(current_app.config.get("UNBOUND_STAFF_SEE_ALL"))
+
+
+def subtree_condition(orgs, column=Organisation.path):
+    """A condition on ``column`` (an organisation's path) true inside any of ``orgs``' subtrees."""
+    return sa.or_(*(column.startswith(o.path) for o in orgs)) if orgs else sa.false()
+
+
+def sites_under(orgs) -> frozenset[int]:
+    """The sites in the subtrees of ``orgs``; for a testing organisation, the sites its
+    stations (and those of the testing organisations under it) serve."""
+    jurisdictions = [o for o in orgs if o.kind != "testing"]
+    testing = [o for o in orgs if o.kind == "testing"]
+    ids: set[int] = set()
+    if jurisdictions:
+        ids.update(db.session.execute(
+            sa.select(Site.id).join(Organisation, Organisation.id == Site.org_id)
+            .where(subtree_condition(jurisdictions))).scalars())
+    if testing:
+        ids.update(db.session.execute(
+            sa.select(station_sites.c.site_id).join(Station, Station.id == station_sites.c.station_id)
+            .join(Organisation, Organisation.id == Station.org_id)
+            .where(subtree_condition(testing))).scalars())
+    return frozenset(ids)
+
+
+def sites_served(station_ids) -> frozenset[int]:
+    if not station_ids:
+        return frozenset()
+    return frozenset(db.session.execute(
+        sa.select(station_sites.c.site_id).where(station_sites.c.station_id.in_(list(station_ids)))).scalars())
+
+
+def _compute(user) -> SiteScope:
+    binding = binding_of(user.role)
+    if binding == "sites":
+        return user.site_ids
+    if binding == "stations":
+        if not user.stations:
+            return None if _unbound_sees_all() else frozenset()
+        return sites_served([s.id for s in user.stations])
+    if binding == "orgs":
+        if not user.orgs:
+            return None if user.role == "admin" or _unbound_sees_all() else frozenset()
+        return sites_under(user.orgs)
+    return frozenset()
+
+
+def sites_in_scope(user) -> SiteScope:
+    """The ids of the sites ``user`` reaches, or None for all of them (``user`` None: the
+    system). Cached for the request."""
+    if user is None:
+        return None
+    if not has_request_context():
+        return _compute(user)
+    cache = g.setdefault("_site_scope", {})
+    key = (user.id, user.role)
+    if key not in cache:
+        cache[key] = _compute(user)
+    return cache[key]
+
+
+def forget_scope() -> None:
+    """After a change of bindings within a request (tests, admin pages)."""
+    if has_request_context():
+        g.pop("_site_scope", None)
+
+
+def orgs_in_scope(user):
+    """A condition on Organisation: the organisations ``user`` may see and (admins) manage."""
+    if user is None or (binding_of(user.role) == "orgs" and not user.orgs and user.role == "admin"):
+        return sa.true()
+    if binding_of(user.role) == "orgs":
+        return subtree_condition(user.orgs)
+    return sa.false()

@@ -1,0 +1,1 @@
+"""The organisation tree: jurisdictions, testing organisations, their stations."""
