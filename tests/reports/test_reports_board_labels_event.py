@@ -53,6 +53,24 @@ def test_board_without_results(cjk_font, tmp_path):
     assert "今日暂无已审核的检测结果" in text and "今日无阳性样品" in text
 
 
+def test_a_past_day_is_named_not_called_today(cjk_font, tmp_path):
+    # printed on the 23rd, the board of the 20th names its day: no "今日" anywhere
+    board = dataclasses.replace(S.board(), printed_on=S.board().day.replace(day=23))
+    text = squeeze(pdf_text(render_board(board, ZH, font=cjk_font), tmp_path))
+    assert "2026-11-20公示12项次：未发现问题8项次" in text
+    assert "今日" not in text
+    empty = squeeze(pdf_text(render_board(dataclasses.replace(board, entries=()), ZH, font=cjk_font), tmp_path))
+    assert "2026-11-20暂无已审核的检测结果" in empty and "2026-11-20无阳性样品" in empty and "今日" not in empty
+    english = pdf_text(render_board(board, EN, font=cjk_font), tmp_path)
+    assert "12 results on 2026-11-20" in english and "today" not in english.lower()
+
+
+def test_board_counts_read_in_english_for_one_and_many(cjk_font, tmp_path):
+    one = dataclasses.replace(S.board(), entries=S.board().entries[:1])
+    assert "1 result today:" in pdf_text(render_board(one, EN, font=cjk_font), tmp_path)
+    assert "12 results today:" in pdf_text(render_board(S.board(), EN, font=cjk_font), tmp_path)
+
+
 def test_board_rejects_unknown_paper(cjk_font):
     with pytest.raises(ValueError):
         render_board(S.board(), ZH, font=cjk_font, paper="Letter")
