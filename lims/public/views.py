@@ -86,7 +86,8 @@ def verify(code, token):
 
     d = batch.disposition
     status = effective_status(d.status, d.objection_deadline, utcnow()) if d else None
-    lines = [(r.item.name, r.outcome, public_wording(r.outcome, status, report_lang())) for r in results]
+    lines = [(r.item.name, r.outcome, public_wording(r.outcome, status, report_lang())) for r in results
+             if not batch.voided]  # a voided batch's report is withdrawn: its results are not vouched for
     return cache_headers(make_response(render_template(
         "public/verify.html", batch=batch, lines=lines,
         operator=services.operator_name(batch.stall) if batch.stall else "")), 300)
