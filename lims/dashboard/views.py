@@ -27,10 +27,19 @@ from reports.svg import qr_code_svg
 bp = Blueprint("dashboard", __name__)
 
 
+# The trend chart's title says how it is drawn (a period longer than two months by week or month).
+TREND_TITLES = {
+    "day": lambda: gettext("Daily tests and positives"),
+    "week": lambda: gettext("Weekly tests and positives (each bar a week, from its first day)"),
+    "month": lambda: gettext("Monthly tests and positives"),
+}
+
+
 def charts(d):
     return {
-        "daily": services.daily_chart_svg(d.daily, gettext("Daily tests and positives"), gettext("Tests done"),
-                                          gettext("Positives"), gettext("No tests yet")),
+        "daily": services.daily_chart_svg(services.trend(d.daily, d.trend_step), TREND_TITLES[d.trend_step](),
+                                          gettext("Tests done"), gettext("Positives"), gettext("No tests yet"),
+                                          step=d.trend_step),
         "items": services.bar_svg(gettext("Positives by test item (%(period)s)", period=d.period.key),
                                   [(r.name, r.positives) for r in d.by_item if r.positives][:12],
                                   empty=gettext("No positives in this period")),
