@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 import report_samples as S
@@ -153,3 +154,17 @@ def test_event_summary_never_claims_untested_batches_negative(cjk_font, tmp_path
     clean = dataclasses.replace(summary, batches=(negative,) * 42)
     text = squeeze(pdf_text(render_event_summary(clean, ZH, font=cjk_font), tmp_path))
     assert "全部批次均已检测且均为阴性" in text and "未检0批次" in text
+
+
+def test_event_summary_counts_of_one_in_english(cjk_font, tmp_path):
+    summary = S.event_summary()
+    (suspect,) = [b for b in summary.batches if any(r.outcome == "suspect" for r in b.results)]
+    one = dataclasses.replace(suspect, results=suspect.results[1:])  # the suspect test alone
+    english = " ".join(pdf_text(render_event_summary(dataclasses.replace(summary, batches=(one,)), EN,
+                                                     font=cjk_font), tmp_path).split())
+    assert "1 batch sampled: 1 tested" in english and "; 1 test: 0 negative" in english
+    assert "1 batch with suspect or invalid results must be repeated: no conclusion on it." in english
+    assert not re.search(r"\b1 (batches|tests|results)\b", english), english
+    chinese = squeeze(pdf_text(render_event_summary(dataclasses.replace(summary, batches=(one,)), ZH,
+                                                    font=cjk_font), tmp_path))
+    assert "共抽检1批次：已检1批次" in chinese and "检测1项次：" in chinese and "1批次有可疑或无效结果，须复测" in chinese
