@@ -52,8 +52,9 @@ def rating_reason(rating: Rating) -> str:
                                    batches=p["batches"]) if p.get("planned") is not None
                           else ngettext("no positives; %(num)d batch sampled", "no positives; %(num)d batches sampled",
                                         p["batches"])),
-        "below_plan": lambda: gettext("no positives, but only %(batches)d of %(planned)d planned batches sampled",
-                                      batches=p["batches"], planned=p["planned"] or 0),
+        "below_plan": lambda: ngettext("no positives, but only %(batches)d of %(num)d planned batch sampled",
+                                       "no positives, but only %(batches)d of %(num)d planned batches sampled",
+                                       p["planned"] or 0, batches=p["batches"]),
     }
     return texts[rating.reason]()
 
