@@ -28,12 +28,15 @@ def _text(html: str) -> str:
 
 def _pages(world):
     return {
-        "technician": ["/", "/rounds", f"/rounds/{world.round_a.id}", f"/batches/{world.batch_a.code}",
-                       f"/imports/{world.import_a.id}"],
-        "regulator": ["/dashboard", "/dashboard?period=year", f"/sites/{world.site_a.code}",
-                      f"/batches/{world.batch_a.code}", "/positives", f"/events/{world.event.code}", "/notifications/"],
-        "reviewer": ["/review"],
-        "market_manager": ["/"],
+        "technician": ["/", "/rounds", f"/rounds/{world.round_a.id}", f"/rounds/{world.round_a.id}/results",
+                       f"/batches/{world.batch_a.code}", "/batches", "/imports/new", f"/imports/{world.import_a.id}"],
+        "regulator": ["/dashboard", "/dashboard?period=year", "/dashboard?period=quarter", f"/sites/{world.site_a.code}",
+                      f"/stalls/{world.stall_a.id}", f"/batches/{world.batch_a.code}", "/positives",
+                      "/positives?group=dispose", "/events/", f"/events/{world.event.code}", "/notifications/",
+                      "/reports"],
+        "reviewer": ["/", "/review"],
+        "market_manager": ["/", "/positives"],
+        "admin": ["/admin/", "/admin/stalls/", "/admin/users/"],
     }
 
 
