@@ -77,11 +77,11 @@ def test_batches_show_the_total_and_numbered_pages(client, district):
 
 
 @pytest.mark.parametrize("path", ["/batches", "/rounds", "/notifications/", "/review", "/imports/new", "/events/",
-                                  "/admin/stalls/"])
+                                  "/admin/stalls/", "/positives?group=notify"])
 @pytest.mark.parametrize("raw", ["0", "-1", "1" + "0" * 30, "abc", "1.5", "%00"])
 def test_bad_page_numbers_are_a_clear_answer_never_a_500(client, make_user, path, raw):
     client.login(make_user("admin"))
-    response = client.get(f"{path}?page={raw}")
+    response = client.get(f"{path}{'&' if '?' in path else '?'}page={raw}")
     assert response.status_code in (200, 400), (path, raw, response.status_code)
     if response.status_code == 400:
         assert "page" in response.get_data(as_text=True)
