@@ -21,6 +21,11 @@ def cli_actor(username: str | None = None) -> Actor:
     return Actor(user=None, ip="cli")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun for the command's English output: "1 result", "2 results"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def fail(message: str, code: int = 1):
     click.echo(click.style(str(message), fg="red"), err=True)
     sys.exit(code)
@@ -40,8 +45,8 @@ def init_command():
         click.echo("job queue (procrastinate) tables created")
     summary = load_reference_data()
     db.session.commit()
-    click.echo(f"schema up to date; reference data added: {summary.categories} categories, "
-               f"{summary.items} test items, {summary.foods} foods")
+    click.echo(f"schema up to date; reference data added: {counted(summary.categories, 'category', 'categories')}, "
+               f"{counted(summary.items, 'test item')}, {counted(summary.foods, 'food')}")
 
 
 @lims_cli.command("demo")
@@ -195,7 +200,7 @@ def audit_baseline_command():
 
     n = baseline(cli_actor())
     db.session.commit()
-    click.echo(f"{n} rows snapshotted into the audit trail")
+    click.echo(f"{counted(n, 'row')} snapshotted into the audit trail")
 
 
 @audit_cli.command("seal")
@@ -206,7 +211,7 @@ def audit_seal_command():
 
     n = seal(wait=True)
     db.session.commit()
-    click.echo(f"{n} entries sealed into the chain")
+    click.echo(f"{counted(n, 'entry', 'entries')} sealed into the chain")
 
 
 @audit_cli.command("head")
@@ -334,7 +339,7 @@ def export_results_command(first, last, out, username):
             n = export_results(_report_actor(username), first_day, last_day, fp)
     except LimsError as exc:
         fail(exc.message)
-    click.echo(f"{out}: {n} results")
+    click.echo(f"{out}: {counted(n, 'result')}")
 
 
 @lims_cli.command("tick")
@@ -356,8 +361,8 @@ def tick_command():
     db.session.commit()
     sent = send_pending_emails()
     removed = pending.sweep()
-    click.echo(f"{created} new notifications, {sent} e-mails sent, {removed} expired uploads removed, "
-               f"{sealed} audit entries sealed")
+    click.echo(f"{counted(created, 'new notification')}, {counted(sent, 'e-mail')} sent, "
+               f"{counted(removed, 'expired upload')} removed, {counted(sealed, 'audit entry', 'audit entries')} sealed")
 
 
 @lims_cli.command("worker")

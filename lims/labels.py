@@ -76,6 +76,14 @@ DISPOSAL_ACTION_LABELS = {
     "recall": _l("Recall"),
 }
 
+# What an open positive needs now (lims.dispositions.services.open_positives groups them so).
+POSITIVE_GROUP_LABELS = {
+    "notify": _l("Notify the seller"),
+    "window": _l("Objection window open"),
+    "lab": _l("Laboratory retest pending"),
+    "dispose": _l("To dispose of"),
+}
+
 DISPOSITION_STATUS_LABELS = {k: STATUS_LABELS[k] for k in ("stopped", "disputed", "released", "confirmed", "disposed")}
 
 RATING_LABELS = {"red": _l("Red"), "orange": _l("Orange"), "yellow": _l("Yellow"), "blue": _l("Blue"),

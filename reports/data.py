@@ -495,6 +495,8 @@ class Board:
     market: market name; day: the day shown; entries: that day's reviewed results.
     complaint_phone: where to complain; operator_org: market operator (开办者), None to omit.
     station: who tested (快检室), None to omit; updated_at: time of the latest data.
+    printed_on: the local day the board is printed: the board says "today" only when it shows
+    that day, and names the day it shows otherwise (also when None).
     """
 
     market: str
@@ -504,6 +506,7 @@ class Board:
     operator_org: str | None = None
     station: str | None = None
     updated_at: datetime | None = None
+    printed_on: date | None = None
 
 
 # --------------------------------------------------------------------------- sample labels

@@ -32,6 +32,8 @@ class Catalogue(Protocol):
 
     def pgettext(self, context: str, message: str) -> str: ...
 
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+
 
 class Text:
     """One reader's report words: a gettext over the application's catalogue plus the status words."""
@@ -47,6 +49,10 @@ class Text:
 
     def pgettext(self, context: str, message: str) -> str:
         return self._t.pgettext(context, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of a sentence for count ``n`` ("1 result", "2 results"; one form in Chinese)."""
+        return self._t.ngettext(singular, plural, n)
 
     def with_status_words(self, words: Mapping[str, str] | None) -> Text:
         """These words with the status words of the application's one wording table (data the

@@ -44,9 +44,10 @@ def test_placeholders_survive_translation():
     for m in catalogue():
         if not m.id or not m.string:
             continue
-        ids = m.id if isinstance(m.id, tuple) else (m.id,)
-        strs = m.string if isinstance(m.string, tuple) else (m.string,)
-        for source, text in zip(ids, strs):
+        # Chinese has one plural form: it stands for every count, so it carries what the English
+        # plural carries (an English singular may leave the count out: "the first day of each").
+        source = m.id[-1] if isinstance(m.id, tuple) else m.id
+        for text in m.string if isinstance(m.string, tuple) else (m.string,):
             for pattern in (r"%\(\w+\)[sd]", r"\{\w+\}"):
                 assert sorted(re.findall(pattern, source)) == sorted(re.findall(pattern, text)), (source, text)
 

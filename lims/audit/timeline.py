@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from lims import labels
 from lims.extensions import db
@@ -189,7 +189,8 @@ def describe(entry: AuditEntry, items: dict[str, str], result: dict | None = Non
     if action == "import.commit":
         return gettext("imported results from %(file)s", file=a.get("filename", ""))
     if action == "import.results":
-        return gettext("imported %(n)d result(s) from %(file)s", n=a.get("count", 0), file=a.get("filename", ""))
+        return ngettext("imported %(num)d result from %(file)s", "imported %(num)d results from %(file)s",
+                        a.get("count", 0), file=a.get("filename", ""))
     return action
 
 

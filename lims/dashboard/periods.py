@@ -107,6 +107,29 @@ class Period:
         return out
 
 
+# A trend chart draws one bar a day up to about two months; longer spans are drawn by week
+# (up to about half a year: a quarter) or by month (a year), so that bars stay readable.
+DAILY_CHART_MAX_DAYS = 62
+WEEKLY_CHART_MAX_DAYS = 190
+CHART_STEPS = ("day", "week", "month")
+
+
+def chart_step(days: int) -> str:
+    """How a trend over ``days`` days is charted: "day", "week" or "month"."""
+    if days <= DAILY_CHART_MAX_DAYS:
+        return "day"
+    return "week" if days <= WEEKLY_CHART_MAX_DAYS else "month"
+
+
+def step_start(day: date, step: str, first: date) -> date:
+    """The first day of the bar ``day`` falls in: the day itself, its week's Monday or its
+    month's first — never before ``first``, the chart's first day (a partial first bar)."""
+    if step == "day":
+        return day
+    start = day - timedelta(days=day.weekday()) if step == "week" else day.replace(day=1)
+    return max(start, first)
+
+
 def _bad(field: str, message: str):
     return InvalidInput(message, {field: [message]})
 

@@ -14,7 +14,7 @@ from lims.accounts.access import Actor
 from lims.extensions import db
 from lims.i18n import local_day_bounds, local_today, local_zone
 from lims.models import Batch, Disposition, Result, Site, Stall, Station, Supplier
-from lims.dashboard.periods import Period
+from lims.dashboard.periods import Period, chart_step, step_start
 from lims.reporting import figures
 from lims.reporting.monthly import rating_reason
 from lims.rules.rating import RatingThresholds
@@ -70,10 +70,42 @@ def station_workload(scope: figures.Scope, start: datetime, end: datetime, today
     return sorted(((names.get(s, "—"), month, today) for s, month, today in rows), key=lambda r: -r[1])
 
 
-def daily_chart_svg(daily, title: str, tests_label: str, positives_label: str, empty: str) -> str:
-    chart = LineChart(title=title, categories=tuple(d.day.strftime("%m-%d") for d in daily),
-                      series=(ChartSeries(name=tests_label, values=tuple(d.tests for d in daily)),
-                              ChartSeries(name=positives_label, values=tuple(d.positives for d in daily),
+@dataclass(frozen=True)
+class TrendBar:
+    """One bar of the trend chart: the tests and positives of the days from ``first`` to ``last``."""
+
+    first: date
+    last: date
+    tests: int
+    positives: int
+
+
+def trend(daily, step: str) -> list[TrendBar]:
+    """The daily counts gathered into bars of a day, a week or a month (periods.chart_step):
+    every day counted in exactly one bar, so the bars add up to the days."""
+    bars: dict[date, list] = {}
+    if not daily:
+        return []
+    first = daily[0].day
+    for d in daily:
+        key = step_start(d.day, step, first)
+        bar = bars.setdefault(key, [d.day, 0, 0])
+        bar[0] = d.day
+        bar[1] += d.tests
+        bar[2] += d.positives
+    return [TrendBar(key, last, tests, positives) for key, (last, tests, positives) in bars.items()]
+
+
+def trend_label(bar: TrendBar, step: str) -> str:
+    """The x label of a bar: 11-20 for a day, 11-16 (the week's first day) for a week, 2026-11 for a month."""
+    return bar.first.strftime("%Y-%m") if step == "month" else bar.first.strftime("%m-%d")
+
+
+def daily_chart_svg(bars, title: str, tests_label: str, positives_label: str, empty: str, step: str = "day") -> str:
+    """The trend chart: tests as a line, positives as bars, one point per day, week or month."""
+    chart = LineChart(title=title, categories=tuple(trend_label(b, step) for b in bars),
+                      series=(ChartSeries(name=tests_label, values=tuple(b.tests for b in bars)),
+                              ChartSeries(name=positives_label, values=tuple(b.positives for b in bars),
                                           right_axis=True, bars=True, colour="#dc2626")),
                       empty_text=empty)
     return line_chart_svg(chart, width=760, height=260)
@@ -102,6 +134,7 @@ class Dashboard:
     alerts: list[SupplierAlert]
     workload: list
     daily: list
+    trend_step: str  # how the trend chart is drawn: "day", "week" or "month" (periods.chart_step)
     by_item: list
     by_category: list
     site_months: list  # (site, SiteMonth) of every rated site
@@ -196,6 +229,7 @@ def dashboard(actor: Actor, now: datetime, period: Period | date | None = None) 
     current = figures.headline(scope, start, end, now)
     planned = planned_batches(scope, counted)
     chart_start = start - timedelta(days=30) if period.kind == "month" else start
+    daily = figures.daily(scope, chart_start, end)
     return Dashboard(
         period=period, current=current, previous=figures.headline(scope, *bounds(previous), now),
         last_year=figures.headline(scope, *bounds(last_year), now), previous_period=previous,
@@ -203,7 +237,7 @@ def dashboard(actor: Actor, now: datetime, period: Period | date | None = None) 
         today=figures.headline(scope, *local_day_bounds(today), now), rating_month=rating_month,
         ratings=[(f.site, f.rating, rating_reason(f.rating)) for f in facts], red=red, black=black,
         alerts=supplier_alerts(scope, now), workload=station_workload(scope, start, end, day_start),
-        daily=figures.daily(scope, chart_start, end), by_item=figures.breakdown(scope, start, end, "item"),
+        daily=daily, trend_step=chart_step(len(daily)), by_item=figures.breakdown(scope, start, end, "item"),
         by_category=figures.breakdown(scope, start, end, "category"), site_months=[(f.site, f.month) for f in facts],
         coverage=figures.coverage(scope, start, end), planned=planned,
         colours=card_colours(current, planned, figures.thresholds()))

@@ -14,7 +14,7 @@ from lims.errors import InvalidInput
 from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_today
-from lims.listing import page_number
+from lims.listing import Chip, kept_args, page_number, paginate
 from lims.models import Site, Stall
 from lims.reporting import figures
 from lims.reporting.common import report_text
@@ -27,10 +27,19 @@ from reports.svg import qr_code_svg
 bp = Blueprint("dashboard", __name__)
 
 
+# The trend chart's title says how it is drawn (a period longer than two months by week or month).
+TREND_TITLES = {
+    "day": lambda: gettext("Daily tests and positives"),
+    "week": lambda: gettext("Weekly tests and positives (each bar a week, from its first day)"),
+    "month": lambda: gettext("Monthly tests and positives"),
+}
+
+
 def charts(d):
     return {
-        "daily": services.daily_chart_svg(d.daily, gettext("Daily tests and positives"), gettext("Tests done"),
-                                          gettext("Positives"), gettext("No tests yet")),
+        "daily": services.daily_chart_svg(services.trend(d.daily, d.trend_step), TREND_TITLES[d.trend_step](),
+                                          gettext("Tests done"), gettext("Positives"), gettext("No tests yet"),
+                                          step=d.trend_step),
         "items": services.bar_svg(gettext("Positives by test item (%(period)s)", period=d.period.key),
                                   [(r.name, r.positives) for r in d.by_item if r.positives][:12],
                                   empty=gettext("No positives in this period")),
@@ -95,12 +104,36 @@ def site(code):
     red, black = figures.stall_lists(scope, local_today(now))
     facts = figures.site_ratings(scope, start, end, now, black)
     rating = (facts[0].rating, rating_reason(facts[0].rating)) if facts else (None, "")
-    stalls = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id).order_by(Stall.code)).scalars().all()
     standing = {s.stall: "black" for s in black} | {s.stall: "red" for s in red}
+    stalls, chips, args = _site_stalls(site, standing)
     return render_template("dashboard/site.html", site=site, figures=figures.headline(scope, start, end, now),
-                           rating=rating, stalls=stalls, standing=standing, month=month,
+                           rating=rating, stalls=stalls, chips=chips, args=args, standing=standing, month=month,
                            by_item=figures.breakdown(scope, start, end, "item"), rating_rules=rating_rules_text(),
                            list_rules=list_rules_text())
+
+
+STANDINGS = ("red", "black")
+
+
+def _site_stalls(site: Site, standing: dict[str, str]):
+    """The market's stalls, a page at a time (a market has hundreds): ``?q=`` finds a stall
+    number or operator, ``?standing=red|black`` keeps those on the red or black list."""
+    q = (request.args.get("q") or "").strip()
+    wanted = request.args.get("standing") or None
+    if wanted not in (None, *STANDINGS):
+        message = gettext("Unknown list: choose red or black.")
+        raise InvalidInput(message, {"standing": [message]})
+    stmt = sa.select(Stall).where(Stall.site_id == site.id).order_by(Stall.code)
+    chips = []
+    if q:
+        stmt = stmt.where(sa.or_(Stall.code.icontains(q, autoescape=True), Stall.operator.icontains(q, autoescape=True)))
+        chips.append(Chip(("q",), gettext("Search"), q))
+    if wanted:
+        stmt = stmt.where(Stall.code.in_([code for code, list_ in standing.items() if list_ == wanted]))
+        chips.append(Chip(("standing",), gettext("Standing"),
+                          gettext("Black list") if wanted == "black" else gettext("Red list")))
+    args = {**kept_args(request.args), "code": site.code}
+    return paginate(stmt, page_number(request.args.get("page")), args=args), chips, args
 
 
 @bp.route("/sites/<code>/stall-codes.pdf")

@@ -235,9 +235,16 @@ def inform_regulator(actor: Actor, batch: Batch, informed_at: datetime, now: dat
     return d
 
 
-def open_positives(actor: Actor, now: datetime) -> tuple[dict[str, list[Batch]], dict]:
+POSITIVE_GROUPS = ("notify", "window", "lab", "dispose")
+# Where the groups are shown side by side, each shows its most urgent entries and links to the
+# whole group, paged (/positives?group=).
+POSITIVES_PREVIEW = 10
+
+
+def open_positives(actor: Actor, now: datetime, site_id: int | None = None) -> tuple[dict[str, list[Batch]], dict]:
     """Open positives grouped by what they need now: the seller notified, the objection
-    window watched, the laboratory result recorded, the food disposed of (overdue first)."""
+    window watched, the laboratory result recorded, the food disposed of (overdue first);
+    only those of market ``site_id`` when given."""
     from sqlalchemy.orm import joinedload
 
     from lims.accounts.access import scope_to_sites
@@ -248,6 +255,8 @@ def open_positives(actor: Actor, now: datetime) -> tuple[dict[str, list[Batch]],
         .where(Disposition.status.in_(rules.OPEN_STATUSES))
         .options(joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition))
         .order_by(Disposition.opened_at), Batch.site_id, actor)
+    if site_id is not None:
+        stmt = stmt.where(Batch.site_id == site_id)
     open_batches = db.session.execute(stmt).unique().scalars().all()
     states = {b.id: batch_state(b, now) for b in open_batches}
     groups = {

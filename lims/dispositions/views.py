@@ -11,9 +11,13 @@ from lims.batches.forms import DisposalForm, InformRegulatorForm, LabResultForm,
 from lims.batches.views import _place_errors, render_batch
 from lims.database import utcnow
 from lims.dispositions import photos, services
-from lims.errors import LimsError
+from lims.errors import BadRequest, LimsError
 from lims.extensions import db
+from lims.inputs import parse_id
+from lims.labels import POSITIVE_GROUP_LABELS
+from lims.listing import Chip, kept_args, page_number, page_of
 from lims.models import Photo
+from lims.sites.services import list_sites
 from lims.web import serve_upload
 
 bp = Blueprint("dispositions", __name__)
@@ -115,10 +119,32 @@ def photo(photo_id):
 @bp.route("/positives")
 @requires("batch.read")
 def worklist():
-    """Open positives and their deadlines."""
+    """Open positives and their deadlines, by what they need now: the four groups with their
+    totals, or one group (``?group=``) page by page; ``?site=`` narrows to one market."""
+    actor = web_actor()
+    group = request.args.get("group") or None
+    if group not in (None, *services.POSITIVE_GROUPS):
+        message = gettext("Unknown group: choose one of %(groups)s.", groups=", ".join(services.POSITIVE_GROUPS))
+        raise BadRequest(message, {"group": [message]})
+    site_id = parse_id(request.args.get("site"), "site")
+    if site_id is not None:
+        actor.check_site(site_id)
     now = utcnow()
-    groups, states = services.open_positives(web_actor(), now)
-    return render_template("dispositions/worklist.html", groups=groups, states=states, now=now)
+    groups, states = services.open_positives(actor, now, site_id=site_id)
+    args = kept_args(request.args)
+    totals = {key: len(batches_) for key, batches_ in groups.items()}
+    page = page_of(groups[group], page_number(request.args.get("page")), args=args) if group else None
+    shown = {key: (page.items if page else groups[key][:services.POSITIVES_PREVIEW]) for key in services.POSITIVE_GROUPS
+             if group in (None, key)}
+    sites = list_sites(actor)
+    chips = []
+    if site_id is not None:
+        chips.append(Chip(("site",), gettext("Site"), next((s.name for s in sites if s.id == site_id), f"#{site_id}")))
+    if group:
+        chips.append(Chip(("group",), gettext("Needs"), str(POSITIVE_GROUP_LABELS[group])))
+    return render_template("dispositions/worklist.html", groups=shown, totals=totals, states=states, now=now,
+                           page=page, group=group, sites=sites, args=args, chips=chips,
+                           total=sum(totals.values()) if group is None else totals[group])
 
 
 @bp.app_template_global()

@@ -7,7 +7,7 @@ from lims.accounts.access import requires, web_actor
 from lims.database import utcnow
 from lims.notifications import services as notifications
 from lims.web import writes_on_get
-from lims.dispositions.services import open_positives
+from lims.dispositions.services import POSITIVES_PREVIEW, open_positives
 from lims.home import services
 from lims.results.services import sent_back
 from lims.i18n import local_today
@@ -26,7 +26,9 @@ def index():
     if actor.can("home.dashboard"):
         return redirect(url_for("dashboard.index"))
     groups, states = open_positives(actor, now)
-    context = dict(overview=services.overview(actor, now), actor=actor, groups=groups, states=states, now=now)
+    context = dict(overview=services.overview(actor, now), actor=actor, states=states, now=now,
+                   groups={key: batches[:POSITIVES_PREVIEW] for key, batches in groups.items()},
+                   totals={key: len(batches) for key, batches in groups.items()})
     if actor.can("home.market"):
         context["today"] = services.today_by_stall(actor, now)
         return render_template("home/manager.html", **context)

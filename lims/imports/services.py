@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from instruments import Limits, ParseError, Reading, RowProblem, SkippedRow, iter_file
 from lims.accounts.access import Actor
@@ -213,8 +213,9 @@ def _import_once(actor: Actor, data: bytes, options: ImportOptions, now: datetim
         raise
     if options.strict and report.rejected:
         savepoint.rollback()
-        report.error = gettext("Strict mode: %(n)d rows were rejected, so the whole file was refused.",
-                               n=report.rejected)
+        report.error = ngettext("Strict mode: %(num)d row was rejected, so the whole file was refused.",
+                                "Strict mode: %(num)d rows were rejected, so the whole file was refused.",
+                                report.rejected)
         return _reject_file(actor, report, options, report.error, now, rows=job.logged_rows)
     if options.dry_run:
         savepoint.rollback()

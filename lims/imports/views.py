@@ -1,6 +1,7 @@
 """Import pages: upload → preview → assign unmatched rows → commit → summary."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -61,10 +62,28 @@ def preview():
         pending.check(data, upload.filename, options.format)  # random bytes are not kept
         pending.put(sha256_of(data), data, upload.filename, actor.user_id)
         return _as_job(actor, data, options)
-    report = run_import(actor, data, options)
+    report, options, matches = _first_preview(actor, data, options)
     if report.status == "preview":
         pending.put(report.sha256, data, upload.filename, actor.user_id)
-    return _preview_page(report, options)
+    return _preview_page(report, options, matches)
+
+
+def _first_preview(actor, data: bytes, options: ImportOptions):
+    """The first dry run of a file: (report, options, round matches). From a round, the rows the
+    file leaves unmatched are given the round's batch of the same stall and food (in order,
+    lims.imports.round_match) and the preview shows the file so matched — the counts, the
+    positives and the commit button as committing would do it, each choice on the page to
+    check or change (then "preview again") before the commit confirms them."""
+    report = run_import(actor, data, options)
+    rnd = _round()
+    if rnd is None or report.status != "preview":
+        return report, options, None
+    matches = {row: code for row, code in round_suggestions(report.rows, round_batches(rnd)).items()
+               if row not in options.assignments}
+    if not matches:
+        return report, options, None
+    options = replace(options, assignments={**options.assignments, **matches})
+    return run_import(actor, data, options), options, matches
 
 
 def _large(data: bytes) -> bool:
@@ -90,27 +109,39 @@ def render_job_preview(report, stored_options: dict):
     return _preview_page(report, options)
 
 
-def _preview_page(report, options):
+def _preview_page(report, options, matches=None):
     """The preview; a file refused as a whole leads back to the upload form with the reason."""
     if report.status == "rejected" and not report.rows:
         return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=[],
                                error=gettext("%(file)s was refused; nothing was saved. %(reason)s",
                                              file=report.filename, reason=report.error or "")), 422
     status = 200 if report.status in ("preview", "already_imported") else 422
-    return _render_preview(report, options), status
+    return _render_preview(report, options, matches), status
 
 
 STALE_AFTER = timedelta(days=2)  # a file tested this long ago is usually an old export picked by mistake
 
 
-def _render_preview(report, options):
+def _render_preview(report, options, matches=None):
+    """The preview page; ``matches``: the rows given a round's batch by the first preview
+    (otherwise the round's batches still offered for the rows left unmatched)."""
     oldest = report.oldest_tested_at
     stale_days = (utcnow() - oldest).days if oldest is not None and utcnow() - oldest >= STALE_AFTER else None
     rnd = _round()
     offered = round_batches(rnd) if rnd else []
     return render_template("imports/preview.html", report=report, options=options, rnd=rnd,
                            suggestions=[b.code for b in offered], round_batches=offered,
-                           matches=round_suggestions(report.rows, offered), stale_days=stale_days)
+                           matches=_not_declined(matches if matches is not None
+                                                 else round_suggestions(report.rows, offered)),
+                           stale_days=stale_days)
+
+
+def _not_declined(matches: dict[int, str]) -> dict[int, str]:
+    """The round's matches but those the user set to "not assigned" on the page previewed
+    again: a choice declined is not offered back as if chosen (the commit would take it)."""
+    declined = {int(k[7:]) for k, v in request.form.items() if k.startswith("assign-") and k[7:].isdigit()
+                and not v.strip()}
+    return {row: code for row, code in matches.items() if row not in declined}
 
 
 @bp.route("/upload", methods=["POST"])
@@ -140,7 +171,7 @@ def preview_stored(sha):
     options = _options(filename, dry_run=True)
     if _large(data):
         return _as_job(web_actor(), data, options)
-    return _preview_page(run_import(web_actor(), data, options), options)
+    return _preview_page(*_first_preview(web_actor(), data, options))
 
 
 def _options(filename: str, dry_run: bool) -> ImportOptions:

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 
 from lims.database import utcnow
 from lims.extensions import db
@@ -156,10 +156,12 @@ def describe(n: Notification) -> tuple[str, str]:
                 gettext("%(food)s (batch %(code)s) should have been disposed of by %(when)s.", food=p.get("food", ""),
                         code=p.get("code", ""), when=format_local(datetime.fromisoformat(p["due"]))))
     return (gettext("Supplier alert: %(supplier)s", supplier=p.get("supplier", "")),
-            gettext("Positive at %(sites)s; %(n)d batches from the same supplier at %(others)s in 7 days, "
-                    "%(untested)d not yet tested.", sites="、".join(p.get("positive_sites", [])),
-                    n=p.get("other_batches", 0), others="、".join(p.get("other_sites", [])),
-                    untested=p.get("untested", 0)))
+            ngettext("Positive at %(sites)s; %(num)d batch from the same supplier at %(others)s in 7 days, "
+                     "%(untested)d not yet tested.",
+                     "Positive at %(sites)s; %(num)d batches from the same supplier at %(others)s in 7 days, "
+                     "%(untested)d not yet tested.", p.get("other_batches", 0),
+                     sites="、".join(p.get("positive_sites", [])), others="、".join(p.get("other_sites", [])),
+                     untested=p.get("untested", 0)))
 
 
 def unread_count(user_id: int) -> int:

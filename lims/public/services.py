@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 
+from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.labels import public_wording
+from lims.listing import date_arg
 from lims.i18n import to_local
 from lims.models import Batch, Disposition, Result, Site, Stall
 from lims.reporting.figures import counted
@@ -85,8 +88,23 @@ def site_by_code(code: str) -> Site | None:
                                                     Site.active.is_(True))).scalar_one_or_none()
 
 
+def board_day(args, today: date) -> date:
+    """The day a board shows: ``?date=`` (one of the last PUBLIC_DAYS days, to look back), else
+    today. A day that is not a date is a clear 400; a day after today or before the public
+    window is refused (422), naming the days that can be shown."""
+    day = date_arg(args, "date")
+    if day is None:
+        return today
+    first = today - timedelta(days=PUBLIC_DAYS)
+    if not first <= day <= today:
+        message = gettext("The board shows a day from %(first)s to %(today)s.", first=first.isoformat(),
+                          today=today.isoformat())
+        raise InvalidInput(message, {"date": [message]})
+    return day
+
+
 def board(site: Site, day: date, now: datetime, lang: str) -> list[dict]:
-    """Today's reviewed results of a market for its notice board."""
+    """The reviewed results of ``day`` at a market for its notice board."""
     return [{"stall": e.stall, "operator": public_operator_name(e.operator), "food": e.food, "item": e.item,
              "outcome": e.outcome, "wording": e.wording,
              "handling": e.handling} for e in board_entries(site, day, now, lang)]

@@ -49,10 +49,11 @@ def site_board(code):
     if site is None:
         abort(404)
     now = utcnow()
-    day = local_today(now)
+    today = local_today(now)
+    day = services.board_day(request.args, today)
     entries = services.board(site, day, now, report_lang())
     return render_template(
-        "public/board.html", site=site, day=day, entries=entries, now=now,
+        "public/board.html", site=site, day=day, today=today, entries=entries, now=now,
         positives=[e for e in entries if e["outcome"] == "positive"],
         phone=site.phone or current_app.config["COMPLAINT_PHONE"])
 
@@ -63,8 +64,8 @@ def site_board_pdf(code):
     if site is None:
         abort(404)
     paper = "A3" if request.args.get("paper") == "A3" else "A4"
-    return pdf_response(board_pdf(site, local_today(utcnow()), paper, landscape=paper == "A3"),
-                        f"board-{site.code}.pdf")
+    day = services.board_day(request.args, local_today(utcnow()))
+    return pdf_response(board_pdf(site, day, paper, landscape=paper == "A3"), f"board-{site.code}-{day}.pdf")
 
 
 @bp.route("/verify/<code>/<token>")
@@ -85,7 +86,8 @@ def verify(code, token):
 
     d = batch.disposition
     status = effective_status(d.status, d.objection_deadline, utcnow()) if d else None
-    lines = [(r.item.name, r.outcome, public_wording(r.outcome, status, report_lang())) for r in results]
+    lines = [(r.item.name, r.outcome, public_wording(r.outcome, status, report_lang())) for r in results
+             if not batch.voided]  # a voided batch's report is withdrawn: its results are not vouched for
     return cache_headers(make_response(render_template(
         "public/verify.html", batch=batch, lines=lines,
         operator=services.operator_name(batch.stall) if batch.stall else "")), 300)

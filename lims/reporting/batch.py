@@ -64,9 +64,21 @@ def _disposition(batch, now) -> DispositionSummary | None:
                               due_at=local(d.disposal_due_at), overdue=state.overdue)
 
 
+def refuse_if_voided(batch) -> None:
+    """A voided batch was registered by mistake and counts nowhere: nothing is issued for it
+    (test report, sample label). Conflict with when and why it was voided."""
+    if batch.voided:
+        raise Conflict(gettext("Batch %(code)s was voided on %(day)s (%(reason)s): no test report or label is "
+                               "issued for a voided batch.", code=batch.code,
+                               day=local(batch.voided_at).date().isoformat() if batch.voided_at else "—",
+                               reason=batch.void_reason or "—"))
+
+
 def build_batch_report(batch, draft: bool = False) -> BatchReport:
     """The report's data. Final reports carry reviewed results only; an unreviewed batch
-    can only be printed as a draft (Conflict otherwise)."""
+    can only be printed as a draft (Conflict otherwise). A voided batch (registered by mistake)
+    has no test report, not even a draft: Conflict, naming when and why it was voided."""
+    refuse_if_voided(batch)
     now = utcnow()
     current = sorted((r for r in batch.results if r.current), key=lambda r: (r.item.sort_order, r.tested_at))
     reviewed = [r for r in current if r.reviewed_at is not None]

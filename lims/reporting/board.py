@@ -12,7 +12,7 @@ from flask_babel import gettext
 from lims import labels
 from lims.database import utcnow
 from lims.extensions import db
-from lims.i18n import local_day_bounds, to_local
+from lims.i18n import local_day_bounds, local_today, to_local
 from lims.models import Batch, Disposition, Result, Site, Station
 from lims.reporting import figures
 from lims.reporting.common import font, report_lang, report_text
@@ -75,7 +75,8 @@ def build_board(site: Site, day: date) -> Board:
     updated = max((e.tested_at for e in entries if e.tested_at), default=None)
     return Board(market=site.name, day=day, entries=tuple(entries),
                  complaint_phone=site.phone or current_app.config["COMPLAINT_PHONE"],
-                 station=station.name if station else None, updated_at=updated)
+                 station=station.name if station else None, updated_at=updated,
+                 printed_on=local_today(utcnow()))
 
 
 def board_pdf(site: Site, day: date, paper: str = "A4", landscape: bool = False) -> bytes:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from lims.audit.services import head as audit_head
 from lims.database import utcnow
@@ -39,16 +39,22 @@ def rating_reason(rating: Rating) -> str:
         "banned_positive": lambda: gettext("banned substance found: %(items)s", items="、".join(p["items"])),
         "rate_above": lambda: gettext("positive rate %(rate)s above %(threshold)s", rate=_pct(p["rate"]),
                                       threshold=_pct(p["threshold"])),
-        "overdue_long": lambda: gettext("%(count)d disposition(s) overdue, the longest by %(hours)s h (over %(threshold)s h)",
-                                        count=p["count"], hours=p["hours"], threshold=p["threshold"]),
-        "overdue": lambda: gettext("%(count)d disposition(s) overdue", count=p["count"]),
-        "blacklisted_stall": lambda: gettext("black-listed stall(s): %(stalls)s", stalls="、".join(p["stalls"])),
-        "positives_handled": lambda: gettext("%(count)d positive(s), none overdue", count=p["count"]),
-        "clean": lambda: (gettext("no positives; %(batches)d of %(planned)d planned batches sampled",
-                                  batches=p["batches"], planned=p["planned"]) if p.get("planned") is not None
-                          else gettext("no positives; %(batches)d batches sampled", batches=p["batches"])),
-        "below_plan": lambda: gettext("no positives, but only %(batches)d of %(planned)d planned batches sampled",
-                                      batches=p["batches"], planned=p["planned"] or 0),
+        "overdue_long": lambda: ngettext("%(num)d disposition overdue, by %(hours)s h (over %(threshold)s h)",
+                                         "%(num)d dispositions overdue, the longest by %(hours)s h (over "
+                                         "%(threshold)s h)", p["count"], hours=p["hours"], threshold=p["threshold"]),
+        "overdue": lambda: ngettext("%(num)d disposition overdue", "%(num)d dispositions overdue", p["count"]),
+        "blacklisted_stall": lambda: ngettext("black-listed stall: %(stalls)s", "black-listed stalls: %(stalls)s",
+                                              len(p["stalls"]), stalls="、".join(p["stalls"])),
+        "positives_handled": lambda: ngettext("%(num)d positive, not overdue", "%(num)d positives, none overdue",
+                                              p["count"]),
+        "clean": lambda: (ngettext("no positives; %(batches)d of %(num)d planned batch sampled",
+                                   "no positives; %(batches)d of %(num)d planned batches sampled", p["planned"],
+                                   batches=p["batches"]) if p.get("planned") is not None
+                          else ngettext("no positives; %(num)d batch sampled", "no positives; %(num)d batches sampled",
+                                        p["batches"])),
+        "below_plan": lambda: ngettext("no positives, but only %(batches)d of %(num)d planned batch sampled",
+                                       "no positives, but only %(batches)d of %(num)d planned batches sampled",
+                                       p["planned"] or 0, batches=p["batches"]),
     }
     return texts[rating.reason]()
 
@@ -69,14 +75,19 @@ def rating_rules_text() -> tuple[RatingRule, ...]:
     )
 
 
+def _days(n: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", n)
+
+
 def list_rules_text() -> tuple[str, ...]:
     r = figures.list_rules()
     return (
-        gettext("Black list: %(n)d or more positive batches within %(days)d days, being at least %(rate)s%% of "
+        gettext("Black list: %(n)d or more positive batches within %(days)s, being at least %(rate)s%% of "
                 "the stall's batches tested in those days (laboratory-released batches do not count).",
-                n=r.black_positives, days=r.black_days, rate=r.black_min_rate),
-        gettext("Red (honour) list: at least %(n)d batches tested within %(days)d days and no positive within "
-                "%(clean)d days.", n=r.red_min_batches, days=r.red_batch_days, clean=r.red_clean_days),
+                n=r.black_positives, days=_days(r.black_days), rate=r.black_min_rate),
+        gettext("Red (honour) list: at least %(batches)s tested within %(days)s and no positive within %(clean)s.",
+                batches=ngettext("%(num)d batch", "%(num)d batches", r.red_min_batches), days=_days(r.red_batch_days),
+                clean=_days(r.red_clean_days)),
         gettext("Positive rate = positives ÷ (negatives + positives); suspect and invalid results are reported "
                 "separately and never counted as passes. Disposal rate = closed dispositions ÷ positives. A "
                 "disposition is overdue when it was not closed by its deadline (%(hours)d h after the objection "

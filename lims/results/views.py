@@ -3,7 +3,7 @@ used by the entry grids; the reviewer's worklist."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from lims import labels
 from lims.accounts.access import requires, web_actor
@@ -121,7 +121,7 @@ def review_batch(code):
         except LimsError as exc:  # refused before anything changed
             flash(str(exc.message), "danger")
             return redirect(url_for("batches.show", code=batch.code)), 303
-        flash(gettext("%(n)d results approved.", n=n), "success")
+        flash(ngettext("%(num)d result approved.", "%(num)d results approved.", n), "success")
     return redirect(url_for("batches.show", code=batch.code))
 
 
@@ -235,7 +235,7 @@ def approve():
     except LimsError as exc:  # refused before anything changed
         flash(str(exc.message), "danger")
         return redirect(url_for("results.worklist"))
-    flash(gettext("%(n)d results approved.", n=n), "success")
+    flash(ngettext("%(num)d result approved.", "%(num)d results approved.", n), "success")
     return redirect(url_for("results.worklist"))
 
 

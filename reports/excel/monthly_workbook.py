@@ -115,11 +115,16 @@ def _overview(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
     ws.append([safe_text(L.not_supervisory)])
     ws.cell(row=ws.max_row, column=1).font = Font(color="B00020", bold=True)
     if report.current.batches_untested:
-        ws.append([safe_text(L._("{count} more batches were registered this month and not tested by its end; they are"
-                                 " not counted as tested.").format(count=report.current.batches_untested))])
+        ws.append([safe_text(L.ngettext("{count} more batch was registered this month and not tested by its end; it is "
+                                        "not counted as tested.",
+                                        "{count} more batches were registered this month and not tested by its end; "
+                                        "they are not counted as tested.",
+                                        report.current.batches_untested).format(count=report.current.batches_untested))])
     if report.unreviewed:
-        ws.append([safe_text(L._("{count} more results of the month are not yet reviewed and are left out of every "
-                                 "figure.").format(count=report.unreviewed))])
+        ws.append([safe_text(L.ngettext("{count} more result of the month is not yet reviewed and is left out of every "
+                                        "figure.",
+                                        "{count} more results of the month are not yet reviewed and are left out of every "
+                                        "figure.", report.unreviewed).format(count=report.unreviewed))])
     start = ws.max_row + 2
     cur, prev = report.current, report.previous
     rows: list[list[object]] = []

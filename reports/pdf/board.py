@@ -65,12 +65,20 @@ def render_board(board: Board, text: Text | None = None, *, paper: str = "A4", l
     story.append(box)
     story.append(Spacer(1, 4 * mm * size_scale))
 
+    today = board.printed_on == board.day
+    day = date_text(board.day)
     if not entries:
-        story.append(para(L._("No reviewed results today yet."), st.body))
+        story.append(para(L._("No reviewed results today yet.") if today
+                          else L._("No reviewed results on {day}.").format(day=day), st.body))
     else:
-        story.append(para(L._("{total} results today: {negatives} no problem found, {positives} positive, {retests} "
-                              "being retested.").format(total=len(entries), negatives=negatives,
-                                                    positives=len(positives), retests=retests), st.small))
+        if today:
+            count = L.ngettext("{total} result today", "{total} results today", len(entries))
+        else:
+            count = L.ngettext("{total} result on {day}", "{total} results on {day}", len(entries))
+        story.append(para(L._("{count}: {negatives} no problem found, {positives} positive, {retests} "
+                              "being retested.").format(count=count.format(total=len(entries), day=day),
+                                                        negatives=negatives, positives=len(positives),
+                                                        retests=retests), st.small))
         story.append(Spacer(1, 2 * mm * size_scale))
         rows, fills, inks = [], {}, {}
         for r, e in enumerate(entries):
@@ -89,7 +97,8 @@ def render_board(board: Board, text: Text | None = None, *, paper: str = "A4", l
 
     story.append(Paragraph(L._("Positive samples and their handling"), st.h1))
     if not positives:
-        story.append(para(L._("No positive samples today."), st.body))
+        story.append(para(L._("No positive samples today.") if today
+                          else L._("No positive samples on {day}.").format(day=day), st.body))
     else:
         rows = [[e.stall, e.food, e.item, e.wording,
                  e.handling or L._("Sale stopped, being handled")] for e in positives]

@@ -85,22 +85,33 @@ def render_event_summary(summary: EventSummary, text: Text | None = None, *, fon
                                 cell_inks=inks, extra_style=spans))
 
     f = summary.figures
-    totals = L._("{batches} batches sampled: {tested} tested ({negative_batches} negative, {positive_batches} "
-                 "positive, {retest_batches} to repeat), {untested} not tested; {tests} tests: {negatives} negative, "
-                 "{positives} positive, {suspects} suspect, {invalids} invalid.").format(batches=f.batches, tested=f.tested_batches, untested=f.untested_batches,
+    totals = L._("{batches} sampled: {tested} tested ({negative_batches} negative, {positive_batches} "
+                 "positive, {retest_batches} to repeat), {untested} not tested; {tests}: {negatives} negative, "
+                 "{positives} positive, {suspects} suspect, {invalids} invalid.").format(
+                     batches=L.ngettext("{n} batch", "{n} batches", f.batches).format(n=f.batches), tested=f.tested_batches,
+                     untested=f.untested_batches,
                                       negative_batches=f.negative_batches, positive_batches=f.positive_batches,
-                                      retest_batches=f.retest_batches, tests=f.tests, negatives=f.negatives,
+                                      retest_batches=f.retest_batches, tests=L.ngettext("{n} test", "{n} tests", f.tests).format(n=f.tests),
+                                      negatives=f.negatives,
                                       positives=f.positives, suspects=f.suspects, invalids=f.invalids)
     conclusion: list[Flowable] = [Paragraph(L._("Conclusion"), st.h1), para(totals, st.body)]
     if f.positive_batches:
-        conclusion.append(Paragraph(('<font color="#b00020">' + L._("{count} positive batches: withdrawn from use and"
-                                                                    " disposed of as required.").format(count=f.positive_batches) + '</font>'), st.body))
+        conclusion.append(Paragraph(('<font color="#b00020">' + L.ngettext("{count} positive batch: withdrawn from use and disposed of as required.",
+                                                                           "{count} positive batches: withdrawn from use and"
+                                                                           " disposed of as required.",
+                                                                           f.positive_batches).format(count=f.positive_batches) + '</font>'), st.body))
     if f.retest_batches:
-        conclusion.append(Paragraph(('<font color="#8a5a00">' + L._("{count} batches with suspect or invalid results "
-                                                                    "must be repeated: no conclusion on them.").format(count=f.retest_batches) + '</font>'), st.body))
+        conclusion.append(Paragraph(('<font color="#8a5a00">' + L.ngettext("{count} batch with suspect or invalid results "
+                                                                           "must be repeated: no conclusion on it.",
+                                                                           "{count} batches with suspect or invalid results "
+                                                                           "must be repeated: no conclusion on them.",
+                                                                           f.retest_batches).format(count=f.retest_batches) + '</font>'), st.body))
     if f.untested_batches:
-        conclusion.append(Paragraph(('<font color="#8a5a00">' + L._("{count} batches were not (fully) tested: no "
-                                                                    "conclusion on them.").format(count=f.untested_batches) + '</font>'), st.body))
+        conclusion.append(Paragraph(('<font color="#8a5a00">' + L.ngettext("{count} batch was not (fully) tested: no "
+                                                                           "conclusion on it.",
+                                                                           "{count} batches were not (fully) tested: no "
+                                                                           "conclusion on them.",
+                                                                           f.untested_batches).format(count=f.untested_batches) + '</font>'), st.body))
     if f.all_negative:  # never "all negative" while a batch is untested or unsettled
         conclusion.append(para(L.pgettext("event summary", "Every batch sampled was tested and found negative: no "
                                                            "problem found in this rapid test."), st.body))

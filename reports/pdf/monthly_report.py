@@ -224,10 +224,14 @@ def _figure_rows(cur: MonthlyFigures, prev: MonthlyFigures | None, L: Text) -> l
 
 def _headline(report: MonthlyReport, L: Text, st: ReportStyles) -> list[Flowable]:
     f = report.current
-    summary = L._("This month {batches} batches were tested in {tests} tests: {negatives} negative, {positives} "
-                  "positive, {suspects} suspect and {invalids} invalid. Pass rate {pass_rate}, positive rate "
-                  "{positive_rate}, disposal rate {disposal_rate}; {kg} kg disposed of.").format(
-        batches=f.batches, tests=f.tests, negatives=f.negatives, positives=f.positives, suspects=f.suspects,
+    summary = L.ngettext("This month {batches} was tested in {tests}: {negatives} negative, {positives} "
+                         "positive, {suspects} suspect and {invalids} invalid. Pass rate {pass_rate}, positive rate "
+                         "{positive_rate}, disposal rate {disposal_rate}; {kg} kg disposed of.",
+                         "This month {batches} were tested in {tests}: {negatives} negative, {positives} "
+                         "positive, {suspects} suspect and {invalids} invalid. Pass rate {pass_rate}, positive rate "
+                         "{positive_rate}, disposal rate {disposal_rate}; {kg} kg disposed of.", f.batches).format(
+        batches=L.ngettext("{n} batch", "{n} batches", f.batches).format(n=f.batches), tests=L.ngettext("{n} test", "{n} tests", f.tests).format(n=f.tests),
+        negatives=f.negatives, positives=f.positives, suspects=f.suspects,
         invalids=f.invalids, pass_rate=rate_text(f.pass_rate), positive_rate=rate_text(f.positive_rate),
         disposal_rate=rate_text(f.disposal_rate), kg=kg_text(f.kg_disposed))
     rows = _figure_rows(f, report.previous, L)
@@ -244,10 +248,14 @@ def _headline(report: MonthlyReport, L: Text, st: ReportStyles) -> list[Flowable
                             "each positive as of printing, {printed}.").format(counts=datetime_text(report.counts_as_of),
                                                   printed=datetime_text(report.generated_at)), st.note))
     if f.batches_untested:
-        out.append(para(L._("{count} more batches were registered this month and not tested by its end; they are not "
-                            "counted as tested.").format(count=f.batches_untested), st.note))
+        out.append(para(L.ngettext("{count} more batch was registered this month and not tested by its end; it is not "
+                                   "counted as tested.",
+                                   "{count} more batches were registered this month and not tested by its end; they are "
+                                   "not counted as tested.", f.batches_untested).format(count=f.batches_untested), st.note))
     if report.unreviewed:
-        out.append(para(L._("{count} more results of the month are not yet reviewed and are left out of every figure.").format(count=report.unreviewed), st.note))
+        out.append(para(L.ngettext("{count} more result of the month is not yet reviewed and is left out of every figure.",
+                                   "{count} more results of the month are not yet reviewed and are left out of every "
+                                   "figure.", report.unreviewed).format(count=report.unreviewed), st.note))
     return out + [Spacer(1, 4), table, para(L._("Rates exclude suspect and invalid results; changes of rates are in "
                                                 "percentage points (pp)."), st.note)]
 
@@ -318,7 +326,9 @@ def _positives(report: MonthlyReport, L: Text, st: ReportStyles) -> list[Flowabl
         return out
     # A batch positive for two items is one lot of food: count its kilograms once.
     kg = sum({(p.batch_code or id(p)): p.kg_disposed for p in report.positives}.values(), Decimal(0))
-    out.append(para(L._("{count} positive results this month; {kg} kg disposed.").format(count=len(report.positives), kg=kg_text(kg)), st.small))
+    out.append(para(L.ngettext("{count} positive result this month; {kg} kg disposed.",
+                               "{count} positive results this month; {kg} kg disposed.",
+                               len(report.positives)).format(count=len(report.positives), kg=kg_text(kg)), st.small))
     out.append(Spacer(1, 3))
     header = [L.pgettext("report column", "Date"), L.pgettext("report column", "Site"), L.pgettext("report column", "Stall"), L.pgettext("report column", "Food"), L._("Supplier"), L._("Test item"),
               L._("Reading"), L._("Disposition"), L._("kg disposed")]

@@ -57,6 +57,10 @@ def test_an_import_from_a_round_offers_its_batches_by_stall_and_food_in_order(wo
     html = page.get_data(as_text=True)
     assert _selected(html) == {3: codes[1], 4: "", 5: codes[2], 6: ""}
     assert "round-matches" in html and "本轮" in html
+    # the preview is the file as committing would take it: the matched rows count, the
+    # positive among them is announced as one that stops a sale, not as unmatched
+    assert "确认导入 3 条结果" in html and "尚未匹配批次的行中有" not in html
+    assert "其中 1 条为阳性：导入后即停售" in html
     # Every batch of the round is offered, with its stall and food, to every unmatched row.
     assert all(f'<option value="{c}"' in html for c in codes)
 
@@ -65,6 +69,8 @@ def test_an_import_from_a_round_offers_its_batches_by_stall_and_food_in_order(wo
     again = client.post_form("/imports/commit", {**form, "action": "preview"}, csrf_from="/imports/new")
     assert again.status_code == 200
     assert "导入 3 条结果" in again.get_data(as_text=True)
+    # the rows assigned stay assigned on the page previewed again: its commit button sends them
+    assert _selected(again.get_data(as_text=True)) == {3: codes[1], 4: "", 5: codes[2], 6: ""}
     done = client.post_form("/imports/commit", {**form, "action": "commit"}, csrf_from="/imports/new")
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
     db.session.expire_all()

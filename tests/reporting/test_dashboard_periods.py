@@ -199,3 +199,56 @@ def test_a_running_month_is_rated_against_the_plan_so_far(world, actors, ctx):
     assert checked
     plans = {site.code: site.planned_monthly_batches for site, _r, _w in d.ratings}
     assert all(planned == int(plans[code] * Decimal(4) / Decimal(31)) for code, planned in checked), checked
+
+
+# --- the trend chart: days for a month, weeks for a quarter, months for a year -------------------
+
+
+def test_the_chart_step_follows_the_length():
+    from lims.dashboard.periods import chart_step, step_start
+
+    assert [chart_step(n) for n in (1, 31, 61, 62, 63, 92, 190, 191, 365)] == \
+        ["day"] * 4 + ["week"] * 3 + ["month"] * 2
+    first = date(2026, 10, 1)  # a Thursday
+    assert step_start(date(2026, 10, 3), "week", first) == first  # the partial first week
+    assert step_start(date(2026, 10, 7), "week", first) == date(2026, 10, 5)  # Monday
+    assert step_start(date(2026, 11, 20), "month", first) == date(2026, 11, 1)
+    assert step_start(date(2026, 11, 20), "day", first) == date(2026, 11, 20)
+
+
+def test_a_year_is_charted_by_month_and_a_quarter_by_week_every_day_counted_once():
+    from datetime import timedelta
+
+    from lims.dashboard.services import trend
+    from lims.reporting.figures import DailyCount
+
+    days = [DailyCount(day=date(2026, 1, 1) + timedelta(days=i), tests=i % 7, positives=i % 2) for i in range(365)]
+    months = trend(days, "month")
+    assert len(months) == 12 and [b.first.month for b in months] == list(range(1, 13))
+    assert months[1].first == date(2026, 2, 1) and months[1].last == date(2026, 2, 28)
+    assert sum(b.tests for b in months) == sum(d.tests for d in days)
+    assert sum(b.positives for b in months) == sum(d.positives for d in days)
+    quarter = [d for d in days if date(2026, 10, 1) <= d.day <= date(2026, 12, 31)]
+    weeks = trend(quarter, "week")
+    assert weeks[0].first == date(2026, 10, 1) and weeks[0].last == date(2026, 10, 4)  # Thu–Sun
+    assert all(b.first.weekday() == 0 for b in weeks[1:]) and len(weeks) == 14
+    assert sum(b.tests for b in weeks) == sum(d.tests for d in quarter)
+    assert trend(quarter[:5], "day") == [type(weeks[0])(d.day, d.day, d.tests, d.positives) for d in quarter[:5]]
+
+
+def test_the_dashboard_chart_of_a_year_has_month_bars_and_says_so(world, actors, client, clock):
+    clock(DEC_4)
+    client.login(actors["regulator_user"])
+    html = client.get("/dashboard?period=year&year=2026").get_data(as_text=True)
+    chart = re.search(r'<div class="card-body chart">(.*?)</svg>', html, re.S).group(1)
+    assert "每月检测项次与阳性数" in chart and "每日" not in chart
+    labels = set(re.findall(r">(2026-\d\d)</text>", chart))
+    assert labels == {f"2026-{m:02d}" for m in range(1, 13)}  # a running year: January to December so far
+    assert not re.search(r">\d\d-\d\d</text>", chart)  # no day labels
+    quarter = client.get("/dashboard?period=quarter&quarter=2026-Q3").get_data(as_text=True)
+    chart = re.search(r'<div class="card-body chart">(.*?)</svg>', quarter, re.S).group(1)
+    assert "每周检测项次与阳性数" in chart and ">07-01</text>" in chart
+    month = client.get("/dashboard?period=month&month=2026-11").get_data(as_text=True)
+    assert "每日检测项次与阳性数" in month
+    english = client.get("/dashboard?period=year&year=2026&lang=en").get_data(as_text=True)
+    assert "Monthly tests and positives" in english

@@ -80,9 +80,10 @@ def test_the_board_counts_what_the_monthly_figures_count(app, db, make_user, ctx
     assert counted == (head.tests, head.negatives, head.positives) == \
         (by_site.tests, by_site.negatives, by_site.positives) == (8, 7, 1)
     text = flat(pdftext(board_pdf(site, day)))
-    summary = text_for("zh_CN")._("{total} results today: {negatives} no problem found, {positives} positive, {retests} "
-                           "being retested.")
-    assert flat(summary.format(total=8, negatives=7, positives=1, retests=0)) in text
+    words = text_for("zh_CN")
+    count = words.ngettext("{total} result on {day}", "{total} results on {day}", 8).format(total=8, day=day)
+    summary = words._("{count}: {negatives} no problem found, {positives} positive, {retests} being retested.")
+    assert flat(summary.format(count=count, negatives=7, positives=1, retests=0)) in text
     # the month: the daily count of the 20th (monthly chart and workbook) is the board's
     (d20,) = [d for d in figures.daily(scope, start, end) if d.day == day]
     assert (d20.tests, d20.positives) == (head.tests, head.positives)

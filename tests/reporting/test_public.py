@@ -341,3 +341,31 @@ def test_a_lab_retest_in_progress_reads_retest_in_progress(market, client, db):
     assert re.search(r'<span class="food">今日牛肉[^<]*</span><span class="word">复检中</span>', board)
     for doubled in ("处置中", "（已停售", "实验室复检中"):
         assert doubled not in html and doubled not in board, doubled
+
+
+def test_a_past_day_board_names_its_day(market, client, pdftext):
+    """?date= shows a past day's board; it says which day, never "今日" (today)."""
+    today = client.get("/public/sites/PB/board").get_data(as_text=True)
+    assert "今日检测结果" in today
+    page = client.get("/public/sites/PB/board?date=2026-11-19")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "昨日青菜" in html and "今日青菜" not in html
+    assert re.search(r"<h2>2026-11-19 检测结果（1）</h2>", html), html
+    assert "今日" not in html.replace("今日青菜", "")
+    assert "/public/sites/PB/board.pdf?date=2026-11-19" in html  # the print version of that day
+    empty = client.get("/public/sites/PB/board?date=2026-11-10").get_data(as_text=True)
+    assert "2026-11-10 暂无已审核的检测结果" in empty and "今日" not in empty
+    english = client.get("/public/sites/PB/board?date=2026-11-19", headers={"Accept-Language": "en"})
+    assert "Results of 2026-11-19 (1)" in english.get_data(as_text=True)
+    assert "Today" not in english.get_data(as_text=True)
+    f = re.sub(r"\s+", "", pdftext(client.get("/public/sites/PB/board.pdf?date=2026-11-19").data))
+    assert "昨日青菜" in f and "2026-11-19公示1项次" in f and "今日" not in f.replace("今日青菜", "")
+
+
+@pytest.mark.parametrize(("raw", "status"), [("2026-11-21", 422), ("2026-10-01", 422), ("yesterday", 400),
+                                             ("2026-02-30", 400)])
+def test_a_board_day_out_of_reach_is_refused(market, client, raw, status):
+    for path in ("/public/sites/PB/board", "/public/sites/PB/board.pdf"):
+        response = client.get(f"{path}?date={raw}")
+        assert response.status_code == status, (path, response.status_code)

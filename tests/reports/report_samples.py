@@ -491,7 +491,8 @@ def board() -> Board:
         BoardEntry(stall="D-08", operator="孙涛", food="生姜", item="二氧化硫", outcome="negative", tested_at=at(day, 10, 45), wording="本次快检未发现问题"),
     ]
     return Board(market="城东综合市场", day=day, entries=tuple(entries), complaint_phone="12315 / 0571-87011234",
-                 operator_org="杭州城东市场经营管理有限公司", station="城东综合市场快检室", updated_at=at(day, 11, 2))
+                 operator_org="杭州城东市场经营管理有限公司", station="城东综合市场快检室", updated_at=at(day, 11, 2),
+                 printed_on=day)
 
 
 def sample_labels(count: int = 30) -> list[SampleLabel]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 import report_samples as S
@@ -51,6 +52,24 @@ def test_board_without_results(cjk_font, tmp_path):
     board = dataclasses.replace(S.board(), entries=())
     text = squeeze(pdf_text(render_board(board, ZH, font=cjk_font), tmp_path))
     assert "今日暂无已审核的检测结果" in text and "今日无阳性样品" in text
+
+
+def test_a_past_day_is_named_not_called_today(cjk_font, tmp_path):
+    # printed on the 23rd, the board of the 20th names its day: no "今日" anywhere
+    board = dataclasses.replace(S.board(), printed_on=S.board().day.replace(day=23))
+    text = squeeze(pdf_text(render_board(board, ZH, font=cjk_font), tmp_path))
+    assert "2026-11-20公示12项次：未发现问题8项次" in text
+    assert "今日" not in text
+    empty = squeeze(pdf_text(render_board(dataclasses.replace(board, entries=()), ZH, font=cjk_font), tmp_path))
+    assert "2026-11-20暂无已审核的检测结果" in empty and "2026-11-20无阳性样品" in empty and "今日" not in empty
+    english = pdf_text(render_board(board, EN, font=cjk_font), tmp_path)
+    assert "12 results on 2026-11-20" in english and "today" not in english.lower()
+
+
+def test_board_counts_read_in_english_for_one_and_many(cjk_font, tmp_path):
+    one = dataclasses.replace(S.board(), entries=S.board().entries[:1])
+    assert "1 result today:" in pdf_text(render_board(one, EN, font=cjk_font), tmp_path)
+    assert "12 results today:" in pdf_text(render_board(S.board(), EN, font=cjk_font), tmp_path)
 
 
 def test_board_rejects_unknown_paper(cjk_font):
@@ -135,3 +154,17 @@ def test_event_summary_never_claims_untested_batches_negative(cjk_font, tmp_path
     clean = dataclasses.replace(summary, batches=(negative,) * 42)
     text = squeeze(pdf_text(render_event_summary(clean, ZH, font=cjk_font), tmp_path))
     assert "全部批次均已检测且均为阴性" in text and "未检0批次" in text
+
+
+def test_event_summary_counts_of_one_in_english(cjk_font, tmp_path):
+    summary = S.event_summary()
+    (suspect,) = [b for b in summary.batches if any(r.outcome == "suspect" for r in b.results)]
+    one = dataclasses.replace(suspect, results=suspect.results[1:])  # the suspect test alone
+    english = " ".join(pdf_text(render_event_summary(dataclasses.replace(summary, batches=(one,)), EN,
+                                                     font=cjk_font), tmp_path).split())
+    assert "1 batch sampled: 1 tested" in english and "; 1 test: 0 negative" in english
+    assert "1 batch with suspect or invalid results must be repeated: no conclusion on it." in english
+    assert not re.search(r"\b1 (batches|tests|results)\b", english), english
+    chinese = squeeze(pdf_text(render_event_summary(dataclasses.replace(summary, batches=(one,)), ZH,
+                                                    font=cjk_font), tmp_path))
+    assert "共抽检1批次：已检1批次" in chinese and "检测1项次：" in chinese and "1批次有可疑或无效结果，须复测" in chinese

@@ -98,3 +98,19 @@ def test_large_month_paginates(cjk_font, tmp_path):
     assert f"{len(report.positives)}" in text
     assert report.by_site[-1].name in text
     assert kg_text(report.current.kg_disposed) in text
+
+
+ONE_PLURAL = __import__("re").compile(r"(?<![\d.,:/-])\b1 (?!(?:is|was|has|does|as|of)\b)([a-z]+s)\b")
+
+
+def test_counts_of_one_read_in_the_singular_in_english(cjk_font, tmp_path):
+    """One batch, one test, one untested batch, one unreviewed result: "1 batch", never "1 batches";
+    the Chinese reads as it always did."""
+    one = MonthlyFigures(batches=1, tests=1, negatives=1, positives=0, suspects=0, invalids=0, batches_untested=1)
+    report = dataclasses.replace(S.monthly_report(), current=one, unreviewed=1)
+    english = " ".join(pdf_text(render_monthly_report(report, EN, font=cjk_font), tmp_path).split())
+    assert "This month 1 batch was tested in 1 test: 1 negative" in english
+    assert "1 more batch was registered this month" in english and "1 more result of the month is not yet" in english
+    assert not ONE_PLURAL.findall(english), ONE_PLURAL.findall(english)
+    chinese = squeeze(pdf_text(render_monthly_report(report, ZH, font=cjk_font), tmp_path))
+    assert "本月共检测1批次、1项次" in chinese and "另有1个批次本月登记" in chinese

@@ -4,6 +4,7 @@ and through a second reviewer afterwards; a batch registered by mistake is voide
 reason — kept, struck through, counted in no figure, no more results."""
 from __future__ import annotations
 
+import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
@@ -339,3 +340,47 @@ def test_the_api_sends_a_reviewed_correction_to_a_reviewer(client, world, db, ap
     r = client.post(path, json={"decision": "approve"}, headers=rev)
     assert r.status_code == 200 and r.get_json()["status"] == "approved"
     assert client.get(f"/api/v1/batches/{b.code}", headers=rev).get_json()["food"] == "菠菜"
+
+
+# --- nothing is issued for a voided batch ---------------------------------------------------------
+
+
+def test_a_voided_batch_has_no_test_report_label_or_valid_verification(app, client, world, db, api_token):
+    """A regulator would not accept a test report of a batch registered by mistake: the web
+    page, the API and the CLI refuse it (409 / exit 1) naming when and why it was voided; the
+    round's label sheet leaves it out; the report's QR page says the report is withdrawn."""
+    from lims.reporting.common import verify_token
+
+    b = _fresh_batch(world, db, food="空心菜", value="12.0", reviewed=True)
+    b.round = world.round_a
+    db.session.commit()
+    client.login(world.users["regulator"])
+    assert client.get(f"/batches/{b.code}/report.pdf").status_code == 200  # a normal report before
+    before = client.get(f"/public/verify/{b.code}/{verify_token(b.code)}").get_data(as_text=True)
+    assert "空心菜" in before and "作废" not in before
+    out = changes.void_batch(Actor(world.users["reviewer"], "test"), b, "登记错了市场")
+    changes.decide_change(Actor(world.reviewer2, "test"), out.change, approve=True)
+    db.session.commit()
+    assert _reload(db, b).status == "voided"
+
+    for path in (f"/batches/{b.code}/report.pdf", f"/batches/{b.code}/report.pdf?draft=1"):
+        r = client.get(path)
+        assert r.status_code == 409 and r.mimetype == "text/html", path
+        assert "已作废" in r.get_data(as_text=True) and "登记错了市场" in r.get_data(as_text=True)
+    r = client.get(f"/api/v1/batches/{b.code}/report.pdf", headers=api_token(world.users["regulator"]))
+    assert r.status_code == 409 and "登记错了市场" in r.get_json()["message"]
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lims", "report", "batch", b.code, "--out", "/dev/null/never.pdf"])
+    assert result.exit_code == 1 and "登记错了市场" in result.output, result.output
+
+    labels = client.get(f"/rounds/{world.round_a.id}/labels.pdf")
+    assert labels.status_code == 200 and labels.mimetype == "application/pdf"
+    printed = subprocess.run(["pdftotext", "-", "-"], input=labels.data, capture_output=True, check=True).stdout
+    assert world.batch_a.code.encode() in printed and b.code.encode() not in printed  # the voided one is left out
+    assert client.get(f"/rounds/{world.round_a.id}/labels.pdf?code={b.code}").status_code == 409
+
+    page = client.get(f"/public/verify/{b.code}/{verify_token(b.code)}").get_data(as_text=True)
+    assert "已作废" in page and "作废" in page and "空心菜" in page  # the food is named in the header
+    assert "本次快检未发现问题" not in page and "This test report was issued" not in page
+    assert "由本系统出具" not in page

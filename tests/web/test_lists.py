@@ -77,11 +77,11 @@ def test_batches_show_the_total_and_numbered_pages(client, district):
 
 
 @pytest.mark.parametrize("path", ["/batches", "/rounds", "/notifications/", "/review", "/imports/new", "/events/",
-                                  "/admin/stalls/"])
+                                  "/admin/stalls/", "/positives?group=notify"])
 @pytest.mark.parametrize("raw", ["0", "-1", "1" + "0" * 30, "abc", "1.5", "%00"])
 def test_bad_page_numbers_are_a_clear_answer_never_a_500(client, make_user, path, raw):
     client.login(make_user("admin"))
-    response = client.get(f"{path}?page={raw}")
+    response = client.get(f"{path}{'&' if '?' in path else '?'}page={raw}")
     assert response.status_code in (200, 400), (path, raw, response.status_code)
     if response.status_code == 400:
         assert "page" in response.get_data(as_text=True)
@@ -183,3 +183,74 @@ def test_admin_lists_show_their_search_and_filters_as_chips(client, district):
     removed = _chip_remove_link(html, "q")
     assert removed.startswith("/admin/stalls/") and "q=" not in removed and "site=" in removed
     assert "第 1 页，共 1 页" not in _text(client.get("/admin/stalls/?page=999").get_data(as_text=True))
+
+
+def _positives_everywhere(district, db, n=55):
+    """A positive on each of ``n`` batches at 列表市场 (none told to the seller yet), and one at 另一市场."""
+    from lims.models import Batch
+    from lims.results.services import ResultInput, record_result
+
+    tech = Actor(district["tech"], "t")
+    now = utcnow()
+    batches = db.session.execute(sa.select(Batch).order_by(Batch.id)).scalars().all()
+    mine = [b for b in batches if b.site_id == district["site"].id][:n]
+    theirs = [b for b in batches if b.site_id == district["other"].id]
+    for b in mine + theirs:
+        record_result(tech, b, ResultInput(item=get_item("OPC"), value=Decimal("62.3"),
+                                           tested_at=now - timedelta(minutes=5)))
+    db.session.commit()
+
+
+def _entries(html: str, group: str) -> int:
+    section = re.search(rf'id="positives-{group}".*?</section>', html, re.S).group(0)
+    return len(re.findall(r'href="/batches/[^"#]+#disposition"', section))
+
+
+def test_the_open_positives_are_counted_paged_and_filtered(client, district, db):
+    _positives_everywhere(district, db)
+    client.login(district["admin"])
+    html = client.get("/positives").get_data(as_text=True)
+    # side by side each group shows its most urgent ten, its total and a way to all of them
+    assert "共 56 条" in _text(html) and _entries(html, "notify") == 10
+    assert re.search(r'id="positives-notify".*?<span class="badge[^"]*">56</span>', html, re.S)
+    more = unescape(re.search(r'<a class="positives-more[^"]*" href="([^"]+)"', html).group(1))
+    assert more == "/positives?group=notify"
+    whole = client.get(more).get_data(as_text=True)
+    assert "共 56 条" in _text(whole) and "第 1 页，共 2 页" in _text(whole) and _entries(whole, "notify") == 50
+    assert 'id="positives-window"' not in whole and "需办理 通知经营户" in _text(whole)
+    last = client.get("/positives?group=notify&page=2").get_data(as_text=True)
+    assert "第 2 页，共 2 页" in _text(last) and _entries(last, "notify") == 6
+    # one market: the chip names it, and its × keeps the group
+    one = client.get(f"/positives?group=notify&site={district['other'].id}").get_data(as_text=True)
+    assert "共 1 条" in _text(one) and "市场 另一市场" in _text(one) and _entries(one, "notify") == 1
+    removed = _chip_remove_link(one, "site")
+    assert "site=" not in removed and "group=notify" in removed
+    assert "group=" not in _chip_remove_link(one, "group")
+    assert client.get("/positives?group=everything").status_code == 400
+    assert client.get("/positives?site=abc").status_code == 400
+
+
+def test_the_home_page_shows_the_most_urgent_positives_and_links_to_all(client, district, db):
+    _positives_everywhere(district, db, n=12)
+    client.login(district["tech"])
+    html = client.get("/").get_data(as_text=True)
+    assert _entries(html, "notify") == 10 and "/positives?group=notify" in html
+
+
+def test_a_markets_stalls_are_counted_paged_and_searched(client, district, make_stall):
+    site = district["site"]
+    for i in range(2, 72):  # 71 stalls in all with A-01
+        make_stall(site=site, code=f"A-{i:02d}", operator="钱七" if i == 70 else "孙八")
+    client.login(district["admin"])
+    html = client.get(f"/sites/{site.code}").get_data(as_text=True)
+    assert "共 71 条" in _text(html) and "第 1 页，共 2 页" in _text(html) and _rows(html, "site-stalls") == 50
+    assert f'rel="next" href="/sites/{site.code}?page=2"' in html
+    second = client.get(f"/sites/{site.code}?page=2").get_data(as_text=True)
+    assert "第 2 页，共 2 页" in _text(second) and _rows(second, "site-stalls") == 21 and "A-71" in second
+    found = client.get(f"/sites/{site.code}?q=钱七&page=1").get_data(as_text=True)
+    assert "共 1 条" in _text(found) and "A-70" in found and "搜索 钱七" in _text(found)
+    assert _chip_remove_link(found, "q") == f"/sites/{site.code}"
+    assert "共 0 条" in _text(client.get(f"/sites/{site.code}?q=100%25").get_data(as_text=True))
+    assert client.get(f"/sites/{site.code}?standing=green").status_code == 422
+    black = client.get(f"/sites/{site.code}?standing=black").get_data(as_text=True)
+    assert "红黑榜 黑榜" in _text(black) and "共 0 条" in _text(black)  # nobody tested, nobody listed

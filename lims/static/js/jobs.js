@@ -17,11 +17,13 @@
     if (state.status === "queued") {
       words.textContent = words.dataset.queued;
     } else if (state.rows_total) {
-      words.textContent = fill(words.dataset.of, state.rows_done, state.rows_total);
+      // English says "1 row", "2 rows" (the page gives both forms; Chinese has one)
+      words.textContent = fill(state.rows_total === 1 ? words.dataset.ofOne : words.dataset.of, state.rows_done,
+                               state.rows_total);
       bar.style.width = Math.min(100, Math.round(100 * state.rows_done / state.rows_total)) + "%";
       progress.setAttribute("aria-valuenow", state.rows_done);
     } else {
-      words.textContent = fill(words.dataset.rows, state.rows_done, 0);
+      words.textContent = fill(state.rows_done === 1 ? words.dataset.rowsOne : words.dataset.rows, state.rows_done, 0);
     }
     if (state.error && state.status !== "done") {
       errorLine.hidden = false;
