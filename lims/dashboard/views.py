@@ -16,6 +16,7 @@ from lims.extensions import db
 from lims.i18n import local_today
 from lims.listing import page_number
 from lims.models import Site, Stall
+from lims.replica import read_session
 from lims.reporting import figures
 from lims.reporting.common import report_text
 from lims.reporting.monthly import list_rules_text, rating_reason, rating_rules_text
@@ -57,10 +58,11 @@ def index():
     except InvalidInput as exc:
         return render_template("dashboard/index.html", d=None, error=exc, now=now,
                                picker=picker(None, today, request.args.get("period")), thresholds=None), 422
-    d = services.dashboard(actor, now, period)
-    return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
-                           error=None, thresholds=figures.thresholds(), rating_rules=rating_rules_text(),
-                           list_rules=list_rules_text())
+    with read_session() as source:  # rendered inside: its objects belong to the replica's session
+        d = services.dashboard(actor, now, period)
+        return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
+                               error=None, thresholds=figures.thresholds(), rating_rules=rating_rules_text(),
+                               list_rules=list_rules_text(), replica=source)
 
 
 def picker(period, today, kind=None):

@@ -98,3 +98,23 @@ def test_large_month_paginates(cjk_font, tmp_path):
     assert f"{len(report.positives)}" in text
     assert report.by_site[-1].name in text
     assert kg_text(report.current.kg_disposed) in text
+
+
+def test_a_report_read_from_a_replica_says_so_on_its_as_of_line(text_of):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from reports.excel.monthly_workbook import write_monthly
+
+    report = S.monthly_report()
+    assert "副本延迟" not in text_of(report)  # read from the primary: nothing said
+    replica = dataclasses.replace(report, replica_as_of=S.at(date(2026, 12, 1), 8, 59), replica_lag_seconds=37)
+    assert "数据截至2026-12-0108:59（副本延迟37秒）。" in text_of(replica)
+    assert "Dataasof2026-12-0108:59(replicalag37s)." in text_of(replica, EN)
+    cells = [c for row in load_workbook(BytesIO(write_monthly(replica, ZH))).worksheets[0].iter_rows(values_only=True)
+             for c in row if isinstance(c, str)]
+    assert "数据截至 2026-12-01 08:59（副本延迟 37 秒）。" in cells
+    plain = [c for row in load_workbook(BytesIO(write_monthly(report, ZH))).worksheets[0].iter_rows(values_only=True)
+             for c in row if isinstance(c, str)]
+    assert not any("副本延迟" in c for c in plain)
