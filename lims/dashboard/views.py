@@ -89,20 +89,21 @@ def picker(period, today, kind=None):
 @requires("batch.read")
 def site(code):
     actor = web_actor()
-    site = find_site(actor, code)
+    site = find_site(actor, code)  # on the primary: a site just added is found
     now = utcnow()
     scope = figures.Scope(frozenset({site.id}), site.name, "site")
     month = local_today(now).replace(day=1)
     start, end = figures.month_bounds(month)
-    red, black = figures.stall_lists(scope, local_today(now))
-    facts = figures.site_ratings(scope, start, end, now, black)
-    rating = (facts[0].rating, rating_reason(facts[0].rating)) if facts else (None, "")
-    stalls = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id).order_by(Stall.code)).scalars().all()
-    standing = {s.stall: "black" for s in black} | {s.stall: "red" for s in red}
-    return render_template("dashboard/site.html", site=site, figures=figures.headline(scope, start, end, now),
-                           rating=rating, stalls=stalls, standing=standing, month=month,
-                           by_item=figures.breakdown(scope, start, end, "item"), rating_rules=rating_rules_text(),
-                           list_rules=list_rules_text())
+    with read_session() as source:  # the figures; rendered inside (its objects belong to that session)
+        red, black = figures.stall_lists(scope, local_today(now))
+        facts = figures.site_ratings(scope, start, end, now, black)
+        rating = (facts[0].rating, rating_reason(facts[0].rating)) if facts else (None, "")
+        stalls = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id).order_by(Stall.code)).scalars().all()
+        standing = {s.stall: "black" for s in black} | {s.stall: "red" for s in red}
+        return render_template("dashboard/site.html", site=site, figures=figures.headline(scope, start, end, now),
+                               rating=rating, stalls=stalls, standing=standing, month=month,
+                               by_item=figures.breakdown(scope, start, end, "item"), rating_rules=rating_rules_text(),
+                               list_rules=list_rules_text(), replica=source)
 
 
 @bp.route("/sites/<code>/stall-codes.pdf")

@@ -268,7 +268,7 @@ def test_reports_read_the_replica_and_show_its_lag(cluster, replica_app):
 
             assert db.session.execute(sa.select(sa.func.count()).select_from(Batch)).scalar_one() == 12
             db.session.remove()
-        # The dashboard says it too.
+        # The dashboards say it too.
         client = Client(app.test_client())
         with app.app_context():
             client.login(db.session.get(User, user_id))
@@ -277,6 +277,8 @@ def test_reports_read_the_replica_and_show_its_lag(cluster, replica_app):
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         assert "data-replica-lag=" in html and "副本延迟" in html
+        site_page = client.get("/sites/RP")
+        assert site_page.status_code == 200 and "副本延迟" in site_page.get_data(as_text=True)
     finally:
         on_replica(cluster, "SELECT pg_wal_replay_resume()")
 
