@@ -46,7 +46,8 @@ class Cluster:
 
     def __init__(self):
         self.as_root = os.geteuid() == 0
-        self.base = Path(tempfile.mkdtemp(prefix="lims-replica-"))
+        # As root, under /tmp itself: a TMPDIR of root's own may not let the postgres user through.
+        self.base = Path(tempfile.mkdtemp(prefix="lims-replica-", dir="/tmp" if self.as_root else None))
         if self.as_root:
             shutil.chown(self.base, "postgres", "postgres")
         self.primary, self.replica = self.base / "primary", self.base / "replica"
