@@ -24,6 +24,9 @@ def create_app(config=None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
+    from lims import replica
+
+    replica.init_app(app)
     from lims.audit.services import init_app as init_audit
 
     init_audit(app)  # no audit key in production: refuse to start, saying what to set

@@ -18,6 +18,9 @@ class Config:
     """Production defaults. Every key may be set as ``LIMS_<KEY>`` in the environment."""
 
     DATABASE_URL = None  # default: SQLite in instance/lims.sqlite
+    # A PostgreSQL streaming replica that reports, dashboards and exports read (lims.replica);
+    # None: they read the primary.
+    DATABASE_REPLICA_URL = None
     SECRET_KEY = None  # default: a random key stored in instance/secret_key
     AUDIT_KEY = None  # keys the audit chain; required in production (lims.audit.key)
     AUDIT_KEY_DEV = False  # `make run`: derive a development audit key from SECRET_KEY

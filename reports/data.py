@@ -399,6 +399,8 @@ class MonthlyReport:
     generated_at: when the report was produced (printed).
     counts_as_of: the moment the counts hold (end of the month, or ``generated_at`` for the
     running month); open cases (overdue, pending objections, statuses) hold at ``generated_at``.
+    replica_as_of, replica_lag_seconds: read from a streaming replica, whose data held at that
+    moment, so many seconds behind the primary (None: read from the primary).
     issue: how the report was issued (number, version, signatures); None: a draft.
     signatures: the 编制/审核/签发 lines and the seal line, from configuration.
     coverage: per site, stalls tested ÷ stalls registered and foods tested.
@@ -428,6 +430,8 @@ class MonthlyReport:
     generated_at: datetime | None = None
     audit_head: tuple[int, str] | None = None
     counts_as_of: datetime | None = None
+    replica_as_of: datetime | None = None
+    replica_lag_seconds: int | None = None
     coverage: tuple[CoverageRow, ...] = ()
     issue: ReportIssue | None = None
     signatures: Signatures | None = None

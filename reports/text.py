@@ -84,6 +84,16 @@ class Text:
         return self._("Rapid test results are screening results only: they are not a laboratory conclusion, do "
                        "not replace laboratory testing and are not a basis for enforcement.")
 
+    def replica_note(self, report) -> str | None:
+        """The as-of line of a report read from a streaming replica: when its data held and
+        how far behind the primary it was ("数据截至 …（副本延迟 N 秒）"); None: read from the primary."""
+        from .formats import datetime_text
+
+        if report.replica_as_of is None:
+            return None
+        return self._("Data as of {when} (replica lag {seconds} s).").format(
+            when=datetime_text(report.replica_as_of), seconds=report.replica_lag_seconds)
+
     @property
     def not_supervisory(self) -> str:
         return self._("These are rapid screening results, not official supervisory sampling data, and must not be"

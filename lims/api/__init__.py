@@ -8,6 +8,7 @@ from flask_smorest import Api
 def register_api(api: Api, app: Flask) -> None:
     from lims.api.batches import blp as batches_blp
     from lims.api.imports import blp as imports_blp
+    from lims.api.jobs import blp as jobs_blp
     from lims.api.reports import blp as reports_blp
     from lims.api.json import LimsJSONProvider
     from lims.api.reagent_lots import blp as lots_blp
@@ -16,7 +17,7 @@ def register_api(api: Api, app: Flask) -> None:
 
     app.json = LimsJSONProvider(app)
     _document_input_rules(api)
-    for blp in (sites_blp, lots_blp, batches_blp, imports_blp, reports_blp):
+    for blp in (sites_blp, lots_blp, batches_blp, imports_blp, jobs_blp, reports_blp):
         csrf.exempt(blp)  # bearer tokens, never cookies: nothing to forge
         api.register_blueprint(blp)
 

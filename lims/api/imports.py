@@ -8,8 +8,10 @@ from marshmallow import Schema, fields
 
 from lims.api.auth import allowed, api_blueprint, current_actor
 from lims.api.fields import LocalDateTime
+from lims.api.jobs import JobSchema, accepted
 from lims.errors import Conflict, InvalidInput
-from lims.imports.services import ImportOptions, run_import
+from lims.imports.services import ImportOptions, answered_at_once, run_import
+from lims.jobs.services import import_runs_as_job, start_import
 
 blp = api_blueprint("api_imports", __name__, url_prefix="/api/v1/imports", description="Instrument file imports")
 
@@ -74,16 +76,27 @@ class Imports(MethodView):
     @blp.arguments(ImportQueryArgs, location="query")
     @blp.arguments(ImportFileArgs, location="files")
     @blp.response(200, ImportReportSchema)
+    @blp.alt_response(202, schema=JobSchema, headers={"Location": {
+        "description": "the job's address (GET /api/v1/jobs/{id})", "schema": {"type": "string"}}},
+        description="A large file (from LIMS_IMPORT_JOB_BYTES on, 1 MiB by default) is checked and imported by "
+                    "a background job: the body is the job; poll its ``url`` until ``finished``, when its "
+                    "``summary`` is the report a small file gets at once.")
     @blp.alt_response(422, description="The file was refused (nothing imported); the body is the report.")
     @blp.alt_response(409, description="The same file was already imported.")
     def post(self, args, files):
         """Import (or, with ``dry_run``, preview) a multipart ``file``. Returns the summary with
-        every row problem; a refused file answers 422 and a file imported before 409."""
+        every row problem; a refused file answers 422 and a file imported before 409. A large
+        file answers 202 with the job that imports it (refused or already imported files are
+        still answered at once)."""
         actor = current_actor()
         upload = files["file"]
-        report = run_import(actor, upload.read(), ImportOptions(
-            filename=upload.filename or "upload", format=args.get("format"), dry_run=args["dry_run"],
-            strict=args["strict"], create_batches=args["create_batches"], source="api"))
+        data = upload.read()
+        options = ImportOptions(filename=upload.filename or "upload", format=args.get("format"),
+                                dry_run=args["dry_run"], strict=args["strict"],
+                                create_batches=args["create_batches"], source="api")
+        if import_runs_as_job(data) and not answered_at_once(data, options):
+            return accepted(start_import(actor, data, options))
+        report = run_import(actor, data, options)
         if report.status in ("rejected", "already_imported"):
             # The error shape of interfaces.md, with the whole report beside it. Returned, not
             # raised: the refused file's own log entry is kept (the request commits).

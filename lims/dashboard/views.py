@@ -16,6 +16,7 @@ from lims.extensions import db
 from lims.i18n import local_today
 from lims.listing import Chip, kept_args, page_number, paginate
 from lims.models import Site, Stall
+from lims.replica import read_session
 from lims.reporting import figures
 from lims.reporting.common import report_text
 from lims.reporting.monthly import list_rules_text, rating_reason, rating_rules_text
@@ -66,10 +67,11 @@ def index():
     except InvalidInput as exc:
         return render_template("dashboard/index.html", d=None, error=exc, now=now,
                                picker=picker(None, today, request.args.get("period")), thresholds=None), 422
-    d = services.dashboard(actor, now, period)
-    return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
-                           error=None, thresholds=figures.thresholds(), rating_rules=rating_rules_text(),
-                           list_rules=list_rules_text())
+    with read_session() as source:  # rendered inside: its objects belong to the replica's session
+        d = services.dashboard(actor, now, period)
+        return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
+                               error=None, thresholds=figures.thresholds(), rating_rules=rating_rules_text(),
+                               list_rules=list_rules_text(), replica=source)
 
 
 def picker(period, today, kind=None):
@@ -96,20 +98,21 @@ def picker(period, today, kind=None):
 @requires("batch.read")
 def site(code):
     actor = web_actor()
-    site = find_site(actor, code)
+    site = find_site(actor, code)  # on the primary: a site just added is found
     now = utcnow()
     scope = figures.Scope(frozenset({site.id}), site.name, "site")
     month = local_today(now).replace(day=1)
     start, end = figures.month_bounds(month)
-    red, black = figures.stall_lists(scope, local_today(now))
-    facts = figures.site_ratings(scope, start, end, now, black)
-    rating = (facts[0].rating, rating_reason(facts[0].rating)) if facts else (None, "")
-    standing = {s.stall: "black" for s in black} | {s.stall: "red" for s in red}
-    stalls, chips, args = _site_stalls(site, standing)
-    return render_template("dashboard/site.html", site=site, figures=figures.headline(scope, start, end, now),
-                           rating=rating, stalls=stalls, chips=chips, args=args, standing=standing, month=month,
-                           by_item=figures.breakdown(scope, start, end, "item"), rating_rules=rating_rules_text(),
-                           list_rules=list_rules_text())
+    with read_session() as source:  # the figures; rendered inside (its objects belong to that session)
+        red, black = figures.stall_lists(scope, local_today(now))
+        facts = figures.site_ratings(scope, start, end, now, black)
+        rating = (facts[0].rating, rating_reason(facts[0].rating)) if facts else (None, "")
+        standing = {s.stall: "black" for s in black} | {s.stall: "red" for s in red}
+        stalls, chips, args = _site_stalls(site, standing)
+        return render_template("dashboard/site.html", site=site, figures=figures.headline(scope, start, end, now),
+                               rating=rating, stalls=stalls, chips=chips, args=args, standing=standing, month=month,
+                               by_item=figures.breakdown(scope, start, end, "item"), rating_rules=rating_rules_text(),
+                               list_rules=list_rules_text(), replica=source)
 
 
 STANDINGS = ("red", "black")

@@ -129,6 +129,21 @@ def previous_import(sha: str) -> Import | None:
     return db.session.execute(sa.select(Import).where(Import.committed_sha256 == sha)).scalar_one_or_none()
 
 
+def answered_at_once(data: bytes, options: ImportOptions) -> bool:
+    """True when ``run_import`` answers this file without reading a row: it was imported
+    before, or no instrument format reads it. Even a large one needs no background job then."""
+    prev = previous_import(sha256_of(data))
+    if prev is not None and (prev.imported or options.dry_run):
+        return True  # already imported (the rule of _import_once)
+    try:
+        _fmt, stream = iter_file(data, filename=options.filename or None, format=options.format, now=utcnow(),
+                                 tz=current_app.config["TIMEZONE"], limits=_limits())
+    except ParseError:
+        return True
+    stream.close()
+    return False
+
+
 def _limits() -> Limits:
     cfg = current_app.config
     return Limits(max_bytes=int(cfg["IMPORT_MAX_BYTES"]), max_rows=int(cfg["IMPORT_MAX_ROWS"]))

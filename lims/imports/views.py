@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from instruments import FORMATS
@@ -18,7 +18,7 @@ from lims.imports.labels import format_label
 from lims.imports.round_match import round_suggestions
 from lims.imports.services import ImportOptions, run_import, sha256_of, stored_file
 from lims.listing import kept_args, page_number, paginate
-from lims.jobs.services import start_import
+from lims.jobs.services import import_runs_as_job, start_import
 from lims.inputs import parse_id
 from lims.models import Import, ImportRow
 from lims.rounds.services import get_round, round_batches
@@ -58,7 +58,7 @@ def preview():
                                error=gettext("Choose a file to import.")), 422
     data = upload.read()
     options = _options(upload.filename, dry_run=True)
-    if _large(data):
+    if import_runs_as_job(data):
         pending.check(data, upload.filename, options.format)  # random bytes are not kept
         pending.put(sha256_of(data), data, upload.filename, actor.user_id)
         return _as_job(actor, data, options)
@@ -86,17 +86,9 @@ def _first_preview(actor, data: bytes, options: ImportOptions):
     return run_import(actor, data, options), options, matches
 
 
-def _large(data: bytes) -> bool:
-    """A file this large is checked and imported by a background job, not in the request."""
-    return len(data) >= current_app.config["IMPORT_JOB_BYTES"]
-
-
 def _as_job(actor, data: bytes, options: ImportOptions):
     """Start the preview or the commit as a job; its page shows the rows processed."""
-    rows = None
-    if (options.filename or "").lower().endswith((".csv", ".txt")):
-        rows = max(data.count(b"\n") - 1, 1)  # a text file's rows, less its header (an estimate)
-    job = start_import(actor, data, options, rows_total=rows)
+    job = start_import(actor, data, options)
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
@@ -169,7 +161,7 @@ def preview_stored(sha):
                                error=gettext("The preview has expired. Upload the file again.")), 404
     data, filename = stored
     options = _options(filename, dry_run=True)
-    if _large(data):
+    if import_runs_as_job(data):
         return _as_job(web_actor(), data, options)
     return _preview_page(*_first_preview(web_actor(), data, options))
 
@@ -198,7 +190,7 @@ def commit():
                                error=gettext("The preview has expired. Upload the file again.")), 409
     data, filename = stored
     options = _options(filename, dry_run=request.form.get("action") == "preview")
-    if _large(data):
+    if import_runs_as_job(data):
         return _as_job(actor, data, options)
     report = run_import(actor, data, options)
     if options.dry_run:

@@ -37,9 +37,26 @@ def _create(actor: Actor, kind: str, params: dict, data: bytes | None = None, ro
     return job
 
 
+def import_runs_as_job(data: bytes) -> bool:
+    """A file this large (``IMPORT_JOB_BYTES``) is checked and imported by a background job,
+    not in the request — whichever door it came through (the import pages, the API)."""
+    return len(data) >= current_app.config["IMPORT_JOB_BYTES"]
+
+
+def estimated_rows(data: bytes, filename: str | None) -> int | None:
+    """A text file's rows, less its header (an estimate the job replaces with the count);
+    None for a workbook, whose rows are only known once it is read."""
+    if (filename or "").lower().endswith((".csv", ".txt")):
+        return max(data.count(b"\n") - 1, 1)
+    return None
+
+
 def start_import(actor: Actor, data: bytes, options, rows_total: int | None = None) -> Job:
-    """A preview (``options.dry_run``) or a commit of an instrument file, as a job."""
+    """A preview (``options.dry_run``) or a commit of an instrument file, as a job; its rows
+    estimated from the file unless given."""
     actor.require("import.create")
+    if rows_total is None:
+        rows_total = estimated_rows(data, options.filename)
     params = {"options": {"filename": options.filename, "format": options.format, "strict": options.strict,
                           "create_batches": options.create_batches, "source": options.source,
                           "assignments": {str(k): v for k, v in options.assignments.items()}},

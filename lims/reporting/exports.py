@@ -14,6 +14,7 @@ from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
 from lims.models import Batch, Event, FoodCategory, Instrument, ReagentLot, Result, Site, Stall, Station, Supplier, TestItem, User
 from lims.labels import PRINCIPLE_LABELS
+from lims.replica import read_session
 from lims.reporting.common import reading_of, report_text
 from lims.reporting.figures import counted
 from reports.data import ResultExportRow
@@ -66,6 +67,8 @@ def _rows(actor: Actor, first: date, last: date):
 
 
 def export_results(actor: Actor, first: date, last: date, fp) -> int:
-    """Write the reviewed results tested between two local dates (inclusive); returns the row count."""
-    return write_results(_rows(actor, first, last), fp, report_text(), exported_at=to_local(utcnow()),
-                         period=f"{first.isoformat()} – {last.isoformat()}")
+    """Write the reviewed results tested between two local dates (inclusive), read from the
+    replica when there is one; returns the row count."""
+    with read_session():
+        return write_results(_rows(actor, first, last), fp, report_text(), exported_at=to_local(utcnow()),
+                             period=f"{first.isoformat()} – {last.isoformat()}")

@@ -18,6 +18,7 @@ from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.i18n import local_today, to_local
 from lims.models import IssuedReport, Station
+from lims.replica import ReplicaRead, read_session
 from lims.reporting import figures
 from lims.reporting.common import font, report_text
 from lims.rules.rating import Rating
@@ -143,11 +144,16 @@ def latest_issue(scope: figures.Scope, month: date) -> IssuedReport | None:
         .order_by(IssuedReport.version.desc()).limit(1)).scalar_one_or_none()
 
 
-def build_monthly(actor, month: date, site_code: str | None = None) -> MonthlyReport:
+def build_monthly(actor, month: date, site_code: str | None = None, source: ReplicaRead | None = None) -> MonthlyReport:
     """The printed report: reviewed results only (what waits for review is counted apart).
     Counts hold at the end of the month (or now, for the running month); open cases and
-    statuses hold now, when printed. Without a current issued version it is a draft."""
+    statuses hold now, when printed. Without a current issued version it is a draft.
+    ``source``: read inside ``read_session()`` from a replica — its data hold at its as-of
+    moment, printed with its lag."""
     report = _figures_of_month(actor, month, site_code)
+    if source is not None:
+        report = dataclasses.replace(report, replica_as_of=to_local(source.as_of), replica_lag_seconds=source.lag_seconds,
+                                     counts_as_of=min(report.counts_as_of, to_local(source.as_of)))
     scope = figures.scope_for(actor, site_code)
     issued = latest_issue(scope, month)
     issue = None
@@ -223,8 +229,12 @@ def issue_monthly(actor, month: date, site_code: str | None = None) -> IssuedRep
 
 
 def monthly_pdf(actor, month: date, site_code: str | None = None) -> bytes:
-    return render_monthly_report(build_monthly(actor, month, site_code), report_text(), font=font())
+    """The monthly report as PDF, read from the replica when there is one."""
+    with read_session() as source:
+        return render_monthly_report(build_monthly(actor, month, site_code, source), report_text(), font=font())
 
 
 def monthly_xlsx(actor, month: date, site_code: str | None = None) -> bytes:
-    return write_monthly(build_monthly(actor, month, site_code), report_text())
+    """The monthly report as a workbook, read from the replica when there is one."""
+    with read_session() as source:
+        return write_monthly(build_monthly(actor, month, site_code, source), report_text())

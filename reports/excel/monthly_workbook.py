@@ -112,6 +112,8 @@ def _overview(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
         ws.append([safe_text(L._("Test counts as of {counts}; overdue dispositions, pending lab results and the "
                                  "status of each positive as of printing, {printed}.").format(counts=datetime_text(report.counts_as_of),
                                                       printed=datetime_text(report.generated_at)))])
+    if L.replica_note(report):
+        ws.append([safe_text(L.replica_note(report))])
     ws.append([safe_text(L.not_supervisory)])
     ws.cell(row=ws.max_row, column=1).font = Font(color="B00020", bold=True)
     if report.current.batches_untested:

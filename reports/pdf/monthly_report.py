@@ -247,6 +247,8 @@ def _headline(report: MonthlyReport, L: Text, st: ReportStyles) -> list[Flowable
         out.append(para(L._("Test counts as of {counts}; overdue dispositions, pending lab results and the status of "
                             "each positive as of printing, {printed}.").format(counts=datetime_text(report.counts_as_of),
                                                   printed=datetime_text(report.generated_at)), st.note))
+    if L.replica_note(report):
+        out.append(para(L.replica_note(report), st.note))
     if f.batches_untested:
         out.append(para(L.ngettext("{count} more batch was registered this month and not tested by its end; it is not "
                                    "counted as tested.",

@@ -114,3 +114,23 @@ def test_counts_of_one_read_in_the_singular_in_english(cjk_font, tmp_path):
     assert not ONE_PLURAL.findall(english), ONE_PLURAL.findall(english)
     chinese = squeeze(pdf_text(render_monthly_report(report, ZH, font=cjk_font), tmp_path))
     assert "本月共检测1批次、1项次" in chinese and "另有1个批次本月登记" in chinese
+
+
+def test_a_report_read_from_a_replica_says_so_on_its_as_of_line(text_of):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from reports.excel.monthly_workbook import write_monthly
+
+    report = S.monthly_report()
+    assert "副本延迟" not in text_of(report)  # read from the primary: nothing said
+    replica = dataclasses.replace(report, replica_as_of=S.at(date(2026, 12, 1), 8, 59), replica_lag_seconds=37)
+    assert "数据截至2026-12-0108:59（副本延迟37秒）。" in text_of(replica)
+    assert "Dataasof2026-12-0108:59(replicalag37s)." in text_of(replica, EN)
+    cells = [c for row in load_workbook(BytesIO(write_monthly(replica, ZH))).worksheets[0].iter_rows(values_only=True)
+             for c in row if isinstance(c, str)]
+    assert "数据截至 2026-12-01 08:59（副本延迟 37 秒）。" in cells
+    plain = [c for row in load_workbook(BytesIO(write_monthly(report, ZH))).worksheets[0].iter_rows(values_only=True)
+             for c in row if isinstance(c, str)]
+    assert not any("副本延迟" in c for c in plain)

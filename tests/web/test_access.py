@@ -132,6 +132,7 @@ API_ROUTES = {
     ("api_batches.BatchDisposals", "POST"): ("disposition.disposal", "/api/v1/batches/{batch_a}/disposals"),
     ("api_batches.BatchRegulator", "POST"): ("disposition.inform_regulator", "/api/v1/batches/{batch_a}/regulator"),
     ("api_imports.Imports", "POST"): ("import.create", "/api/v1/imports"),
+    ("api_jobs.JobResource", "GET"): ("report.read", None),  # needs a job: tests/jobs/test_api_import_jobs.py
     ("api_reports.MonthlyReport", "GET"): ("report.read", "/api/v1/reports/monthly.pdf?month={month}"),
     ("api_reports.BatchReport", "GET"): ("report.read", "/api/v1/batches/{batch_a}/report.pdf"),
 }
