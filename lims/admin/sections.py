@@ -13,13 +13,22 @@ from lims.formatting import number
 from lims.accounts import services as accounts
 from lims.admin import forms
 from lims.extensions import db
+from lims.accounts.access import scope_to_sites
 from lims.models import Event, Instrument, ReagentLot, Site, Stall, Station, Supplier, TestItem, User
 from lims.reference import services as reference
 from lims.sites import services as sites
 
 
+def _actor():
+    from lims.accounts.access import web_actor
+
+    return web_actor()
+
+
 def _site_choices(optional=False):
-    rows = db.session.execute(sa.select(Site.id, Site.name).order_by(Site.code)).all()
+    """The sites the administrator reaches (a district's administrator: the district's)."""
+    rows = db.session.execute(scope_to_sites(sa.select(Site.id, Site.name), Site.id, _actor())
+                              .order_by(Site.code)).all()
     choices = [(r.id, r.name) for r in rows]
     return [("", "—")] + choices if optional else choices
 
@@ -55,7 +64,13 @@ class Section:
         for arg, _label, _choices, column in self.filters:
             if args.get(arg):
                 stmt = stmt.where(column == int(args[arg]))
+        stmt = self.scoped(stmt, _actor())
         return stmt.order_by(*(self.order if self.order is not None else (self.model.id,)))
+
+    def scoped(self, stmt, actor):
+        """Limit a SELECT of the section's rows to the actor's scope (sections of rows placed
+        at a site say how; reference data is everyone's)."""
+        return stmt
 
     def make_form(self, obj=None):
         form = self.form_class(obj=obj)
@@ -69,7 +84,9 @@ class Section:
         return getattr(obj, "name", None) or getattr(obj, "code", None) or str(obj.id)
 
     def get(self, obj_id: int):
-        return db.session.get(self.model, obj_id)
+        """One row, None outside the actor's scope (it answers 404)."""
+        return db.session.execute(self.scoped(sa.select(self.model).where(self.model.id == obj_id), _actor())
+                                  ).scalar_one_or_none()
 
 
 class SiteSection(Section):
@@ -80,6 +97,9 @@ class SiteSection(Section):
                (_l("District"), "district"), (_l("Planned batches per month"), "planned_monthly_batches"),
                (_l("Active"), "active")]
     fields = ("code", "name", "kind", "district", "address", "phone", "planned_monthly_batches", "active")
+
+    def scoped(self, stmt, actor):
+        return scope_to_sites(stmt, Site.id, actor)
 
     def save(self, actor, obj, form):
         values = _blank_to_none(_values(form, self.fields))
@@ -96,6 +116,9 @@ class StallSection(Section):
     columns = [(_l("Site"), lambda s: s.site.name), (_l("Stall number"), "code"), (_l("Operator"), "operator"),
                (_l("Phone"), "phone"), (_l("Public code"), "public_code"), (_l("Active"), "active")]
     fields = ("code", "operator", "licence", "phone", "active")
+
+    def scoped(self, stmt, actor):
+        return scope_to_sites(stmt, Stall.site_id, actor)
 
     def prepare(self, form):
         form.site_id.choices = _site_choices()
@@ -127,6 +150,11 @@ class EventSection(Section):
             form.venues.data = "\n".join(f"{v.name} | {v.address or ''}".rstrip(" |") for v in obj.venues)
         return form
 
+    def scoped(self, stmt, actor):
+        from lims.events.services import visible_events
+
+        return visible_events(stmt, actor)
+
     def prepare(self, form):
         form.site_id.choices = _site_choices(optional=True)
 
@@ -150,6 +178,15 @@ class StationSection(Section):
                (_l("Kind"), lambda s: labels.STATION_KIND_LABELS[s.kind]), (_l("Organisation"), "organisation"),
                (_l("Site"), lambda s: s.site.name if s.site else ""), (_l("Active"), "active")]
     fields = ("code", "name", "kind", "organisation", "site_id", "active")
+
+    def scoped(self, stmt, actor):
+        scope = actor.site_ids
+        if scope is None:
+            return stmt
+        from lims.models import station_sites
+
+        served = sa.exists().where(station_sites.c.station_id == Station.id, station_sites.c.site_id.in_(scope or {-1}))
+        return stmt.where(sa.or_(served, Station.site_id.in_(scope or {-1})))
 
     def prepare(self, form):
         form.site_id.choices = _site_choices(optional=True)

@@ -67,6 +67,11 @@ def index():
                     event_id=_int_arg("event"), supplier_id=_int_arg("supplier"), q=request.args.get("q") or None)
     if f.site_id is not None:
         actor.check_site(f.site_id)
+    if f.event_id is not None:
+        from lims.events.services import visible_events
+
+        if db.session.execute(visible_events(sa.select(Event.id).where(Event.id == f.event_id), actor)).first() is None:
+            abort(404)  # another district's event does not seem to exist
     now = utcnow()
     args = kept_args(request.args, "after")
     page = page_batches(actor, f, now, page_number(request.args.get("page")), args=args)
@@ -115,7 +120,10 @@ def _fill_batch_form(form, actor):
     form.site.choices = _site_choices(actor)
     form.category.choices = [("", "—")] + [(c.code, c.path) for c in list_categories()]
     form.tests.choices = [(i.code, f"{i.name}") for i in list_items(active_only=True)]
-    events = db.session.execute(sa.select(Event).order_by(Event.starts_on.desc()).limit(50)).scalars()
+    from lims.events.services import visible_events
+
+    events = db.session.execute(visible_events(sa.select(Event).order_by(Event.starts_on.desc()).limit(50),
+                                               actor)).scalars()
     form.event.choices = [("", "—")] + [(e.code, e.name) for e in events]
 
 
@@ -134,7 +142,7 @@ def new():
             data = services.BatchInput(
                 site=site, food=form.food.data, sampled_at=form.sampled_at.parsed,
                 stall=services.find_stall(site, form.stall.data) if form.stall.data else None,
-                event=services.find_event(form.event.data) if form.event.data else None,
+                event=services.find_event(form.event.data, actor) if form.event.data else None,
                 category=services.find_category(form.category.data) if form.category.data else None,
                 supplier_name=form.supplier.data, origin=form.origin.data, quantity_kg=form.quantity_kg.data,
                 purchase_date=form.purchase_date.data, certificate_no=form.certificate_no.data,

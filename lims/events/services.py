@@ -19,7 +19,7 @@ from reports.data import EventBatch, EventSummary, ItemResult
 from reports.pdf.event_summary import render_event_summary
 
 
-def _visible(stmt, actor: Actor):
+def visible_events(stmt, actor: Actor):
     """Limit a SELECT of events to the actor's: for a market manager, the events held at one of
     their sites or with a batch tested at one (the same events their monthly report lists)."""
     scope = actor.site_ids
@@ -33,21 +33,21 @@ def _visible(stmt, actor: Actor):
 def list_events(actor: Actor, limit: int = 200) -> list[Event]:
     """The events the actor may see, latest first."""
     stmt = sa.select(Event).order_by(Event.starts_on.desc()).limit(limit)
-    return list(db.session.execute(_visible(stmt, actor)).scalars())
+    return list(db.session.execute(visible_events(stmt, actor)).scalars())
 
 
 def page_events(actor: Actor, page: int, args: dict | None = None):
     """The events the actor may see, latest first, counted and numbered (:mod:`lims.listing`)."""
     from lims.listing import paginate
 
-    return paginate(_visible(sa.select(Event).order_by(Event.starts_on.desc(), Event.id.desc()), actor), page,
+    return paginate(visible_events(sa.select(Event).order_by(Event.starts_on.desc(), Event.id.desc()), actor), page,
                     args=args)
 
 
 def get_event(actor: Actor, code: str) -> Event:
     """One event by code; NotFound as well for another market's event (it does not seem to exist)."""
     stmt = sa.select(Event).where(Event.code == code.strip().upper())
-    event = db.session.execute(_visible(stmt, actor)).scalar_one_or_none()
+    event = db.session.execute(visible_events(stmt, actor)).scalar_one_or_none()
     if event is None:
         raise NotFound(gettext("Not found."))
     return event

@@ -70,9 +70,15 @@ def scope_for(actor: Actor, site_code: str | None) -> Scope:
             raise NotFound(f"unknown site {site_code}")
         return Scope(frozenset({site.id}), site.name, "site", key=site.code)
     if actor.site_ids is not None:
-        names = [s.name for s in actor.user.sites]
+        user = actor.user
+        if user.orgs:  # a regulator or administrator: their organisations' subtrees
+            return Scope(frozenset(actor.site_ids), "、".join(o.name for o in user.orgs), "district",
+                         key="org:" + "+".join(sorted(o.code for o in user.orgs)))
+        sites = user.sites or db.session.execute(sa.select(Site).where(Site.id.in_(actor.site_ids or {-1}))
+                                                 .order_by(Site.code)).scalars().all()
+        names = [s.name for s in sites]
         return Scope(frozenset(actor.site_ids), "、".join(names), "site" if len(names) == 1 else "district",
-                     key="+".join(sorted(s.code for s in actor.user.sites)))
+                     key="+".join(sorted(s.code for s in sites)))
     return Scope(None, district, "district")
 
 

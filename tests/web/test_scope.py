@@ -1,0 +1,264 @@
+"""Scope at two levels of the tree: a city C with districts A and B, a market in each, a room
+per market and a van serving both. Every GET route of the app and the API is walked (the route
+tables of test_access) by people bound at each level: the district A regulator never meets B,
+the city regulator meets both, the van's technician both markets, A's technician only A."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from lims.accounts.access import Actor
+from lims.accounts.scope import forget_scope
+from lims.database import utcnow
+from lims.i18n import to_local
+from tests.web.test_access import API_ROUTES, GET_ROUTES, PUBLIC, fill, world  # noqa: F401 (fixture)
+
+SYSTEM = Actor(user=None, ip="test")
+
+
+@dataclass
+class Tree:
+    w: object
+    users: dict
+    round_b: object
+    event_b: object
+    import_b: object
+    result_b: object
+    instrument_a: object
+    instrument_b: object
+    station_a: object
+    station_b: object
+    van: object
+
+
+@pytest.fixture
+def tree(app, world, make_user, make_stall):
+    from lims.batches.services import create_round
+    from lims.extensions import db
+    from lims.imports.services import ImportOptions, run_import
+    from lims.models import Import, Instrument, Result, Station
+    from lims.orgs.services import create_org, place_site, set_station_org, set_station_sites
+    from lims.sites.services import create_event
+
+    w = world
+    city = create_org(SYSTEM, code="C", name="测试市", kind="city")
+    dist_a = create_org(SYSTEM, code="DA", name="甲区", kind="district", parent="C")
+    dist_b = create_org(SYSTEM, code="DB", name="乙区", kind="district", parent="C")
+    lab_a = create_org(SYSTEM, code="LA", name="甲区快检公司", kind="testing", parent="DA")
+    lab_b = create_org(SYSTEM, code="LB", name="乙区快检公司", kind="testing", parent="DB")
+    centre = create_org(SYSTEM, code="LC", name="市快检中心", kind="testing", parent="C")
+    place_site(SYSTEM, w.site_a, dist_a)
+    place_site(SYSTEM, w.site_b, dist_b)
+    stations = {}
+    for code, kind, org, site, served in (("STA", "room", lab_a, w.site_a, [w.site_a]),
+                                          ("STB", "room", lab_b, w.site_b, [w.site_b]),
+                                          ("VAN", "van", centre, None, [w.site_a, w.site_b])):
+        st = Station(code=code, name=f"检测点{code}", kind=kind, site_id=site.id if site else None)
+        db.session.add(st)
+        db.session.flush()
+        set_station_org(SYSTEM, st, org)
+        set_station_sites(SYSTEM, st, served)
+        stations[code] = st
+    inst_a = Instrument(serial="INST-A", model="X", channels=1, station_id=stations["STA"].id)
+    inst_b = Instrument(serial="INST-B", model="X", channels=1, station_id=stations["STB"].id)
+    db.session.add_all([inst_a, inst_b])
+    users = {
+        "city_regulator": make_user("regulator"), "a_regulator": make_user("regulator"),
+        "a_admin": make_user("admin"), "a_technician": make_user("technician"),
+        "van_technician": make_user("technician"), "a_manager": w.users["market_manager"],
+        "unbound_technician": make_user("technician"), "unbound_regulator": make_user("regulator"),
+        "a_reviewer": make_user("reviewer"),
+    }
+    users["city_regulator"].orgs = [city]
+    users["a_regulator"].orgs = [dist_a]
+    users["a_admin"].orgs = [dist_a]
+    users["a_technician"].stations = [stations["STA"]]
+    users["a_reviewer"].stations = [stations["STA"]]
+    users["van_technician"].stations = [stations["VAN"]]
+    db.session.flush()
+    tech = Actor(w.users["technician"], "test")  # unbound, sees all in the test configuration
+    now = utcnow()
+    round_b = create_round(tech, w.site_b, (now - timedelta(hours=8)).date())
+    event_b = create_event(Actor(w.users["admin"], "test"), code="JY-TEST-B", kind="banquet", name="乙区家宴",
+                           starts_on=date.today(), ends_on=date.today(), people=80, site_id=w.site_b.id)
+    csv = ("通道号,样品编号,样品名称,被检单位,检测项目,检测结果,单位,检测依据,标准值,结论,检测员,检测时间\n"
+           f"1,{w.batch_b.code},韭菜,乙市场 B-01,农药残留,12.0,%,GB/T 5009.199-2003,50,合格,王丽,"
+           f"{to_local(now - timedelta(hours=7)):%Y-%m-%d %H:%M:%S}\n").encode("utf-8")
+    report = run_import(tech, csv, ImportOptions(filename="b.csv"), now=now)
+    db.session.flush()
+    result_b = db.session.query(Result).filter(Result.batch_id == w.batch_b.id).order_by(Result.id).first()
+    forget_scope()
+    return Tree(w, users, round_b, event_b, db.session.get(Import, report.import_id), result_b, inst_a, inst_b,
+                stations["STA"], stations["STB"], stations["VAN"])
+
+
+def fill_b(template: str, t: Tree) -> str:
+    """The same URL about B's objects."""
+    w = t.w
+    swapped = template.replace("{batch_a}", w.batch_b.code).replace("{round_a}", str(t.round_b.id)) \
+        .replace("{result_a}", str(t.result_b.id)).replace("{import_a}", str(t.import_b.id)) \
+        .replace("{stall_a}", str(w.stall_b.id)).replace("{event}", t.event_b.code) \
+        .replace("site=MA", "site=MB").replace("/sites/MA", "/sites/MB")
+    return fill(swapped, w)
+
+
+#: B's words: none may show on a page, an export or an API answer of someone who does not reach B.
+def b_words(t: Tree) -> list[str]:
+    return [t.w.batch_b.code, "乙市场", t.event_b.code, "乙区家宴", "B-01"]
+
+
+def _text(response) -> str:
+    ctype = response.headers.get("Content-Type", "")
+    if "spreadsheetml" in ctype:
+        book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return "\n".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                         for c in row if c is not None)
+    if "pdf" in ctype or "image" in ctype:
+        return ""
+    return response.get_data(as_text=True)
+
+
+B_OBJECT_KEYS = ("{batch_a}", "{round_a}", "{result_a}", "{import_a}", "{stall_a}", "{event}", "site=MA", "/sites/MA")
+
+
+def _about_a(template: str) -> bool:
+    return any(k in template for k in B_OBJECT_KEYS)
+
+
+def logout(client):
+    client.post("/logout", data={"csrf_token": client.csrf("/account")})
+
+
+def _walk(client, t: Tree, who: str, sees_b: bool, api_token):
+    """Every GET route about A's objects and lists, then the same about B's."""
+    user = t.users[who]
+    problems = []
+
+    def check(ok, what):
+        if not ok:
+            problems.append(what)
+
+    client.login(user)
+    from lims.rules.permissions import can
+
+    for endpoint, (permission, template) in GET_ROUTES.items():
+        if template is None or permission == PUBLIC or (permission not in ("login",) and not can(user.role, permission)):
+            continue
+        response = client.get(fill(template, t.w))
+        check(response.status_code in (200, 302), (who, endpoint, response.status_code))
+        body = _text(response)
+        response.close()
+        if not sees_b:
+            for word in b_words(t):
+                check(word not in body, (who, endpoint, word))
+        if _about_a(template):
+            response = client.get(fill_b(template, t))
+            response.close()
+            if sees_b:
+                check(response.status_code in (200, 302, 409), (who, endpoint, "B", response.status_code))
+            else:
+                check(response.status_code in (404, 422), (who, endpoint, "B", response.status_code))
+    headers = api_token(user)
+    for (endpoint, method), (permission, template) in API_ROUTES.items():
+        if method != "GET" or template is None or not can(user.role, permission):
+            continue
+        response = client.get(fill(template, t.w), headers=headers)
+        check(response.status_code == 200, (who, endpoint, response.status_code))
+        if not sees_b:
+            body = _text(response)
+            for word in b_words(t):
+                check(word not in body, (who, endpoint, word))
+            b_url = fill_b(template.replace("/sites/MA", "/sites/MB"), t)
+            if b_url != fill(template, t.w):
+                check(client.get(b_url, headers=headers).status_code in (404, 422), (who, endpoint, "B"))
+    client.post("/logout", data={"csrf_token": client.csrf("/account")})
+    assert not problems, "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize("who", ("a_regulator", "a_admin", "a_technician", "a_reviewer", "a_manager"))
+def test_district_a_people_never_meet_b(client, tree, who, api_token):
+    _walk(client, tree, who, sees_b=False, api_token=api_token)
+
+
+@pytest.mark.parametrize("who", ("city_regulator", "van_technician"))
+def test_city_regulator_and_van_technician_meet_both(client, tree, who, api_token):
+    _walk(client, tree, who, sees_b=True, api_token=api_token)
+    client.login(tree.users[who])
+    listing = client.get("/batches").get_data(as_text=True)
+    assert tree.w.batch_a.code in listing and tree.w.batch_b.code in listing
+
+
+def test_pickers_list_only_the_sites_in_scope(client, tree):
+    client.login(tree.users["a_technician"])
+    page = client.get("/batches/new").get_data(as_text=True)
+    assert "甲市场" in page and "乙市场" not in page
+    logout(client)
+    client.login(tree.users["van_technician"])
+    page = client.get("/batches/new").get_data(as_text=True)
+    assert "甲市场" in page and "乙市场" in page
+
+
+def test_unbound_staff_reach_nothing_in_production(app, client, tree, monkeypatch, api_token):
+    monkeypatch.setitem(app.config, "UNBOUND_STAFF_SEE_ALL", False)
+    for who in ("unbound_technician", "unbound_regulator"):
+        client.login(tree.users[who])
+        for path in (f"/batches/{tree.w.batch_a.code}", "/sites/MA", f"/events/{tree.w.event.code}"):
+            assert client.get(path).status_code == 404, (who, path)
+        listing = client.get("/batches").get_data(as_text=True)
+        assert tree.w.batch_a.code not in listing and tree.w.batch_b.code not in listing
+        codes = client.get("/api/v1/batches", headers=api_token(tree.users[who])).get_json()
+        assert codes == []
+        logout(client)
+
+
+def test_regulator_is_told_only_of_positives_in_their_subtree(app, tree, ctx):
+    from lims.extensions import db
+    from lims.models import Notification
+    from lims.notifications.services import positives_opened
+
+    now = utcnow()
+    positives_opened([(tree.w.batch_b, "有机磷")], now)
+    db.session.flush()
+    told = {n.user_id for n in db.session.query(Notification).filter(Notification.dedupe_key == f"positive:{tree.w.batch_b.id}")}
+    assert tree.users["city_regulator"].id in told
+    assert tree.users["a_regulator"].id not in told
+
+
+def test_writes_only_for_served_sites_and_own_instruments(app, tree, ctx):
+    from lims.batches.services import BatchInput, register_batch
+    from lims.errors import InvalidInput, NotFound
+    from lims.reference.services import get_item
+    from lims.results.services import ResultInput, record_result
+
+    now = utcnow()
+    a_tech = Actor(tree.users["a_technician"], "test")
+    with pytest.raises(NotFound):
+        register_batch(a_tech, BatchInput(site=tree.w.site_b, stall=tree.w.stall_b, food="韭菜", sampled_at=now,
+                                          tests=[get_item("OPC")], quantity_kg=Decimal("1")), now=now)
+    batch = register_batch(a_tech, BatchInput(site=tree.w.site_a, stall=tree.w.stall_a, food="韭菜",
+                                              sampled_at=now - timedelta(minutes=5), tests=[get_item("OPC")],
+                                              quantity_kg=Decimal("1")), now=now)
+    with pytest.raises(InvalidInput) as refused:
+        record_result(a_tech, batch, ResultInput(item=get_item("OPC"), tested_at=now, value=Decimal("10"),
+                                                 instrument=tree.instrument_b), now=now)
+    assert "INST-B" in str(refused.value.errors["instrument"])
+    with pytest.raises(NotFound):
+        record_result(a_tech, tree.w.batch_b, ResultInput(item=get_item("OPC"), tested_at=now, value=Decimal("10")),
+                      now=now)
+    ok = record_result(a_tech, batch, ResultInput(item=get_item("OPC"), tested_at=now, value=Decimal("10"),
+                                                  instrument=tree.instrument_a), now=now)
+    assert ok.instrument_id == tree.instrument_a.id
+
+
+def test_api_refuses_another_stations_instrument(client, tree, api_token):
+    headers = api_token(tree.users["a_technician"])
+    body = {"item": "OPC", "value": "10", "instrument": "INST-B",
+            "tested_at": to_local(utcnow() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")}
+    response = client.post(f"/api/v1/batches/{tree.w.batch_a.code}/results", headers=headers, json=body)
+    assert response.status_code == 422, response.get_json()
+    assert "INST-B" in str(response.get_json())
