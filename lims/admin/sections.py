@@ -313,7 +313,8 @@ class UserSection(Section):
         return form
 
     def prepare(self, form):
-        form.sites.choices = [(s.code, s.name) for s in db.session.execute(sa.select(Site).order_by(Site.code)).scalars()]
+        form.sites.choices = [(s.code, s.name) for s in db.session.execute(
+            scope_to_sites(sa.select(Site), Site.id, _actor()).order_by(Site.code)).scalars()]
 
     def label(self, obj):
         return obj.display_name
