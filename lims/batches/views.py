@@ -184,7 +184,10 @@ def result_form_for(batch, actor, form=None, prefix="result"):
     lots = db.session.execute(sa.select(ReagentLot).where(ReagentLot.active.is_(True), ReagentLot.expires_on >= today)
                               .order_by(ReagentLot.expires_on)).scalars().all()
     form.reagent_lot.choices = [("", "—")] + [(str(l.id), f"{l.item.name} · {l.lot} ({l.expires_on})") for l in lots]
-    instruments = db.session.execute(sa.select(Instrument).where(Instrument.active.is_(True))).scalars()
+    stmt = sa.select(Instrument).where(Instrument.active.is_(True)).order_by(Instrument.serial)
+    if actor.station_ids is not None:  # a technician's or reviewer's own stations' instruments only
+        stmt = stmt.where(Instrument.station_id.in_(actor.station_ids))
+    instruments = db.session.execute(stmt).scalars()
     form.instrument.choices = [("", "—")] + [(str(i.id), f"{i.model} {i.serial}") for i in instruments]
     if not form.is_submitted():
         form.tested_at.data = format_local(utcnow())

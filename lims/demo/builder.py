@@ -73,6 +73,7 @@ class DemoBuilder:
         self.system = Actor(user=None, ip="demo")
         self.counts = {"batches": 0, "results": 0, "positives": 0}
         self._rules = {}
+        self._screens = {}
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -298,6 +299,14 @@ class DemoBuilder:
 
     # --- ordinary batches in bulk --------------------------------------------------------
 
+    def screens(self, food: str):
+        """A food's category and default tests, looked up once a build (reference data does not
+        change while the demo is written; thousands of batches ask the same few questions)."""
+        if food not in self._screens:
+            category = food_category(food)
+            self._screens[food] = (category, default_tests(category))
+        return self._screens[food]
+
     def pick(self, site_code: str):
         """A stall and a food it sells, with the usual supplier."""
         site = self.cast.sites[site_code]
@@ -324,7 +333,7 @@ class DemoBuilder:
         batch_rows, plans = [], []
         for i in range(n):
             stall, food, supplier = self.pick(site_code)
-            category = food_category(food)
+            category, tests = self.screens(food)
             sampled = self.at(day, 6, 30) + timedelta(minutes=4 * i + self.rng.randint(0, 3))
             batch_rows.append(dict(
                 code=self.codes.round_code(site_code, day, i), site_id=site.id, stall_id=stall.id if stall else None,
@@ -334,7 +343,7 @@ class DemoBuilder:
                 quantity_kg=Decimal(self.rng.choice([5, 8, 10, 12, 15, 20, 25, 30, 40, 50])),
                 sampled_at=sampled, sampled_by_id=tech.id, created_by_id=tech.id, status="registered",
                 created_at=sampled))
-            plans.append((category, default_tests(category)))
+            plans.append((category, tests))
         ids = db.session.execute(sa.insert(Batch).returning(Batch.id, sort_by_parameter_order=True),
                                  batch_rows).scalars().all()
         links, result_rows, audit, reviews = [], [], [], []

@@ -140,6 +140,13 @@ def _check_event(values):
                            {"ends_on": [gettext("The last day cannot be before the first.")]})
 
 
+def _check_event_site(actor: Actor, site_id) -> None:
+    """An event is held at a site the actor reaches (another district's site: 422, as a name
+    that does not exist)."""
+    if site_id not in (None, "") and not actor.may_see_site(site_id):
+        raise InvalidInput(gettext("Some of the input is not valid."), {"site_id": [gettext("Not found.")]})
+
+
 def _set_venues(event: Event, venues):
     if venues is None:
         return
@@ -150,6 +157,7 @@ def create_event(actor: Actor, venues=None, **values) -> Event:
     actor.require("event.manage")
     values["code"] = normalise_code(values.get("code"))
     _check_event(values)
+    _check_event_site(actor, values.get("site_id"))
     event = Event(**{k: v for k, v in values.items() if k in EVENT_FIELDS})
     _set_venues(event, venues)
     return editing.create(actor, event, "event", EVENT_FIELDS, unique=[("code",)])
@@ -159,6 +167,8 @@ def update_event(actor: Actor, event: Event, venues=None, **values) -> Event:
     actor.require("event.manage")
     values["code"] = normalise_code(values.get("code", event.code))
     _check_event({**{"kind": event.kind, "starts_on": event.starts_on, "ends_on": event.ends_on}, **values})
+    if "site_id" in values and values["site_id"] != event.site_id:
+        _check_event_site(actor, values["site_id"])
     _set_venues(event, venues)
     return editing.update(actor, event, {k: v for k, v in values.items() if k in EVENT_FIELDS}, "event",
                           unique=[("code",)])

@@ -262,3 +262,51 @@ def test_api_refuses_another_stations_instrument(client, tree, api_token):
     response = client.post(f"/api/v1/batches/{tree.w.batch_a.code}/results", headers=headers, json=body)
     assert response.status_code == 422, response.get_json()
     assert "INST-B" in str(response.get_json())
+
+
+def test_round_grid_refuses_another_stations_instrument(client, tree):
+    """The round grid: the technician of A's room records with the instrument of B's room."""
+    client.login(tree.users["a_technician"])
+    token = client.csrf(f"/rounds/{tree.w.round_a.id}/results")
+    body = {"batch": tree.w.batch_a.code, "item": "OPC", "value": "10", "instrument": "INST-B",
+            "tested_at": to_local(utcnow() - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")}
+    r = client.post(f"/rounds/{tree.w.round_a.id}/results", json=body, headers={"X-CSRFToken": token})
+    assert r.status_code == 422, r.get_data(as_text=True)
+    assert "INST-B" in r.get_json()["errors"]["instrument"][0]
+    ok = client.post(f"/rounds/{tree.w.round_a.id}/results", json=body | {"instrument": "INST-A"},
+                     headers={"X-CSRFToken": token})
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+
+
+def test_result_form_offers_only_the_own_stations_instruments(client, tree):
+    client.login(tree.users["a_technician"])
+    page = client.get(f"/batches/{tree.w.batch_a.code}").get_data(as_text=True)
+    assert "INST-A" in page and "INST-B" not in page
+
+
+def test_import_refuses_rows_read_with_another_stations_instrument(app, tree, ctx):
+    from lims.imports.services import ImportOptions, run_import
+
+    tested = to_local(utcnow() - timedelta(hours=1))
+    header = "通道号,样品编号,样品名称,被检单位,检测项目,检测结果,单位,检测依据,标准值,结论,检测员,检测时间,仪器编号\n"
+    rows = "".join(f"{i},{tree.w.batch_a.code},韭菜,甲市场 A-01,农药残留,12.0,%,GB/T 5009.199-2003,50,合格,王丽,"
+                   f"{tested:%Y-%m-%d %H:%M:%S},{inst}\n" for i, inst in ((1, "INST-B"), (2, "INST-A")))
+    report = run_import(Actor(tree.users["a_technician"], "test"), (header + rows).encode("utf-8"),
+                        ImportOptions(filename="doors.csv"))
+    assert report.ok == 1 and report.rejected == 1, report
+    refused = [r for r in report.rows if r.status == "rejected"]
+    assert refused and "INST-B" in " ".join(refused[0].messages)
+
+
+def test_events_are_held_only_at_sites_in_scope(app, tree, ctx):
+    from lims.errors import InvalidInput
+    from lims.sites.services import create_event
+
+    a_tech = Actor(tree.users["a_technician"], "test")
+    with pytest.raises(InvalidInput) as refused:
+        create_event(a_tech, code="JY-OUT-01", kind="banquet", name="越界家宴", starts_on=date.today(),
+                     ends_on=date.today(), people=50, site_id=tree.w.site_b.id)
+    assert "site_id" in refused.value.errors
+    held = create_event(a_tech, code="JY-IN-01", kind="banquet", name="本区家宴", starts_on=date.today(),
+                        ends_on=date.today(), people=50, site_id=tree.w.site_a.id)
+    assert held.site_id == tree.w.site_a.id
