@@ -310,3 +310,21 @@ def test_events_are_held_only_at_sites_in_scope(app, tree, ctx):
     held = create_event(a_tech, code="JY-IN-01", kind="banquet", name="本区家宴", starts_on=date.today(),
                         ends_on=date.today(), people=50, site_id=tree.w.site_a.id)
     assert held.site_id == tree.w.site_a.id
+
+
+@pytest.mark.parametrize("who, sees_b", (("a_regulator", False), ("city_regulator", True)))
+def test_monthly_workbook_and_export_of_the_whole_scope(client, tree, who, sees_b):
+    """Without a site the monthly workbook and the results export cover the reader's whole
+    scope: district A's regulator's never name B's market, the city's do."""
+    from lims.i18n import local_today
+
+    today = local_today(utcnow())
+    client.login(tree.users[who])
+    for path in (f"/reports/monthly.xlsx?month={today:%Y-%m}", f"/reports/results.xlsx?from={today}&to={today}"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        text = _text(response)
+        assert "甲市场" in text, path
+        assert ("乙市场" in text) is sees_b, path
+    page = client.get("/reports").get_data(as_text=True)
+    assert ("乙市场" in page) is sees_b
