@@ -91,7 +91,9 @@ def scope_to_sites(stmt, site_column, actor: Actor):
     scope = actor.site_ids
     if scope is None:
         return stmt
-    return stmt.where(site_column.in_(scope or {-1}))
+    from lims.accounts.scope import site_filter
+
+    return stmt.where(site_filter(site_column, scope))
 
 
 def web_actor() -> Actor:

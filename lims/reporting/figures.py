@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from lims.accounts.scope import site_filter
 from lims.accounts.access import Actor
 from lims.errors import NotFound
 from lims.extensions import db
@@ -46,7 +47,7 @@ class Scope:
     def where(self, column):
         """The rows of the scope's sites. Given ``Batch.site_id`` (as every figure query
         gives it) it is also :func:`counted`: a voided batch is in no figure."""
-        sites = sa.true() if self.site_ids is None else column.in_(self.site_ids or {-1})
+        sites = site_filter(column, self.site_ids)
         if getattr(column, "class_", None) is Batch:
             return sa.and_(counted(), sites)
         return sites

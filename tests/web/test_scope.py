@@ -328,3 +328,31 @@ def test_monthly_workbook_and_export_of_the_whole_scope(client, tree, who, sees_
         assert ("乙市场" in text) is sees_b, path
     page = client.get("/reports").get_data(as_text=True)
     assert ("乙市场" in page) is sees_b
+
+
+def test_site_filter_narrow_wide_and_whole(app, ctx, make_site):
+    """The one filter behind every scoped query: a narrow scope uses the site index, a wide one
+    (a tenth of the sites or more) is matched without it, a scope of every site needs none —
+    and each keeps exactly the scope's rows."""
+    import sqlalchemy as sa
+
+    from lims.accounts.scope import site_filter
+    from lims.extensions import db
+    from lims.models import Site
+
+    for n in range(12):
+        make_site(code=f"F{n:02d}")
+    ids = db.session.execute(sa.select(Site.id).order_by(Site.id)).scalars().all()
+    every = frozenset(ids)
+    for scope in (frozenset(ids[:1]), frozenset(ids[:5]), every, frozenset()):
+        condition = site_filter(Site.id, scope)
+        got = set(db.session.execute(sa.select(Site.id).where(condition)).scalars())
+        assert got == set(scope)
+        sql = str(condition.compile(compile_kwargs={"literal_binds": True}))
+        if scope is every:
+            assert sql in ("true", "1"), sql
+        elif len(scope) == 1:
+            assert "+" not in sql, sql
+        elif scope:
+            assert "+" in sql, sql
+    assert site_filter(Site.id, None) is not None
