@@ -69,6 +69,11 @@ def _compute(user) -> SiteScope:
     return frozenset()
 
 
+def scope_of(user) -> SiteScope:
+    """``sites_in_scope`` worked out afresh (a user whose bindings are being changed)."""
+    return None if user is None else _compute(user)
+
+
 def sites_in_scope(user) -> SiteScope:
     """The ids of the sites ``user`` reaches, or None for all of them (``user`` None: the
     system). Cached for the request."""

@@ -356,3 +356,24 @@ def test_site_filter_narrow_wide_and_whole(app, ctx, make_site):
         elif scope:
             assert "+" in sql, sql
     assert site_filter(Site.id, None) is not None
+
+
+def test_a_district_administrator_manages_only_their_district(app, tree, ctx, monkeypatch):
+    from lims.accounts.services import create_user, update_user
+    from lims.errors import Forbidden, InvalidInput
+
+    monkeypatch.setitem(app.config, "UNBOUND_STAFF_SEE_ALL", False)
+    a_admin = Actor(tree.users["a_admin"], "test")
+    password = "correct-horse-9"
+    with pytest.raises(InvalidInput):  # an administrator of the whole deployment
+        create_user(a_admin, username="escalate", role="admin", password=password)
+    with pytest.raises(Forbidden):  # bound to the neighbour's market
+        create_user(a_admin, username="mgr_b", role="market_manager", password=password, site_codes=["MB"])
+    with pytest.raises(Forbidden):  # bound to the neighbour's room
+        create_user(a_admin, username="tech_b", role="technician", password=password, station_codes=["STB"])
+    with pytest.raises(Forbidden):  # the city's regulator is not theirs to change
+        update_user(a_admin, tree.users["city_regulator"], display_name="x", role="regulator", active=False)
+    made = create_user(a_admin, username="tech_a2", role="technician", password=password, station_codes=["STA"])
+    assert [s.code for s in made.stations] == ["STA"]
+    reg = create_user(a_admin, username="reg_a2", role="regulator", password=password, org_codes=["DA"])
+    assert [o.code for o in reg.orgs] == ["DA"]
