@@ -20,14 +20,17 @@ from reports.pdf.event_summary import render_event_summary
 
 
 def visible_events(stmt, actor: Actor):
-    """Limit a SELECT of events to the actor's: for a market manager, the events held at one of
-    their sites or with a batch tested at one (the same events their monthly report lists)."""
+    """Limit a SELECT of events to the actor's: for anyone with a scope (a market's manager, a
+    station's technician, a district's regulator), the events held at one of their sites or with
+    a batch tested at one (the same events their monthly report lists); another district's
+    event does not seem to exist."""
+    from lims.accounts.scope import site_filter
+
     scope = actor.site_ids
     if scope is None:
         return stmt
-    scope = scope or {-1}
-    tested_here = sa.exists().where(Batch.event_id == Event.id, Batch.site_id.in_(scope))
-    return stmt.where(sa.or_(Event.site_id.in_(scope), tested_here))
+    tested_here = sa.exists().where(Batch.event_id == Event.id, site_filter(Batch.site_id, scope))
+    return stmt.where(sa.or_(site_filter(Event.site_id, scope), tested_here))
 
 
 def list_events(actor: Actor, limit: int = 200) -> list[Event]:
