@@ -15,7 +15,7 @@ from lims.batches.forms import (BatchCorrectionForm, BatchForm, ChangeDecisionFo
                                 ObjectionForm, ResultForm, ReviewForm)
 from lims.batches.queries import BatchFilter, batch_state, page_batches
 from lims.database import utcnow
-from lims.errors import LimsError
+from lims.errors import InvalidInput, LimsError
 from lims.extensions import db
 from lims.i18n import format_local, to_local
 from lims.inputs import check_year, parse_id
@@ -65,13 +65,14 @@ def index():
     f = BatchFilter(site_id=_int_arg("site"), stall=request.args.get("stall") or None, date_from=_date_arg("from"),
                     date_to=_date_arg("to"), status=status, item_id=_int_arg("item"), outcome=outcome,
                     event_id=_int_arg("event"), supplier_id=_int_arg("supplier"), q=request.args.get("q") or None)
-    if f.site_id is not None:
-        actor.check_site(f.site_id)
+    # A filter naming a site or an event outside the reader's scope is refused as unknown (422).
+    if f.site_id is not None and not actor.may_see_site(f.site_id):
+        raise InvalidInput(gettext("Unknown site."), {"site": [gettext("Unknown site.")]})
     if f.event_id is not None:
         from lims.events.services import visible_events
 
         if db.session.execute(visible_events(sa.select(Event.id).where(Event.id == f.event_id), actor)).first() is None:
-            abort(404)  # another district's event does not seem to exist
+            raise InvalidInput(gettext("Unknown event."), {"event": [gettext("Unknown event.")]})
     now = utcnow()
     args = kept_args(request.args, "after")
     page = page_batches(actor, f, now, page_number(request.args.get("page")), args=args)

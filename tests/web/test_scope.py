@@ -377,3 +377,12 @@ def test_a_district_administrator_manages_only_their_district(app, tree, ctx, mo
     assert [s.code for s in made.stations] == ["STA"]
     reg = create_user(a_admin, username="reg_a2", role="regulator", password=password, org_codes=["DA"])
     assert [o.code for o in reg.orgs] == ["DA"]
+
+
+def test_a_filter_naming_what_is_outside_is_refused(client, tree):
+    """Named as a filter, another district's site or event is unknown (422), on the page and in
+    the API alike."""
+    client.login(tree.users["a_regulator"])
+    assert client.get(f"/batches?site={tree.w.site_b.id}").status_code == 422
+    assert client.get(f"/batches?event={tree.event_b.id}").status_code == 422
+    assert client.get(f"/batches?site={tree.w.site_a.id}").status_code == 200
