@@ -34,7 +34,8 @@ def _site_choices(optional=False):
 
 
 def _station_choices():
-    rows = db.session.execute(sa.select(Station.id, Station.name).order_by(Station.code)).all()
+    rows = db.session.execute(sa.select(Station.id, Station.name).where(sites.stations_reached(_actor()))
+                              .order_by(Station.code)).all()
     return [("", "—")] + [(r.id, r.name) for r in rows]
 
 
@@ -180,13 +181,7 @@ class StationSection(Section):
     fields = ("code", "name", "kind", "organisation", "site_id", "active")
 
     def scoped(self, stmt, actor):
-        scope = actor.site_ids
-        if scope is None:
-            return stmt
-        from lims.models import station_sites
-
-        served = sa.exists().where(station_sites.c.station_id == Station.id, station_sites.c.site_id.in_(scope or {-1}))
-        return stmt.where(sa.or_(served, Station.site_id.in_(scope or {-1})))
+        return stmt.where(sites.stations_reached(actor))
 
     def prepare(self, form):
         form.site_id.choices = _site_choices(optional=True)
@@ -286,6 +281,11 @@ class InstrumentSection(Section):
     def prepare(self, form):
         form.station_id.choices = _station_choices()
 
+    def scoped(self, stmt, actor):
+        if actor.site_ids is None:
+            return stmt
+        return stmt.where(Instrument.station_id.in_(sa.select(Station.id).where(sites.stations_reached(actor))))
+
     def label(self, obj):
         return f"{obj.model} {obj.serial}"
 
@@ -298,6 +298,24 @@ class InstrumentSection(Section):
 
 class UserSection(Section):
     key, title, model, form_class = "users", _l("Users"), User, forms.UserForm
+
+    def scoped(self, stmt, actor):
+        """A bound administrator lists the people bound inside their reach (changing one whose
+        reach goes beyond is refused by the account services)."""
+        scope = actor.site_ids
+        if scope is None:
+            return stmt
+        from lims.accounts.scope import orgs_in_scope
+        from lims.models import Organisation, station_sites, user_orgs, user_sites, user_stations
+
+        inside = scope or [-1]
+        at_site = sa.exists().where(user_sites.c.user_id == User.id, user_sites.c.site_id.in_(inside))
+        at_station = sa.exists().where(user_stations.c.user_id == User.id,
+                                       user_stations.c.station_id == station_sites.c.station_id,
+                                       station_sites.c.site_id.in_(inside))
+        in_org = sa.exists().where(user_orgs.c.user_id == User.id, user_orgs.c.org_id == Organisation.id,
+                                   orgs_in_scope(actor.user))
+        return stmt.where(sa.or_(User.id == actor.user_id, at_site, at_station, in_org))
     search = ("username", "display_name")
     order = (User.username,)
     columns = [(_l("User name"), "username"), (_l("Full name"), "display_name"),

@@ -386,3 +386,17 @@ def test_a_filter_naming_what_is_outside_is_refused(client, tree):
     assert client.get(f"/batches?site={tree.w.site_b.id}").status_code == 422
     assert client.get(f"/batches?event={tree.event_b.id}").status_code == 422
     assert client.get(f"/batches?site={tree.w.site_a.id}").status_code == 200
+
+
+def test_a_district_administrator_lists_only_their_district(client, tree):
+    client.login(tree.users["a_admin"])
+    users = client.get("/admin/users/").get_data(as_text=True)
+    assert tree.users["a_technician"].username in users and tree.users["a_regulator"].username in users
+    assert tree.users["city_regulator"].username not in users
+    assert tree.w.other_manager.username not in users
+    instruments = client.get("/admin/instruments/").get_data(as_text=True)
+    assert "INST-A" in instruments and "INST-B" not in instruments
+    stations = client.get("/admin/stations/").get_data(as_text=True)
+    assert "检测点STA" in stations and "检测点STB" not in stations
+    assert client.get(f"/admin/stations/{tree.station_b.id}").status_code == 404
+    assert client.get(f"/admin/users/{tree.users['city_regulator'].id}").status_code == 404
