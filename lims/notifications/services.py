@@ -151,9 +151,14 @@ def sweep(now: datetime | None = None) -> int:
     from lims.reporting.figures import Scope
 
     day = local_today(now).isoformat()  # one alert a supplier a local day
-    # Each reader is alerted of what their own scope shows (its sites and figures only).
+    # Each reader is alerted of what their own scope shows (its sites and figures only); the
+    # deployment-wide alerts are worked out first: most sweeps have none, and stop there.
+    everywhere = supplier_alerts(Scope(None, "", "district"), now)
+    if not everywhere:
+        return created
     for scope, users in _Overseers(roles_with("notice.supplier_alert")).by_scope().items():
-        for alert in supplier_alerts(Scope(scope, "", "district"), now):
+        alerts = everywhere if scope is None else supplier_alerts(Scope(scope, "", "district"), now)
+        for alert in alerts:
             created += notify(users, "supplier_alert", f"supplier:{alert.supplier.id}:{day}",
                               {"supplier": alert.supplier.name, "positive_sites": alert.positive_sites,
                                "other_sites": alert.other_sites, "other_batches": alert.other_batches,

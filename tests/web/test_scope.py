@@ -400,3 +400,32 @@ def test_a_district_administrator_lists_only_their_district(client, tree):
     assert "检测点STA" in stations and "检测点STB" not in stations
     assert client.get(f"/admin/stations/{tree.station_b.id}").status_code == 404
     assert client.get(f"/admin/users/{tree.users['city_regulator'].id}").status_code == 404
+
+
+def test_supplier_alerts_name_only_the_readers_markets(app, tree, ctx):
+    """A supplier positive at A's market with a batch at B's: the city's regulator is alerted
+    (naming both markets); district A's regulator sees no other market of theirs, so no alert."""
+    from lims.batches.services import BatchInput, register_batch
+    from lims.extensions import db
+    from lims.models import Notification
+    from lims.notifications.services import sweep
+    from lims.reference.services import get_item
+    from lims.results.services import ResultInput, record_result
+
+    tech = Actor(tree.w.users["technician"], "test")
+    now = utcnow()
+    made = []
+    for site, stall in ((tree.w.site_a, tree.w.stall_a), (tree.w.site_b, tree.w.stall_b)):
+        made.append(register_batch(tech, BatchInput(site=site, stall=stall, food="青菜", sampled_at=now - timedelta(hours=2),
+                                                    tests=[get_item("OPC")], quantity_kg=Decimal("5"),
+                                                    supplier_name="追溯测试供货商"), now=now - timedelta(hours=2)))
+    record_result(tech, made[0], ResultInput(item=get_item("OPC"), tested_at=now - timedelta(hours=1),
+                                             value=Decimal("70")), now=now - timedelta(hours=1))
+    sweep(now)
+    db.session.flush()
+    alerted = {n.user_id: n.params for n in db.session.query(Notification).filter(Notification.kind == "supplier_alert")
+               if n.params.get("supplier") == "追溯测试供货商"}
+    assert tree.users["city_regulator"].id in alerted
+    assert "乙市场" in alerted[tree.users["city_regulator"].id]["other_sites"]
+    assert tree.users["a_regulator"].id not in alerted
+    assert tree.users["a_admin"].id not in alerted
