@@ -51,6 +51,29 @@ class Actor:
 
         return sites_in_scope(self.user)
 
+    @property
+    def station_ids(self) -> frozenset[int] | None:
+        """The stations a technician or reviewer works for (None: not bound to stations — an
+        administrator, a regulator, the system, or staff bound to nothing)."""
+        from lims.rules.permissions import binding_of
+
+        if self.user is None or binding_of(self.user.role) != "stations" or not self.user.stations:
+            return None
+        return frozenset(s.id for s in self.user.stations)
+
+    def check_station(self, station_id: int | None, field: str, name: str) -> None:
+        """422 naming ``name`` (an instrument, a station) when it belongs to another station
+        than the actor's own (lims.rules.orgs.foreign_station)."""
+        from lims.rules.orgs import foreign_station
+
+        if foreign_station(self.station_ids, station_id):
+            from flask_babel import gettext
+
+            from lims.errors import InvalidInput
+
+            message = gettext("%(name)s belongs to another station than yours.", name=name)
+            raise InvalidInput(message, {field: [message]})
+
     def may_see_site(self, site_id: int | None) -> bool:
         scope = self.site_ids
         return scope is None or site_id in scope
@@ -68,7 +91,9 @@ def scope_to_sites(stmt, site_column, actor: Actor):
     scope = actor.site_ids
     if scope is None:
         return stmt
-    return stmt.where(site_column.in_(scope or {-1}))
+    from lims.accounts.scope import site_filter
+
+    return stmt.where(site_filter(site_column, scope))
 
 
 def web_actor() -> Actor:

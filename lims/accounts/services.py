@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lims.audit.services import record
 from lims.database import UTCDateTime, utcnow
-from lims.errors import Conflict, InvalidInput, NotFound
+from lims.errors import Conflict, Forbidden, InvalidInput, NotFound
 from lims.extensions import db
 from lims.models import ApiToken, LoginThrottle, Site, User
 from lims.rules.permissions import ROLES, is_site_bound
@@ -124,6 +124,20 @@ def _require_user_manager(actor) -> None:
         actor.require("users.manage")
 
 
+def _within_reach(actor, user: User) -> None:
+    """An administrator bound to an organisation manages only people whose reach lies inside
+    their own (a district's administrator cannot make an administrator of the whole deployment,
+    nor bind anyone to another district's sites or stations)."""
+    from lims.accounts.scope import scope_of
+
+    mine = actor.site_ids
+    if actor.user is None or mine is None:
+        return
+    theirs = scope_of(user)
+    if theirs is None or not theirs <= mine:
+        raise Forbidden(gettext("You may only manage people within your own organisation."))
+
+
 def create_user(actor, *, username: str, role: str, password: str, display_name: str | None = None,
                 site_codes=(), locale: str | None = None, phone=None, email=None, org_codes=None,
                 station_codes=None) -> User:
@@ -148,6 +162,7 @@ def create_user(actor, *, username: str, role: str, password: str, display_name:
                 password_hash=_hash_password(password), locale=locale, phone=phone, email=email)
     user.sites = sites
     _bind(actor, user, org_codes or (), station_codes or ())
+    _within_reach(actor, user)
     db.session.add(user)
     db.session.flush()
     record(actor, "user.create", "user", user.id, after=_user_snapshot(user))
@@ -158,6 +173,7 @@ def update_user(actor, user: User, *, display_name: str, role: str, active: bool
                 locale=None, phone=None, email=None, password: str | None = None, org_codes=None,
                 station_codes=None) -> User:
     _require_user_manager(actor)
+    _within_reach(actor, user)
     before = _user_snapshot(user)
     if role not in ROLES:
         raise InvalidInput(gettext("Some of the input is not valid."), {"role": [gettext("Unknown role.")]})
@@ -171,6 +187,7 @@ def update_user(actor, user: User, *, display_name: str, role: str, active: bool
     user.locale, user.phone, user.email = locale or None, phone or None, email or None
     user.sites = sites
     _bind(actor, user, org_codes, station_codes)
+    _within_reach(actor, user)
     if password:
         _check_password(password)
         user.password_hash = _hash_password(password)
@@ -187,6 +204,7 @@ def end_all_sessions(actor, user: User) -> None:
     (one's own, or anyone's for who manages users)."""
     if actor.user_id != user.id:
         _require_user_manager(actor)
+        _within_reach(actor, user)
     user.session_version = (user.session_version or 1) + 1
     db.session.flush()
     record(actor, "user.sign_out_everywhere", "user", user.id)

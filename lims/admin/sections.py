@@ -13,19 +13,29 @@ from lims.formatting import number
 from lims.accounts import services as accounts
 from lims.admin import forms
 from lims.extensions import db
+from lims.accounts.access import scope_to_sites
 from lims.models import Event, Instrument, ReagentLot, Site, Stall, Station, Supplier, TestItem, User
 from lims.reference import services as reference
 from lims.sites import services as sites
 
 
+def _actor():
+    from lims.accounts.access import web_actor
+
+    return web_actor()
+
+
 def _site_choices(optional=False):
-    rows = db.session.execute(sa.select(Site.id, Site.name).order_by(Site.code)).all()
+    """The sites the administrator reaches (a district's administrator: the district's)."""
+    rows = db.session.execute(scope_to_sites(sa.select(Site.id, Site.name), Site.id, _actor())
+                              .order_by(Site.code)).all()
     choices = [(r.id, r.name) for r in rows]
     return [("", "—")] + choices if optional else choices
 
 
 def _station_choices():
-    rows = db.session.execute(sa.select(Station.id, Station.name).order_by(Station.code)).all()
+    rows = db.session.execute(sa.select(Station.id, Station.name).where(sites.stations_reached(_actor()))
+                              .order_by(Station.code)).all()
     return [("", "—")] + [(r.id, r.name) for r in rows]
 
 
@@ -55,7 +65,13 @@ class Section:
         for arg, _label, _choices, column in self.filters:
             if args.get(arg):
                 stmt = stmt.where(column == int(args[arg]))
+        stmt = self.scoped(stmt, _actor())
         return stmt.order_by(*(self.order if self.order is not None else (self.model.id,)))
+
+    def scoped(self, stmt, actor):
+        """Limit a SELECT of the section's rows to the actor's scope (sections of rows placed
+        at a site say how; reference data is everyone's)."""
+        return stmt
 
     def make_form(self, obj=None):
         form = self.form_class(obj=obj)
@@ -69,7 +85,9 @@ class Section:
         return getattr(obj, "name", None) or getattr(obj, "code", None) or str(obj.id)
 
     def get(self, obj_id: int):
-        return db.session.get(self.model, obj_id)
+        """One row, None outside the actor's scope (it answers 404)."""
+        return db.session.execute(self.scoped(sa.select(self.model).where(self.model.id == obj_id), _actor())
+                                  ).scalar_one_or_none()
 
 
 class SiteSection(Section):
@@ -80,6 +98,9 @@ class SiteSection(Section):
                (_l("District"), "district"), (_l("Planned batches per month"), "planned_monthly_batches"),
                (_l("Active"), "active")]
     fields = ("code", "name", "kind", "district", "address", "phone", "planned_monthly_batches", "active")
+
+    def scoped(self, stmt, actor):
+        return scope_to_sites(stmt, Site.id, actor)
 
     def save(self, actor, obj, form):
         values = _blank_to_none(_values(form, self.fields))
@@ -96,6 +117,9 @@ class StallSection(Section):
     columns = [(_l("Site"), lambda s: s.site.name), (_l("Stall number"), "code"), (_l("Operator"), "operator"),
                (_l("Phone"), "phone"), (_l("Public code"), "public_code"), (_l("Active"), "active")]
     fields = ("code", "operator", "licence", "phone", "active")
+
+    def scoped(self, stmt, actor):
+        return scope_to_sites(stmt, Stall.site_id, actor)
 
     def prepare(self, form):
         form.site_id.choices = _site_choices()
@@ -127,6 +151,11 @@ class EventSection(Section):
             form.venues.data = "\n".join(f"{v.name} | {v.address or ''}".rstrip(" |") for v in obj.venues)
         return form
 
+    def scoped(self, stmt, actor):
+        from lims.events.services import visible_events
+
+        return visible_events(stmt, actor)
+
     def prepare(self, form):
         form.site_id.choices = _site_choices(optional=True)
 
@@ -150,6 +179,9 @@ class StationSection(Section):
                (_l("Kind"), lambda s: labels.STATION_KIND_LABELS[s.kind]), (_l("Organisation"), "organisation"),
                (_l("Site"), lambda s: s.site.name if s.site else ""), (_l("Active"), "active")]
     fields = ("code", "name", "kind", "organisation", "site_id", "active")
+
+    def scoped(self, stmt, actor):
+        return stmt.where(sites.stations_reached(actor))
 
     def prepare(self, form):
         form.site_id.choices = _site_choices(optional=True)
@@ -249,6 +281,11 @@ class InstrumentSection(Section):
     def prepare(self, form):
         form.station_id.choices = _station_choices()
 
+    def scoped(self, stmt, actor):
+        if actor.site_ids is None:
+            return stmt
+        return stmt.where(Instrument.station_id.in_(sa.select(Station.id).where(sites.stations_reached(actor))))
+
     def label(self, obj):
         return f"{obj.model} {obj.serial}"
 
@@ -261,6 +298,24 @@ class InstrumentSection(Section):
 
 class UserSection(Section):
     key, title, model, form_class = "users", _l("Users"), User, forms.UserForm
+
+    def scoped(self, stmt, actor):
+        """A bound administrator lists the people bound inside their reach (changing one whose
+        reach goes beyond is refused by the account services)."""
+        scope = actor.site_ids
+        if scope is None:
+            return stmt
+        from lims.accounts.scope import orgs_in_scope
+        from lims.models import Organisation, station_sites, user_orgs, user_sites, user_stations
+
+        inside = scope or [-1]
+        at_site = sa.exists().where(user_sites.c.user_id == User.id, user_sites.c.site_id.in_(inside))
+        at_station = sa.exists().where(user_stations.c.user_id == User.id,
+                                       user_stations.c.station_id == station_sites.c.station_id,
+                                       station_sites.c.site_id.in_(inside))
+        in_org = sa.exists().where(user_orgs.c.user_id == User.id, user_orgs.c.org_id == Organisation.id,
+                                   orgs_in_scope(actor.user))
+        return stmt.where(sa.or_(User.id == actor.user_id, at_site, at_station, in_org))
     search = ("username", "display_name")
     order = (User.username,)
     columns = [(_l("User name"), "username"), (_l("Full name"), "display_name"),
@@ -276,7 +331,8 @@ class UserSection(Section):
         return form
 
     def prepare(self, form):
-        form.sites.choices = [(s.code, s.name) for s in db.session.execute(sa.select(Site).order_by(Site.code)).scalars()]
+        form.sites.choices = [(s.code, s.name) for s in db.session.execute(
+            scope_to_sites(sa.select(Site), Site.id, _actor()).order_by(Site.code)).scalars()]
 
     def label(self, obj):
         return obj.display_name

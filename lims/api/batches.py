@@ -325,7 +325,7 @@ def _filter(args, actor) -> BatchFilter:
         except InvalidInput as exc:
             raise InvalidInput(exc.message, {"item": exc.errors.get("tests", [exc.message])}) from None
     if args.get("event"):
-        f.event_id = batches.find_event(args["event"]).id
+        f.event_id = batches.find_event(args["event"], actor).id
     return f
 
 
@@ -374,7 +374,7 @@ class Batches(MethodView):
             site=site, food=args["food"], sampled_at=args["sampled_at"],
             tests=batches.find_items(args.get("tests") or []),
             stall=batches.find_stall(site, args["stall"]) if args.get("stall") else None,
-            event=batches.find_event(args["event"]) if args.get("event") else None,
+            event=batches.find_event(args["event"], actor) if args.get("event") else None,
             category=batches.find_category(args.get("category")) if args.get("category") else None,
             supplier_name=supplier.get("name"), supplier_address=supplier.get("address"),
             supplier_phone=supplier.get("phone"), origin=args.get("origin"), quantity_kg=args.get("quantity_kg"),

@@ -51,8 +51,14 @@ def find_stall(site: Site, code: str) -> Stall:
     return stall
 
 
-def find_event(code: str) -> Event:
-    event = db.session.execute(sa.select(Event).where(Event.code == normalise_code(code))).scalar_one_or_none()
+def find_event(code: str, actor: Actor | None = None) -> Event:
+    """The event ``code`` names — among those ``actor`` may see, when given (else 422)."""
+    stmt = sa.select(Event).where(Event.code == normalise_code(code))
+    if actor is not None:
+        from lims.events.services import visible_events
+
+        stmt = visible_events(stmt, actor)
+    event = db.session.execute(stmt).scalar_one_or_none()
     if event is None:
         raise _invalid("event", gettext("Unknown event %(code)s.", code=code))
     return event
@@ -208,6 +214,8 @@ def register_batch(actor: Actor, data: BatchInput, now: datetime | None = None) 
     """Register one sampled batch with its planned tests."""
     actor.require("batch.create")
     actor.check_site(data.site.id)
+    if data.station is not None:
+        actor.check_station(data.station.id, "station", data.station.name)
     now = now or utcnow()
     cleaned = _check_batch(data, now)
     if data.code:
@@ -247,6 +255,8 @@ def create_round(actor: Actor, site: Site, day: date, station: Station | None = 
                  event: Event | None = None) -> Round:
     actor.require("batch.create")
     actor.check_site(site.id)
+    if station is not None:
+        actor.check_station(station.id, "station", station.name)
     rnd = Round(site_id=site.id, station_id=station.id if station else None, event_id=event.id if event else None,
                 day=day, created_by_id=actor.user_id)
     db.session.add(rnd)

@@ -15,7 +15,7 @@ from lims.batches.forms import (BatchCorrectionForm, BatchForm, ChangeDecisionFo
                                 ObjectionForm, ResultForm, ReviewForm)
 from lims.batches.queries import BatchFilter, batch_state, page_batches
 from lims.database import utcnow
-from lims.errors import LimsError
+from lims.errors import InvalidInput, LimsError
 from lims.extensions import db
 from lims.i18n import format_local, to_local
 from lims.inputs import check_year, parse_id
@@ -65,8 +65,14 @@ def index():
     f = BatchFilter(site_id=_int_arg("site"), stall=request.args.get("stall") or None, date_from=_date_arg("from"),
                     date_to=_date_arg("to"), status=status, item_id=_int_arg("item"), outcome=outcome,
                     event_id=_int_arg("event"), supplier_id=_int_arg("supplier"), q=request.args.get("q") or None)
-    if f.site_id is not None:
-        actor.check_site(f.site_id)
+    # A filter naming a site or an event outside the reader's scope is refused as unknown (422).
+    if f.site_id is not None and not actor.may_see_site(f.site_id):
+        raise InvalidInput(gettext("Unknown site."), {"site": [gettext("Unknown site.")]})
+    if f.event_id is not None:
+        from lims.events.services import visible_events
+
+        if db.session.execute(visible_events(sa.select(Event.id).where(Event.id == f.event_id), actor)).first() is None:
+            raise InvalidInput(gettext("Unknown event."), {"event": [gettext("Unknown event.")]})
     now = utcnow()
     args = kept_args(request.args, "after")
     page = page_batches(actor, f, now, page_number(request.args.get("page")), args=args)
@@ -115,7 +121,10 @@ def _fill_batch_form(form, actor):
     form.site.choices = _site_choices(actor)
     form.category.choices = [("", "—")] + [(c.code, c.path) for c in list_categories()]
     form.tests.choices = [(i.code, f"{i.name}") for i in list_items(active_only=True)]
-    events = db.session.execute(sa.select(Event).order_by(Event.starts_on.desc()).limit(50)).scalars()
+    from lims.events.services import visible_events
+
+    events = db.session.execute(visible_events(sa.select(Event).order_by(Event.starts_on.desc()).limit(50),
+                                               actor)).scalars()
     form.event.choices = [("", "—")] + [(e.code, e.name) for e in events]
 
 
@@ -134,7 +143,7 @@ def new():
             data = services.BatchInput(
                 site=site, food=form.food.data, sampled_at=form.sampled_at.parsed,
                 stall=services.find_stall(site, form.stall.data) if form.stall.data else None,
-                event=services.find_event(form.event.data) if form.event.data else None,
+                event=services.find_event(form.event.data, actor) if form.event.data else None,
                 category=services.find_category(form.category.data) if form.category.data else None,
                 supplier_name=form.supplier.data, origin=form.origin.data, quantity_kg=form.quantity_kg.data,
                 purchase_date=form.purchase_date.data, certificate_no=form.certificate_no.data,
@@ -176,7 +185,10 @@ def result_form_for(batch, actor, form=None, prefix="result"):
     lots = db.session.execute(sa.select(ReagentLot).where(ReagentLot.active.is_(True), ReagentLot.expires_on >= today)
                               .order_by(ReagentLot.expires_on)).scalars().all()
     form.reagent_lot.choices = [("", "—")] + [(str(l.id), f"{l.item.name} · {l.lot} ({l.expires_on})") for l in lots]
-    instruments = db.session.execute(sa.select(Instrument).where(Instrument.active.is_(True))).scalars()
+    stmt = sa.select(Instrument).where(Instrument.active.is_(True)).order_by(Instrument.serial)
+    if actor.station_ids is not None:  # a technician's or reviewer's own stations' instruments only
+        stmt = stmt.where(Instrument.station_id.in_(actor.station_ids))
+    instruments = db.session.execute(stmt).scalars()
     form.instrument.choices = [("", "—")] + [(str(i.id), f"{i.model} {i.serial}") for i in instruments]
     if not form.is_submitted():
         form.tested_at.data = format_local(utcnow())

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext
 
 from lims.accounts.access import requires, web_actor
-from lims.batches.services import find_site
 from lims.dashboard import periods, services
 from lims.errors import InvalidInput
 from lims.database import utcnow
@@ -21,7 +20,7 @@ from lims.reporting import figures
 from lims.reporting.common import report_text
 from lims.reporting.monthly import list_rules_text, rating_reason, rating_rules_text
 from lims.reporting.views import pdf_response
-from lims.sites.services import public_stall_url
+from lims.sites.services import get_site, normalise_code, public_stall_url
 from reports.pdf.stall_stickers import StallSticker, render_stall_stickers
 from reports.svg import qr_code_svg
 
@@ -98,7 +97,7 @@ def picker(period, today, kind=None):
 @requires("batch.read")
 def site(code):
     actor = web_actor()
-    site = find_site(actor, code)  # on the primary: a site just added is found
+    site = get_site(actor, normalise_code(code))  # another district's market does not seem to exist: 404
     now = utcnow()
     scope = figures.Scope(frozenset({site.id}), site.name, "site")
     month = local_today(now).replace(day=1)

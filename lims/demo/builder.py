@@ -9,6 +9,7 @@ times they happened, so their dispositions and timelines are exactly what users 
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -59,6 +60,10 @@ class DemoBuilder:
     def __init__(self, months: int, seed: int, progress=None):
         self.rng = random.Random(seed)
         self.plan_rng = random.Random(f"demo-plan-{seed}")  # the same stream as lims.demo.plan.plan
+        # The neighbouring districts draw from streams of their own: the home district comes
+        # out the same with or without them.
+        self.other_rng = random.Random(f"demo-others-{seed}")
+        self.other_plan_rng = random.Random(f"demo-others-plan-{seed}")
         self.codes = DemoCodes(self.rng)
         self.months = months
         self.progress = progress or (lambda msg: None)
@@ -68,11 +73,25 @@ class DemoBuilder:
         self.system = Actor(user=None, ip="demo")
         self.counts = {"batches": 0, "results": 0, "positives": 0}
         self._rules = {}
+        self._screens = {}
 
     # --- helpers ------------------------------------------------------------------------
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=self.zone).astimezone(timezone.utc)
+
+    @contextmanager
+    def stream(self, rng: random.Random):
+        """Draw from ``rng`` (names, foods, readings, codes) for a while."""
+        saved = self.rng
+        self.rng = self.codes.rng = rng
+        try:
+            yield
+        finally:
+            self.rng = self.codes.rng = saved
+
+    def reviewers(self, site_code: str) -> list[str]:
+        return D.REVIEWERS[D.site_district(site_code)]
 
     def actor(self, username: str) -> Actor:
         return Actor(user=self.cast.users[username], ip="demo")
@@ -156,7 +175,76 @@ class DemoBuilder:
                 n += 1
         db.session.flush()
         self.cast = Cast(sites, stalls, suppliers, stations, users, lots, items, instruments)
+        with self.stream(self.other_rng):
+            self.build_neighbours(pw, used)
+        self.build_tree()
         return self.cast
+
+    def build_neighbours(self, pw: str, used: set) -> None:
+        """The two neighbouring districts' markets, stalls, stations, instruments and people."""
+        cast = self.cast
+        names = dict((c, n) for c, n, *_rest in D.ORGANISATIONS)
+        for code, name, kind, address, trades, planned, district in D.OTHER_SITES:
+            cast.sites[code] = Site(code=code, name=name, kind=kind, district=names[district], address=address,
+                                    phone="0571-8" + str(self.rng.randint(1000000, 9999999)),
+                                    planned_monthly_batches=planned)
+            db.session.add(cast.sites[code])
+        db.session.flush()
+        for code, _name, _kind, _addr, trades, _planned, _district in D.OTHER_SITES:
+            rows = []
+            for letter, (trade, count) in zip("ABCDEFGH", trades.items()):
+                for i in range(1, count + 1):
+                    stall = Stall(site_id=cast.sites[code].id, code=f"{letter}-{i:02d}", operator=self.name(),
+                                  phone=f"13{self.rng.randint(100000000, 999999999)}",
+                                  licence=f"92330{self.rng.randint(10**12, 10**13 - 1)}",
+                                  public_code=self._public_code(used))
+                    db.session.add(stall)
+                    rows.append((stall, trade))
+            cast.stalls[code] = rows
+        org_names = {c: issuer for c, _n, _k, _p, issuer, _s in D.ORGANISATIONS}
+        for code, name, kind, site, org in D.OTHER_STATIONS:
+            cast.stations[code] = Station(code=code, name=name, kind=kind, organisation=org_names[org],
+                                          site_id=cast.sites[site].id if site else None)
+            db.session.add(cast.stations[code])
+        db.session.flush()
+        for serial, model, maker, channels, station in D.OTHER_INSTRUMENTS:
+            inst = Instrument(serial=serial, model=model, maker=maker, channels=channels,
+                              station_id=cast.stations[station].id, last_verified_on=self.today - timedelta(days=90))
+            db.session.add(inst)
+            cast.instruments.setdefault(station, inst)
+        for username, display, role, site_codes in D.OTHER_USERS:
+            user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
+            if user is None:
+                user = User(username=username, display_name=display, role=role, password_hash=pw)
+                user.sites = [cast.sites[c] for c in site_codes]
+                db.session.add(user)
+            cast.users[username] = user
+        db.session.flush()
+
+    def build_tree(self) -> None:
+        """The organisation tree (province → city → districts, each district's testing
+        organisation), where sites and stations hang, which sites each station serves, and
+        who is bound where: regulators to their node, technicians and reviewers to their
+        stations; the administrator stays unbound (the deployment's)."""
+        from lims.orgs.services import create_org
+
+        cast = self.cast
+        orgs = {}
+        for code, name, kind, parent, issuer, seal in D.ORGANISATIONS:
+            orgs[code] = create_org(self.system, code=code, name=name, kind=kind, parent=parent, issuer_name=issuer,
+                                    seal_text=seal)
+        for code, site in cast.sites.items():
+            site.org_id = orgs[D.site_district(code)].id
+        station_orgs = {code: org for code, *_rest, org in D.OTHER_STATIONS}
+        served = D.station_sites()
+        for code, station in cast.stations.items():
+            station.org_id = orgs[station_orgs.get(code, "QT-KJZX")].id
+            station.sites = [cast.sites[s] for s in served.get(code, ())]
+        for username, stations in D.station_bindings().items():
+            cast.users[username].stations = [cast.stations[s] for s in stations]
+        for username, nodes in D.ORG_BINDINGS.items():
+            cast.users[username].orgs = [orgs[n] for n in nodes]
+        db.session.flush()
 
     def _public_code(self, used: set) -> str:
         alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -211,6 +299,14 @@ class DemoBuilder:
 
     # --- ordinary batches in bulk --------------------------------------------------------
 
+    def screens(self, food: str):
+        """A food's category and default tests, looked up once a build (reference data does not
+        change while the demo is written; thousands of batches ask the same few questions)."""
+        if food not in self._screens:
+            category = food_category(food)
+            self._screens[food] = (category, default_tests(category))
+        return self._screens[food]
+
     def pick(self, site_code: str):
         """A stall and a food it sells, with the usual supplier."""
         site = self.cast.sites[site_code]
@@ -226,9 +322,9 @@ class DemoBuilder:
     def plain_day(self, site_code: str, day: date, n: int, event: Event | None = None) -> None:
         """Write ``n`` negative (or suspect-then-retested) batches of one site-day in bulk."""
         site = self.cast.sites[site_code]
-        station = self.cast.stations[D.SITE_STATION.get(site_code, "KJC-1")]
-        tech = self.cast.users[D.SITE_TECHNICIAN.get(site_code, "zhouhua")]
-        reviewer = self.cast.users[self.rng.choice(["zhaomin", "qianjun"])]
+        station = self.cast.stations[D.SITE_STATION.get(site_code, D.DEFAULT_STATION)]
+        tech = self.cast.users[D.SITE_TECHNICIAN.get(site_code, D.DEFAULT_TECHNICIAN)]
+        reviewer = self.cast.users[self.rng.choice(self.reviewers(site_code))]
         rnd = Round(site_id=site.id, station_id=station.id, event_id=event.id if event else None, day=day,
                     created_by_id=tech.id, created_at=self.at(day, 6, 20))
         db.session.add(rnd)
@@ -237,7 +333,7 @@ class DemoBuilder:
         batch_rows, plans = [], []
         for i in range(n):
             stall, food, supplier = self.pick(site_code)
-            category = food_category(food)
+            category, tests = self.screens(food)
             sampled = self.at(day, 6, 30) + timedelta(minutes=4 * i + self.rng.randint(0, 3))
             batch_rows.append(dict(
                 code=self.codes.round_code(site_code, day, i), site_id=site.id, stall_id=stall.id if stall else None,
@@ -247,7 +343,7 @@ class DemoBuilder:
                 quantity_kg=Decimal(self.rng.choice([5, 8, 10, 12, 15, 20, 25, 30, 40, 50])),
                 sampled_at=sampled, sampled_by_id=tech.id, created_by_id=tech.id, status="registered",
                 created_at=sampled))
-            plans.append((category, default_tests(category)))
+            plans.append((category, tests))
         ids = db.session.execute(sa.insert(Batch).returning(Batch.id, sort_by_parameter_order=True),
                                  batch_rows).scalars().all()
         links, result_rows, audit, reviews = [], [], [], []
@@ -336,10 +432,10 @@ class DemoBuilder:
                  banned: bool = False) -> None:
         """One positive batch, followed through the legal steps the scenario calls for."""
         site = self.cast.sites[site_code]
-        tech = self.actor(D.SITE_TECHNICIAN.get(site_code, "zhouhua"))
-        reviewer = self.actor(self.rng.choice(["zhaomin", "qianjun"]))
+        tech = self.actor(D.SITE_TECHNICIAN.get(site_code, D.DEFAULT_TECHNICIAN))
+        reviewer = self.actor(self.rng.choice(self.reviewers(site_code)))
         manager = next((self.actor(u.username) for u in self.cast.users.values()
-                        if u.role == "market_manager" and site in u.sites), self.actor("zhaomin"))
+                        if u.role == "market_manager" and site in u.sites), self.actor(self.reviewers(site_code)[0]))
         stall, trade = self.positive_stall(site_code, banned)
         foods = D.POSITIVE_FOODS[trade]
         food = self.rng.choice(foods[banned] if trade == "kitchen" else foods)
@@ -353,7 +449,8 @@ class DemoBuilder:
         batch = register_batch(tech, BatchInput(
             site=site, stall=stall, event=event, food=food, category=category, supplier_name=supplier.name,
             origin=supplier.address, quantity_kg=Decimal(self.rng.choice([8, 10, 12, 15, 20, 30])),
-            sampled_at=sampled, tests=items, station=self.cast.stations[D.SITE_STATION.get(site_code, "KJC-1")],
+            sampled_at=sampled, tests=items,
+            station=self.cast.stations[D.SITE_STATION.get(site_code, D.DEFAULT_STATION)],
             code=self.codes.positive_code(site_code, day)), now=sampled)
         wanted = [i for i in items if bool(i.banned) == banned]
         bad = self.rng.choice(wanted or items)
@@ -468,6 +565,11 @@ class DemoBuilder:
             for (site_code, ev_day), (event, n) in event_days.items():
                 if ev_day == day:
                     self.plain_day(site_code, day, n, event=event)
+            with self.stream(self.other_rng):
+                for planned in plan_day(day, self.today, self.other_plan_rng, D.OTHER_SITES):
+                    self.plain_day(planned.site, day, planned.batches)
+                    for p in planned.positives:
+                        self.positive(planned.site, day, p.scenario, banned=p.banned)
             db.session.flush()
             if day.day == 1 or day == self.today:
                 self.progress(f"  … {day:%Y-%m-%d}: {self.counts['batches']} batches so far")
@@ -477,7 +579,7 @@ class DemoBuilder:
 
         db.session.execute(sa.update(Notification).where(Notification.created_at < self.now - timedelta(days=1))
                            .values(read_at=self.now))
-        return (f"demo district built: {len(self.cast.sites)} sites, "
+        return (f"demo built (杭州市: 钱塘区, 萧山区, 富阳区): {len(self.cast.sites)} sites, "
                 f"{sum(len(v) for v in self.cast.stalls.values())} stalls, {self.counts['batches']} batches, "
                 f"{self.counts['results']} results, {self.counts['positives']} positives")
 

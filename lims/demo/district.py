@@ -110,3 +110,113 @@ SITE_TECHNICIAN = {"CD": "wangli", "CB": "liqiang", "XS": "chenmin", "DZR": "zho
 
 LABS = [("浙江省食品药品检验研究院", "GB 23200.113-2018"), ("杭州市食品药品检验研究院", "GB/T 20769-2008"),
         ("钱塘区检验检测中心", "GB/T 22286-2008")]
+
+# --- the province slice (domain.md §8) --------------------------------------------------
+# The deployment serves 浙江省 → 杭州市 → three districts: 钱塘区 (everything above, its figures
+# unchanged) and two lighter neighbours, 萧山区 and 富阳区, each with markets of its own, its
+# own testing organisation with a market room and a van on a rota. Everything of the
+# neighbours is drawn from random streams of their own, so 钱塘区 comes out exactly as before.
+
+HOME_DISTRICT = "QT"
+
+# code, name, kind, parent, issuing unit, seal text
+ORGANISATIONS = [
+    ("ZJ", "浙江省", "province", None, "浙江省市场监督管理局", None),
+    ("HZ", "杭州市", "city", "ZJ", "杭州市市场监督管理局", "杭州市市场监督管理局食品安全检测专用章"),
+    ("QT", "钱塘区", "district", "HZ", "杭州市钱塘区市场监督管理局", "杭州市钱塘区市场监督管理局食品安全检测专用章"),
+    ("XSQ", "萧山区", "district", "HZ", "杭州市萧山区市场监督管理局", "杭州市萧山区市场监督管理局食品安全检测专用章"),
+    ("FYQ", "富阳区", "district", "HZ", "杭州市富阳区市场监督管理局", "杭州市富阳区市场监督管理局食品安全检测专用章"),
+    ("QT-KJZX", ORGANISATION, "testing", "QT", ORGANISATION, None),
+    ("XSQ-KJ", "杭州萧然检测技术有限公司", "testing", "XSQ", "杭州萧然检测技术有限公司", None),
+    ("FYQ-KJ", "富阳区市场监督管理局食品快检站", "testing", "FYQ", "富阳区市场监督管理局食品快检站", None),
+]
+
+# The neighbours' markets: code, name, kind, address, stalls, planned batches a month, district.
+OTHER_SITES = [
+    ("XSCX", "萧山城厢农贸市场", "market", "城厢街道人民路 52 号", {"veg": 8, "meat": 3, "aqu": 3, "fruit": 2, "soy": 1}, 320, "XSQ"),
+    ("XSBG", "萧山北干综合市场", "market", "北干街道金城路 320 号", {"veg": 6, "meat": 3, "aqu": 2, "fruit": 2, "dry": 1}, 260, "XSQ"),
+    ("XSYP", "义蓬农贸市场", "market", "义蓬街道义隆路 15 号", {"veg": 5, "meat": 2, "aqu": 2, "soy": 1}, 220, "XSQ"),
+    ("FYFC", "富阳富春农贸市场", "market", "富春街道桂花西路 18 号", {"veg": 7, "meat": 3, "aqu": 2, "fruit": 2, "dry": 1}, 280, "FYQ"),
+    ("FYYH", "银湖综合市场", "market", "银湖街道富闲路 9 号", {"veg": 5, "meat": 2, "aqu": 2, "fruit": 1, "soy": 1}, 200, "FYQ"),
+]
+# Fewer stalls, fewer batches: a neighbour's market round samples 8–16 batches a day.
+DAILY_BATCHES = {code: (8, 16) for code, *_rest in OTHER_SITES}
+SITE_POSITIVE_RATES.update({"XSCX": 0.012, "XSBG": 0.007, "XSYP": 0.018, "FYFC": 0.01, "FYYH": 0.005})
+
+# code, name, kind, site it stands in, testing organisation
+OTHER_STATIONS = [
+    ("XSCX-KJS", "城厢市场快检室", "room", "XSCX", "XSQ-KJ"),
+    ("XS-KJC", "萧山快检车", "van", None, "XSQ-KJ"),
+    ("FYFC-KJS", "富春市场快检室", "room", "FYFC", "FYQ-KJ"),
+    ("FY-KJC", "富阳快检车", "van", None, "FYQ-KJ"),
+]
+SITE_STATION.update({"XSCX": "XSCX-KJS", "XSBG": "XS-KJC", "XSYP": "XS-KJC", "FYFC": "FYFC-KJS", "FYYH": "FY-KJC"})
+# What a van serves beyond the markets it samples every day (its rota also calls at the room's market).
+STATION_EXTRA_SITES = {"XS-KJC": ("XSCX",), "FY-KJC": ("FYFC",)}
+# The event site 钱塘区体育中心 is sampled by the van (lims.demo.builder.plain_day's default).
+DEFAULT_STATION = "KJC-1"
+
+OTHER_INSTRUMENTS = [
+    ("NY-2026-0401", "RP-410 农药残留速测仪", "杭州某仪器有限公司", 12, "XSCX-KJS"),
+    ("JT-2026-0402", "GR-8 胶体金读卡仪", "深圳某生物科技公司", 4, "XS-KJC"),
+    ("NY-2026-0501", "RP-410 农药残留速测仪", "杭州某仪器有限公司", 12, "FYFC-KJS"),
+    ("JT-2026-0502", "GR-8 胶体金读卡仪", "深圳某生物科技公司", 4, "FY-KJC"),
+]
+
+# username, display name, role, sites — people of the city and the neighbours
+OTHER_USERS = [
+    ("wugang", "吴刚", "regulator", ()),
+    ("hejun", "何军", "regulator", ()),
+    ("maxiao", "马晓", "technician", ()),
+    ("tangning", "唐宁", "reviewer", ()),
+    ("yexiaomei", "叶晓梅", "market_manager", ("XSCX",)),
+    ("songtao", "宋涛", "regulator", ()),
+    ("luyang", "陆洋", "technician", ()),
+    ("fangyuan", "方圆", "reviewer", ()),
+]
+SITE_TECHNICIAN.update({"XSCX": "maxiao", "XSBG": "maxiao", "XSYP": "maxiao", "FYFC": "luyang", "FYYH": "luyang"})
+DEFAULT_TECHNICIAN = "zhouhua"
+
+# Who reviews in each district (never the tester: the four-eyes rule).
+REVIEWERS = {"QT": ["zhaomin", "qianjun"], "XSQ": ["tangning"], "FYQ": ["fangyuan"]}
+
+# Regulators (and administrators) bound to a node: they see its subtree. ``admin`` stays
+# unbound: the deployment's administrator.
+ORG_BINDINGS = {"sunwei": ("QT",), "wugang": ("HZ",), "hejun": ("XSQ",), "songtao": ("FYQ",)}
+
+
+def site_district(code: str) -> str:
+    for row in OTHER_SITES:
+        if row[0] == code:
+            return row[6]
+    return HOME_DISTRICT
+
+
+def station_sites() -> dict[str, list[str]]:
+    """Which sites each station serves: those it samples every day, a room's own market, and
+    a van's rota."""
+    served: dict[str, set[str]] = {}
+    for site, station in SITE_STATION.items():
+        served.setdefault(station, set()).add(site)
+    served.setdefault(DEFAULT_STATION, set()).add("TYZX")
+    for code, _name, _kind, site, *_rest in STATIONS + OTHER_STATIONS:
+        if site:
+            served.setdefault(code, set()).add(site)
+    for station, extra in STATION_EXTRA_SITES.items():
+        served.setdefault(station, set()).update(extra)
+    return {k: sorted(v) for k, v in served.items()}
+
+
+def station_bindings() -> dict[str, list[str]]:
+    """Technicians: the stations they sample with; reviewers: every station of their district."""
+    out: dict[str, set[str]] = {}
+    for site, tech in SITE_TECHNICIAN.items():
+        out.setdefault(tech, set()).add(SITE_STATION[site])
+    out.setdefault(DEFAULT_TECHNICIAN, set()).add(DEFAULT_STATION)
+    by_district: dict[str, set[str]] = {}
+    for site, station in SITE_STATION.items():
+        by_district.setdefault(site_district(site), set()).add(station)
+    for district, reviewers in REVIEWERS.items():
+        for r in reviewers:
+            out.setdefault(r, set()).update(by_district.get(district, ()))
+    return {k: sorted(v) for k, v in out.items()}

@@ -51,14 +51,15 @@ def batches_per_day(kind: str, rng: random.Random) -> int:
     return rng.randint(20, 40)
 
 
-def plan_day(day: date, today: date, rng: random.Random) -> list[SiteDay]:
-    """Every sampling site's batches and positives of one day."""
+def plan_day(day: date, today: date, rng: random.Random, sites=None) -> list[SiteDay]:
+    """Every sampling site's batches and positives of one day (``sites``: the home district's
+    unless given — the neighbours' are planned from a stream of their own)."""
     out = []
     ago = (today - day).days
-    for code, _name, kind, _addr, _trades, _planned in D.SITES:
+    for code, _name, kind, _addr, _trades, _planned, *_district in (D.SITES if sites is None else sites):
         if kind == "banquet" or (kind == "canteen" and day.weekday() >= 5):
             continue
-        n = batches_per_day(kind, rng)
+        n = rng.randint(*D.DAILY_BATCHES[code]) if code in D.DAILY_BATCHES else batches_per_day(kind, rng)
         rate = D.SITE_POSITIVE_RATES.get(code, 0.0)
         positives = []
         for _ in range(n):

@@ -19,35 +19,38 @@ from reports.data import EventBatch, EventSummary, ItemResult
 from reports.pdf.event_summary import render_event_summary
 
 
-def _visible(stmt, actor: Actor):
-    """Limit a SELECT of events to the actor's: for a market manager, the events held at one of
-    their sites or with a batch tested at one (the same events their monthly report lists)."""
+def visible_events(stmt, actor: Actor):
+    """Limit a SELECT of events to the actor's: for anyone with a scope (a market's manager, a
+    station's technician, a district's regulator), the events held at one of their sites or with
+    a batch tested at one (the same events their monthly report lists); another district's
+    event does not seem to exist."""
+    from lims.accounts.scope import site_filter
+
     scope = actor.site_ids
     if scope is None:
         return stmt
-    scope = scope or {-1}
-    tested_here = sa.exists().where(Batch.event_id == Event.id, Batch.site_id.in_(scope))
-    return stmt.where(sa.or_(Event.site_id.in_(scope), tested_here))
+    tested_here = sa.exists().where(Batch.event_id == Event.id, site_filter(Batch.site_id, scope))
+    return stmt.where(sa.or_(site_filter(Event.site_id, scope), tested_here))
 
 
 def list_events(actor: Actor, limit: int = 200) -> list[Event]:
     """The events the actor may see, latest first."""
     stmt = sa.select(Event).order_by(Event.starts_on.desc()).limit(limit)
-    return list(db.session.execute(_visible(stmt, actor)).scalars())
+    return list(db.session.execute(visible_events(stmt, actor)).scalars())
 
 
 def page_events(actor: Actor, page: int, args: dict | None = None):
     """The events the actor may see, latest first, counted and numbered (:mod:`lims.listing`)."""
     from lims.listing import paginate
 
-    return paginate(_visible(sa.select(Event).order_by(Event.starts_on.desc(), Event.id.desc()), actor), page,
+    return paginate(visible_events(sa.select(Event).order_by(Event.starts_on.desc(), Event.id.desc()), actor), page,
                     args=args)
 
 
 def get_event(actor: Actor, code: str) -> Event:
     """One event by code; NotFound as well for another market's event (it does not seem to exist)."""
     stmt = sa.select(Event).where(Event.code == code.strip().upper())
-    event = db.session.execute(_visible(stmt, actor)).scalar_one_or_none()
+    event = db.session.execute(visible_events(stmt, actor)).scalar_one_or_none()
     if event is None:
         raise NotFound(gettext("Not found."))
     return event

@@ -66,12 +66,15 @@ class InstrumentIndex:
     and the API take it), or the model when exactly one registered instrument is of that model
     (instrument PCs write their model, e.g. ``DY-3500(I)``, not their serial)."""
 
-    def __init__(self):
+    def __init__(self, own_stations=None):
+        """``own_stations``: the importer's stations (None: not bound to stations) — a model
+        names the one instrument of that model among them."""
         self.by_serial: dict[str, Instrument] = {}
         models: dict[str, list[Instrument]] = {}
         for inst in db.session.execute(sa.select(Instrument).order_by(Instrument.id)).scalars():
             self.by_serial[key(inst.serial)] = inst
-            models.setdefault(key(inst.model), []).append(inst)
+            if own_stations is None or inst.station_id in own_stations:
+                models.setdefault(key(inst.model), []).append(inst)
         self.by_model = {k: v[0] for k, v in models.items() if len(v) == 1}
 
     def find(self, name: str | None) -> Instrument | None:

@@ -31,6 +31,7 @@ from lims.errors import Conflict, InvalidInput, LimsError
 from lims.extensions import db
 from lims.imports.labels import format_label
 from lims.imports.resolve import InstrumentIndex, ItemIndex, LotIndex, PlaceIndex, key, split_party
+from lims.rules.orgs import foreign_station
 from lims.models import Batch, FoodCategory, Import, ImportRow, Result, User, batch_tests
 from lims.results.bulk import InList, utc_from_driver
 from lims.results.services import (Assessor, BatchRef, Positive, ResultRow, ResultWriter, open_dispositions,
@@ -306,7 +307,8 @@ class _Importer:
     def __init__(self, actor: Actor, options: ImportOptions, report: ImportReport, now: datetime):
         self.actor, self.options, self.report, self.now = actor, options, report, now
         self.items, self.lots, self.places = ItemIndex(), LotIndex(), PlaceIndex()
-        self.instruments = InstrumentIndex()
+        self.own_stations = actor.station_ids
+        self.instruments = InstrumentIndex(self.own_stations)
         self.testers: dict[str, int] = {}  # an imported tester's name → that user
         for uid, display, username in db.session.execute(sa.select(User.id, User.display_name, User.username)):
             self.testers.setdefault(key(display), uid)
@@ -488,6 +490,14 @@ class _Importer:
             self._show(rr)
             self._log(rr, [{"code": "unmatched", "params": {"code": code}}])
             return None
+        inst = self.instruments.find(r.instrument) if r.instrument else None
+        if inst is not None and foreign_station(self.own_stations, inst.station_id):
+            rr = self._row_report(r)
+            rr.item, rr.batch = item.name, batch.code
+            self._reject(rr, [gettext("Row %(row)d: %(problem)s", row=r.row, problem=gettext(
+                "%(name)s belongs to another station than yours.", name=inst.serial))],
+                         [{"code": "foreign_instrument", "params": {"instrument": inst.serial}}])
+            return None
         lot = self.lots.find(item, r.reagent_lot) if r.reagent_lot else None
         warnings = self._unknown_lot(r.reagent_lot) if r.reagent_lot and lot is None else ()
         method, value_text, word, unit, channel, tester = self._texts(r)
@@ -525,7 +535,6 @@ class _Importer:
         self.outcomes.setdefault(batch.id, []).append((iid, r.tested_at, r.row, j.outcome))
         if j.outcome == "positive":
             self.positives.append(batch)
-        inst = self.instruments.find(r.instrument) if r.instrument else None
         return result_row(
             batch.id, batch.station_id, iid, item.unit, item.method, a, record_key=rkey, value=r.value,
             value_text=value_text, qualitative=qualitative, unit=unit, control_delta=r.control_delta,
@@ -719,6 +728,32 @@ def row_reason(row: ImportRow) -> str:
             out.append(gettext("Batch %(code)s was voided.", code=params.get("code", "")))
         elif code == "no_data":
             out.append(gettext("Empty channel: no data."))
+        elif code == "foreign_instrument":
+            out.append(gettext("%(name)s belongs to another station than yours.", name=params.get("instrument", "")))
         else:
             out.append(code or "")
     return join_sentences(out)
+
+
+def visible_imports(stmt, actor: Actor):
+    """Limit a SELECT of imports to the actor's: who reaches every site sees every import;
+    anyone else the imports they made and those whose results all lie in their sites (an
+    import is a file: it shows its rows, so one touching another district stays hidden)."""
+    scope = actor.site_ids
+    if scope is None:
+        return stmt
+    outside = sa.exists().where(Result.import_id == Import.id, Result.batch_id == Batch.id,
+                                Batch.site_id.not_in(scope or {-1}))
+    inside = sa.exists().where(Result.import_id == Import.id)
+    return stmt.where(sa.or_(Import.created_by_id == actor.user_id, sa.and_(inside, ~outside)))
+
+
+def get_import(actor: Actor, import_id: int) -> Import:
+    """One import the actor may see (:func:`visible_imports`); NotFound otherwise."""
+    from lims.errors import NotFound
+
+    entry = db.session.execute(visible_imports(sa.select(Import).where(Import.id == import_id), actor)
+                               ).scalar_one_or_none()
+    if entry is None:
+        raise NotFound(gettext("Not found."))
+    return entry

@@ -9,14 +9,14 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext
 
 from instruments import FORMATS
-from lims.accounts.access import requires, web_actor
+from lims.accounts.access import requires, scope_to_sites, web_actor
 from lims.database import utcnow
 from lims.errors import InvalidInput
 from lims.extensions import db
 from lims.imports import pending
 from lims.imports.labels import format_label
 from lims.imports.round_match import round_suggestions
-from lims.imports.services import ImportOptions, run_import, sha256_of, stored_file
+from lims.imports.services import ImportOptions, get_import, run_import, sha256_of, stored_file, visible_imports
 from lims.listing import kept_args, page_number, paginate
 from lims.jobs.services import import_runs_as_job, start_import
 from lims.inputs import parse_id
@@ -41,9 +41,7 @@ def _round():
 @requires("import.create")
 def new():
     actor = web_actor()
-    stmt = sa.select(Import).order_by(Import.id.desc())
-    if actor.site_ids is not None:
-        stmt = stmt.where(Import.created_by_id == actor.user_id)
+    stmt = visible_imports(sa.select(Import).order_by(Import.id.desc()), actor)
     page = paginate(stmt, page_number(request.args.get("page")), 20, kept_args(request.args))
     return render_template("imports/new.html", formats=list(FORMATS), rnd=_round(), recent=page.items, page=page)
 
@@ -206,18 +204,20 @@ def commit():
 @bp.route("/<int:import_id>")
 @requires("import.read")
 def show(import_id):
-    entry = db.session.get(Import, import_id) or abort(404)
+    actor = web_actor()
+    entry = get_import(actor, import_id)
     rows = db.session.execute(sa.select(ImportRow).where(ImportRow.import_id == entry.id)
                               .order_by(ImportRow.row_no).limit(5000)).scalars().all()
     from lims.models import Batch, Result
 
-    batch_codes = db.session.execute(
-        sa.select(Batch.code).join(Result, Result.batch_id == Batch.id).where(Result.import_id == entry.id)
-        .distinct().limit(300)).scalars().all()
+    batch_codes = db.session.execute(scope_to_sites(
+        sa.select(Batch.code).join(Result, Result.batch_id == Batch.id).where(Result.import_id == entry.id),
+        Batch.site_id, actor).distinct().limit(300)).scalars().all()
     # Positives are announced as when typed: the sale is stopped, the stall must be told now.
-    positives = db.session.execute(
+    positives = db.session.execute(scope_to_sites(
         sa.select(Batch, Result).join(Result, Result.batch_id == Batch.id)
-        .where(Result.import_id == entry.id, Result.outcome == "positive").order_by(Result.id).limit(300)).all()
+        .where(Result.import_id == entry.id, Result.outcome == "positive"), Batch.site_id, actor)
+        .order_by(Result.id).limit(300)).all()
     return render_template("imports/show.html", entry=entry, rows=rows, batch_codes=batch_codes, rnd=_round(),
                            positives=positives)
 
@@ -225,7 +225,7 @@ def show(import_id):
 @bp.route("/<int:import_id>/file")
 @requires("import.read")
 def original(import_id):
-    entry = db.session.get(Import, import_id) or abort(404)
+    entry = get_import(web_actor(), import_id)
     path = stored_file(entry)
     if path is None or not path.exists():
         abort(404)

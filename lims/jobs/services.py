@@ -82,9 +82,11 @@ def _sha(data: bytes) -> str:
 # --- reading --------------------------------------------------------------------------
 
 def get_job(actor: Actor, job_id: int) -> Job:
-    """A job its creator (or an administrator) may see; NotFound otherwise."""
+    """A job its creator (or the deployment's administrator, who reaches every site) may see;
+    NotFound otherwise."""
     job = db.session.get(Job, job_id)
-    if job is None or actor.user is None or (job.created_by_id != actor.user_id and actor.role != "admin"):
+    everywhere = actor.role == "admin" and actor.site_ids is None
+    if job is None or actor.user is None or (job.created_by_id != actor.user_id and not everywhere):
         raise NotFound(gettext("No such job."))
     return job
 

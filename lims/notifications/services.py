@@ -32,8 +32,33 @@ def _site_users(site_id: int, roles=roles_with("notice.site")) -> list[User]:
     return list(managers)
 
 
-def _district_users(roles=roles_with("notice.district")) -> list[User]:
-    return list(db.session.execute(sa.select(User).where(User.role.in_(roles), User.active.is_(True))).scalars())
+class _Overseers:
+    """The regulators (or, for supplier alerts, regulators and administrators) told of what
+    happens at a site: those whose scope reaches it (lims/accounts/scope.py) — a district's
+    regulator hears of its own markets only, the city's of all of them. Users and their scopes
+    are looked up once per sweep."""
+
+    def __init__(self, roles=roles_with("notice.district")):
+        self.users = list(db.session.execute(sa.select(User).where(User.role.in_(roles), User.active.is_(True))
+                                             .order_by(User.id)).scalars())
+        self._scopes: dict[int, frozenset[int] | None] = {}
+
+    def scope(self, user: User):
+        if user.id not in self._scopes:
+            from lims.accounts.scope import sites_in_scope
+
+            self._scopes[user.id] = sites_in_scope(user)
+        return self._scopes[user.id]
+
+    def of(self, site_id: int) -> list[User]:
+        return [u for u in self.users if (sc := self.scope(u)) is None or site_id in sc]
+
+    def by_scope(self) -> dict:
+        """The users grouped by the sites they reach (None: everywhere)."""
+        groups: dict = {}
+        for u in self.users:
+            groups.setdefault(self.scope(u), []).append(u)
+        return groups
 
 
 def notify(users, kind: str, key: str, params: dict, link: str | None = None, batch_id: int | None = None,
@@ -78,19 +103,20 @@ def _batch_link(batch: Batch) -> str:
 
 
 def positive_opened(batch: Batch, item_name: str, now: datetime) -> None:
-    """A new positive at a market: its managers and the regulators are told at once."""
+    """A new positive at a market: its managers and the regulators whose scope reaches it are
+    told at once."""
     positives_opened([(batch, item_name)], now)
 
 
 def positives_opened(opened, now: datetime) -> None:
     """``positive_opened`` for many ``(batch, item name)`` pairs."""
-    regulators = _district_users()
+    regulators = _Overseers()
     managers: dict[int, list[User]] = {}
     notices = []
     for batch, item_name in opened:
         if batch.site_id not in managers:
-            managers[batch.site_id] = _site_users(batch.site_id)
-        notices.append((managers[batch.site_id] + regulators, "positive", f"positive:{batch.id}",
+            managers[batch.site_id] = _site_users(batch.site_id) + regulators.of(batch.site_id)
+        notices.append((managers[batch.site_id], "positive", f"positive:{batch.id}",
                         {"site": batch.site.name, "stall": batch.stall.code if batch.stall else "",
                          "food": batch.food, "item": item_name, "code": batch.code},
                         _batch_link(batch), batch.id))
@@ -103,6 +129,7 @@ def sweep(now: datetime | None = None) -> int:
     (``lims tick``) and when pages load."""
     now = now or utcnow()
     created = 0
+    regulators = _Overseers()
     open_rows = db.session.execute(
         sa.select(Disposition, Batch).join(Batch, Batch.id == Disposition.batch_id)
         .where(Disposition.status.in_(("stopped", "confirmed")))).all()
@@ -118,18 +145,24 @@ def sweep(now: datetime | None = None) -> int:
                               f"not_notified:{d.id}:{d.opened_at.isoformat()}",  # again if it reopens
                               params | {"opened": d.opened_at.isoformat()}, _batch_link(batch), batch.id, now)
         if is_overdue(status, d.disposal_due_at, now):
-            created += notify(_site_users(batch.site_id) + _district_users(), "overdue", f"overdue:{d.id}",
+            created += notify(_site_users(batch.site_id) + regulators.of(batch.site_id), "overdue", f"overdue:{d.id}",
                               params | {"due": d.disposal_due_at.isoformat()}, _batch_link(batch), batch.id, now)
     from lims.dashboard.services import supplier_alerts
     from lims.reporting.figures import Scope
 
     day = local_today(now).isoformat()  # one alert a supplier a local day
-    for alert in supplier_alerts(Scope(None, "", "district"), now):
-        created += notify(_district_users(roles_with("notice.supplier_alert")), "supplier_alert",
-                          f"supplier:{alert.supplier.id}:{day}",
-                          {"supplier": alert.supplier.name, "positive_sites": alert.positive_sites,
-                           "other_sites": alert.other_sites, "other_batches": alert.other_batches,
-                           "untested": alert.untested}, f"/batches?supplier={alert.supplier.id}", None, now)
+    # Each reader is alerted of what their own scope shows (its sites and figures only); the
+    # deployment-wide alerts are worked out first: most sweeps have none, and stop there.
+    everywhere = supplier_alerts(Scope(None, "", "district"), now)
+    if not everywhere:
+        return created
+    for scope, users in _Overseers(roles_with("notice.supplier_alert")).by_scope().items():
+        alerts = everywhere if scope is None else supplier_alerts(Scope(scope, "", "district"), now)
+        for alert in alerts:
+            created += notify(users, "supplier_alert", f"supplier:{alert.supplier.id}:{day}",
+                              {"supplier": alert.supplier.name, "positive_sites": alert.positive_sites,
+                               "other_sites": alert.other_sites, "other_batches": alert.other_batches,
+                               "untested": alert.untested}, f"/batches?supplier={alert.supplier.id}", None, now)
     return created
 
 

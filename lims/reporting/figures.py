@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from lims.accounts.scope import site_filter
 from lims.accounts.access import Actor
 from lims.errors import NotFound
 from lims.extensions import db
@@ -46,7 +47,7 @@ class Scope:
     def where(self, column):
         """The rows of the scope's sites. Given ``Batch.site_id`` (as every figure query
         gives it) it is also :func:`counted`: a voided batch is in no figure."""
-        sites = sa.true() if self.site_ids is None else column.in_(self.site_ids or {-1})
+        sites = site_filter(column, self.site_ids)
         if getattr(column, "class_", None) is Batch:
             return sa.and_(counted(), sites)
         return sites
@@ -70,9 +71,15 @@ def scope_for(actor: Actor, site_code: str | None) -> Scope:
             raise NotFound(f"unknown site {site_code}")
         return Scope(frozenset({site.id}), site.name, "site", key=site.code)
     if actor.site_ids is not None:
-        names = [s.name for s in actor.user.sites]
+        user = actor.user
+        if user.orgs:  # a regulator or administrator: their organisations' subtrees
+            return Scope(frozenset(actor.site_ids), "、".join(o.name for o in user.orgs), "district",
+                         key="org:" + "+".join(sorted(o.code for o in user.orgs)))
+        sites = user.sites or db.session.execute(sa.select(Site).where(Site.id.in_(actor.site_ids or {-1}))
+                                                 .order_by(Site.code)).scalars().all()
+        names = [s.name for s in sites]
         return Scope(frozenset(actor.site_ids), "、".join(names), "site" if len(names) == 1 else "district",
-                     key="+".join(sorted(s.code for s in actor.user.sites)))
+                     key="+".join(sorted(s.code for s in sites)))
     return Scope(None, district, "district")
 
 

@@ -520,6 +520,13 @@ def _snapshot(result: Result) -> dict:
     return {f: getattr(result, f) for f in RESULT_FIELDS} | {"item": result.item.code, "version": result.version}
 
 
+def check_instrument(actor: Actor, instrument: Instrument | None) -> None:
+    """A technician or reviewer records results only with their own stations' instruments
+    (422 naming the instrument): the one check behind the form, the round grid and the API."""
+    if instrument is not None:
+        actor.check_station(instrument.station_id, "instrument", instrument.serial)
+
+
 def record_result(actor: Actor, batch: Batch, data: ResultInput, now: datetime | None = None) -> Result:
     """Judge and record one test of a batch; a positive opens the disposition at once.
 
@@ -527,6 +534,7 @@ def record_result(actor: Actor, batch: Batch, data: ResultInput, now: datetime |
     unconfirmed warnings (item not meant for this food category)."""
     actor.require("result.create")
     actor.check_site(batch.site_id)
+    check_instrument(actor, data.instrument)
     refuse_voided(batch)
     now = now or utcnow()
     a = assess(batch, data, now)
@@ -565,6 +573,7 @@ def correct_result(actor: Actor, result: Result, data: ResultInput, reason: str,
     actor.require("result.create")
     batch = result.batch
     actor.check_site(batch.site_id)
+    check_instrument(actor, data.instrument)
     refuse_voided(batch)
     now = now or utcnow()
     if not (reason or "").strip():

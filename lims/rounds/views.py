@@ -23,7 +23,8 @@ from lims.results import services as results
 from lims.results.inputs import build_result_input
 from lims.results.views import reading_reason
 from lims.rounds import services
-from lims.sites.services import list_sites
+from lims.events.services import visible_events
+from lims.sites.services import list_sites, list_stations
 
 bp = Blueprint("rounds", __name__)
 
@@ -31,10 +32,10 @@ bp = Blueprint("rounds", __name__)
 def _round_form(actor):
     form = RoundForm()
     form.site.choices = [(s.code, s.name) for s in list_sites(actor, include_inactive=False)]
-    stations = db.session.execute(sa.select(Station).where(Station.active.is_(True)).order_by(Station.code)).scalars()
-    form.station.choices = [("", "—")] + [(s.code, s.name) for s in stations]
+    form.station.choices = [("", "—")] + [(s.code, s.name) for s in list_stations(actor)]
     today = local_today(utcnow())
-    events = db.session.execute(sa.select(Event).where(Event.ends_on >= today).order_by(Event.starts_on)).scalars()
+    events = db.session.execute(visible_events(sa.select(Event).where(Event.ends_on >= today)
+                                               .order_by(Event.starts_on), actor)).scalars()
     form.event.choices = [("", "—")] + [(e.code, e.name) for e in events]
     if not form.is_submitted():
         form.day.data = today
@@ -54,7 +55,7 @@ def index():
             site = batches.find_site(actor, form.site.data)
             station = db.session.execute(sa.select(Station).where(Station.code == form.station.data)).scalar_one_or_none() \
                 if form.station.data else None
-            event = batches.find_event(form.event.data) if form.event.data else None
+            event = batches.find_event(form.event.data, actor) if form.event.data else None
             rnd = batches.create_round(actor, site, form.day.data, station, event)
         except LimsError as exc:
             form.form_errors.append(str(exc.message))

@@ -28,3 +28,12 @@ def child_path(parent_path: str | None, own_id: int) -> str:
 
 def is_within(path: str, ancestor_path: str) -> bool:
     return path.startswith(ancestor_path)
+
+
+def foreign_station(own_station_ids, station_id) -> bool:
+    """Whether work done with ``station_id`` (an instrument's station, a round's or a batch's)
+    falls outside the stations a person works for (domain.md §8: a technician records results
+    only with their own stations' instruments). ``own_station_ids`` None: the person is not
+    bound to stations (an administrator, a regulator) — no limit; a thing of no station is
+    nobody's."""
+    return own_station_ids is not None and station_id is not None and station_id not in own_station_ids

@@ -46,6 +46,28 @@ def list_sites(actor: Actor, include_inactive: bool = True) -> list[Site]:
     return list(db.session.execute(stmt).scalars())
 
 
+def stations_reached(actor: Actor):
+    """A condition on Station: those serving (or standing in) a site the actor reaches."""
+    from lims.models import Station, station_sites
+
+    scope = actor.site_ids
+    if scope is None:
+        return sa.true()
+    served = sa.exists().where(station_sites.c.station_id == Station.id, station_sites.c.site_id.in_(scope or [-1]))
+    return sa.or_(served, Station.site_id.in_(scope or [-1]))
+
+
+def list_stations(actor: Actor) -> list:
+    """The active stations the actor works with: a technician's or reviewer's own, else those
+    serving (or standing in) a site the actor reaches — all of them for who reaches everything."""
+    from lims.models import Station
+
+    if actor.user is not None and actor.user.stations:
+        return [s for s in actor.user.stations if s.active]
+    return list(db.session.execute(sa.select(Station).where(Station.active.is_(True), stations_reached(actor))
+                                   .order_by(Station.code)).scalars())
+
+
 def get_site(actor: Actor, code: str) -> Site:
     site = db.session.execute(sa.select(Site).where(Site.code == code)).scalar_one_or_none()
     if site is None or not actor.may_see_site(site.id):
@@ -124,6 +146,13 @@ def _check_event(values):
                            {"ends_on": [gettext("The last day cannot be before the first.")]})
 
 
+def _check_event_site(actor: Actor, site_id) -> None:
+    """An event is held at a site the actor reaches (another district's site: 422, as a name
+    that does not exist)."""
+    if site_id not in (None, "") and not actor.may_see_site(site_id):
+        raise InvalidInput(gettext("Some of the input is not valid."), {"site_id": [gettext("Not found.")]})
+
+
 def _set_venues(event: Event, venues):
     if venues is None:
         return
@@ -134,6 +163,7 @@ def create_event(actor: Actor, venues=None, **values) -> Event:
     actor.require("event.manage")
     values["code"] = normalise_code(values.get("code"))
     _check_event(values)
+    _check_event_site(actor, values.get("site_id"))
     event = Event(**{k: v for k, v in values.items() if k in EVENT_FIELDS})
     _set_venues(event, venues)
     return editing.create(actor, event, "event", EVENT_FIELDS, unique=[("code",)])
@@ -143,6 +173,8 @@ def update_event(actor: Actor, event: Event, venues=None, **values) -> Event:
     actor.require("event.manage")
     values["code"] = normalise_code(values.get("code", event.code))
     _check_event({**{"kind": event.kind, "starts_on": event.starts_on, "ends_on": event.ends_on}, **values})
+    if "site_id" in values and values["site_id"] != event.site_id:
+        _check_event_site(actor, values["site_id"])
     _set_venues(event, venues)
     return editing.update(actor, event, {k: v for k, v in values.items() if k in EVENT_FIELDS}, "event",
                           unique=[("code",)])

@@ -64,3 +64,36 @@ def test_the_demo_rates_markets_apart_and_black_lists_few(app, db):
     stalls = db.session.execute(sa.select(sa.func.count(Stall.id))).scalar_one()
     assert len(black) <= 0.1 * stalls, (len(black), stalls)
     assert red, "the honour list is not empty either"
+    _check_the_province_slice(db)
+
+
+def _check_the_province_slice(db):
+    """The demo's tree: 钱塘区's regulator sees 钱塘区's sites only, the city's all three
+    districts, a 萧山区 technician only the markets 萧山区's stations serve; every district has
+    batches of its own; the administrator is unbound."""
+    from lims.accounts.scope import sites_in_scope
+    from lims.demo import district as D
+    from lims.models import Site, User
+
+    users = {u.username: u for u in db.session.execute(sa.select(User)).scalars()}
+    sites = {s.code: s for s in db.session.execute(sa.select(Site)).scalars()}
+    by_district = {}
+    for code, site in sites.items():
+        by_district.setdefault(site.district, set()).add(site.id)
+    assert set(by_district) == {"钱塘区", "萧山区", "富阳区"}
+    assert sites_in_scope(users["sunwei"]) == by_district["钱塘区"]
+    assert sites_in_scope(users["hejun"]) == by_district["萧山区"]
+    assert sites_in_scope(users["wugang"]) == frozenset(sites[c].id for c in sites)
+    assert sites_in_scope(users["maxiao"]) == by_district["萧山区"]
+    assert sites_in_scope(users["wangli"]) <= by_district["钱塘区"]
+    assert sites_in_scope(users["admin"]) is None
+    for district, ids in by_district.items():
+        n = db.session.execute(sa.select(sa.func.count(Batch.id)).where(Batch.site_id.in_(ids))).scalar_one()
+        assert n > 100, (district, n)
+    # Every result was read with an instrument of the station that tested it (if any).
+    from lims.models import Instrument
+
+    foreign = db.session.execute(sa.select(sa.func.count(Result.id)).join(Instrument, Instrument.id == Result.instrument_id)
+                                 .where(Instrument.station_id != Result.station_id)).scalar_one()
+    assert foreign == 0
+    assert {r[0] for r in D.OTHER_USERS} <= set(users)
