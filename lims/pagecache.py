@@ -86,6 +86,15 @@ def _cache() -> PageCache | None:
 ANY = ["*"]  # the scopes of a page that shows everything: any change renders it afresh
 
 
+def reader_scopes():
+    """What a signed-in page over the reader's sites shows (the batch list, the dashboard):
+    those sites' scopes, or any change at all for a reader who sees everything."""
+    from lims.accounts.access import web_actor
+
+    sites = web_actor().site_ids
+    return [f"{kind}:{i}" for i in sorted(sites) for kind in ("site", "siteinfo")] if sites else ANY
+
+
 def data_version(scopes=None) -> int:
     """The version of what a page shows: the newest change mark of its scopes (of any scope
     when none are named)."""

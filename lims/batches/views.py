@@ -19,7 +19,7 @@ from lims.errors import InvalidInput, LimsError
 from lims.extensions import db
 from lims.i18n import format_local, to_local
 from lims.inputs import check_year, parse_id
-from lims.pagecache import ANY, cached
+from lims.pagecache import cached, reader_scopes
 from lims.models import Event, Supplier
 from lims.listing import Chip, kept_args, page_number
 from lims import labels
@@ -46,16 +46,9 @@ def _int_arg(name):
     return parse_id(request.args.get(name), name)
 
 
-def _list_scopes():
-    """What the batch list shows, for the page cache: the reader's sites (everything changed
-    anywhere for a district-wide reader)."""
-    sites = web_actor().site_ids
-    return None if sites is None else [f"{kind}:{i}" for i in sorted(sites) for kind in ("site", "siteinfo")]
-
-
 @bp.route("/batches")
 @requires("batch.read")
-@cached(scopes=lambda: _list_scopes() or ANY)
+@cached(scopes=reader_scopes)
 def index():
     actor = web_actor()
     status = request.args.get("status") or None

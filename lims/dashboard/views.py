@@ -15,6 +15,7 @@ from lims.extensions import db
 from lims.i18n import local_today
 from lims.listing import Chip, kept_args, page_number, paginate
 from lims.models import Site, Stall
+from lims.pagecache import cached, reader_scopes
 from lims.replica import read_session
 from lims.reporting import figures
 from lims.reporting.common import report_text
@@ -54,6 +55,7 @@ def charts(d):
 
 @bp.route("/dashboard")
 @requires("report.read")
+@cached(scopes=reader_scopes)
 def index():
     """The dashboard of a period: ?period=month|quarter|year|range with ?month=2026-11,
     ?quarter=2026-Q4, ?year=2026 or ?from=…&to=…; a bad period is refused (422) on the

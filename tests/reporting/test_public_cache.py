@@ -109,3 +109,23 @@ def test_tick_prunes_old_marks_without_moving_any_version(market, app, client, d
     assert prune(db.session) > 0
     assert db.session.execute(sa.select(sa.func.count(CacheBump.id))).scalar() < count
     assert [data_version([s]) for s in scopes] == before
+
+
+def test_the_dashboard_is_kept_per_the_readers_sites(market, client, db, make_user, cache):  # noqa: F811
+    """A dashboard over many months of a province is costly to work out (bench/scale_bench.py):
+    it is kept until something at the reader's sites changes — a write at another market
+    leaves it cached, a write at one of the reader's markets renders it afresh."""
+    manager = make_user("market_manager", sites=[market.site])
+    db.session.commit()
+    client.login(manager)
+
+    def state():
+        r = client.get("/dashboard")
+        assert r.status_code == 200
+        return r.headers.get("X-Page-Cache")
+
+    assert (state(), state()) == ("miss", "hit")
+    _write_about(db, make_user, market.batches["other"])  # market PX: not the manager's
+    assert state() == "hit"
+    _write_about(db, make_user, market.batches["neg"])  # market PB: the manager's
+    assert (state(), state()) == ("miss", "hit")
