@@ -156,14 +156,15 @@ def card_colours(current, planned: Decimal | None, t: RatingThresholds) -> dict[
             "overdue": "danger" if current.overdue_dispositions else "success"}
 
 
-def dashboard(actor: Actor, now: datetime, period: Period | date | None = None) -> Dashboard:
+def dashboard(actor: Actor, now: datetime, period: Period | date | None = None,
+              org_code: str | None = None) -> Dashboard:
     """The figures of a period (default: the current month) beside the period before and
     the same period a year earlier — for a running period, the same number of days of each,
     so that like is set beside like. Lists as of the period's last day (today while it
     runs); the five-colour rating of its last month."""
     from lims.errors import InvalidInput
 
-    scope = figures.scope_for(actor, None)
+    scope = figures.scope_for(actor, None, org_code)
     today = local_today(now)
     if period is None or isinstance(period, date):
         period = Period.month(period or today)

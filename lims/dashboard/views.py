@@ -57,7 +57,7 @@ def index():
     except InvalidInput as exc:
         return render_template("dashboard/index.html", d=None, error=exc, now=now,
                                picker=picker(None, today, request.args.get("period")), thresholds=None), 422
-    d = services.dashboard(actor, now, period)
+    d = services.dashboard(actor, now, period, request.args.get("org") or None)
     return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
                            error=None, thresholds=figures.thresholds(), rating_rules=rating_rules_text(),
                            list_rules=list_rules_text())

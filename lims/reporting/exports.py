@@ -12,7 +12,7 @@ from lims.batches.queries import effective_status_expr
 from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
-from lims.models import Batch, Event, FoodCategory, Instrument, ReagentLot, Result, Site, Stall, Station, Supplier, TestItem, User
+from lims.models import Organisation, Batch, Event, FoodCategory, Instrument, ReagentLot, Result, Site, Stall, Station, Supplier, TestItem, User
 from lims.labels import PRINCIPLE_LABELS
 from lims.reporting.common import reading_of, report_text
 from lims.reporting.figures import counted
@@ -20,7 +20,7 @@ from reports.data import ResultExportRow
 from reports.excel.results_export import write_results
 
 
-def _rows(actor: Actor, first: date, last: date):
+def _rows(actor: Actor, first: date, last: date, org_code: str | None = None):
     now = utcnow()
     start, _ = local_day_bounds(first)
     _, end = local_day_bounds(last)
@@ -44,11 +44,17 @@ def _rows(actor: Actor, first: date, last: date):
         .where(Result.current.is_(True), Result.reviewed_at.is_not(None), Result.tested_at >= start,
                Result.tested_at < end, counted())
         .order_by(Result.tested_at, Result.id), Batch.site_id, actor)
+    if org_code:
+        from lims.reporting.figures import scope_for
+
+        stmt = stmt.where(scope_for(actor, None, org_code).where(Batch.site_id))
+    jurisdictions = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)).all())
     for (r, b, site, stall, supplier, item, lot, inst, station, cat, top, tname, rname, sname, event_name,
          status) in db.session.execute(stmt.execution_options(yield_per=2000)):
         yield ResultExportRow(
             batch_code=b.code, sampled_at=to_local(b.sampled_at), sampled_by=sname, site=site.name,
-            site_kind=site.kind, district=site.district, stall=stall.code if stall else None,
+            site_kind=site.kind,
+            district=jurisdictions.get(site.org_id) or site.district, stall=stall.code if stall else None,
             operator=stall.operator if stall else None, event=event_name, food=b.food,
             category_l1=(top or cat).name if cat else None, category_l2=cat.name if cat and top else None,
             supplier=supplier.name if supplier else None, origin=b.origin, quantity_kg=b.quantity_kg,
@@ -65,7 +71,8 @@ def _rows(actor: Actor, first: date, last: date):
             disposition_status=status if r.outcome == "positive" else None)
 
 
-def export_results(actor: Actor, first: date, last: date, fp) -> int:
-    """Write the reviewed results tested between two local dates (inclusive); returns the row count."""
-    return write_results(_rows(actor, first, last), fp, report_text(), exported_at=to_local(utcnow()),
+def export_results(actor: Actor, first: date, last: date, fp, org_code: str | None = None) -> int:
+    """Write the reviewed results tested between two local dates (inclusive) — of one node
+    of the tree with ``org_code`` — returns the row count."""
+    return write_results(_rows(actor, first, last, org_code), fp, report_text(), exported_at=to_local(utcnow()),
                          period=f"{first.isoformat()} – {last.isoformat()}")
