@@ -1,0 +1,153 @@
+"""Reports for every node of the organisation tree, over the hand-built district of
+``world`` spread over a city: 杭州市 → 钱塘区 (SA, SB directly, SC through its office
+下沙所) and 萧山区 (every other site). The expected figures are the hand counts of
+test_figures/test_monthly split by site (printed reports count reviewed results only)."""
+from __future__ import annotations
+
+import random
+import re
+from decimal import Decimal
+
+import pytest
+
+from tests.reporting.world import MONTH
+
+D = Decimal
+
+
+@pytest.fixture
+def tree(world, db, make_user, app, ctx):
+    from lims.accounts.access import Actor
+    from lims.models import Organisation
+    from lims.orgs.services import create_org
+
+    system = Actor(user=None, ip="test")
+    hz = create_org(system, code="HZ", name="杭州市", kind="city")
+    qt = create_org(system, code="QT", name="钱塘区", kind="district", parent="HZ", issuer_name="杭州市钱塘区市场监督管理局",
+                    seal_text="钱塘区市场监督管理局快检专用章", compiled_by="张编制", reviewed_by="李审核")
+    office = create_org(system, code="XSS", name="下沙市场监管所", kind="office", parent="QT")
+    xs = create_org(system, code="XS", name="萧山区", kind="district", parent="HZ")
+    for code, site in world.sites.items():
+        site.org_id = (qt if code in ("SA", "SB") else office if code == "SC" else xs).id
+    db.session.flush()
+    city_reg = make_user("regulator", display_name="市监管员")
+    city_reg.orgs = [hz]
+    district_reg = make_user("regulator", display_name="区监管员")
+    district_reg.orgs = [qt]
+    neighbour_reg = make_user("regulator", display_name="萧山监管员")
+    neighbour_reg.orgs = [xs]
+    db.session.flush()
+    return {"city": Actor(city_reg, "test"), "district": Actor(district_reg, "test"),
+            "neighbour": Actor(neighbour_reg, "test"), "orgs": {o.code: o for o in (hz, qt, office, xs)},
+            "Organisation": Organisation}
+
+
+def _fig(f):
+    return (f.batches, f.tests, f.positives, f.overdue_dispositions, f.kg_disposed)
+
+
+def test_a_district_report_holds_only_its_own_sites(tree, world):
+    from lims.reporting.monthly import build_monthly
+
+    r = build_monthly(tree["district"], MONTH)  # the regulator's own node by default
+    assert (r.scope, r.scope_name) == ("district", "钱塘区")
+    assert {row.name for row in r.by_site} == {"城东农贸市场", "城西农贸市场", "城南农贸市场"}
+    # SA 10 batches / 12 tests / 4 positives printed, SB 67/67/2, SC 40/40/1; kg 20 + 8 + 3; b1 overdue
+    assert _fig(r.current) == (117, 119, 7, 1, D("31"))
+    assert r.report_no == "YB-202611-QT"
+    # its units: the office (with SC) first, then the markets directly under the district
+    assert [(u.name, u.kind, _fig(u.figures)) for u in r.by_unit] == [
+        ("下沙市场监管所", "office", (40, 40, 1, 0, D("3"))),
+        ("城东农贸市场", "site", (10, 12, 4, 0, D("20"))),
+        ("城西农贸市场", "site", (67, 67, 2, 1, D("8"))),
+    ]
+    # the issuer is the district's own, with its seal and signatories
+    assert r.issuer.name == "杭州市钱塘区市场监督管理局"
+    assert (r.signatures.compiled_by, r.signatures.reviewed_by, r.signatures.seal) == (
+        "张编制", "李审核", "钱塘区市场监督管理局快检专用章")
+
+
+def test_a_city_report_compares_its_districts(tree, world):
+    from lims.reporting.monthly import build_monthly
+
+    r = build_monthly(tree["city"], MONTH)
+    assert (r.scope, r.scope_name) == ("city", "杭州市")
+    assert [(u.name, u.kind, _fig(u.figures)) for u in r.by_unit] == [
+        ("钱塘区", "district", (117, 119, 7, 1, D("31"))),
+        ("萧山区", "district", (100, 100, 3, 1, D("3.5"))),  # SD 70, SE 5, SF 3, SH 20, SI 2; h1 overdue
+    ]
+    assert _fig(r.current) == (217, 219, 10, 2, D("34.5"))
+    # the city is the tree's root and names no issuer of its own: the configured one (here the
+    # organisation most stations belong to) would be the deployment's; the city prints its own name
+    assert r.issuer.name == "杭州市"
+
+
+def test_a_neighbour_without_issuer_prints_its_own_name_and_reaches_only_itself(tree, world):
+    from lims.errors import InvalidInput
+    from lims.reporting.monthly import build_monthly
+
+    r = build_monthly(tree["neighbour"], MONTH)
+    assert r.scope_name == "萧山区" and r.issuer.name == "萧山区"
+    assert r.signatures.seal == "萧山区（盖章）" and r.signatures.compiled_by is None
+    assert "城东农贸市场" not in {row.name for row in r.by_site}
+    with pytest.raises(InvalidInput):
+        build_monthly(tree["neighbour"], MONTH, org_code="QT")  # a neighbouring district: named, refused
+    with pytest.raises(InvalidInput):
+        build_monthly(tree["district"], MONTH, org_code="HZ")  # above one's own node
+    # the city's regulator asks for a district below: that district, nothing more
+    assert build_monthly(tree["city"], MONTH, org_code="xs").scope_name == "萧山区"
+
+
+def test_the_deployment_admin_sees_the_node_covering_everything(tree, actors):
+    from lims.reporting.monthly import build_monthly
+
+    r = build_monthly(actors["admin"], MONTH)
+    assert (r.scope_name, r.report_no) == ("杭州市", "YB-202611")  # the whole deployment keeps its key
+    assert [u.name for u in r.by_unit] == ["钱塘区", "萧山区"]
+
+
+def test_a_report_titled_after_a_district_never_includes_another(tree, world, pdftext):
+    """The issue's bug: a report titled 钱塘区 silently including a 萧山区 market."""
+    from lims.reporting.monthly import monthly_pdf, monthly_xlsx
+    from tests.reporting.conftest import workbook
+
+    text = re.sub(r"\s+", "", pdftext(monthly_pdf(tree["city"], MONTH, org_code="QT")))
+    assert "钱塘区" in text and "杭州市钱塘区市场监督管理局" in text and "张编制" in text
+    for name in ("城北农贸市场", "城中超市", "镇东农贸市场", "镇南农贸市场", "家宴服务中心", "萧山区"):
+        assert name not in text, name
+    wb = workbook(monthly_xlsx(tree["city"], MONTH))
+    units = [row for row in wb["下级单位对比"].iter_rows(values_only=True)]
+    assert [r[0] for r in units[1:]] == ["钱塘区", "萧山区", "合计"]
+    assert [r[3] for r in units[1:]] == [119, 100, 219]
+
+
+def test_units_add_up_to_the_headline_over_random_trees(tree, world, db):
+    """For random trees drawn over the same sites, every node's units partition its sites:
+    their figures add up to the node's headline."""
+    from lims.accounts.access import Actor
+    from lims.orgs.services import create_org
+    from lims.reporting import figures
+    from reports.data import MonthlyFigures, add_figures
+    from tests.reporting.world import NOW
+
+    start, end = figures.month_bounds(MONTH)
+    system = Actor(user=None, ip="test")
+    sites = list(world.sites.values())
+    for seed in range(4):
+        rng = random.Random(seed)
+        root = create_org(system, code=f"R{seed}", name=f"省{seed}", kind="province")
+        nodes = [root]
+        for n in range(rng.randint(2, 5)):
+            parent = rng.choice([o for o in nodes if o.kind != "office"])
+            kind = {"province": rng.choice(("city", "district")), "city": "district", "district": "office"}[parent.kind]
+            nodes.append(create_org(system, code=f"R{seed}N{n}", name=f"节点{seed}-{n}", kind=kind, parent=parent.code))
+        for site in sites:
+            site.org_id = rng.choice([o for o in nodes if o.kind in ("district", "office")] or [root]).id
+        db.session.flush()
+        for node in nodes:
+            scope = figures.node_scope(node, None).reviewed()
+            total = MonthlyFigures()
+            for unit in figures.unit_rows(scope, start, end, NOW):
+                total = add_figures(total, unit.figures)
+            head = figures.headline(scope, start, end, NOW)
+            assert total == head, (seed, node.code)
