@@ -20,7 +20,7 @@ from reports.data import ResultExportRow
 from reports.excel.results_export import write_results
 
 
-def _rows(actor: Actor, first: date, last: date, org_code: str | None = None):
+def _rows(actor: Actor, first: date, last: date, node=None):
     now = utcnow()
     start, _ = local_day_bounds(first)
     _, end = local_day_bounds(last)
@@ -44,10 +44,8 @@ def _rows(actor: Actor, first: date, last: date, org_code: str | None = None):
         .where(Result.current.is_(True), Result.reviewed_at.is_not(None), Result.tested_at >= start,
                Result.tested_at < end, counted())
         .order_by(Result.tested_at, Result.id), Batch.site_id, actor)
-    if org_code:
-        from lims.reporting.figures import scope_for
-
-        stmt = stmt.where(scope_for(actor, None, org_code).where(Batch.site_id))
+    if node is not None:
+        stmt = stmt.where(node.where(Batch.site_id))
     jurisdictions = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)).all())
     for (r, b, site, stall, supplier, item, lot, inst, station, cat, top, tname, rname, sname, event_name,
          status) in db.session.execute(stmt.execution_options(yield_per=2000)):
@@ -74,5 +72,10 @@ def _rows(actor: Actor, first: date, last: date, org_code: str | None = None):
 def export_results(actor: Actor, first: date, last: date, fp, org_code: str | None = None) -> int:
     """Write the reviewed results tested between two local dates (inclusive) — of one node
     of the tree with ``org_code`` — returns the row count."""
-    return write_results(_rows(actor, first, last, org_code), fp, report_text(), exported_at=to_local(utcnow()),
+    node = None
+    if org_code:  # resolved (or refused) before the workbook is begun
+        from lims.reporting.figures import scope_for
+
+        node = scope_for(actor, None, org_code)
+    return write_results(_rows(actor, first, last, node), fp, report_text(), exported_at=to_local(utcnow()),
                          period=f"{first.isoformat()} – {last.isoformat()}")

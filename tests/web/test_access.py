@@ -114,6 +114,14 @@ API_ROUTES = {
     ("api_sites.Stalls", "POST"): ("reference.manage", "/api/v1/sites/MA/stalls"),
     ("api_sites.StallResource", "GET"): ("batch.read", "/api/v1/sites/MA/stalls/A-01"),
     ("api_sites.StallResource", "PATCH"): ("reference.manage", "/api/v1/sites/MA/stalls/A-01"),
+    ("api_orgs.Orgs", "GET"): ("batch.read", "/api/v1/orgs"),
+    ("api_orgs.Orgs", "POST"): ("reference.manage", "/api/v1/orgs"),
+    ("api_orgs.OrgResource", "GET"): ("batch.read", None),  # needs an organisation: tests/web/test_api_orgs.py
+    ("api_orgs.OrgResource", "PATCH"): ("reference.manage", None),  # tests/web/test_api_orgs.py
+    ("api_stations.Stations", "GET"): ("batch.read", "/api/v1/stations"),
+    ("api_stations.Stations", "POST"): ("reference.manage", "/api/v1/stations"),
+    ("api_stations.StationResource", "GET"): ("batch.read", None),  # tests/web/test_api_orgs.py
+    ("api_stations.StationResource", "PATCH"): ("reference.manage", None),  # tests/web/test_api_orgs.py
     ("api_reagent_lots.ReagentLots", "GET"): ("batch.read", "/api/v1/reagent-lots"),
     ("api_reagent_lots.ReagentLots", "POST"): ("reference.manage", "/api/v1/reagent-lots"),
     ("api_reagent_lots.ReagentLotResource", "GET"): ("batch.read", "/api/v1/reagent-lots/{lot}"),
