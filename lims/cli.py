@@ -119,6 +119,44 @@ def org_add_command(code, name, kind, parent):
     click.echo(f"organisation {org.code} added ({org.kind})")
 
 
+@org_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", default=None, help="Load as this administrator (default: the console).")
+def org_load_command(path, username):
+    """Load organisations, sites, stalls and stations from a workbook (sheets 机构, 场所, 摊位,
+    检测点; `lims org template` writes a blank one): all of it, or with any problem nothing."""
+    from pathlib import Path
+
+    from lims.errors import LimsError
+    from lims.orgs.bulk import TreeFileInvalid, load_tree
+
+    try:
+        actor = cli_actor(username)
+    except LimsError as exc:
+        fail(exc.message)
+    try:
+        result = load_tree(actor, Path(path).read_bytes())
+    except TreeFileInvalid as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail(exc.message)
+    db.session.commit()
+    click.echo(result.summary())
+
+
+@org_cli.command("template")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def org_template_command(out):
+    """Write the blank workbook for `lims org load`, with example rows and instructions."""
+    from pathlib import Path
+
+    from reports.excel.tree_template import write_tree_template
+
+    Path(out).write_bytes(write_tree_template())
+    click.echo(out)
+
+
 token_cli = AppGroup("token", help="API tokens.")
 lims_cli.add_command(token_cli)
 

@@ -53,6 +53,13 @@ def get_site(actor: Actor, code: str) -> Site:
     return site
 
 
+def _require_reference(actor: Actor) -> None:
+    """Reference data is changed by administrators, or by the operator at the console (the
+    system actor of ``lims org load``)."""
+    if actor.user is not None:
+        actor.require("reference.manage")
+
+
 def _bound_admin(actor: Actor) -> bool:
     """An administrator of a part of the tree (not the deployment's): what they add must be
     placed inside their part, or they would lose sight of it."""
@@ -68,7 +75,7 @@ def create_site(actor: Actor, org: str | None = None, **values) -> Site:
     """Add a site, under the jurisdiction node ``org`` names (a district or an office)."""
     from lims.orgs.services import org_by_code, place_site
 
-    actor.require("reference.manage")
+    _require_reference(actor)
     values["code"] = normalise_code(values.get("code"))
     _require_kind(values.get("kind"), SITE_KINDS)
     _require_placement(actor, org, "org")
@@ -85,7 +92,7 @@ def update_site(actor: Actor, site: Site, org=..., **values) -> Site:
     jurisdiction node."""
     from lims.orgs.services import org_by_code, place_site
 
-    actor.require("reference.manage")
+    _require_reference(actor)
     if "code" in values:
         values["code"] = normalise_code(values["code"])
     if "kind" in values:
@@ -126,7 +133,7 @@ def get_stall(actor: Actor, site: Site, code: str) -> Stall:
 
 
 def create_stall(actor: Actor, site: Site, **values) -> Stall:
-    actor.require("reference.manage")
+    _require_reference(actor)
     values["code"] = normalise_code(values.get("code"))
     if not values["code"]:
         raise InvalidInput(gettext("Some of the input is not valid."), {"code": [gettext("Required.")]})
@@ -136,7 +143,7 @@ def create_stall(actor: Actor, site: Site, **values) -> Stall:
 
 
 def update_stall(actor: Actor, stall: Stall, **values) -> Stall:
-    actor.require("reference.manage")
+    _require_reference(actor)
     if "code" in values:
         values["code"] = normalise_code(values["code"])
     return editing.update(actor, stall, {k: v for k, v in values.items() if k in STALL_FIELDS}, "stall",
@@ -197,7 +204,7 @@ def create_station(actor: Actor, org: str | None = None, sites=None, **values) -
     """Add a station of the testing organisation ``org`` serving the sites ``sites`` names."""
     from lims.orgs.services import org_by_code, set_station_org, set_station_sites
 
-    actor.require("reference.manage")
+    _require_reference(actor)
     values["code"] = normalise_code(values.get("code"))
     _require_kind(values.get("kind"), STATION_KINDS)
     _require_placement(actor, org, "org")
@@ -219,7 +226,7 @@ def update_station(actor: Actor, station: Station, org=..., sites=None, **values
     (codes) replaces the sites it serves (None: unchanged)."""
     from lims.orgs.services import org_by_code, set_station_org, set_station_sites
 
-    actor.require("reference.manage")
+    _require_reference(actor)
     if "code" in values:
         values["code"] = normalise_code(values["code"])
     if "kind" in values:
