@@ -108,6 +108,8 @@ class Dashboard:
     coverage: list  # reports.data.CoverageRow per site, least covered first
     planned: Decimal | None  # batches planned for the days counted (None: no site has a plan)
     colours: dict  # card → Bootstrap colour, from the values
+    scope_name: str = ""  # what the dashboard covers: a node of the tree, sites, everything
+    org: str | None = None  # the organisation chosen (?org=), None: the user's own part
 
     @property
     def month(self) -> date:
@@ -207,7 +209,8 @@ def dashboard(actor: Actor, now: datetime, period: Period | date | None = None,
         daily=figures.daily(scope, chart_start, end), by_item=figures.breakdown(scope, start, end, "item"),
         by_category=figures.breakdown(scope, start, end, "category"), site_months=[(f.site, f.month) for f in facts],
         coverage=figures.coverage(scope, start, end), planned=planned,
-        colours=card_colours(current, planned, figures.thresholds()))
+        colours=card_colours(current, planned, figures.thresholds()), scope_name=scope.name,
+        org=org_code.strip().upper() if org_code else None)
 
 
 def stall_history(stall: Stall, page: int = 1, args: dict | None = None, per_page: int = 30):

@@ -58,7 +58,10 @@ def index():
         return render_template("dashboard/index.html", d=None, error=exc, now=now,
                                picker=picker(None, today, request.args.get("period")), thresholds=None), 422
     d = services.dashboard(actor, now, period, request.args.get("org") or None)
-    return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
+    from lims.orgs.services import visible_orgs
+
+    orgs = [o for o in visible_orgs(actor) if o.is_jurisdiction]
+    return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today), orgs=orgs,
                            error=None, thresholds=figures.thresholds(), rating_rules=rating_rules_text(),
                            list_rules=list_rules_text())
 

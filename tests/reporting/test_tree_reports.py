@@ -151,3 +151,42 @@ def test_units_add_up_to_the_headline_over_random_trees(tree, world, db):
                 total = add_figures(total, unit.figures)
             head = figures.headline(scope, start, end, NOW)
             assert total == head, (seed, node.code)
+
+
+def test_dashboard_and_export_for_a_node(tree, world, client, now):
+    from datetime import date
+
+    from lims.reporting.exports import export_results
+    from tests.reporting.conftest import workbook
+    import io
+
+    city_user = tree["city"].user
+    client.login(city_user)
+    html = client.get("/dashboard?period=month&month=2026-11").get_data(as_text=True)
+    assert "杭州市" in html and 'value="XS"' in html
+    html = client.get("/dashboard?period=month&month=2026-11&org=XS").get_data(as_text=True)
+    assert "萧山区 ·" in html
+    assert client.get("/dashboard?period=month&month=2026-11&org=NOPE").status_code == 422
+    out = io.BytesIO()
+    rows = export_results(tree["city"], date(2026, 11, 1), date(2026, 11, 30), out, "QT")
+    assert rows == 119  # the district's reviewed results of November
+    sheet = workbook(out.getvalue()).worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    column = next(i for i, h in enumerate(header) if h and "辖区" in str(h))
+    districts = {r[column] for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] and not str(r[0]).startswith("导出")}
+    assert districts <= {"钱塘区", "下沙市场监管所"} and districts
+
+
+def test_a_batch_report_is_issued_by_the_testing_organisation_that_ran_it(tree, world, db):
+    from lims.accounts.access import Actor
+    from lims.orgs.services import create_org
+    from lims.reporting.batch import build_batch_report
+
+    batch = world.batches["a1"]
+    assert build_batch_report(batch).issuer.name == "上城区市场监督管理局"  # the station's organisation text
+    lab = create_org(Actor(user=None, ip="test"), code="QT-KJ", name="钱塘快检中心", kind="testing", parent="QT",
+                     issuer_name="杭州市钱塘区食品快速检测中心")
+    batch.station.org_id = lab.id
+    db.session.flush()
+    db.session.expire(batch.station, ["org"])
+    assert build_batch_report(batch).issuer.name == "杭州市钱塘区食品快速检测中心"
