@@ -41,7 +41,7 @@ class Scope:
     name: str
     kind: str  # "site", a kind of the jurisdiction tree ("province" … "office", "testing"), or "district"
     reviewed_only: bool = False  # printed reports count reviewed results only
-    key: str = "district"  # "district" (the whole deployment), an organisation's code, or site codes ("SA+SB")
+    key: str = "district"  # "district" (the whole deployment), "org:" + a node's code, or site codes ("SA+SB")
     org_id: int | None = None  # the node of the tree the report is for (its issuer; its units compared)
 
     def reviewed(self) -> Scope:
@@ -107,7 +107,8 @@ def node_scope(org: Organisation, within: frozenset[int] | None) -> Scope:
         ids = ids & within
     whole = within is None and org.kind != "testing" and not db.session.execute(
         sa.select(Site.id).where(Site.id.not_in(ids or {-1})).limit(1)).first()
-    return Scope(frozenset(ids), org.name, org.kind, key="district" if whole else org.code, org_id=org.id)
+    # "org:" keeps a node's issued reports apart from a site's of the same code
+    return Scope(frozenset(ids), org.name, org.kind, key="district" if whole else f"org:{org.code}", org_id=org.id)
 
 
 def scope_for(actor: Actor, site_code: str | None, org_code: str | None = None) -> Scope:
@@ -135,7 +136,7 @@ def scope_for(actor: Actor, site_code: str | None, org_code: str | None = None) 
     if actor.site_ids is not None:
         if own:
             return Scope(frozenset(actor.site_ids), "、".join(o.name for o in own), "district",
-                         key="+".join(sorted(o.code for o in own)))
+                         key="org:" + "+".join(sorted(o.code for o in own)))
         sites = db.session.execute(sa.select(Site.name, Site.code).where(Site.id.in_(actor.site_ids or {-1}))
                                    .order_by(Site.code)).all()
         return Scope(frozenset(actor.site_ids), "、".join(s.name for s in sites),

@@ -143,7 +143,7 @@ def signatures(issuer: Issuer, issue: ReportIssue | None, scope: figures.Scope |
 
 
 def report_number(month: date, scope: figures.Scope) -> str:
-    return f"YB-{month:%Y%m}" + ("" if scope.key == "district" else f"-{scope.key}")
+    return f"YB-{month:%Y%m}" + ("" if scope.key == "district" else f"-{scope.key.removeprefix('org:')}")
 
 
 def figures_digest(report: MonthlyReport) -> str:

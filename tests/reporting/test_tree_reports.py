@@ -190,3 +190,18 @@ def test_a_batch_report_is_issued_by_the_testing_organisation_that_ran_it(tree, 
     db.session.flush()
     db.session.expire(batch.station, ["org"])
     assert build_batch_report(batch).issuer.name == "杭州市钱塘区食品快速检测中心"
+
+
+def test_a_district_issues_its_own_report(tree, world, db):
+    from lims.models import IssuedReport
+    from lims.reporting.monthly import build_monthly, issue_monthly
+
+    row = issue_monthly(tree["district"], MONTH)
+    assert (row.scope_key, row.number, row.scope_name) == ("org:QT", "YB-202611-QT", "钱塘区")
+    assert build_monthly(tree["district"], MONTH).issue.current
+    assert build_monthly(tree["city"], MONTH).issue is None  # the city's report is another report
+    # a site that happens to bear the district's code is not that report
+    world.sites["SA"].code = "QT"
+    db.session.flush()
+    assert build_monthly(tree["city"], MONTH, site_code="QT").issue is None
+    assert db.session.execute(db.select(db.func.count(IssuedReport.id))).scalar_one() == 1
