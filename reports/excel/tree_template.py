@@ -62,6 +62,7 @@ REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
 def header_text(header: str, required: bool) -> str:
+    """A column's header as written in the file: a required column's ends in "*"."""
     return f"{header}*" if required else header
 
 
