@@ -63,7 +63,8 @@ class StationSchema(Schema):
     name = fields.String()
     kind = fields.String(metadata={"enum": list(STATION_KINDS)})
     org = fields.Function(lambda s: s.org.code if s.org is not None else None, allow_none=True)
-    sites = fields.Function(lambda s: [site.code for site in s.sites])
+    # of the sites it serves, those the caller reaches (a shared van names no neighbour's market)
+    sites = fields.Function(lambda s: [site.code for site in s.sites if current_actor().may_see_site(site.id)])
     active = fields.Boolean()
 
 

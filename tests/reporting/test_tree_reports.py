@@ -205,3 +205,19 @@ def test_a_district_issues_its_own_report(tree, world, db):
     db.session.flush()
     assert build_monthly(tree["city"], MONTH, site_code="QT").issue is None
     assert db.session.execute(db.select(db.func.count(IssuedReport.id))).scalar_one() == 1
+
+
+def test_report_pages_offer_the_nodes_and_a_job_refuses_a_foreign_one(tree, world, client, db):
+    from lims.errors import InvalidInput
+    from lims.jobs.services import start_monthly_report
+    from lims.models import Job
+
+    client.login(tree["city"].user)
+    html = client.get("/reports").get_data(as_text=True)
+    assert 'name="org"' in html and 'value="QT"' in html and 'value="XS"' in html
+    r = client.get("/reports/monthly.xlsx?month=2026-11&org=QT")
+    assert r.status_code == 200 and "monthly-2026-11-QT.xlsx" in r.headers["Content-Disposition"]
+    jobs = db.session.execute(db.select(db.func.count(Job.id))).scalar_one()
+    with pytest.raises(InvalidInput):
+        start_monthly_report(tree["district"], MONTH, None, "pdf", "zh_CN", "XS")
+    assert db.session.execute(db.select(db.func.count(Job.id))).scalar_one() == jobs

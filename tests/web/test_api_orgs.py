@@ -111,3 +111,21 @@ def test_monthly_report_api_takes_a_node(client, tree, app, monkeypatch):
     assert r.status_code == 422 and r.get_json()["code"] == 422
     r = client.get("/api/v1/reports/monthly.pdf?month=2026-11&org=QT", headers=tree["qt_reg"])
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
+
+
+def test_a_district_admin_changing_a_shared_van_keeps_the_neighbours_markets(client, tree, db):
+    from lims.accounts.access import Actor
+    from lims.models import Station
+    from lims.orgs.services import set_station_sites
+
+    qa, xa = tree["sites"]
+    van = Station(code="VAN", name="共用快检车", kind="van")
+    db.session.add(van)
+    db.session.flush()
+    set_station_sites(Actor(user=None, ip="test"), van, [qa, xa])
+    r = client.get("/api/v1/stations/VAN", headers=tree["qt_admin"])
+    assert r.status_code == 200 and r.get_json()["sites"] == ["QA"]
+    r = client.patch("/api/v1/stations/VAN", json={"sites": []}, headers=tree["qt_admin"])
+    assert r.status_code == 200
+    db.session.expire_all()
+    assert [s.code for s in van.sites] == ["XA"]  # only what the district's admin reaches was replaced
