@@ -207,7 +207,8 @@ class StationSection(Section):
     columns = [(_l("Code"), "code"), (_l("Name"), "name"),
                (_l("Kind"), lambda s: labels.STATION_KIND_LABELS[s.kind]),
                (_l("Testing organisation"), lambda s: s.org.name if s.org else (s.organisation or "")),
-               (_l("Sites it serves"), lambda s: "、".join(site.name for site in s.sites)), (_l("Active"), "active")]
+               (_l("Sites it serves"), lambda s: "、".join(site.name for site in s.sites
+                                                         if _actor().may_see_site(site.id))), (_l("Active"), "active")]
     fields = ("code", "name", "kind", "organisation", "site_id", "active")
 
     def limit(self, stmt, actor):
@@ -387,6 +388,11 @@ class UserSection(Section):
             _scoped_sites(sa.select(Site).order_by(Site.code), actor)).scalars()]
         form.orgs.choices = _org_choices(optional=False)
         form.stations.choices = [(s.code, s.name) for s in visible_stations(actor)]
+        import json
+
+        from lims.rules.permissions import ROLES, binding_of
+
+        form.role.render_kw = {"data-binding": json.dumps({r: binding_of(r) for r in ROLES})}
 
     def label(self, obj):
         return obj.display_name

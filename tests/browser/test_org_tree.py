@@ -55,3 +55,15 @@ def test_tree_page_at_1366(page_for, tree):
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(lambda url: url.endswith("/admin/orgs/"))
     assert "白杨市场监管所" in page.locator("a.org-name").all_inner_texts()
+
+
+def test_user_form_shows_the_binding_of_the_role(page_for, tree):
+    page = page_for("admin")
+    page.goto(f"{tree.url}/admin/users/new")
+    page.select_option("#role", "technician")
+    assert page.locator("#stations").is_visible() and not page.locator("#orgs").is_visible()
+    assert not page.locator("#sites").is_visible()
+    page.select_option("#role", "regulator")
+    assert page.locator("#orgs").is_visible() and not page.locator("#stations").is_visible()
+    page.select_option("#role", "market_manager")
+    assert page.locator("#sites").is_visible() and not page.locator("#orgs").is_visible()
