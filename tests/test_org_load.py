@@ -186,3 +186,17 @@ def test_template_examples_are_a_valid_file(app, ctx, db):
 
     result = load_tree(Actor(user=None, ip="test"), write_tree_template())
     assert sum(result.added.values()) == 4 + 2 + 3 + 2
+
+
+def test_codes_typed_full_width_or_in_lower_case_are_the_same_codes(app, ctx, db):
+    from lims.accounts.access import Actor
+    from lims.models import Site, Station
+    from lims.orgs.bulk import load_tree
+
+    load_tree(Actor(user=None, ip="test"), workbook({
+        "机构": [("ｑｔ", "钱塘区", "区县"), ("qt-kj", "快检中心", "检测机构", "Ｑｔ")],
+        "场所": [("ｓ１", "一号市场", "农贸市场", "ＱＴ")],
+        "检测点": [("v1", "快检车", "快检车", "ＱＴ-ＫＪ", "ｓ１，S1")]}))
+    assert db.session.execute(db.select(Site.org_id).where(Site.code == "S1")).scalar_one() is not None
+    van = db.session.execute(db.select(Station).where(Station.code == "V1")).scalar_one()
+    assert [s.code for s in van.sites] == ["S1"] and van.org.code == "QT-KJ"

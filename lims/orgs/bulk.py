@@ -82,6 +82,11 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _code_text(text) -> str:
+    """A code as the system keeps it: half-width, trimmed, upper-case."""
+    return unicodedata.normalize("NFKC", text or "").strip().upper()
+
+
 def _norm_header(text) -> str:
     return unicodedata.normalize("NFKC", _text(text)).rstrip("*").strip()
 
@@ -171,7 +176,7 @@ class _Check:
         self.problems.append(Problem(sheet, row, self.titles[sheet].get(fld, fld) if fld else None, message))
 
     def code(self, sheet, row, rec, fld, required=True):
-        value = unicodedata.normalize("NFKC", rec.get(fld, "")).strip().upper()
+        value = _code_text(rec.get(fld))
         rec[fld] = value
         if not value:
             if required:
@@ -241,7 +246,7 @@ def check(actor: Actor, rows) -> tuple[list[Problem], dict]:
     c.unique(ORGS_SHEET, [(row, rec.get("code") or None) for row, rec in rows[ORGS_SHEET]])
     visible_ids = set(db.session.execute(sa.select(Organisation.id).where(orgs_in_scope(actor.user))).scalars())
     named = set(orgs) | {rec["parent"] for _r, rec in rows[ORGS_SHEET] if rec.get("parent")} | \
-        {rec.get("org", "").upper() for s in (SITES_SHEET, STATIONS_SHEET) for _r, rec in rows[s] if rec.get("org")}
+        {_code_text(rec.get("org")) for s in (SITES_SHEET, STATIONS_SHEET) for _r, rec in rows[s] if rec.get("org")}
     in_db = _existing(Organisation, named)
 
     def org_kind(code):
@@ -281,8 +286,8 @@ def check(actor: Actor, rows) -> tuple[list[Problem], dict]:
 
     # sites
     sites = {}
-    site_codes_in_db = {rec.get("site", "").upper() for _r, rec in rows[STALLS_SHEET]} | {
-        s.strip().upper() for _r, rec in rows[STATIONS_SHEET] for s in re.split(r"[、,，;；\s]+", rec.get("sites", ""))}
+    site_codes_in_db = {_code_text(rec.get("site")) for _r, rec in rows[STALLS_SHEET]} | {
+        _code_text(s) for _r, rec in rows[STATIONS_SHEET] for s in re.split(r"[、,，;；\s]+", rec.get("sites", ""))}
     for row, rec in rows[SITES_SHEET]:
         code = c.code(SITES_SHEET, row, rec, "code")
         c.length(SITES_SHEET, row, rec, "name", SITE_NAME_MAX, required=True)
@@ -316,7 +321,7 @@ def check(actor: Actor, rows) -> tuple[list[Problem], dict]:
     keys = []
     for row, rec in rows[STALLS_SHEET]:
         site = c.code(STALLS_SHEET, row, rec, "site")
-        number = unicodedata.normalize("NFKC", rec.get("code", "")).strip().upper()
+        number = _code_text(rec.get("code"))
         rec["code"] = number
         if not number:
             c.bad(STALLS_SHEET, row, "code", gettext("Required."))
@@ -341,8 +346,7 @@ def check(actor: Actor, rows) -> tuple[list[Problem], dict]:
             c.bad(STATIONS_SHEET, row, "org", gettext("No such organisation."))
         elif org and org_kind(org) != "testing":
             c.bad(STATIONS_SHEET, row, "org", gettext("A station belongs to a testing organisation."))
-        served = [unicodedata.normalize("NFKC", s).strip().upper()
-                  for s in re.split(r"[、,，;；\s]+", rec.get("sites", "")) if s.strip()]
+        served = [_code_text(s) for s in re.split(r"[、,，;；\s]+", rec.get("sites", "")) if s.strip()]
         unknown = [s for s in served if not site_known(s)]
         if unknown:
             c.bad(STATIONS_SHEET, row, "sites", gettext("Unknown site: %(codes)s", codes="、".join(unknown)))
