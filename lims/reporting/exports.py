@@ -46,7 +46,7 @@ def _rows(actor: Actor, first: date, last: date, node=None):
         .order_by(Result.tested_at, Result.id), Batch.site_id, actor)
     if node is not None:
         stmt = stmt.where(node.where(Batch.site_id))
-    jurisdictions = dict(db.session.execute(sa.select(Organisation.id, Organisation.name)).all())
+    jurisdictions = _districts()
     for (r, b, site, stall, supplier, item, lot, inst, station, cat, top, tname, rname, sname, event_name,
          status) in db.session.execute(stmt.execution_options(yield_per=2000)):
         yield ResultExportRow(
@@ -67,6 +67,20 @@ def _rows(actor: Actor, first: date, last: date, node=None):
             tested_at=to_local(r.tested_at), tester=tname or r.tester_name, reviewed_at=to_local(r.reviewed_at),
             reviewer=rname, version=r.version, correction_reason=r.correction_reason,
             disposition_status=status if r.outcome == "positive" else None)
+
+
+def _districts() -> dict[int, str]:
+    """Each jurisdiction node's district (区/县) — itself, or the district an office belongs to —
+    for the export's district column."""
+    nodes = {r.id: r for r in db.session.execute(sa.select(Organisation.id, Organisation.name, Organisation.kind,
+                                                                 Organisation.path)).all()}
+    out = {}
+    for node in nodes.values():
+        for ancestor in reversed([int(i) for i in node.path.strip("/").split("/") if i]):
+            if ancestor in nodes and nodes[ancestor].kind == "district":
+                out[node.id] = nodes[ancestor].name
+                break
+    return out
 
 
 def export_results(actor: Actor, first: date, last: date, fp, org_code: str | None = None) -> int:
