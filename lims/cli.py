@@ -124,6 +124,44 @@ def org_add_command(code, name, kind, parent):
     click.echo(f"organisation {org.code} added ({org.kind})")
 
 
+@org_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", default=None, help="Load as this administrator (default: the console).")
+def org_load_command(path, username):
+    """Load organisations, sites, stalls and stations from a workbook (sheets 机构, 场所, 摊位,
+    检测点; `lims org template` writes a blank one): all of it, or with any problem nothing."""
+    from pathlib import Path
+
+    from lims.errors import LimsError
+    from lims.orgs.bulk import TreeFileInvalid, load_tree
+
+    try:
+        actor = cli_actor(username)
+    except LimsError as exc:
+        fail(exc.message)
+    try:
+        result = load_tree(actor, Path(path).read_bytes())
+    except TreeFileInvalid as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail(exc.message)
+    db.session.commit()
+    click.echo(result.summary())
+
+
+@org_cli.command("template")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def org_template_command(out):
+    """Write the blank workbook for `lims org load`, with example rows and instructions."""
+    from pathlib import Path
+
+    from reports.excel.tree_template import write_tree_template
+
+    Path(out).write_bytes(write_tree_template())
+    click.echo(out)
+
+
 token_cli = AppGroup("token", help="API tokens.")
 lims_cli.add_command(token_cli)
 
@@ -275,11 +313,12 @@ def _report_actor(username):
 
 @report_cli.command("monthly")
 @click.option("--month", required=True, help="YYYY-MM")
-@click.option("--site", default=None, help="One site's code; default the whole district.")
+@click.option("--site", default=None, help="One site's code; default the whole scope.")
+@click.option("--org", default=None, help="A node of the organisation tree (a city, a district…); default the user's own.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 @click.option("--xlsx", is_flag=True, help="Write the figures as an Excel workbook instead of a PDF.")
 @click.option("--user", "username", default=None)
-def report_monthly_command(month, site, out, xlsx, username):
+def report_monthly_command(month, site, org, out, xlsx, username):
     """The monthly report (月度快检报告)."""
     from pathlib import Path
 
@@ -288,7 +327,7 @@ def report_monthly_command(month, site, out, xlsx, username):
     from lims.reporting.views import parse_month
 
     try:
-        data = (monthly_xlsx if xlsx else monthly_pdf)(_report_actor(username), parse_month(month), site)
+        data = (monthly_xlsx if xlsx else monthly_pdf)(_report_actor(username), parse_month(month), site, org)
     except LimsError as exc:
         fail(exc.message)
     Path(out).write_bytes(data)
@@ -324,8 +363,9 @@ lims_cli.add_command(export_cli)
 @click.option("--from", "first", required=True, help="YYYY-MM-DD (local date, inclusive)")
 @click.option("--to", "last", required=True, help="YYYY-MM-DD (local date, inclusive)")
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--org", default=None, help="A node of the organisation tree; default everything the user sees.")
 @click.option("--user", "username", default=None)
-def export_results_command(first, last, out, username):
+def export_results_command(first, last, out, org, username):
     """Reviewed results of a period as Excel, one row per result."""
     from lims.errors import LimsError
     from lims.reporting.exports import export_results
@@ -336,7 +376,7 @@ def export_results_command(first, last, out, username):
         if last_day < first_day or (last_day - first_day).days > 400:
             fail("the period must run forwards and last at most 400 days")
         with open(out, "wb") as fp:
-            n = export_results(_report_actor(username), first_day, last_day, fp)
+            n = export_results(_report_actor(username), first_day, last_day, fp, org)
     except LimsError as exc:
         fail(exc.message)
     click.echo(f"{out}: {counted(n, 'result')}")

@@ -19,7 +19,7 @@ Conventions for every class:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -246,6 +246,25 @@ class MonthlyFigures:
         return _rate(self.dispositions_closed, self.positives)
 
 
+def add_figures(a: MonthlyFigures, b: MonthlyFigures) -> MonthlyFigures:
+    """The figures of two disjoint sets of sites together (every count adds up)."""
+    return MonthlyFigures(**{f.name: getattr(a, f.name) + getattr(b, f.name) for f in fields(MonthlyFigures)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitRow:
+    """One row of a report's comparison of the units it covers: a city's districts, a
+    district's supervision offices and the markets directly under it.
+
+    name: the unit's name; kind: its kind (``city``, ``district``, ``office`` or ``site``);
+    figures: the same headline figures as the report's own, for that unit's sites only
+    (the rows partition the report's sites, so they add up to its headline)."""
+
+    name: str
+    kind: str
+    figures: MonthlyFigures
+
+
 @dataclass(frozen=True, kw_only=True)
 class BreakdownRow:
     """One row of a by-site / by-category / by-item / by-station table.
@@ -404,6 +423,8 @@ class MonthlyReport:
     issue: how the report was issued (number, version, signatures); None: a draft.
     signatures: the 编制/审核/签发 lines and the seal line, from configuration.
     coverage: per site, stalls tested ÷ stalls registered and foods tested.
+    by_unit: for a node of the jurisdiction tree, its units side by side (a city's districts,
+    a district's offices and markets), each with the headline figures; () to omit.
     """
 
     issuer: Issuer
@@ -435,6 +456,7 @@ class MonthlyReport:
     coverage: tuple[CoverageRow, ...] = ()
     issue: ReportIssue | None = None
     signatures: Signatures | None = None
+    by_unit: tuple[UnitRow, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -153,8 +153,14 @@ class Text:
         }, code)
 
     def scope(self, code: str | None) -> str:
-        """辖区 / 市场: what a monthly report covers."""
-        return self._coded({"district": self._("District"), "site": self.pgettext("monthly report", "Site")}, code)
+        """辖区 / 市场 / 省 / 市 / 监管所 / 检测机构: what a monthly report covers."""
+        return self._coded({"district": self._("District"), "site": self.pgettext("monthly report", "Site"),
+                            "province": self._("Province"), "city": self._("City"),
+                            "office": self._("Supervision office"), "testing": self._("Testing organisation")}, code)
+
+    def unit_kind(self, code: str | None) -> str:
+        """What a row of a report's comparison of units is: a district, an office, a market…"""
+        return self.scope(code)
 
     def figure(self, name: str) -> str:
         """The name of a monthly figure (an attribute of ``reports.data.MonthFigures``)."""

@@ -106,3 +106,90 @@ def test_an_existing_chain_is_upgraded_in_place_to_sealed_entries(fresh_app):
         seq = db.session.execute(sa.text("SELECT seq FROM audit_entries WHERE action = 'test.new'")).scalar()
         assert seq == 6  # numbering goes on after the upgraded chain
         db.session.remove()
+
+
+@pytest.mark.live  # db.session on this test's own database, committing for real
+def test_a_single_district_database_upgrades_to_the_tree_keeping_what_each_person_saw(fresh_app):
+    """A database made by the release before the tree (b6d2f0a8c431): one district of sites
+    with district text, stations with organisation text, a regulator, technicians who used
+    stations, a market manager. Upgraded: the district node holds the sites, the stations
+    belong to testing organisations and serve the sites they sampled, the regulator is bound
+    to the district and the technicians to their stations — and everyone reaches what they
+    reached before. Downgraded: the tree is gone, the data stay."""
+    from flask_migrate import downgrade, upgrade
+
+    from lims.accounts.scope import sites_in_scope
+    from lims.extensions import db
+    from lims.models import Organisation, Site, Station, User
+
+    fresh_app.config["UNBOUND_STAFF_SEE_ALL"] = False  # production: scope comes from the bindings alone
+    with fresh_app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        db.engine.dispose()
+        upgrade(revision="b6d2f0a8c431")
+        q = db.session.execute
+        now = "2026-11-20 02:00:00.000000"
+        for code, name, district in (("SA", "东市场", "钱塘区"), ("SB", "西市场", "钱塘区"), ("SC", "南市场", " 钱塘区 ")):
+            q(sa.text("INSERT INTO sites (code, name, kind, district, active, created_at) "
+                      "VALUES (:c, :n, 'market', :d, :t, :at)"), {"c": code, "n": name, "d": district, "t": True, "at": now})
+        site = {c: i for c, i in q(sa.text("SELECT code, id FROM sites"))}
+        for code, name, kind, org, at in (("R1", "东市场快检室", "room", "钱塘快检公司", site["SA"]),
+                                         ("V1", "快检车", "van", "区快检中心", None)):
+            q(sa.text("INSERT INTO stations (code, name, kind, organisation, site_id, active) "
+                      "VALUES (:c, :n, :k, :o, :s, :t)"), {"c": code, "n": name, "k": kind, "o": org, "s": at, "t": True})
+        station = {c: i for c, i in q(sa.text("SELECT code, id FROM stations"))}
+        for username, role in (("reg", "regulator"), ("tech1", "technician"), ("tech2", "technician"),
+                               ("rev", "reviewer"), ("mgr", "market_manager"), ("root", "admin")):
+            q(sa.text("INSERT INTO users (username, display_name, password_hash, role, active, created_at, row_version, "
+                      "session_version) VALUES (:u, :u, 'x', :r, :t, :at, 1, 1)"),
+              {"u": username, "r": role, "t": True, "at": now})
+        user = {u: i for u, i in q(sa.text("SELECT username, id FROM users"))}
+        q(sa.text("INSERT INTO user_sites (user_id, site_id) VALUES (:u, :s)"), {"u": user["mgr"], "s": site["SC"]})
+        for n, (code, at, by, used) in enumerate((("B1", "SA", "tech1", "R1"), ("B2", "SA", "tech2", "V1"),
+                                                  ("B3", "SB", "tech2", "V1"))):
+            q(sa.text("INSERT INTO batches (code, site_id, food, sampled_at, sampled_by_id, station_id, status, created_at, "
+                      "row_version) VALUES (:c, :s, '青菜', :at, :by, :st, 'registered', :at, 1)"),
+              {"c": code, "s": site[at], "at": now, "by": user[by], "st": station[used]})
+        db.session.commit()
+
+        upgrade()
+        db.session.remove()
+        districts = db.session.execute(sa.select(Organisation).where(Organisation.kind == "district")).scalars().all()
+        assert [(d.name, d.parent_id) for d in districts] == [("钱塘区", None)]
+        district = districts[0]
+        assert {s.org_id for s in db.session.execute(sa.select(Site)).scalars()} == {district.id}
+        stations = {s.code: s for s in db.session.execute(sa.select(Station)).scalars()}
+        assert stations["R1"].org.kind == "testing" and stations["R1"].org.name == "钱塘快检公司"
+        assert stations["V1"].org.name == "区快检中心" and stations["V1"].org.parent_id == district.id
+        assert [s.code for s in stations["R1"].sites] == ["SA"]  # the market it stands in
+        assert [s.code for s in stations["V1"].sites] == ["SA", "SB"]  # the markets it sampled
+        users = {u.username: u for u in db.session.execute(sa.select(User)).scalars()}
+        assert [o.id for o in users["reg"].orgs] == [district.id]
+        assert [s.code for s in users["tech1"].stations] == ["R1"]
+        assert [s.code for s in users["tech2"].stations] == ["V1"]
+        assert users["mgr"].orgs == [] and users["mgr"].stations == [] and [s.code for s in users["mgr"].sites] == ["SC"]
+        assert users["root"].orgs == []
+        # what each could see before: all sites; the stations' sites; the manager's; everything
+        assert sites_in_scope(users["reg"]) == frozenset(site.values())
+        assert sites_in_scope(users["tech1"]) == {site["SA"]}
+        assert sites_in_scope(users["tech2"]) == {site["SA"], site["SB"]}
+        assert sites_in_scope(users["mgr"]) == {site["SC"]}
+        assert sites_in_scope(users["root"]) is None
+        assert sites_in_scope(users["rev"]) == frozenset()  # used no station: bound to none
+        db.session.remove()
+        assert _differences(db) == []
+
+        downgrade(revision="b6d2f0a8c431")
+        db.engine.dispose()
+        inspector = sa.inspect(db.engine)
+        tables = set(inspector.get_table_names())
+        assert not tables & {"organisations", "station_sites", "user_orgs", "user_stations"}
+        assert "org_id" not in {c["name"] for c in inspector.get_columns("sites")}
+        assert "org_id" not in {c["name"] for c in inspector.get_columns("stations")}
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM sites")).scalar_one() == 3
+            # rebuilding the sites table deleted nothing that refers to it
+            assert conn.execute(sa.text("SELECT count(*) FROM user_sites")).scalar_one() == 1
+            assert conn.execute(sa.text("SELECT count(*) FROM batches")).scalar_one() == 3
+        upgrade()

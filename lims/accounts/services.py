@@ -55,11 +55,15 @@ def _check_password(password: str) -> None:
                            {"password": [gettext("A commonly used password: choose another.")]})
 
 
-def _sites_by_code(codes) -> list[Site]:
+def _sites_by_code(codes, actor=None) -> list[Site]:
+    """The sites ``codes`` name; with ``actor``, only those the actor reaches (a district's
+    administrator binds nobody to a neighbour's market)."""
     codes = [c for c in codes if c]
     if not codes:
         return []
     sites = db.session.execute(sa.select(Site).where(Site.code.in_(codes))).scalars().all()
+    if actor is not None:
+        sites = [s for s in sites if actor.may_see_site(s.id)]
     missing = sorted(set(codes) - {s.code for s in sites})
     if missing:
         raise InvalidInput(gettext("Unknown site: %(codes)s", codes=", ".join(missing)),
@@ -73,14 +77,18 @@ def _orgs_by_code(actor, codes) -> list:
     return [org_by_code(actor, c, "orgs") for c in dict.fromkeys(codes or ())]
 
 
-def _stations_by_code(codes) -> list:
+def _stations_by_code(codes, actor=None) -> list:
     from lims.models import Station
+    from lims.orgs.services import stations_visible
     from lims.sites.services import normalise_code
 
     codes = sorted({normalise_code(c) for c in codes or ()})
     if not codes:
         return []
-    stations = db.session.execute(sa.select(Station).where(Station.code.in_(codes))).scalars().all()
+    stmt = sa.select(Station).where(Station.code.in_(codes))
+    if actor is not None and actor.user is not None:
+        stmt = stmt.where(stations_visible(actor))
+    stations = db.session.execute(stmt).scalars().all()
     missing = sorted(set(codes) - {s.code for s in stations})
     if missing:
         message = gettext("Unknown station: %(codes)s", codes=", ".join(missing))
@@ -102,7 +110,7 @@ def _bind(actor, user: User, org_codes, station_codes) -> None:
                                {"orgs": [gettext("Not for this role.")]})
         user.orgs = orgs
     if station_codes is not None:
-        stations = _stations_by_code(station_codes)
+        stations = _stations_by_code(station_codes, actor)
         if stations and binding != "stations":
             raise InvalidInput(gettext("Only technicians and reviewers are bound to stations."),
                                {"stations": [gettext("Not for this role.")]})
@@ -151,7 +159,7 @@ def create_user(actor, *, username: str, role: str, password: str, display_name:
     if errors:
         raise InvalidInput(gettext("Some of the input is not valid."), errors)
     _check_password(password)
-    sites = _sites_by_code(site_codes)
+    sites = _sites_by_code(site_codes, actor)
     if is_site_bound(role) and not sites:
         raise InvalidInput(gettext("A market manager must be bound to at least one site."),
                            {"sites": [gettext("Choose at least one site.")]})
@@ -177,7 +185,7 @@ def update_user(actor, user: User, *, display_name: str, role: str, active: bool
     before = _user_snapshot(user)
     if role not in ROLES:
         raise InvalidInput(gettext("Some of the input is not valid."), {"role": [gettext("Unknown role.")]})
-    sites = _sites_by_code(site_codes)
+    sites = _sites_by_code(site_codes, actor)
     if is_site_bound(role) and not sites:
         raise InvalidInput(gettext("A market manager must be bound to at least one site."),
                            {"sites": [gettext("Choose at least one site.")]})

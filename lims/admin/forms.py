@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
@@ -25,6 +26,7 @@ class SiteForm(FlaskForm):
                                                Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and dashes only."))])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
     kind = SelectField(_l("Kind"), choices=_choices(labels.SITE_KIND_LABELS), validators=[DataRequired()])
+    org = SelectField(_l("Jurisdiction (district or supervision office)"), validators=[Optional()])
     district = StringField(_l("District"), validators=[Optional(), Length(max=64)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("Complaint phone"), validators=[Optional(), Length(max=32)])
@@ -63,9 +65,32 @@ class StationForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
     kind = SelectField(_l("Kind"), choices=_choices(labels.STATION_KIND_LABELS), validators=[DataRequired()])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=100)])
+    org = SelectField(_l("Testing organisation"), validators=[Optional()])
+    served = SelectMultipleField(_l("Sites it serves"), description=_l("A van or a kit serves several markets."))
+    organisation = StringField(_l("Organisation (name printed on test reports)"), validators=[Optional(), Length(max=100)],
+                               description=_l("Empty: the testing organisation's name."))
     site_id = SelectField(_l("Site"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
+
+
+class OrganisationForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32),
+                                               Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and dashes only."))])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    kind = SelectField(_l("Kind"), choices=_choices(labels.ORG_KIND_LABELS), validators=[DataRequired()])
+    parent = SelectField(_l("Belongs to"), validators=[Optional()],
+                         description=_l("Moving a node moves everything below it."))
+    issuer_name = StringField(_l("Issuing unit printed on reports"), validators=[Optional(), Length(max=100)],
+                              description=_l("Empty: the name."))
+    seal_text = StringField(_l("Seal text"), validators=[Optional(), Length(max=100)])
+    compiled_by = StringField(_l("Compiled by"), validators=[Optional(), Length(max=32)])
+    reviewed_by = StringField(_l("Reviewed by"), validators=[Optional(), Length(max=32)])
+    signed_by = StringField(_l("Signed off by"), validators=[Optional(), Length(max=32)])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class TreeLoadForm(FlaskForm):
+    file = FileField(_l("Workbook (.xlsx)"), validators=[FileRequired()])
 
 
 class SupplierForm(FlaskForm):
@@ -144,6 +169,11 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=32)])
     role = SelectField(_l("Role"), choices=[(r, labels.ROLE_LABELS[r]) for r in ROLES])
     sites = SelectMultipleField(_l("Sites (market managers)"))
+    orgs = SelectMultipleField(_l("Organisations (regulators, administrators)"),
+                               description=_l("They see the organisation's whole subtree. An administrator bound to "
+                                              "none manages the whole deployment."))
+    stations = SelectMultipleField(_l("Stations (technicians, reviewers)"),
+                                   description=_l("They see and record only the sites these stations serve."))
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=[("", "—"), ("zh_CN", "中文"), ("en", "English")], default="")

@@ -13,8 +13,11 @@ from lims.formatting import number
 from lims.accounts import services as accounts
 from lims.admin import forms
 from lims.extensions import db
-from lims.accounts.access import scope_to_sites
-from lims.models import Event, Instrument, ReagentLot, Site, Stall, Station, Supplier, TestItem, User
+from flask import request
+
+from lims.models import Event, Instrument, Organisation, ReagentLot, Site, Stall, Station, Supplier, TestItem, User
+from lims.models.orgs import JURISDICTION_KINDS
+from lims.rules.orgs import SITE_NODE_KINDS
 from lims.reference import services as reference
 from lims.sites import services as sites
 
@@ -25,18 +28,39 @@ def _actor():
     return web_actor()
 
 
+def _bound(actor) -> bool:
+    """A district's (or a city's) administrator: they see and manage only their part."""
+    return actor.user is not None and bool(getattr(actor.user, "orgs", None))
+
+
+def _scoped_sites(stmt, actor):
+    from lims.accounts.access import scope_to_sites
+
+    return scope_to_sites(stmt, Site.id, actor)
+
+
 def _site_choices(optional=False):
-    """The sites the administrator reaches (a district's administrator: the district's)."""
-    rows = db.session.execute(scope_to_sites(sa.select(Site.id, Site.name), Site.id, _actor())
-                              .order_by(Site.code)).all()
+    rows = db.session.execute(_scoped_sites(sa.select(Site.id, Site.name).order_by(Site.code), _actor())).all()
     choices = [(r.id, r.name) for r in rows]
     return [("", "—")] + choices if optional else choices
 
 
 def _station_choices():
-    rows = db.session.execute(sa.select(Station.id, Station.name).where(sites.stations_reached(_actor()))
+    from lims.orgs.services import stations_visible
+
+    rows = db.session.execute(sa.select(Station.id, Station.name).where(stations_visible(_actor()))
                               .order_by(Station.code)).all()
     return [("", "—")] + [(r.id, r.name) for r in rows]
+
+
+def _org_choices(kinds=None, optional=True):
+    """The organisations the administrator sees, indented by their depth in the tree."""
+    from lims.orgs.services import visible_orgs
+
+    orgs = [o for o in visible_orgs(_actor()) if kinds is None or o.kind in kinds]
+    top = min((o.path.count("/") for o in orgs), default=0)
+    choices = [(o.code, "\u3000" * (o.path.count("/") - top) + f"{o.name}（{o.code}）") for o in orgs]
+    return [("", "—")] + choices if optional else choices
 
 
 def _values(form, names):
@@ -57,21 +81,19 @@ class Section:
     order = None
     filters: tuple = ()  # (arg, label, choices callable, column)
 
+    def limit(self, stmt, actor):
+        """What of this kind of record the administrator reaches (everything, unless bound)."""
+        return stmt
+
     def query(self, q: str | None, args: dict):
-        stmt = sa.select(self.model)
+        stmt = self.limit(sa.select(self.model), _actor())
         if q and self.search:
             like = f"%{q.strip()}%"
             stmt = stmt.where(sa.or_(*[getattr(self.model, f).ilike(like) for f in self.search]))
         for arg, _label, _choices, column in self.filters:
             if args.get(arg):
                 stmt = stmt.where(column == int(args[arg]))
-        stmt = self.scoped(stmt, _actor())
         return stmt.order_by(*(self.order if self.order is not None else (self.model.id,)))
-
-    def scoped(self, stmt, actor):
-        """Limit a SELECT of the section's rows to the actor's scope (sections of rows placed
-        at a site say how; reference data is everyone's)."""
-        return stmt
 
     def make_form(self, obj=None):
         form = self.form_class(obj=obj)
@@ -85,8 +107,7 @@ class Section:
         return getattr(obj, "name", None) or getattr(obj, "code", None) or str(obj.id)
 
     def get(self, obj_id: int):
-        """One row, None outside the actor's scope (it answers 404)."""
-        return db.session.execute(self.scoped(sa.select(self.model).where(self.model.id == obj_id), _actor())
+        return db.session.execute(self.limit(sa.select(self.model).where(self.model.id == obj_id), _actor())
                                   ).scalar_one_or_none()
 
 
@@ -95,18 +116,29 @@ class SiteSection(Section):
     search = ("code", "name", "district")
     order = (Site.code,)
     columns = [(_l("Code"), "code"), (_l("Name"), "name"), (_l("Kind"), lambda s: labels.SITE_KIND_LABELS[s.kind]),
-               (_l("District"), "district"), (_l("Planned batches per month"), "planned_monthly_batches"),
-               (_l("Active"), "active")]
+               (_l("Jurisdiction"), lambda s: s.org.name if s.org else ""),
+               (_l("Planned batches per month"), "planned_monthly_batches"), (_l("Active"), "active")]
     fields = ("code", "name", "kind", "district", "address", "phone", "planned_monthly_batches", "active")
 
-    def scoped(self, stmt, actor):
-        return scope_to_sites(stmt, Site.id, actor)
+    def limit(self, stmt, actor):
+        return _scoped_sites(stmt, actor)
+
+    def make_form(self, obj=None):
+        form = super().make_form(obj)
+        if not form.is_submitted():
+            form.org.data = obj.org.code if obj is not None and obj.org is not None else (
+                request.args.get("org", "") if obj is None else "")
+        return form
+
+    def prepare(self, form):
+        form.org.choices = _org_choices(SITE_NODE_KINDS)
 
     def save(self, actor, obj, form):
         values = _blank_to_none(_values(form, self.fields))
+        org = form.org.data or None
         if obj is None:
-            return sites.create_site(actor, **values)
-        return sites.update_site(actor, obj, **values)
+            return sites.create_site(actor, org=org, **values)
+        return sites.update_site(actor, obj, org=org, **values)
 
 
 class StallSection(Section):
@@ -118,7 +150,9 @@ class StallSection(Section):
                (_l("Phone"), "phone"), (_l("Public code"), "public_code"), (_l("Active"), "active")]
     fields = ("code", "operator", "licence", "phone", "active")
 
-    def scoped(self, stmt, actor):
+    def limit(self, stmt, actor):
+        from lims.accounts.access import scope_to_sites
+
         return scope_to_sites(stmt, Stall.site_id, actor)
 
     def prepare(self, form):
@@ -151,7 +185,7 @@ class EventSection(Section):
             form.venues.data = "\n".join(f"{v.name} | {v.address or ''}".rstrip(" |") for v in obj.venues)
         return form
 
-    def scoped(self, stmt, actor):
+    def limit(self, stmt, actor):
         from lims.events.services import visible_events
 
         return visible_events(stmt, actor)
@@ -176,21 +210,36 @@ class StationSection(Section):
     search = ("code", "name", "organisation")
     order = (Station.code,)
     columns = [(_l("Code"), "code"), (_l("Name"), "name"),
-               (_l("Kind"), lambda s: labels.STATION_KIND_LABELS[s.kind]), (_l("Organisation"), "organisation"),
-               (_l("Site"), lambda s: s.site.name if s.site else ""), (_l("Active"), "active")]
+               (_l("Kind"), lambda s: labels.STATION_KIND_LABELS[s.kind]),
+               (_l("Testing organisation"), lambda s: s.org.name if s.org else (s.organisation or "")),
+               (_l("Sites it serves"), lambda s: "、".join(site.name for site in s.sites
+                                                         if _actor().may_see_site(site.id))), (_l("Active"), "active")]
     fields = ("code", "name", "kind", "organisation", "site_id", "active")
 
-    def scoped(self, stmt, actor):
-        return stmt.where(sites.stations_reached(actor))
+    def limit(self, stmt, actor):
+        from lims.orgs.services import stations_visible
+
+        return stmt.where(stations_visible(actor))
+
+    def make_form(self, obj=None):
+        form = super().make_form(obj)
+        if obj is not None and not form.is_submitted():
+            form.org.data = obj.org.code if obj.org is not None else ""
+            form.served.data = [s.code for s in obj.sites]
+        return form
 
     def prepare(self, form):
         form.site_id.choices = _site_choices(optional=True)
+        form.org.choices = _org_choices(("testing",))
+        form.served.choices = [(code, name) for _id, code, name in db.session.execute(
+            _scoped_sites(sa.select(Site.id, Site.code, Site.name).order_by(Site.code), _actor())).all()]
 
     def save(self, actor, obj, form):
         values = _blank_to_none(_values(form, self.fields))
+        org = form.org.data or None
         if obj is None:
-            return sites.create_station(actor, **values)
-        return sites.update_station(actor, obj, **values)
+            return sites.create_station(actor, org=org, sites=form.served.data, **values)
+        return sites.update_station(actor, obj, org=org, sites=form.served.data, **values)
 
 
 class SupplierSection(Section):
@@ -278,13 +327,15 @@ class InstrumentSection(Section):
                (_l("Last verification"), "last_verified_on"), (_l("Active"), "active")]
     fields = ("serial", "model", "maker", "channels", "station_id", "last_verified_on", "active")
 
+    def limit(self, stmt, actor):
+        from lims.orgs.services import stations_visible
+
+        if not _bound(actor):
+            return stmt
+        return stmt.where(Instrument.station_id.in_(sa.select(Station.id).where(stations_visible(actor))))
+
     def prepare(self, form):
         form.station_id.choices = _station_choices()
-
-    def scoped(self, stmt, actor):
-        if actor.site_ids is None:
-            return stmt
-        return stmt.where(Instrument.station_id.in_(sa.select(Station.id).where(sites.stations_reached(actor))))
 
     def label(self, obj):
         return f"{obj.model} {obj.serial}"
@@ -298,48 +349,68 @@ class InstrumentSection(Section):
 
 class UserSection(Section):
     key, title, model, form_class = "users", _l("Users"), User, forms.UserForm
-
-    def scoped(self, stmt, actor):
-        """A bound administrator lists the people bound inside their reach (changing one whose
-        reach goes beyond is refused by the account services)."""
-        scope = actor.site_ids
-        if scope is None:
-            return stmt
-        from lims.accounts.scope import orgs_in_scope
-        from lims.models import Organisation, station_sites, user_orgs, user_sites, user_stations
-
-        inside = scope or [-1]
-        at_site = sa.exists().where(user_sites.c.user_id == User.id, user_sites.c.site_id.in_(inside))
-        at_station = sa.exists().where(user_stations.c.user_id == User.id,
-                                       user_stations.c.station_id == station_sites.c.station_id,
-                                       station_sites.c.site_id.in_(inside))
-        in_org = sa.exists().where(user_orgs.c.user_id == User.id, user_orgs.c.org_id == Organisation.id,
-                                   orgs_in_scope(actor.user))
-        return stmt.where(sa.or_(User.id == actor.user_id, at_site, at_station, in_org))
     search = ("username", "display_name")
     order = (User.username,)
     columns = [(_l("User name"), "username"), (_l("Full name"), "display_name"),
                (_l("Role"), lambda u: labels.ROLE_LABELS[u.role]),
-               (_l("Sites"), lambda u: "、".join(s.name for s in u.sites)), (_l("Active"), "active")]
+               (_l("Bound to"), lambda u: "、".join([o.name for o in u.orgs] + [s.name for s in u.stations]
+                                                   + [s.name for s in u.sites])),
+               (_l("Active"), "active")]
+
+    def limit(self, stmt, actor):
+        """A bound administrator's people: bound to an organisation, a station or a site of
+        their part of the tree."""
+        if not _bound(actor):
+            return stmt
+        from lims.accounts.scope import orgs_in_scope
+        from lims.models import Organisation, user_orgs, user_stations
+        from lims.models.accounts import user_sites
+        from lims.orgs.services import stations_visible
+
+        scope = actor.site_ids or {-1}
+        return stmt.where(sa.or_(
+            User.id.in_(sa.select(user_orgs.c.user_id).where(user_orgs.c.org_id.in_(
+                sa.select(Organisation.id).where(orgs_in_scope(actor.user))))),
+            User.id.in_(sa.select(user_stations.c.user_id).where(user_stations.c.station_id.in_(
+                sa.select(Station.id).where(stations_visible(actor))))),
+            User.id.in_(sa.select(user_sites.c.user_id).where(user_sites.c.site_id.in_(scope)))))
 
     def make_form(self, obj=None):
         form = super().make_form(obj)
         if obj is not None and not form.is_submitted():
             form.sites.data = [s.code for s in obj.sites]
+            form.orgs.data = [o.code for o in obj.orgs]
+            form.stations.data = [s.code for s in obj.stations]
             form.locale.data = obj.locale or ""
             form.password.data = ""
         return form
 
     def prepare(self, form):
+        from lims.orgs.services import visible_stations
+
+        actor = _actor()
         form.sites.choices = [(s.code, s.name) for s in db.session.execute(
-            scope_to_sites(sa.select(Site), Site.id, _actor()).order_by(Site.code)).scalars()]
+            _scoped_sites(sa.select(Site).order_by(Site.code), actor)).scalars()]
+        form.orgs.choices = _org_choices(optional=False)
+        form.stations.choices = [(s.code, s.name) for s in visible_stations(actor)]
+        import json
+
+        from lims.rules.permissions import ROLES, binding_of
+
+        form.role.render_kw = {"data-binding": json.dumps({r: binding_of(r) for r in ROLES})}
 
     def label(self, obj):
         return obj.display_name
 
     def save(self, actor, obj, form):
+        from lims.rules.permissions import binding_of
+
+        binding = binding_of(form.role.data)
+        # each role keeps the binding it works by; the other lists do not apply to it
         common = dict(display_name=form.display_name.data, role=form.role.data, site_codes=form.sites.data,
-                      locale=form.locale.data or None, phone=form.phone.data or None, email=form.email.data or None)
+                      locale=form.locale.data or None, phone=form.phone.data or None, email=form.email.data or None,
+                      org_codes=form.orgs.data if binding == "orgs" else [],
+                      station_codes=form.stations.data if binding == "stations" else [])
         if obj is None:
             if not form.password.data:
                 from flask_babel import gettext
@@ -355,5 +426,66 @@ class UserSection(Section):
         return accounts.update_user(actor, obj, active=form.active.data, password=form.password.data or None, **common)
 
 
-SECTIONS = {s.key: s for s in (SiteSection(), StallSection(), EventSection(), StationSection(), SupplierSection(),
+class OrganisationSection(Section):
+    """The organisation tree: listed as a tree (admin/tree.html), edited with its issuer."""
+
+    key, title, model, form_class = "orgs", _l("Organisation tree"), Organisation, forms.OrganisationForm
+    search = ("code", "name")
+    order = (Organisation.path,)
+    tree = True
+    columns = [(_l("Code"), "code"), (_l("Name"), "name"), (_l("Kind"), lambda o: labels.ORG_KIND_LABELS[o.kind])]
+    fields = ("code", "name", "kind", "issuer_name", "seal_text", "compiled_by", "reviewed_by", "signed_by", "active")
+
+    def limit(self, stmt, actor):
+        from lims.accounts.scope import orgs_in_scope
+
+        return stmt.where(orgs_in_scope(actor.user))
+
+    def make_form(self, obj=None):
+        form = super().make_form(obj)
+        if obj is not None and obj.parent is not None and obj.parent.code not in {c for c, _l in form.parent.choices}:
+            # a bound administrator's own node: its parent, outside their part, is shown as it is
+            form.parent.choices.insert(1, (obj.parent.code, obj.parent.name))
+        if not form.is_submitted():
+            if obj is not None:
+                form.parent.data = obj.parent.code if obj.parent is not None else ""
+            else:
+                form.parent.data = request.args.get("parent", "")
+        return form
+
+    def prepare(self, form):
+        form.parent.choices = _org_choices(JURISDICTION_KINDS + ("testing",))
+
+    def save(self, actor, obj, form):
+        from lims.orgs import services as orgs
+
+        values = _blank_to_none(_values(form, self.fields))
+        values["active"] = form.active.data
+        parent = form.parent.data or None
+        if obj is None:
+            return orgs.create_org(actor, parent=parent, **values)
+        current = obj.parent.code if obj.parent is not None else None
+        if parent == current:
+            return orgs.update_org(actor, obj, **values)  # where it is (a bound admin's own node included)
+        return orgs.update_org(actor, obj, parent=parent, **values)
+
+    def rows(self, actor):
+        """The tree as rows: each node with its depth, its own and its subtree's sites, its stations."""
+        from lims.models import Organisation as Org
+
+        nodes = db.session.execute(self.limit(sa.select(Org).order_by(Org.path), actor)).scalars().all()
+        own_sites = dict(db.session.execute(sa.select(Site.org_id, sa.func.count(Site.id)).group_by(Site.org_id)).all())
+        own_stations = dict(db.session.execute(
+            sa.select(Station.org_id, sa.func.count(Station.id)).group_by(Station.org_id)).all())
+        top = min((n.path.count("/") for n in nodes), default=0)
+        out = []
+        for n in nodes:
+            below = [m for m in nodes if m.path.startswith(n.path)]
+            out.append({"org": n, "depth": n.path.count("/") - top, "sites": own_sites.get(n.id, 0),
+                        "sites_below": sum(own_sites.get(m.id, 0) for m in below),
+                        "stations": sum(own_stations.get(m.id, 0) for m in below)})
+        return out
+
+
+SECTIONS = {s.key: s for s in (OrganisationSection(), SiteSection(), StallSection(), EventSection(), StationSection(), SupplierSection(),
                                TestItemSection(), ReagentLotSection(), InstrumentSection(), UserSection())}

@@ -32,10 +32,46 @@ def index():
     return render_template("admin/index.html", sections=SECTIONS.values())
 
 
+@bp.route("/orgs/load", methods=["GET", "POST"])
+@requires("reference.manage")
+def load_tree():
+    """Organisations, sites, stalls and stations from one workbook: checked whole, then all
+    written or — with any problem, each listed by sheet, row and column — nothing."""
+    from lims.admin.forms import TreeLoadForm
+    from lims.orgs.bulk import TreeFileInvalid, load_tree as load
+
+    form = TreeLoadForm()
+    problems, status = [], 200
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                result = load(web_actor(), form.file.data.read())
+        except TreeFileInvalid as exc:
+            problems, status = exc.problems, 422
+        else:
+            flash(result.summary(), "success")
+            return redirect(url_for("admin.listing", key="orgs"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/tree_load.html", form=form, problems=problems), status
+
+
+@bp.route("/orgs/template.xlsx")
+@requires("reference.manage")
+def tree_template():
+    """The blank workbook for loading the tree, with example rows and instructions."""
+    from lims.reporting.views import xlsx_response
+    from reports.excel.tree_template import write_tree_template
+
+    return xlsx_response(write_tree_template(), "org-tree-template.xlsx")
+
+
 @bp.route("/<key>/")
 @requires("reference.manage")
 def listing(key):
     section = _section(key)
+    if getattr(section, "tree", False):
+        return render_template("admin/tree.html", section=section, rows=section.rows(web_actor()))
     q = request.args.get("q", "").strip()
     # Only the section's own filters are carried along (into links too): an unknown
     # parameter such as ``key`` must not clash with the route's own arguments.

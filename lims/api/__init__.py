@@ -12,12 +12,13 @@ def register_api(api: Api, app: Flask) -> None:
     from lims.api.reports import blp as reports_blp
     from lims.api.json import LimsJSONProvider
     from lims.api.reagent_lots import blp as lots_blp
+    from lims.api.orgs import orgs_blp, stations_blp
     from lims.api.sites import blp as sites_blp
     from lims.extensions import csrf
 
     app.json = LimsJSONProvider(app)
     _document_input_rules(api)
-    for blp in (sites_blp, lots_blp, batches_blp, imports_blp, jobs_blp, reports_blp):
+    for blp in (sites_blp, orgs_blp, stations_blp, lots_blp, batches_blp, imports_blp, jobs_blp, reports_blp):
         csrf.exempt(blp)  # bearer tokens, never cookies: nothing to forge
         api.register_blueprint(blp)
 

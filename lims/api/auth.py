@@ -50,6 +50,14 @@ def allowed(action: str):
                 from lims.sites.services import get_site
 
                 get_site(actor, kwargs["code"])
+            elif "code" in kwargs and request.path.startswith("/api/v1/orgs/"):
+                from lims.orgs.services import get_org_by_code
+
+                get_org_by_code(actor, kwargs["code"])
+            elif "code" in kwargs and request.path.startswith("/api/v1/stations/"):
+                from lims.orgs.services import get_station
+
+                get_station(actor, kwargs["code"])
             return fn(*args, **kwargs)
 
         return wrapped

@@ -15,7 +15,9 @@ blp = api_blueprint("api_reports", __name__, url_prefix="/api/v1", description="
 
 class MonthlyArgs(Schema):
     month = fields.String(required=True, metadata={"description": "YYYY-MM"})
-    site = fields.String(metadata={"description": "a site code; default the whole district"})
+    site = fields.String(metadata={"description": "a site code; default the caller's whole scope"})
+    org = fields.String(metadata={"description": "the code of a node of the organisation tree (a city, a district…); "
+                                                 "default the caller's own node"})
 
 
 @blp.route("/reports/monthly.pdf")
@@ -27,7 +29,7 @@ class MonthlyReport(MethodView):
         """The monthly report (月度快检报告) as PDF."""
         actor = current_actor()
         month = parse_month(args["month"])
-        return pdf_response(monthly_pdf(actor, month, args.get("site")), f"monthly-{month:%Y-%m}.pdf")
+        return pdf_response(monthly_pdf(actor, month, args.get("site"), args.get("org")), f"monthly-{month:%Y-%m}.pdf")
 
 
 @blp.route("/batches/<code>/report.pdf")

@@ -23,6 +23,8 @@ class SiteSchema(Schema):
     phone = fields.String(allow_none=True)
     planned_monthly_batches = fields.Integer(allow_none=True)
     active = fields.Boolean()
+    org = fields.Function(lambda s: s.org.code if s.org is not None else None, allow_none=True,
+                          metadata={"description": "the jurisdiction node (district or office) it belongs to"})
 
 
 class CreateSiteArgs(Schema):
@@ -34,6 +36,8 @@ class CreateSiteArgs(Schema):
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     planned_monthly_batches = Integer(allow_none=True)
     active = fields.Boolean()
+    org = fields.String(allow_none=True, validate=CODE,
+                        metadata={"description": "the code of the district or office the site belongs to"})
 
 
 class UpdateSiteArgs(CreateSiteArgs):

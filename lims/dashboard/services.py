@@ -141,6 +141,8 @@ class Dashboard:
     coverage: list  # reports.data.CoverageRow per site, least covered first
     planned: Decimal | None  # batches planned for the days counted (None: no site has a plan)
     colours: dict  # card → Bootstrap colour, from the values
+    scope_name: str = ""  # what the dashboard covers: a node of the tree, sites, everything
+    org: str | None = None  # the organisation chosen (?org=), None: the user's own part
 
     @property
     def month(self) -> date:
@@ -189,14 +191,15 @@ def card_colours(current, planned: Decimal | None, t: RatingThresholds) -> dict[
             "overdue": "danger" if current.overdue_dispositions else "success"}
 
 
-def dashboard(actor: Actor, now: datetime, period: Period | date | None = None) -> Dashboard:
+def dashboard(actor: Actor, now: datetime, period: Period | date | None = None,
+              org_code: str | None = None) -> Dashboard:
     """The figures of a period (default: the current month) beside the period before and
     the same period a year earlier — for a running period, the same number of days of each,
     so that like is set beside like. Lists as of the period's last day (today while it
     runs); the five-colour rating of its last month."""
     from lims.errors import InvalidInput
 
-    scope = figures.scope_for(actor, None)
+    scope = figures.scope_for(actor, None, org_code)
     today = local_today(now)
     if period is None or isinstance(period, date):
         period = Period.month(period or today)
@@ -240,7 +243,8 @@ def dashboard(actor: Actor, now: datetime, period: Period | date | None = None) 
         daily=daily, trend_step=chart_step(len(daily)), by_item=figures.breakdown(scope, start, end, "item"),
         by_category=figures.breakdown(scope, start, end, "category"), site_months=[(f.site, f.month) for f in facts],
         coverage=figures.coverage(scope, start, end), planned=planned,
-        colours=card_colours(current, planned, figures.thresholds()))
+        colours=card_colours(current, planned, figures.thresholds()), scope_name=scope.name,
+        org=org_code.strip().upper() if org_code else None)
 
 
 def stall_history(stall: Stall, page: int = 1, args: dict | None = None, per_page: int = 30):

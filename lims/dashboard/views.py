@@ -68,11 +68,14 @@ def index():
     except InvalidInput as exc:
         return render_template("dashboard/index.html", d=None, error=exc, now=now,
                                picker=picker(None, today, request.args.get("period")), thresholds=None), 422
+    from lims.orgs.services import visible_orgs
+
+    orgs = [o for o in visible_orgs(actor) if o.is_jurisdiction]
     with read_session() as source:  # rendered inside: its objects belong to the replica's session
-        d = services.dashboard(actor, now, period)
+        d = services.dashboard(actor, now, period, request.args.get("org") or None)
         return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
-                               error=None, thresholds=figures.thresholds(), rating_rules=rating_rules_text(),
-                               list_rules=list_rules_text(), replica=source)
+                               orgs=orgs, error=None, thresholds=figures.thresholds(),
+                               rating_rules=rating_rules_text(), list_rules=list_rules_text(), replica=source)
 
 
 def picker(period, today, kind=None):

@@ -64,13 +64,17 @@ def start_import(actor: Actor, data: bytes, options, rows_total: int | None = No
     return _create(actor, "import.preview" if options.dry_run else "import.commit", params, data, rows_total)
 
 
-def start_monthly_report(actor: Actor, month: date, site_code: str | None, fmt: str, locale: str) -> Job:
+def start_monthly_report(actor: Actor, month: date, site_code: str | None, fmt: str, locale: str,
+                         org_code: str | None = None) -> Job:
     """The monthly report of a wide scope, generated off the request."""
     actor.require("report.read")
     if fmt not in ("pdf", "xlsx"):
         raise LimsError(gettext("Unknown format %(f)s.", f=fmt))
+    from lims.reporting.figures import scope_for
+
+    scope_for(actor, site_code, org_code)  # an unknown site or organisation is refused now, not in the job
     return _create(actor, "report.monthly", {"month": month.isoformat(), "site": site_code, "format": fmt,
-                                             "locale": locale})
+                                             "locale": locale, **({"org": org_code} if org_code else {})})
 
 
 def _sha(data: bytes) -> str:
@@ -207,7 +211,7 @@ def _monthly(job: Job) -> None:
     p = job.params
     with force_locale(p.get("locale") or current_app.config["DEFAULT_LOCALE"]):
         make = monthly_xlsx if p["format"] == "xlsx" else monthly_pdf
-        job.output = make(_actor(job), date.fromisoformat(p["month"]), p.get("site"))
+        job.output = make(_actor(job), date.fromisoformat(p["month"]), p.get("site"), p.get("org"))
     job.result = {"bytes": len(job.output)}
     return None
 

@@ -52,5 +52,6 @@ def monthly_report():
     """The monthly report of a wide scope, made by a job; the job page offers the file."""
     month = parse_month(request.form.get("month", ""))
     job = services.start_monthly_report(web_actor(), month, request.form.get("site") or None,
-                                        request.form.get("format", "pdf"), str(get_locale() or ""))
+                                        request.form.get("format", "pdf"), str(get_locale() or ""),
+                                        request.form.get("org") or None)
     return redirect(url_for("jobs.show", job_id=job.id))

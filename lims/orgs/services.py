@@ -154,3 +154,37 @@ def set_station_org(actor: Actor, station: Station, org: Organisation | None) ->
     if org is not None and org.kind != "testing":
         raise _invalid("org", gettext("A station belongs to a testing organisation."))
     editing.update(actor, station, {"org_id": org.id if org else None}, "station")
+
+
+def stations_visible(actor: Actor):
+    """A condition on Station: the stations ``actor`` sees — everything for the deployment's
+    administrator; else those of the organisations they see, and those serving a site they reach."""
+    scope = actor.site_ids
+    if scope is None:
+        return sa.true()
+    from lims.models import station_sites
+
+    serving = sa.select(station_sites.c.station_id).where(station_sites.c.site_id.in_(scope or {-1}))
+    own = sa.select(Organisation.id).where(orgs_in_scope(actor.user))
+    return sa.or_(Station.id.in_(serving), Station.org_id.in_(own))
+
+
+def visible_stations(actor: Actor) -> list[Station]:
+    return list(db.session.execute(sa.select(Station).where(stations_visible(actor)).order_by(Station.code)).scalars())
+
+
+def get_station(actor: Actor, code: str) -> Station:
+    station = db.session.execute(sa.select(Station).where(Station.code == _normalise(code))
+                                 .where(stations_visible(actor))).scalar_one_or_none()
+    if station is None:
+        raise NotFound(gettext("Not found."))
+    return station
+
+
+def get_org_by_code(actor: Actor, code: str) -> Organisation:
+    """The organisation ``code`` names, 404 when the actor may not see it."""
+    org = db.session.execute(sa.select(Organisation).where(Organisation.code == _normalise(code))
+                             .where(orgs_in_scope(actor.user))).scalar_one_or_none()
+    if org is None:
+        raise NotFound(gettext("Not found."))
+    return org

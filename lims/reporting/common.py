@@ -37,7 +37,11 @@ def font() -> FontInfo:
 
 
 def issuer(station=None, site=None) -> Issuer:
-    name = current_app.config.get("ISSUER_NAME") or (station.organisation if station and station.organisation else None) \
+    """The issuing body of a batch's test report: the testing organisation that ran the test
+    when it names its own issuing unit (domain.md §8), else configured, else the station's."""
+    org = getattr(station, "org", None) if station is not None else None
+    name = (org.issuer_name if org is not None and org.issuer_name else None) \
+        or current_app.config.get("ISSUER_NAME") or (station.organisation if station and station.organisation else None) \
         or "食品快速检测"
     unit = station.name if station is not None else None
     return Issuer(name=name, unit=unit, address=site.address if site is not None else None,

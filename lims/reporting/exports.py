@@ -12,7 +12,7 @@ from lims.batches.queries import effective_status_expr
 from lims.database import utcnow
 from lims.extensions import db
 from lims.i18n import local_day_bounds, to_local
-from lims.models import Batch, Event, FoodCategory, Instrument, ReagentLot, Result, Site, Stall, Station, Supplier, TestItem, User
+from lims.models import Organisation, Batch, Event, FoodCategory, Instrument, ReagentLot, Result, Site, Stall, Station, Supplier, TestItem, User
 from lims.labels import PRINCIPLE_LABELS
 from lims.replica import read_session
 from lims.reporting.common import reading_of, report_text
@@ -21,7 +21,7 @@ from reports.data import ResultExportRow
 from reports.excel.results_export import write_results
 
 
-def _rows(actor: Actor, first: date, last: date):
+def _rows(actor: Actor, first: date, last: date, node=None):
     now = utcnow()
     start, _ = local_day_bounds(first)
     _, end = local_day_bounds(last)
@@ -45,11 +45,15 @@ def _rows(actor: Actor, first: date, last: date):
         .where(Result.current.is_(True), Result.reviewed_at.is_not(None), Result.tested_at >= start,
                Result.tested_at < end, counted())
         .order_by(Result.tested_at, Result.id), Batch.site_id, actor)
+    if node is not None:
+        stmt = stmt.where(node.where(Batch.site_id))
+    jurisdictions = _districts()
     for (r, b, site, stall, supplier, item, lot, inst, station, cat, top, tname, rname, sname, event_name,
          status) in db.session.execute(stmt.execution_options(yield_per=2000)):
         yield ResultExportRow(
             batch_code=b.code, sampled_at=to_local(b.sampled_at), sampled_by=sname, site=site.name,
-            site_kind=site.kind, district=site.district, stall=stall.code if stall else None,
+            site_kind=site.kind,
+            district=jurisdictions.get(site.org_id) or site.district, stall=stall.code if stall else None,
             operator=stall.operator if stall else None, event=event_name, food=b.food,
             category_l1=(top or cat).name if cat else None, category_l2=cat.name if cat and top else None,
             supplier=supplier.name if supplier else None, origin=b.origin, quantity_kg=b.quantity_kg,
@@ -66,9 +70,28 @@ def _rows(actor: Actor, first: date, last: date):
             disposition_status=status if r.outcome == "positive" else None)
 
 
-def export_results(actor: Actor, first: date, last: date, fp) -> int:
-    """Write the reviewed results tested between two local dates (inclusive), read from the
-    replica when there is one; returns the row count."""
-    with read_session():
-        return write_results(_rows(actor, first, last), fp, report_text(), exported_at=to_local(utcnow()),
+def _districts() -> dict[int, str]:
+    """Each jurisdiction node's district (区/县) — itself, or the district an office belongs to —
+    for the export's district column."""
+    nodes = {r.id: r for r in db.session.execute(sa.select(Organisation.id, Organisation.name, Organisation.kind,
+                                                                 Organisation.path)).all()}
+    out = {}
+    for node in nodes.values():
+        for ancestor in reversed([int(i) for i in node.path.strip("/").split("/") if i]):
+            if ancestor in nodes and nodes[ancestor].kind == "district":
+                out[node.id] = nodes[ancestor].name
+                break
+    return out
+
+
+def export_results(actor: Actor, first: date, last: date, fp, org_code: str | None = None) -> int:
+    """Write the reviewed results tested between two local dates (inclusive) — of one node
+    of the tree with ``org_code`` — returns the row count."""
+    node = None
+    if org_code:  # resolved (or refused) before the workbook is begun
+        from lims.reporting.figures import scope_for
+
+        node = scope_for(actor, None, org_code)
+    with read_session():  # the replica when there is one
+        return write_results(_rows(actor, first, last, node), fp, report_text(), exported_at=to_local(utcnow()),
                              period=f"{first.isoformat()} – {last.isoformat()}")

@@ -18,17 +18,20 @@ from sqlalchemy.orm import joinedload
 
 from lims.accounts.scope import site_filter
 from lims.accounts.access import Actor
-from lims.errors import NotFound
+from lims.errors import InvalidInput, NotFound
+from lims.rules.permissions import binding_of
+from flask_babel import gettext
 from lims.extensions import db
 from lims.i18n import local_zone
 from lims.reporting.common import reading_of
-from lims.models import (Batch, DisposalAction, Disposition, Event, FoodCategory, Objection, Result, Site, Stall,
+from lims.models import (Organisation, Batch, DisposalAction, Disposition, Event, FoodCategory, Objection, Result, Site, Stall,
                          Station, Supplier, TestItem, batch_tests)
 from lims.rules.disposition import OPEN_STATUSES, TERMINAL_ACTIONS, effective_status, hours_overdue
 from lims.rules.rating import (ListRules, RatingThresholds, SiteMonth, StallRecord, black_listed, rate_site,
                                red_listed)
 from reports.data import (BreakdownRow, CoverageRow, DailyCount, EventBatch, EventFigures, EventRow, ItemResult,
-                          ListedStall, MonthlyFigures, PositiveRow)
+                          ListedStall, MonthlyFigures, PositiveRow, UnitRow, add_figures)
+from lims.models.orgs import JURISDICTION_KINDS
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,10 @@ class Scope:
 
     site_ids: frozenset[int] | None
     name: str
-    kind: str  # "district" or "site"
+    kind: str  # "site", a kind of the jurisdiction tree ("province" … "office", "testing"), or "district"
     reviewed_only: bool = False  # printed reports count reviewed results only
-    key: str = "district"  # "district", or the codes of its sites ("SA" or "SA+SB")
+    key: str = "district"  # "district" (the whole deployment), "org:" + a node's code, or site codes ("SA+SB")
+    org_id: int | None = None  # the node of the tree the report is for (its issuer; its units compared)
 
     def reviewed(self) -> Scope:
         return dataclasses.replace(self, reviewed_only=True)
@@ -60,27 +64,88 @@ def counted(batch=Batch):
     return batch.status != "voided"
 
 
-def scope_for(actor: Actor, site_code: str | None) -> Scope:
-    """The district, or one site; a market manager only ever gets their own sites."""
-    district = current_app.config.get("DISTRICT_NAME") or db.session.execute(
-        sa.select(Site.district).where(Site.district.is_not(None)).group_by(Site.district)
-        .order_by(sa.func.count().desc())).scalars().first() or "本辖区"
+def _legacy_district_name() -> str:
+    """What a deployment without a tree called its one district: configured, else the
+    district text of its sites — only when they all name the same one."""
+    configured = current_app.config.get("DISTRICT_NAME")
+    if configured:
+        return configured
+    names = db.session.execute(sa.select(sa.func.trim(Site.district)).where(
+        Site.district.is_not(None), sa.func.trim(Site.district) != "").group_by(sa.func.trim(Site.district))
+        .limit(2)).scalars().all()
+    return names[0] if len(names) == 1 else gettext("All jurisdictions")
+
+
+def covering_node() -> Organisation | None:
+    """The deepest jurisdiction node whose subtree holds every site of the deployment (None
+    when some site belongs to no node, or the sites lie under several roots)."""
+    if db.session.execute(sa.select(Site.id).where(Site.org_id.is_(None)).limit(1)).first():
+        return None
+    paths = db.session.execute(sa.select(Organisation.path).join(Site, Site.org_id == Organisation.id)
+                               .group_by(Organisation.path)).scalars().all()
+    if not paths:
+        return None
+    common = paths[0].strip("/").split("/")
+    for path in paths[1:]:
+        ids = path.strip("/").split("/")
+        n = 0
+        while n < min(len(common), len(ids)) and common[n] == ids[n]:
+            n += 1
+        common = common[:n]
+    if not common:
+        return None
+    return db.session.get(Organisation, int(common[-1]))
+
+
+def node_scope(org: Organisation, within: frozenset[int] | None) -> Scope:
+    """The report scope of a node of the tree: the sites of its subtree (of those ``within``
+    reach, when limited). Named after the node; the key is the node's code, or "district"
+    when the node holds the whole deployment (so that issued reports keep their key)."""
+    from lims.accounts.scope import sites_under
+
+    ids = sites_under([org])
+    if within is not None:
+        ids = ids & within
+    whole = within is None and org.kind != "testing" and not db.session.execute(
+        sa.select(Site.id).where(Site.id.not_in(ids or {-1})).limit(1)).first()
+    # "org:" keeps a node's issued reports apart from a site's of the same code
+    return Scope(frozenset(ids), org.name, org.kind, key="district" if whole else f"org:{org.code}", org_id=org.id)
+
+
+def scope_for(actor: Actor, site_code: str | None, org_code: str | None = None) -> Scope:
+    """What a report or dashboard covers: one site (``site_code``), one node of the tree
+    (``org_code``: 422 when the actor may not see it), or by default the actor's own part —
+    the node they are bound to, their sites or their stations' sites; everything for the
+    deployment's administrator. A report is named after what it covers, never after a
+    district it does not cover."""
+    if site_code and org_code:
+        raise InvalidInput(gettext("Choose a site or an organisation, not both."),
+                           {"org": [gettext("Choose a site or an organisation, not both.")]})
     if site_code:
         site = db.session.execute(sa.select(Site).where(Site.code == site_code.strip().upper())).scalar_one_or_none()
         if site is None or not actor.may_see_site(site.id):
             raise NotFound(f"unknown site {site_code}")
-        return Scope(frozenset({site.id}), site.name, "site", key=site.code)
+        return Scope(frozenset({site.id}), site.name, "site", key=site.code, org_id=site.org_id)
+    if org_code:
+        from lims.orgs.services import org_by_code
+
+        return node_scope(org_by_code(actor, org_code), actor.site_ids)
+    user = actor.user
+    own = list(getattr(user, "orgs", None) or ()) if user is not None and binding_of(user.role) == "orgs" else []
+    if len(own) == 1:
+        return node_scope(own[0], None)
     if actor.site_ids is not None:
-        user = actor.user
-        if user.orgs:  # a regulator or administrator: their organisations' subtrees
-            return Scope(frozenset(actor.site_ids), "、".join(o.name for o in user.orgs), "district",
-                         key="org:" + "+".join(sorted(o.code for o in user.orgs)))
-        sites = user.sites or db.session.execute(sa.select(Site).where(Site.id.in_(actor.site_ids or {-1}))
-                                                 .order_by(Site.code)).scalars().all()
-        names = [s.name for s in sites]
-        return Scope(frozenset(actor.site_ids), "、".join(names), "site" if len(names) == 1 else "district",
-                     key="+".join(sorted(s.code for s in sites)))
-    return Scope(None, district, "district")
+        if own:
+            return Scope(frozenset(actor.site_ids), "、".join(o.name for o in own), "district",
+                         key="org:" + "+".join(sorted(o.code for o in own)))
+        sites = db.session.execute(sa.select(Site.name, Site.code).where(Site.id.in_(actor.site_ids or {-1}))
+                                   .order_by(Site.code)).all()
+        return Scope(frozenset(actor.site_ids), "、".join(s.name for s in sites),
+                     "site" if len(sites) == 1 else "district", key="+".join(s.code for s in sites))
+    node = covering_node()
+    if node is not None:
+        return node_scope(node, None)
+    return Scope(None, _legacy_district_name(), "district")
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -199,6 +264,86 @@ def headline(scope: Scope, start: datetime, end: datetime, now: datetime) -> Mon
         kg_disposed=kg_disposed(scope, start, end), overdue_dispositions=sum(1 for d in late if d.open),
         closed_late=sum(1 for d in late if not d.open), objections=objections[0],
         objections_released=objections[1], objections_confirmed=objections[2], objections_pending=objections[3])
+
+
+def headline_by_site(scope: Scope, start: datetime, end: datetime, now: datetime) -> dict[int, MonthlyFigures]:
+    """:func:`headline` for each site of the scope at once (the same counts, grouped by the
+    batch's site; sites without any figure are left out)."""
+    per: dict[int, dict] = defaultdict(dict)
+    for r in db.session.execute(_results(scope, start, end).add_columns(Batch.site_id.label("k"), *_OUTCOME_COUNTS)
+                                .group_by(Batch.site_id)).all():
+        per[r.k].update(batches=r.batches, tests=r.tests, negatives=r.negatives, positives=r.positives,
+                        suspects=r.suspects, invalids=r.invalids)
+    tested_by_end = (sa.select(Result.batch_id).where(Result.current.is_(True), Result.tested_at < end))
+    for k, n in db.session.execute(sa.select(Batch.site_id, sa.func.count(Batch.id)).where(
+            Batch.sampled_at >= start, Batch.sampled_at < end, scope.where(Batch.site_id),
+            Batch.id.not_in(tested_by_end)).group_by(Batch.site_id)).all():
+        per[k]["batches_untested"] = n
+    for k, n in db.session.execute(
+            _results(scope, start, end).add_columns(Batch.site_id, sa.func.count(Result.id))
+            .join(Disposition, Disposition.batch_id == Batch.id)
+            .where(Result.outcome == "positive", Disposition.status.in_(("disposed", "released")))
+            .group_by(Batch.site_id)).all():
+        per[k]["dispositions_closed"] = n
+    for r in db.session.execute(
+            sa.select(Batch.site_id, sa.func.count(Objection.id),
+                      sa.func.count(Objection.id).filter(Objection.lab_outcome == "negative"),
+                      sa.func.count(Objection.id).filter(Objection.lab_outcome == "positive"),
+                      sa.func.count(Objection.id).filter(Objection.lab_outcome.is_(None)))
+            .join(Disposition, Disposition.id == Objection.disposition_id)
+            .join(Batch, Batch.id == Disposition.batch_id)
+            .where(Disposition.opened_at >= start, Disposition.opened_at < end, scope.where(Batch.site_id))
+            .group_by(Batch.site_id)).all():
+        per[r[0]].update(objections=r[1], objections_released=r[2], objections_confirmed=r[3],
+                         objections_pending=r[4])
+    for d in _dispositions(scope, start, end, now):
+        if d.overdue_hours is not None:
+            key = "overdue_dispositions" if d.open else "closed_late"
+            per[d.site_id][key] = per[d.site_id].get(key, 0) + 1
+    for k, kg in db.session.execute(
+            sa.select(Batch.site_id, sa.func.sum(DisposalAction.quantity_kg))
+            .join(Disposition, Disposition.id == DisposalAction.disposition_id)
+            .join(Batch, Batch.id == Disposition.batch_id)
+            .where(Disposition.batch_id.in_(_positive_batches(scope, start, end)),
+                   DisposalAction.action.in_(TERMINAL_ACTIONS)).group_by(Batch.site_id)).all():
+        per[k]["kg_disposed"] = Decimal(kg or 0)
+    return {k: MonthlyFigures(**v) for k, v in per.items()}
+
+
+def unit_rows(scope: Scope, start: datetime, end: datetime, now: datetime) -> list[UnitRow]:
+    """A node's units side by side: each jurisdiction node directly below it (a city's
+    districts, a district's offices) with the sites of its subtree, then each site directly
+    under the node itself. The rows partition the scope's sites, so they add up to the
+    headline. Empty for a report of sites (no node) or of a testing organisation."""
+    if scope.org_id is None or scope.kind in ("site", "testing"):
+        return []
+    node = db.session.get(Organisation, scope.org_id)
+    children = db.session.execute(sa.select(Organisation).where(
+        Organisation.parent_id == node.id, Organisation.kind.in_(JURISDICTION_KINDS))
+        .order_by(Organisation.code)).scalars().all()
+    sites = db.session.execute(sa.select(Site.id, Site.name, Site.active, Organisation.path)
+                               .join(Organisation, Organisation.id == Site.org_id)
+                               .where(scope.where(Site.id), Organisation.path.startswith(node.path))
+                               .order_by(Site.code)).all()
+    per_site = headline_by_site(scope, start, end, now)
+    members: dict[int, list[int]] = {c.id: [] for c in children}
+    rows_direct = []
+    for site in sites:
+        unit = next((c for c in children if site.path.startswith(c.path)), None)
+        if unit is not None:
+            members[unit.id].append(site.id)
+        elif site.active or site.id in per_site:
+            rows_direct.append(UnitRow(name=site.name, kind="site", figures=per_site.get(site.id, MonthlyFigures())))
+    rows = []
+    for child in children:
+        if not members[child.id]:
+            continue
+        total = MonthlyFigures()
+        for site_id in members[child.id]:
+            if site_id in per_site:
+                total = add_figures(total, per_site[site_id])
+        rows.append(UnitRow(name=child.name, kind=child.kind, figures=total))
+    return rows + rows_direct
 
 
 def breakdown(scope: Scope, start: datetime, end: datetime, by: str) -> list[BreakdownRow]:

@@ -98,10 +98,36 @@ def list_rules_text() -> tuple[str, ...]:
     )
 
 
-def monthly_issuer() -> Issuer:
-    """The body that issues monthly reports: configured (REPORT_ISSUER, else ISSUER_NAME),
-    else the organisation most testing stations belong to, never a placeholder."""
+ISSUER_FIELDS = ("issuer_name", "seal_text", "compiled_by", "reviewed_by", "signed_by")
+
+
+def _issuing_node(scope: figures.Scope):
+    """The node whose own issuer a report prints: the scope's node when it has issuer
+    fields, or when it is not the tree's root (a district under a city prints its own name,
+    never the deployment's configured issuer); None: the configuration speaks."""
+    if scope.org_id is None:
+        return None
+    from lims.models import Organisation
+
+    node = db.session.get(Organisation, scope.org_id)
+    if node is None:
+        return None
+    if any(getattr(node, f) for f in ISSUER_FIELDS):
+        return node
     cfg = current_app.config
+    if node.parent_id is None and (cfg.get("REPORT_ISSUER") or cfg.get("ISSUER_NAME")):
+        return None
+    return node
+
+
+def monthly_issuer(scope: figures.Scope | None = None) -> Issuer:
+    """The body that issues a monthly report: the node of the tree the report is for (its
+    issuer name, else its name), else configured (REPORT_ISSUER, else ISSUER_NAME), else the
+    organisation most testing stations belong to, never a placeholder."""
+    cfg = current_app.config
+    node = _issuing_node(scope) if scope is not None else None
+    if node is not None:
+        return Issuer(name=node.report_issuer, phone=cfg.get("COMPLAINT_PHONE"))
     name = cfg.get("REPORT_ISSUER") or cfg.get("ISSUER_NAME") or db.session.execute(
         sa.select(Station.organisation).where(Station.organisation.is_not(None), Station.organisation != "")
         .group_by(Station.organisation).order_by(sa.func.count().desc(), Station.organisation)).scalars().first()
@@ -111,16 +137,25 @@ def monthly_issuer() -> Issuer:
     return Issuer(name=name, phone=cfg.get("COMPLAINT_PHONE"))
 
 
-def signatures(issuer: Issuer, issue: ReportIssue | None) -> Signatures:
-    """编制/审核/签发 from configuration; an issued report is signed by whoever issued it."""
+def signatures(issuer: Issuer, issue: ReportIssue | None, scope: figures.Scope | None = None) -> Signatures:
+    """编制/审核/签发 and the seal: the node's own (blank lines to sign by hand where it names
+    nobody), else from configuration; an issued report is signed by whoever issued it."""
     cfg = current_app.config
-    signed_by = issue.issued_by if issue is not None and issue.current else cfg.get("REPORT_SIGNED_BY")
-    return Signatures(compiled_by=cfg.get("REPORT_COMPILED_BY"), reviewed_by=cfg.get("REPORT_REVIEWED_BY"),
-                      signed_by=signed_by, seal=cfg.get("REPORT_SEAL") or f"{issuer.name}（盖章）")
+    node = _issuing_node(scope) if scope is not None else None
+    if node is not None:
+        names = {"compiled_by": node.compiled_by, "reviewed_by": node.reviewed_by, "signed_by": node.signed_by}
+        seal = node.seal_text or f"{issuer.name}（盖章）"
+    else:
+        names = {"compiled_by": cfg.get("REPORT_COMPILED_BY"), "reviewed_by": cfg.get("REPORT_REVIEWED_BY"),
+                 "signed_by": cfg.get("REPORT_SIGNED_BY")}
+        seal = cfg.get("REPORT_SEAL") or f"{issuer.name}（盖章）"
+    if issue is not None and issue.current:
+        names["signed_by"] = issue.issued_by
+    return Signatures(**names, seal=seal)
 
 
 def report_number(month: date, scope: figures.Scope) -> str:
-    return f"YB-{month:%Y%m}" + ("" if scope.key == "district" else f"-{scope.key}")
+    return f"YB-{month:%Y%m}" + ("" if scope.key == "district" else f"-{scope.key.removeprefix('org:')}")
 
 
 def figures_digest(report: MonthlyReport) -> str:
@@ -144,29 +179,29 @@ def latest_issue(scope: figures.Scope, month: date) -> IssuedReport | None:
         .order_by(IssuedReport.version.desc()).limit(1)).scalar_one_or_none()
 
 
-def build_monthly(actor, month: date, site_code: str | None = None, source: ReplicaRead | None = None) -> MonthlyReport:
+def build_monthly(actor, month: date, site_code: str | None = None, org_code: str | None = None,
+                  source: ReplicaRead | None = None) -> MonthlyReport:
     """The printed report: reviewed results only (what waits for review is counted apart).
     Counts hold at the end of the month (or now, for the running month); open cases and
     statuses hold now, when printed. Without a current issued version it is a draft.
     ``source``: read inside ``read_session()`` from a replica — its data hold at its as-of
     moment, printed with its lag."""
-    report = _figures_of_month(actor, month, site_code)
+    scope = figures.scope_for(actor, site_code, org_code)
+    report = _figures_of_month(scope, month)
     if source is not None:
         report = dataclasses.replace(report, replica_as_of=to_local(source.as_of), replica_lag_seconds=source.lag_seconds,
                                      counts_as_of=min(report.counts_as_of, to_local(source.as_of)))
-    scope = figures.scope_for(actor, site_code)
     issued = latest_issue(scope, month)
     issue = None
     if issued is not None:
         issue = ReportIssue(number=issued.number, version=issued.version,
                             first_issued_at=to_local(issued.first_issued_at), issued_at=to_local(issued.issued_at),
                             issued_by=issued.issued_by_name, current=issued.figures_digest == figures_digest(report))
-    return dataclasses.replace(report, issue=issue, signatures=signatures(report.issuer, issue),
+    return dataclasses.replace(report, issue=issue, signatures=signatures(report.issuer, issue, scope),
                                report_no=issued.number if issued is not None else report.report_no)
 
 
-def _figures_of_month(actor, month: date, site_code: str | None) -> MonthlyReport:
-    everything = figures.scope_for(actor, site_code)
+def _figures_of_month(everything: figures.Scope, month: date) -> MonthlyReport:
     scope = everything.reviewed()
     now = utcnow()
     start, end = figures.month_bounds(month)
@@ -176,9 +211,10 @@ def _figures_of_month(actor, month: date, site_code: str | None) -> MonthlyRepor
     ratings = figures.site_ratings(scope, start, end, now, black)
     planned = [f.site.planned_monthly_batches for f in ratings if f.site.planned_monthly_batches]
     return MonthlyReport(
-        issuer=monthly_issuer(), month=month.replace(day=1), scope=scope.kind, scope_name=scope.name,
+        issuer=monthly_issuer(scope), month=month.replace(day=1), scope=scope.kind, scope_name=scope.name,
         current=figures.headline(scope, start, end, now), previous=figures.headline(scope, prev_start, prev_end, now),
         by_site=tuple(figures.breakdown(scope, start, end, "site")),
+        by_unit=tuple(figures.unit_rows(scope, start, end, now)),
         coverage=tuple(figures.coverage(scope, start, end)),
         by_category=tuple(figures.breakdown(scope, start, end, "category")),
         by_item=tuple(figures.breakdown(scope, start, end, "item")),
@@ -194,7 +230,7 @@ def _figures_of_month(actor, month: date, site_code: str | None) -> MonthlyRepor
         counts_as_of=to_local(min(end - timedelta(seconds=1), now)), audit_head=audit_head())
 
 
-def issue_monthly(actor, month: date, site_code: str | None = None) -> IssuedReport:
+def issue_monthly(actor, month: date, site_code: str | None = None, org_code: str | None = None) -> IssuedReport:
     """Issue (签发) the monthly report of a scope: version 1, or a new version when the
     figures changed since the last one (签发时间 stays the first version's). Refused when
     nothing changed, and for a month that has not ended."""
@@ -207,8 +243,8 @@ def issue_monthly(actor, month: date, site_code: str | None = None) -> IssuedRep
     start, end = figures.month_bounds(month)
     if now < end:
         raise Conflict(gettext("A month can be issued once it has ended."))
-    report = _figures_of_month(actor, month, site_code)
-    scope = figures.scope_for(actor, site_code)
+    scope = figures.scope_for(actor, site_code, org_code)
+    report = _figures_of_month(scope, month)
     digest = figures_digest(report)
     last = latest_issue(scope, month)
     if last is not None and last.figures_digest == digest:
@@ -228,13 +264,14 @@ def issue_monthly(actor, month: date, site_code: str | None = None) -> IssuedRep
     return row
 
 
-def monthly_pdf(actor, month: date, site_code: str | None = None) -> bytes:
+def monthly_pdf(actor, month: date, site_code: str | None = None, org_code: str | None = None) -> bytes:
     """The monthly report as PDF, read from the replica when there is one."""
     with read_session() as source:
-        return render_monthly_report(build_monthly(actor, month, site_code, source), report_text(), font=font())
+        return render_monthly_report(build_monthly(actor, month, site_code, org_code, source), report_text(),
+                                     font=font())
 
 
-def monthly_xlsx(actor, month: date, site_code: str | None = None) -> bytes:
+def monthly_xlsx(actor, month: date, site_code: str | None = None, org_code: str | None = None) -> bytes:
     """The monthly report as a workbook, read from the replica when there is one."""
     with read_session() as source:
-        return write_monthly(build_monthly(actor, month, site_code, source), report_text())
+        return write_monthly(build_monthly(actor, month, site_code, org_code, source), report_text())

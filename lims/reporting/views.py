@@ -70,8 +70,11 @@ def index():
     actor = web_actor()
     today = local_today(utcnow())
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    from lims.orgs.services import visible_orgs
+
+    orgs = [o for o in visible_orgs(actor) if o.is_jurisdiction]
     return render_template("reports/index.html", sites=list_sites(actor), today=today, last_month=last_month,
-                           district_allowed=actor.site_ids is None or binding_of(actor.role) != "sites",
+                           district_allowed=actor.site_ids is None or binding_of(actor.role) != "sites", orgs=orgs,
                            scope_name=scope_for(actor, None).name if actor.site_ids is not None else None,
                            may_issue=actor.can("report.issue"))
 
@@ -83,7 +86,7 @@ def issue():
     before and its figures changed)."""
     try:
         month = parse_month(request.form.get("month"))
-        row = issue_monthly(web_actor(), month, request.form.get("site") or None)
+        row = issue_monthly(web_actor(), month, request.form.get("site") or None, request.form.get("org") or None)
     except LimsError as exc:  # refused before anything changed
         flash(str(exc.message), "danger")
     else:
@@ -95,16 +98,20 @@ def issue():
 @requires("report.read")
 def monthly():
     month = parse_month(request.args.get("month"))
-    site = request.args.get("site") or None
-    return pdf_response(monthly_pdf(web_actor(), month, site), f"monthly-{month:%Y-%m}{'-' + site if site else ''}.pdf")
+    site, org = request.args.get("site") or None, request.args.get("org") or None
+    return pdf_response(monthly_pdf(web_actor(), month, site, org), f"monthly-{month:%Y-%m}{_suffix(site, org)}.pdf")
+
+
+def _suffix(site, org) -> str:
+    return "".join(f"-{code}" for code in (org, site) if code)
 
 
 @bp.route("/reports/monthly.xlsx")
 @requires("report.read")
 def monthly_workbook():
     month = parse_month(request.args.get("month"))
-    site = request.args.get("site") or None
-    return xlsx_response(monthly_xlsx(web_actor(), month, site), f"monthly-{month:%Y-%m}{'-' + site if site else ''}.xlsx")
+    site, org = request.args.get("site") or None, request.args.get("org") or None
+    return xlsx_response(monthly_xlsx(web_actor(), month, site, org), f"monthly-{month:%Y-%m}{_suffix(site, org)}.xlsx")
 
 
 @bp.route("/reports/board.pdf")
@@ -127,5 +134,5 @@ def results_export():
     if last < first or (last - first).days > 400:
         raise InvalidInput("the period must be 1 to 400 days", {"to": ["1–400 days after from"]})
     buffer = io.BytesIO()
-    export_results(web_actor(), first, last, buffer)
+    export_results(web_actor(), first, last, buffer, request.args.get("org") or None)
     return xlsx_response(buffer.getvalue(), f"results-{first}-{last}.xlsx")

@@ -18,6 +18,8 @@ def may_hang_under(kind: str, parent_kind: str | None) -> bool:
         return True
     if parent_kind == "testing" or kind not in JURISDICTION_RANK:
         return False
+    if kind == "office":  # a supervision office (市场监管所) is a district's
+        return parent_kind == "district"
     return JURISDICTION_RANK[kind] > JURISDICTION_RANK[parent_kind]
 
 

@@ -75,22 +75,58 @@ def get_site(actor: Actor, code: str) -> Site:
     return site
 
 
-def create_site(actor: Actor, **values) -> Site:
-    actor.require("reference.manage")
+def _require_reference(actor: Actor) -> None:
+    """Reference data is changed by administrators, or by the operator at the console (the
+    system actor of ``lims org load``)."""
+    if actor.user is not None:
+        actor.require("reference.manage")
+
+
+def _bound_admin(actor: Actor) -> bool:
+    """An administrator of a part of the tree (not the deployment's): what they add must be
+    placed inside their part, or they would lose sight of it."""
+    return actor.user is not None and bool(getattr(actor.user, "orgs", None))
+
+
+def _require_placement(actor: Actor, code: str | None, field: str) -> None:
+    if code is None and _bound_admin(actor):
+        raise InvalidInput(gettext("Some of the input is not valid."), {field: [gettext("Required.")]})
+
+
+def create_site(actor: Actor, org: str | None = None, **values) -> Site:
+    """Add a site, under the jurisdiction node ``org`` names (a district or an office)."""
+    from lims.orgs.services import org_by_code, place_site
+
+    _require_reference(actor)
     values["code"] = normalise_code(values.get("code"))
     _require_kind(values.get("kind"), SITE_KINDS)
+    _require_placement(actor, org, "org")
+    node = org_by_code(actor, org) if org else None
     site = Site(**{k: v for k, v in values.items() if k in SITE_FIELDS})
-    return editing.create(actor, site, "site", SITE_FIELDS, unique=[("code",), ("name",)])
+    site = editing.create(actor, site, "site", SITE_FIELDS, unique=[("code",), ("name",)])
+    if node is not None:
+        place_site(actor, site, node)
+    return site
 
 
-def update_site(actor: Actor, site: Site, **values) -> Site:
-    actor.require("reference.manage")
+def update_site(actor: Actor, site: Site, org=..., **values) -> Site:
+    """Change a site; ``org`` (a code, None to take it out of the tree) moves it to another
+    jurisdiction node."""
+    from lims.orgs.services import org_by_code, place_site
+
+    _require_reference(actor)
     if "code" in values:
         values["code"] = normalise_code(values["code"])
     if "kind" in values:
         _require_kind(values["kind"], SITE_KINDS)
-    return editing.update(actor, site, {k: v for k, v in values.items() if k in SITE_FIELDS}, "site",
+    if org is not ...:
+        _require_placement(actor, org, "org")
+        node = org_by_code(actor, org) if org else None
+    site = editing.update(actor, site, {k: v for k, v in values.items() if k in SITE_FIELDS}, "site",
                           unique=[("code",), ("name",)])
+    if org is not ...:
+        place_site(actor, site, node)
+    return site
 
 
 # --- stalls -----------------------------------------------------------------------------
@@ -119,7 +155,7 @@ def get_stall(actor: Actor, site: Site, code: str) -> Stall:
 
 
 def create_stall(actor: Actor, site: Site, **values) -> Stall:
-    actor.require("reference.manage")
+    _require_reference(actor)
     values["code"] = normalise_code(values.get("code"))
     if not values["code"]:
         raise InvalidInput(gettext("Some of the input is not valid."), {"code": [gettext("Required.")]})
@@ -129,7 +165,7 @@ def create_stall(actor: Actor, site: Site, **values) -> Stall:
 
 
 def update_stall(actor: Actor, stall: Stall, **values) -> Stall:
-    actor.require("reference.manage")
+    _require_reference(actor)
     if "code" in values:
         values["code"] = normalise_code(values["code"])
     return editing.update(actor, stall, {k: v for k, v in values.items() if k in STALL_FIELDS}, "stall",
@@ -183,22 +219,63 @@ def update_event(actor: Actor, event: Event, venues=None, **values) -> Event:
 # --- stations ---------------------------------------------------------------------------
 
 
-def create_station(actor: Actor, **values) -> Station:
-    actor.require("reference.manage")
+def _served_sites(actor: Actor, codes) -> list[Site]:
+    """The sites ``codes`` name, each one the actor reaches (else 422 naming ``sites``)."""
+    codes = list(dict.fromkeys(normalise_code(c) for c in codes if normalise_code(c)))
+    if not codes:
+        return []
+    found = {s.code: s for s in db.session.execute(sa.select(Site).where(Site.code.in_(codes))).scalars()}
+    missing = [c for c in codes if c not in found or not actor.may_see_site(found[c].id)]
+    if missing:
+        message = gettext("Unknown site: %(codes)s", codes=", ".join(missing))
+        raise InvalidInput(message, {"sites": [message]})
+    return [found[c] for c in codes]
+
+
+def create_station(actor: Actor, org: str | None = None, sites=None, **values) -> Station:
+    """Add a station of the testing organisation ``org`` serving the sites ``sites`` names."""
+    from lims.orgs.services import org_by_code, set_station_org, set_station_sites
+
+    _require_reference(actor)
     values["code"] = normalise_code(values.get("code"))
     _require_kind(values.get("kind"), STATION_KINDS)
+    _require_placement(actor, org, "org")
+    node = org_by_code(actor, org) if org else None
+    served = _served_sites(actor, sites or ())
+    if node is not None and not values.get("organisation"):
+        values["organisation"] = node.name
     station = Station(**{k: v for k, v in values.items() if k in STATION_FIELDS})
-    return editing.create(actor, station, "station", STATION_FIELDS, unique=[("code",), ("name",)])
+    station = editing.create(actor, station, "station", STATION_FIELDS, unique=[("code",), ("name",)])
+    if node is not None:
+        set_station_org(actor, station, node)
+    if served:
+        set_station_sites(actor, station, served)
+    return station
 
 
-def update_station(actor: Actor, station: Station, **values) -> Station:
-    actor.require("reference.manage")
+def update_station(actor: Actor, station: Station, org=..., sites=None, **values) -> Station:
+    """Change a station; ``org`` (a code) moves it to another testing organisation, ``sites``
+    (codes) replaces the sites it serves (None: unchanged)."""
+    from lims.orgs.services import org_by_code, set_station_org, set_station_sites
+
+    _require_reference(actor)
     if "code" in values:
         values["code"] = normalise_code(values["code"])
     if "kind" in values:
         _require_kind(values["kind"], STATION_KINDS)
-    return editing.update(actor, station, {k: v for k, v in values.items() if k in STATION_FIELDS}, "station",
-                          unique=[("code",), ("name",)])
+    if org is not ...:
+        _require_placement(actor, org, "org")
+        node = org_by_code(actor, org) if org else None
+    served = _served_sites(actor, sites) if sites is not None else None
+    station = editing.update(actor, station, {k: v for k, v in values.items() if k in STATION_FIELDS}, "station",
+                             unique=[("code",), ("name",)])
+    if org is not ...:
+        set_station_org(actor, station, node)
+    if served is not None:
+        # a bound administrator replaces only the sites they reach: the others stay served
+        hidden = [s for s in station.sites if not actor.may_see_site(s.id)]
+        set_station_sites(actor, station, hidden + served)
+    return station
 
 
 # --- suppliers --------------------------------------------------------------------------

@@ -35,6 +35,8 @@ def write_monthly(report: MonthlyReport, text: Text | None = None, *, status_wor
     overview = wb.active
     overview.title = L._("Overview")
     _overview(overview, report, L)
+    if report.by_unit:
+        _units(wb.create_sheet(L._("Units compared")), report, L)
     for sheet, rows, name_col in (
         (L._("By site"), report.by_site, L.pgettext("report column", "Site")),
         (L._("By category"), report.by_category, L.pgettext("report column", "Category")),
@@ -164,6 +166,22 @@ def _overview(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
         ws.cell(row=start + r, column=c).number_format = fmt
     ws.cell(row=start + len(rows) + 2, column=1, value=safe_text(L._("Rates exclude suspect and invalid results; "
                                                                      "changes of rates are in percentage points (pp).")))
+
+
+def _units(ws: Worksheet, report: MonthlyReport, L: Text) -> None:
+    """The node's units side by side with the overview's figures; the last row is the total."""
+    header = [L._("Unit"), L._("Kind"), L._("Batches"), L.pgettext("report column", "Tests"), L._("Pos."),
+              L._("Pos. rate"), L._("Disposal rate"), L._("Overdue"), L._("kg disposed")]
+    body = [[u.name, L.unit_kind(u.kind), u.figures.batches, u.figures.tests, u.figures.positives,
+             u.figures.positive_rate, u.figures.disposal_rate, u.figures.overdue_dispositions, u.figures.kg_disposed]
+            for u in report.by_unit]
+    cur = report.current
+    body.append([L._("Total"), None, cur.batches, cur.tests, cur.positives, cur.positive_rate, cur.disposal_rate,
+                 cur.overdue_dispositions, cur.kg_disposed])
+    end = _table(ws, header, body, [24, 12, 10, 10, 10, 12, 12, 10, 12], {6: PERCENT_FORMAT, 7: PERCENT_FORMAT,
+                                                                          9: KG_FORMAT})
+    for c in range(1, len(header) + 1):
+        ws.cell(row=end - 1, column=c).fill = TOTAL_FILL
 
 
 def _breakdown(ws: Worksheet, rows: Sequence[BreakdownRow], name_header: str, L: Text) -> None:

@@ -50,6 +50,7 @@ def render_monthly_report(report: MonthlyReport, text: Text | None = None, *, fo
     story.extend(_cover(report, period, L, st))
     story.append(PageBreak())
     story.extend(_headline(report, L, st))
+    story.extend(_units(report, L, st))
     story.extend(_trends(report, L, st, font_name))
     for key, title, rows, name_col in (
         ("by_site", L._("3. By site"), report.by_site, L.pgettext("report column", "Site")),
@@ -260,6 +261,31 @@ def _headline(report: MonthlyReport, L: Text, st: ReportStyles) -> list[Flowable
                                    "figure.", report.unreviewed).format(count=report.unreviewed), st.note))
     return out + [Spacer(1, 4), table, para(L._("Rates exclude suspect and invalid results; changes of rates are in "
                                                 "percentage points (pp)."), st.note)]
+
+
+def _units(report: MonthlyReport, L: Text, st: ReportStyles) -> list[Flowable]:
+    """The node's units side by side (a city's districts, a district's offices and markets),
+    each with the overview's figures; the total row is the overview's own figures."""
+    if not report.by_unit:
+        return []
+    header = [L._("Unit"), L._("Batches"), L.pgettext("report column", "Tests"), L._("Pos."), L._("Pos. rate"),
+              L._("Disposal rate"), L._("Overdue"), L._("kg disposed")]
+    body, inks = [], {}
+    for r, unit in enumerate(report.by_unit):
+        f = unit.figures
+        body.append([L.with_note(unit.name, L.unit_kind(unit.kind)), str(f.batches), str(f.tests), str(f.positives),
+                     rate_text(f.positive_rate), rate_text(f.disposal_rate), str(f.overdue_dispositions),
+                     kg_text(f.kg_disposed)])
+        if f.positives:
+            inks[(3, r)] = POSITIVE_INK
+        if f.overdue_dispositions:
+            inks[(6, r)] = POSITIVE_INK
+    cur = report.current
+    body.append([L._("Total"), str(cur.batches), str(cur.tests), str(cur.positives), rate_text(cur.positive_rate),
+                 rate_text(cur.disposal_rate), str(cur.overdue_dispositions), kg_text(cur.kg_disposed)])
+    widths = [WIDTH - 7 * 54, 54, 54, 54, 54, 54, 54, 54]
+    return [CondPageBreak(50 * mm), Paragraph(L._("Units compared"), st.h2),
+            data_table(header, body, widths, st, align="lRRRRRRR", cell_inks=inks, total_row=True)]
 
 
 def _trends(report: MonthlyReport, L: Text, st: ReportStyles, font: str) -> list[Flowable]:

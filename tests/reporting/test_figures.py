@@ -136,13 +136,19 @@ def test_headline_scoped_to_the_market_manager(world, actors, ctx):
     assert (prev.batches, prev.tests, prev.negatives, prev.positives, prev.suspects) == (2, 2, 1, 0, 1)
 
 
-def test_scope_for(world, actors, ctx):
+def test_scope_for(world, actors, ctx, db):
+    from flask_babel import gettext
+
     from lims.errors import NotFound
     from lims.reporting.figures import scope_for
 
     everything = scope_for(actors["regulator"], None)
     assert everything.site_ids is None and everything.kind == "district"
-    assert everything.name == "上城区"  # the district most sites are in (SF is in 下城区)
+    assert everything.name == "上城区"  # every site names it
+    world.sites["SF"].district = "下城区"
+    db.session.flush()
+    # a second district: the report of everything is no longer named after either of them
+    assert scope_for(actors["regulator"], None).name == gettext("All jurisdictions")
     one = scope_for(actors["regulator"], " sa ")
     assert (one.site_ids, one.name, one.kind) == (frozenset({world.sites["SA"].id}), "城东农贸市场", "site")
     assert scope_for(actors["manager"], "sb").site_ids == frozenset({world.sites["SB"].id})

@@ -215,7 +215,7 @@ def build_world(db, make_user) -> World:
     S["SC"] = B.site("SC", "城南农贸市场", 40)
     S["SD"] = B.site("SD", "城北农贸市场", 70)
     S["SE"] = B.site("SE", "城中超市", 5, kind="supermarket")
-    S["SF"] = B.site("SF", "镇东农贸市场", 10, district="下城区")
+    S["SF"] = B.site("SF", "镇东农贸市场", 10)
     S["SH"] = B.site("SH", "镇南农贸市场", 20)
     S["SI"] = B.site("SI", "家宴服务中心", None, kind="banquet")
     S["SJ"] = B.site("SJ", "老菜场", 5, active=False)

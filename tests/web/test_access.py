@@ -58,6 +58,8 @@ GET_ROUTES = {
     "notifications.index": ("batch.read", "/notifications/"),
     "admin.index": ("reference.manage", "/admin/"),
     "admin.listing": ("reference.manage", "/admin/sites/"),
+    "admin.load_tree": ("reference.manage", "/admin/orgs/load"),
+    "admin.tree_template": ("reference.manage", "/admin/orgs/template.xlsx"),
     "admin.edit": ("reference.manage", "/admin/items/1"),
     "public.stall": (PUBLIC, "/public/stalls/{stall_a_public}"),
     "public.stall_qr": (PUBLIC, "/public/stalls/{stall_a_public}/qr.svg"),
@@ -99,6 +101,7 @@ POST_ROUTES = {
     "events.edit": ("event.manage", "/events/new"),
     "notifications.read": ("batch.read", "/notifications/read"),
     "admin.edit": ("reference.manage", "/admin/sites/new"),
+    "admin.load_tree": ("reference.manage", "/admin/orgs/load"),
     "admin.add_override": ("reference.manage", "/admin/items/1/overrides"),
     "admin.delete_override": ("reference.manage", "/admin/items/1/overrides/999/delete"),
     "accounts.login": (PUBLIC, "/login"),
@@ -114,6 +117,14 @@ API_ROUTES = {
     ("api_sites.Stalls", "POST"): ("reference.manage", "/api/v1/sites/MA/stalls"),
     ("api_sites.StallResource", "GET"): ("batch.read", "/api/v1/sites/MA/stalls/A-01"),
     ("api_sites.StallResource", "PATCH"): ("reference.manage", "/api/v1/sites/MA/stalls/A-01"),
+    ("api_orgs.Orgs", "GET"): ("batch.read", "/api/v1/orgs"),
+    ("api_orgs.Orgs", "POST"): ("reference.manage", "/api/v1/orgs"),
+    ("api_orgs.OrgResource", "GET"): ("batch.read", None),  # needs an organisation: tests/web/test_api_orgs.py
+    ("api_orgs.OrgResource", "PATCH"): ("reference.manage", None),  # tests/web/test_api_orgs.py
+    ("api_stations.Stations", "GET"): ("batch.read", "/api/v1/stations"),
+    ("api_stations.Stations", "POST"): ("reference.manage", "/api/v1/stations"),
+    ("api_stations.StationResource", "GET"): ("batch.read", None),  # tests/web/test_api_orgs.py
+    ("api_stations.StationResource", "PATCH"): ("reference.manage", None),  # tests/web/test_api_orgs.py
     ("api_reagent_lots.ReagentLots", "GET"): ("batch.read", "/api/v1/reagent-lots"),
     ("api_reagent_lots.ReagentLots", "POST"): ("reference.manage", "/api/v1/reagent-lots"),
     ("api_reagent_lots.ReagentLotResource", "GET"): ("batch.read", "/api/v1/reagent-lots/{lot}"),

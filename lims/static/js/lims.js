@@ -66,3 +66,19 @@ document.addEventListener("change", (ev) => {
 document.addEventListener("click", (ev) => {
   if (ev.target.matches("[data-print]")) window.print();
 });
+
+// The user form: only the binding the chosen role works by is shown (sites, organisations or
+// stations); which is which comes from the server (data-binding on the role select).
+document.addEventListener("DOMContentLoaded", () => {
+  const role = document.querySelector("select[data-binding]");
+  if (!role) return;
+  const binding = JSON.parse(role.dataset.binding);
+  const sync = () => {
+    for (const id of ["sites", "orgs", "stations"]) {
+      const field = document.getElementById(id);
+      if (field) field.closest(".mb-3").hidden = binding[role.value] !== id;
+    }
+  };
+  role.addEventListener("change", sync);
+  sync();
+});
