@@ -52,7 +52,7 @@ EXAMPLES: dict[str, tuple[tuple[object, ...], ...]] = {
     SITES_SHEET: (("QT01", "下沙农贸市场", "农贸市场", "QT-XS", "下沙街道学林街 1 号", "0571-12345678"),
                   ("QT02", "白杨农贸市场", "农贸市场", "QT", "白杨街道 8 号", None)),
     STALLS_SHEET: (("QT01", "A-01", "王丽", "13800000001", None), ("QT01", "A-02", "陈静", None, None),
-                   ("QT02", "B-01", "赵刚", None, None)),
+                   ("QT02", "C-01", "赵刚", None, None)),
     STATIONS_SHEET: (("QT-VAN1", "钱塘区快检车一号", "快检车", "QT-KJ", "QT01、QT02"),
                      ("QT01-R", "下沙农贸市场快检室", "快检室", "QT-KJ", "QT01")),
 }

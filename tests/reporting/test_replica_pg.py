@@ -99,7 +99,7 @@ def untested_on_report(app, user_id):
     with app.test_request_context("/"):
         actor = Actor(user=db.session.get(User, user_id), ip="test")
         with read_session() as source:
-            report = build_monthly(actor, MONTH, None, source)
+            report = build_monthly(actor, MONTH, None, source=source)
         db.session.remove()
     return report.current.batches_untested, source
 
