@@ -46,7 +46,7 @@ def main() -> None:
     seed(app, args.rows)
     data = pesticide_csv(args.rows)
     env = dict(os.environ, LIMS_DATABASE_URL=url, LIMS_DATA_DIR=app.config["DATA_DIR"], LIMS_SECRET_KEY="bench",
-               LIMS_AUDIT_KEY_DEV="1", LIMS_SESSION_COOKIE_SECURE="0", LIMS_IMPORT_MAX_ROWS="500000")
+               LIMS_AUDIT_KEY_DEV="1", LIMS_SESSION_COOKIE_SECURE="0", LIMS_IMPORT_MAX_ROWS="500000", LIMS_UNBOUND_STAFF_SEE_ALL="1")
     port = free_port()
     procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                "wsgi:app"], cwd=ROOT, env=env, start_new_session=True,

@@ -158,7 +158,8 @@ def set_station_org(actor: Actor, station: Station, org: Organisation | None) ->
 
 def stations_visible(actor: Actor):
     """A condition on Station: the stations ``actor`` sees — everything for the deployment's
-    administrator; else those of the organisations they see, and those serving a site they reach."""
+    administrator; else those of the organisations they see, and those serving (or standing in)
+    a site they reach."""
     scope = actor.site_ids
     if scope is None:
         return sa.true()
@@ -166,7 +167,7 @@ def stations_visible(actor: Actor):
 
     serving = sa.select(station_sites.c.station_id).where(station_sites.c.site_id.in_(scope or {-1}))
     own = sa.select(Organisation.id).where(orgs_in_scope(actor.user))
-    return sa.or_(Station.id.in_(serving), Station.org_id.in_(own))
+    return sa.or_(Station.id.in_(serving), Station.site_id.in_(scope or {-1}), Station.org_id.in_(own))
 
 
 def visible_stations(actor: Actor) -> list[Station]:

@@ -46,17 +46,6 @@ def list_sites(actor: Actor, include_inactive: bool = True) -> list[Site]:
     return list(db.session.execute(stmt).scalars())
 
 
-def stations_reached(actor: Actor):
-    """A condition on Station: those serving (or standing in) a site the actor reaches."""
-    from lims.models import Station, station_sites
-
-    scope = actor.site_ids
-    if scope is None:
-        return sa.true()
-    served = sa.exists().where(station_sites.c.station_id == Station.id, station_sites.c.site_id.in_(scope or [-1]))
-    return sa.or_(served, Station.site_id.in_(scope or [-1]))
-
-
 def list_stations(actor: Actor) -> list:
     """The active stations the actor works with: a technician's or reviewer's own, else those
     serving (or standing in) a site the actor reaches — all of them for who reaches everything."""
@@ -64,7 +53,9 @@ def list_stations(actor: Actor) -> list:
 
     if actor.user is not None and actor.user.stations:
         return [s for s in actor.user.stations if s.active]
-    return list(db.session.execute(sa.select(Station).where(Station.active.is_(True), stations_reached(actor))
+    from lims.orgs.services import stations_visible
+
+    return list(db.session.execute(sa.select(Station).where(Station.active.is_(True), stations_visible(actor))
                                    .order_by(Station.code)).scalars())
 
 

@@ -220,5 +220,5 @@ def test_lims_tick_sweeps_expired_uploads_without_waiting_for_an_upload(app, dat
     fresh.write_bytes(b"waiting for its preview")
     result = app.test_cli_runner().invoke(args=["lims", "tick"])
     assert result.exit_code == 0, result.output
-    assert "1 expired uploads removed" in result.output
+    assert "1 expired upload removed" in result.output
     assert not stale.exists() and fresh.exists()
