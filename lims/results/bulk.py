@@ -106,13 +106,15 @@ class RowWriter:
         over a column is far cheaper than a loop over each row's converters."""
         if not rows:
             return
+        n = len(rows)
         columns = list(zip(*rows))
         if self.seal is not None:
-            seals = seal_columns(self.seal[0], self.seal[1],
-                                 {**self.constants, **{n: list(c) for n, c in zip(self.names, columns)}}, len(rows))
+            seals = seal_columns(self.seal[0], self.seal[1], {**self.constants, **dict(zip(self.names, columns))}, n)
         for i, f in self.convert:
-            columns[i] = [None if v is None else f(v) for v in columns[i]]
-        columns.extend(itertools.repeat(c, len(rows)) for c in self.constant)
+            column = columns[i]
+            if column.count(None) != n:  # a column left empty in every row stays as it is
+                columns[i] = [None if v is None else f(v) for v in column]
+        columns.extend(itertools.repeat(c, n) for c in self.constant)
         if self.seal is not None:
             columns.append(seals)
         self.insert(list(zip(*columns)))
