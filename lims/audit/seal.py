@@ -50,11 +50,13 @@ def _bool(v) -> str:
 def _utc(v) -> str:
     if v is None:
         return NULL
-    if type(v) is datetime and v.tzinfo is timezone.utc:  # as the parsers and the database give it
-        return v.isoformat(" ", "microseconds")[:26]
-    if isinstance(v, str):  # SQLite's naive UTC text
+    if type(v) is str:  # SQLite's naive UTC text
         if len(v) == 26 and v[10] == " ":
             return v
+        v = datetime.fromisoformat(v)
+    elif type(v) is datetime and v.tzinfo is timezone.utc:  # as the parsers and PostgreSQL give it
+        return v.isoformat(" ", "microseconds")[:26]
+    elif isinstance(v, str):
         v = datetime.fromisoformat(v)
     if v.tzinfo is not None:
         v = v.astimezone(timezone.utc).replace(tzinfo=None)

@@ -306,6 +306,7 @@ class _Importer:
         self.categories = {c.id: c for c in db.session.execute(sa.select(FoodCategory)).scalars()}
         self.assess = Assessor(now)
         self.texts: dict = {}
+        self.item_facts: dict = {}
         self.tester_ids: dict = {}
         self.visible: dict = {}
         self.sampling_times: dict = {}
@@ -512,7 +513,10 @@ class _Importer:
             rr.warnings = [str(m) for msgs in a.warnings.values() for m in msgs]
             self._show(rr)
         self.touched[batch.id] = batch
-        iid = item.id
+        facts = self.item_facts.get(item)
+        if facts is None:  # read once: an ORM attribute costs more than most steps of a row
+            facts = self.item_facts[item] = (item.id, item.unit, item.method)
+        iid, item_unit, item_method = facts
         if iid not in batch.planned:  # a test imported for a batch becomes one of its planned tests
             batch.planned.add(iid)
             self.unplanned.append({"batch_id": batch.id, "item_id": iid})
@@ -521,7 +525,7 @@ class _Importer:
             self.positives.append(batch)
         inst = self.instruments.find(r.instrument) if r.instrument else None
         return result_row(
-            batch.id, batch.station_id, iid, item.unit, item.method, a, record_key=rkey, value=r.value,
+            batch.id, batch.station_id, iid, item_unit, item_method, a, record_key=rkey, value=r.value,
             value_text=value_text, qualitative=qualitative, unit=unit, control_delta=r.control_delta,
             sample_delta=r.sample_delta, c_line=r.c_line, t_line=r.t_line, tc_ratio=r.tc_ratio,
             reading_mode=r.reading_mode, method=method, pretreated=None, instrument_word=word,
@@ -632,8 +636,9 @@ class _Importer:
         span: list[int] = []
 
         def stored_seals():
-            for part in db.session.execute(
-                    sa.select(Result.id, Result.seal).where(Result.import_id == imp.id).order_by(Result.id),
+            results = Result.__table__.c  # Core rows, read 10,000 at a time (a server-side cursor on PostgreSQL)
+            for part in db.session.connection().execute(
+                    sa.select(results.id, results.seal).where(results.import_id == imp.id).order_by(results.id),
                     execution_options={"yield_per": 10_000}).partitions():
                 if not span:
                     span.append(part[0][0])

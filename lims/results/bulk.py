@@ -103,17 +103,19 @@ class RowWriter:
 
     def write(self, rows) -> None:
         """Converted a column at a time: most signal columns are empty, and a comprehension
-        over a column is far cheaper than a loop over each row's converters."""
+        over a column is far cheaper than a loop over each row's converters. The rows are
+        sealed from the values in the driver's form — what is stored, as ``verify`` reads it
+        back (a UTC time on SQLite is then already its canonical text)."""
         if not rows:
             return
         n = len(rows)
         columns = list(zip(*rows))
-        if self.seal is not None:
-            seals = seal_columns(self.seal[0], self.seal[1], {**self.constants, **dict(zip(self.names, columns))}, n)
         for i, f in self.convert:
             column = columns[i]
             if column.count(None) != n:  # a column left empty in every row stays as it is
                 columns[i] = [None if v is None else f(v) for v in column]
+        if self.seal is not None:
+            seals = seal_columns(self.seal[0], self.seal[1], {**self.constants, **dict(zip(self.names, columns))}, n)
         columns.extend(itertools.repeat(c, n) for c in self.constant)
         if self.seal is not None:
             columns.append(seals)
