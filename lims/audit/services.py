@@ -201,6 +201,8 @@ def record_many(actor, entries: list[dict]) -> int:
 
 def _ranges(ids: list[int]) -> list[list[int]]:
     """Sorted ids as [first, last] runs (an import's ids are mostly one run)."""
+    if ids and ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one run (the usual import)
+        return [[ids[0], ids[-1]]]
     out: list[list[int]] = []
     for i in ids:
         if out and i == out[-1][1] + 1:

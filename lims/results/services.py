@@ -424,7 +424,7 @@ def _write_statuses(batches_: dict[int, BatchRef], changed: dict[str, list[int]]
         sql, arrange = _status_update(connection.dialect)
         for start in range(0, len(held), 5000):
             part = held[start:start + 5000]
-            done = connection.exec_driver_sql(sql, [arrange(p) for p in part]).rowcount
+            done = connection.exec_driver_sql(sql, part if arrange is None else [arrange(p) for p in part]).rowcount
             if done != len(part):  # some batch changed since it was read: those are read back
                 stored = dict(load_in(sa.select(Batch.id, Batch.seal), Batch.id, [p[3] for p in part]))
                 for status, verdict, seal, bid, rv in part:
@@ -453,8 +453,11 @@ def _status_update(dialect):
         stmt = table.update().where(table.c.id == sa.bindparam("rid"), table.c.row_version == sa.bindparam("rv")) \
             .values(status=sa.bindparam("new_status"), verdict=sa.bindparam("new_verdict"),
                     seal=sa.bindparam("new_seal"), row_version=table.c.row_version + sa.literal_column("1"))
-        made = _STATUS_UPDATES[dialect.name] = driver_statement(
-            stmt, dialect, ("new_status", "new_verdict", "new_seal", "rid", "rv"))
+        names = ("new_status", "new_verdict", "new_seal", "rid", "rv")
+        sql, arrange = driver_statement(stmt, dialect, names)
+        if dialect.positional and list(stmt.compile(dialect=dialect).positiontup) == list(names):
+            arrange = None  # the parameters go in the order they are given
+        made = _STATUS_UPDATES[dialect.name] = (sql, arrange)
     return made
 
 
