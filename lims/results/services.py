@@ -27,7 +27,7 @@ from lims.messages import entry_problem_message, reading_message
 from lims.models import Batch, Disposition, Instrument, ReagentLot, Result, TestItem
 from lims.notifications.services import positives_opened
 from lims.reference.services import decision_rule_for, item_applies
-from lims.results.bulk import RowWriter, driver_statement
+from lims.results.bulk import RowsUpdate, RowWriter
 from lims.rules.batch_status import batch_status, effective_outcomes, verdict_for
 from lims.rules.judging import (InvalidReading, Judgement, Signals, check_entry, disagrees, judge,
                                 normalise_word)
@@ -136,12 +136,16 @@ class Assessor:
             target.setdefault(p.field, []).append(entry_problem_message(p, item=item, category=category))
         for key, message in extra_warnings:
             warnings.setdefault(key, []).append(message)
-        judgement = self._verdict((item_id, category_id, lot.id if lot else None, method or item_method),
-                                  item, category, lot, signals)
+        rule_key = (item_id, category_id, lot.id if lot else None, method or item_method)
+        judgement = self._verdicts.get((rule_key, signals))  # a file repeats its readings
+        if judgement is None:
+            judgement = self._verdict(rule_key, item, category, lot, signals)
         if type(judgement) is InvalidReading:
             errors.setdefault("value", []).append(reading_message(judgement.code, judgement.params))
             judgement = None
-        word = self.word(instrument_word)
+        word = self._words.get(instrument_word, False)
+        if word is False:
+            word = self.word(instrument_word)
         return Assessment(judgement, errors, warnings, word,
                           disagrees(judgement.outcome, word, judgement.signal_mismatch) if judgement else False)
 
@@ -420,11 +424,10 @@ def _write_statuses(batches_: dict[int, BatchRef], changed: dict[str, list[int]]
             held.append((status, verdict, seal, bid, ref.row_version))
     out: dict[int, str] = {}
     if held:
-        connection = db.session.connection()
-        sql, arrange = _status_update(connection.dialect)
+        update = _status_update()
         for start in range(0, len(held), 5000):
             part = held[start:start + 5000]
-            done = connection.exec_driver_sql(sql, part if arrange is None else [arrange(p) for p in part]).rowcount
+            done = update(part)
             if done != len(part):  # some batch changed since it was read: those are read back
                 stored = dict(load_in(sa.select(Batch.id, Batch.seal), Batch.id, [p[3] for p in part]))
                 for status, verdict, seal, bid, rv in part:
@@ -440,25 +443,11 @@ def _write_statuses(batches_: dict[int, BatchRef], changed: dict[str, list[int]]
     return out
 
 
-_STATUS_UPDATES: dict = {}
-
-
-def _status_update(dialect):
-    """``UPDATE batches SET status, verdict, seal, row_version + 1 WHERE id AND row_version``,
-    compiled once per dialect for the driver, and its parameters from (status, verdict, seal,
-    id, row version)."""
-    made = _STATUS_UPDATES.get(dialect.name)
-    if made is None:
-        table = Batch.__table__
-        stmt = table.update().where(table.c.id == sa.bindparam("rid"), table.c.row_version == sa.bindparam("rv")) \
-            .values(status=sa.bindparam("new_status"), verdict=sa.bindparam("new_verdict"),
-                    seal=sa.bindparam("new_seal"), row_version=table.c.row_version + sa.literal_column("1"))
-        names = ("new_status", "new_verdict", "new_seal", "rid", "rv")
-        sql, arrange = driver_statement(stmt, dialect, names)
-        if dialect.positional and list(stmt.compile(dialect=dialect).positiontup) == list(names):
-            arrange = None  # the parameters go in the order they are given
-        made = _STATUS_UPDATES[dialect.name] = (sql, arrange)
-    return made
+def _status_update() -> RowsUpdate:
+    """``UPDATE batches SET status, verdict, seal, row_version + 1 WHERE id AND row_version`` for
+    many batches a statement, from rows (status, verdict, seal, id, row version)."""
+    return RowsUpdate(Batch.__table__, ("status", "verdict", "seal"), ("id", "row_version"),
+                      more="row_version = batches.row_version + 1")
 
 
 def refresh_statuses(batches_: dict[int, BatchRef], known: dict[int, list] | None = None,
