@@ -296,7 +296,10 @@ class _Importer:
         for uid, display, username in db.session.execute(sa.select(User.id, User.display_name, User.username)):
             self.testers.setdefault(key(display), uid)
             self.testers.setdefault(key(username), uid)
-        self.seen_keys: set[str] = set()  # the record keys of the chunk being read (earlier ones are stored)
+        self.seen_keys: set[str] = set()  # the record keys of the chunk being read
+        # The hashes of the record keys of earlier chunks (a few bytes each, not the keys): a key
+        # whose hash is here is looked for among the results stored, which settles it exactly.
+        self.seen_hashes: set[int] = set()
         self.touched: dict[int, BatchRef] = {}
         self.unplanned: list[dict] = []  # (batch, item) pairs imported but not planned before
         self.positives: list[BatchRef] = []
@@ -376,12 +379,13 @@ class _Importer:
             codes = {r.row: (r.sample_code or "").strip().upper() for r in readings}
         found = self._batches(set(codes.values()) - {""})
         keys = {r.row: _record_key(r) for r in readings}
-        # Only a batch that already has results — stored before this file, or written by an earlier
-        # chunk of it — can already hold one of these records; within the chunk, ``seen_keys``.
-        touched = self.touched
-        check = [keys[r.row] for r in readings
-                 if (b := found.get(codes[r.row])) is None or not b.fresh or b.id in touched]
+        # Only a batch that already has results can already hold one of these records — or an
+        # earlier chunk of this file (then the key's hash was seen); within the chunk, ``seen_keys``.
+        self.seen_hashes.update(hash(k) for k in self.seen_keys)
         self.seen_keys = set()
+        seen = self.seen_hashes
+        check = [keys[r.row] for r in readings
+                 if (b := found.get(codes[r.row])) is None or not b.fresh or hash(keys[r.row]) in seen]
         existing = set()
         for start in range(0, len(check), 900):
             existing.update(db.session.execute(sa.select(Result.record_key).where(

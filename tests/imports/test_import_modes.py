@@ -313,6 +313,21 @@ def test_a_batch_met_again_in_a_later_chunk_is_the_same_batch(world, register, r
     assert db.session.get(Batch, batch.id).status == "stopped"
 
 
+def test_a_record_repeated_in_a_later_chunk_is_a_duplicate_whatever_batch_it_is_given(world, batches, run, db,
+                                                                                       monkeypatch):
+    """The record keys of earlier chunks are not held, only their hashes: a record repeated two
+    chunks later — even when the user assigns the repeat to another, untouched batch — is found
+    among the stored results and reported as a duplicate (not refused by the database)."""
+    from lims.imports import services
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    rows = pesticide_rows(1, 5) + pesticide_rows(1, 1)  # row 7 repeats row 2's record
+    report = run(make_csv(rows, PESTICIDE_HEADER), "repeat.csv", assignments={7: "S-20261120-009"})
+    assert report.status == "committed", report.error
+    assert (report.ok, report.duplicates) == (5, 1)
+    assert sorted(results_of(db, report.import_id)) == [2, 3, 4, 5, 6]
+
+
 # --- idempotency ---------------------------------------------------------------------------------
 
 
