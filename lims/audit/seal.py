@@ -162,7 +162,7 @@ def seal_columns(key: bytes, subject: str, columns: dict, n: int) -> list[str]:
             # column of other types: 1 == 1.0 while their texts differ).
             parts.append(NULL if first is None else f(first))
         else:
-            parts.append([NULL if v is None else f(v) for v in values])
+            parts.append(_canonical_column(f, values, n))
     segments: list = []  # varying columns, and the shared texts between them joined into one
     for part in parts:
         if isinstance(part, str) and segments and isinstance(segments[-1], str):
@@ -181,6 +181,21 @@ def seal_columns(key: bytes, subject: str, columns: dict, n: int) -> list[str]:
     join = SEP.join
     return [seal(prefix + (("k:" + _text(rkey)) if rkey is not None else f"i:{rid}") + SEP + join(texts))
             for rid, rkey, texts in zip(ids, keys, zip(*columns_))]
+
+
+def _canonical_column(f, values, n: int) -> list[str]:
+    """The canonical texts of a column: made once per distinct value when values repeat (an
+    outcome, a cut-off), where equal values are sure to have equal texts — any canonical form
+    but a text column's, or a text column holding only text."""
+    try:
+        distinct = set(values)
+    except TypeError:  # pragma: no cover - an unhashable value: made one by one
+        distinct = None
+    if distinct is not None and len(distinct) * 4 <= n \
+            and (f is not _text or all(v is None or type(v) is str for v in distinct)):
+        texts = {v: NULL if v is None else f(v) for v in distinct}
+        return [texts[v] for v in values]
+    return [NULL if v is None else f(v) for v in values]
 
 
 def digest_of(seals) -> str:

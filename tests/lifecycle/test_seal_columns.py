@@ -21,7 +21,7 @@ VALUES = {  # field → the values a column may hold (equal values of other type
     "batch_id": st.one_of(st.just(7), st.integers(1, 10 ** 9)), "item_id": st.sampled_from([1, 2, True]),
     "version": st.just(1), "current": st.sampled_from([True, False, 1, None]),
     "outcome": st.sampled_from(["negative", "positive", "invalid", "a\\b", f"x{SEP}y", ""]),
-    "value": NUMBERS, "value_text": st.one_of(st.none(), st.sampled_from(["阴性", "1", "N.D", 1, 1.0])),
+    "value": NUMBERS, "value_text": st.one_of(st.none(), st.sampled_from(["阴性", "1", "N.D", 1, 1.0, True])),
     "computed_value": NUMBERS, "cutoff": NUMBERS, "tested_at": st.one_of(st.none(), MOMENTS),
     "reviewed_at": st.one_of(st.none(), MOMENTS),
 }
@@ -44,7 +44,7 @@ def _by_row(columns: dict, n: int) -> list[str]:
 
 @st.composite
 def column_sets(draw):
-    n = draw(st.integers(1, 6))
+    n = draw(st.integers(1, 40))
     columns = {}
     for name, values in VALUES.items():
         shape = draw(st.sampled_from(["varying", "one value", "shared", "absent"]))
