@@ -125,7 +125,7 @@ def floor(path: Path, lite: bool = False) -> float:
     engine.dispose()
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     text = path.read_bytes().decode("gb18030")
     if lite:
         rows = []
@@ -138,8 +138,14 @@ def floor(path: Path, lite: bool = False) -> float:
     else:
         _insert(conn, COLUMNS, floor_rows(text, lambda code, n: n, 1, None, None))
     elapsed = time.perf_counter() - started
+    FLOOR_CPU[lite] = min(FLOOR_CPU.get(lite, float("inf")), time.process_time() - cpu)
     conn.close()
     return elapsed
+
+
+#: The floors' best processor time (lite → seconds): beside the wall-clock ratio, the ratio of
+#: processor times, which other work on a shared machine disturbs far less (reported, not the target).
+FLOOR_CPU: dict[bool, float] = {}
 
 
 def floor_same_database(path: Path, database: Path, user_id: int) -> float:
@@ -186,13 +192,13 @@ with app.app_context():
     from lims.models import User
     user = db.session.execute(sa.select(User).where(User.username == "bench")).scalar_one()
     data = open({str(path)!r}, "rb").read()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = run_import(Actor(user, "bench"), data, ImportOptions(filename="bench.csv", source="cli"),
                         now=datetime(2026, 11, 25, tzinfo=timezone.utc))
     db.session.commit()
-    elapsed = time.perf_counter() - started
-print(json.dumps({{"seconds": elapsed, "imported": report.ok, "status": report.status, "positives": report.positives,
-                  "peak_mb": peak_rss_mb(), "start_mb": base}}))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+print(json.dumps({{"seconds": elapsed, "cpu": cpu, "imported": report.ok, "status": report.status,
+                  "positives": report.positives, "peak_mb": peak_rss_mb(), "start_mb": base}}))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -284,6 +290,9 @@ def main() -> None:
     print(f"(b-lite) the first floor, 18 of the columns, the file's text unconverted: {b_lite:.2f} s")
     print(f"ratio a/b = {a['seconds'] / b:.2f}  (target ≤ 3); a/b2 = {a['seconds'] / b2:.2f}, "
           f"a/b-lite = {a['seconds'] / b_lite:.2f}")
+    cpu_a = min(run["cpu"] for run in runs)
+    print(f"processor time (less disturbed by other work on the machine; reported, not the target): "
+          f"(a) {cpu_a:.2f} s, (b) {FLOOR_CPU[False]:.2f} s, ratio {cpu_a / FLOOR_CPU[False]:.2f}")
     print(f"peak memory of the import process: {a['peak_mb']:.0f} MB (at start {a['start_mb']:.0f} MB; target ≤ 300 MB)")
     g = gold_bench(app, tmp, args.gold_rows)
     print(f"gold-xlsx: {g['rows']} rows in {g['seconds']:.2f} s = {g['rows_per_second']:.0f} rows/s")

@@ -83,8 +83,8 @@ class Reading:
         the tested party and food; the item; the channel; and the test time in UTC ISO form,
         as a JSON list (the stored keys of earlier imports are in this form: it must not change).
         """
-        if self.sample_code:
-            who = '"code", ' + _key_json(self.sample_code)
+        if self.sample_code:  # one code per sample: not worth remembering
+            who = '"code", ' + _json_text(self.sample_code)
         else:
             who = f'"party", {_key_json(self.tested_party)}, {_key_json(self.food)}'
         when = self.tested_at.astimezone(timezone.utc).isoformat()
@@ -99,14 +99,16 @@ def _key_text(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
-@functools.lru_cache(maxsize=4096)  # items, channels and parties repeat row after row
-def _key_json(text: str | None) -> str:
+def _json_text(text: str | None) -> str:
     """The normalised text as a JSON string, exactly as ``json.dumps(…, ensure_ascii=False)``
     writes it (which costs ten times more for the plain text of nearly every cell)."""
     text = _key_text(text)
     if text.isprintable() and '"' not in text and "\\" not in text:
         return f'"{text}"'
     return json.dumps(text, ensure_ascii=False)
+
+
+_key_json = functools.lru_cache(maxsize=4096)(_json_text)  # items, channels and parties repeat row after row
 
 
 # Why: a frozen dataclass sets each of Reading's 34 slots through object.__setattr__, which

@@ -15,6 +15,7 @@ when it has one."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -49,9 +50,13 @@ def _bool(v) -> str:
 def _utc(v) -> str:
     if v is None:
         return NULL
-    if isinstance(v, str):  # SQLite's naive UTC text
+    if type(v) is str:  # SQLite's naive UTC text
         if len(v) == 26 and v[10] == " ":
             return v
+        v = datetime.fromisoformat(v)
+    elif type(v) is datetime and v.tzinfo is timezone.utc:  # as the parsers and PostgreSQL give it
+        return v.isoformat(" ", "microseconds")[:26]
+    elif isinstance(v, str):
         v = datetime.fromisoformat(v)
     if v.tzinfo is not None:
         v = v.astimezone(timezone.utc).replace(tzinfo=None)
@@ -141,31 +146,62 @@ def mac(key: bytes):
 
 def seal_columns(key: bytes, subject: str, columns: dict, n: int) -> list[str]:
     """Seals of ``n`` rows given column-wise: ``columns`` maps each sealed field (and ``id``
-    or ``record_key``) to a list of ``n`` values, or to one value shared by every row."""
-    canon = []
+    or ``record_key``) to a list (or tuple) of ``n`` values, or to one value shared by every row.
+
+    The canonical text of a column whose rows all hold one value (or nothing) is made once, and
+    the texts of consecutive such columns joined once: each row then joins only what varies."""
+    parts: list = []  # per field, in order: the canonical texts of the n rows, or one shared text
     for name, f in fields(subject):
         values = columns.get(name)
-        if isinstance(values, list):
-            canon.append([NULL if v is None else f(v) for v in values])
+        if not isinstance(values, (list, tuple)):
+            parts.append(f(values))
+            continue
+        first = values[0] if n else None
+        if values.count(first) == n and (first is None or f is not _text or type(first) is str):
+            # One value in every row (equal values have equal canonical texts, but for a text
+            # column of other types: 1 == 1.0 while their texts differ).
+            parts.append(NULL if first is None else f(first))
         else:
-            canon.append([f(values)] * n)
+            parts.append(_canonical_column(f, values, n))
+    segments: list = []  # varying columns, and the shared texts between them joined into one
+    for part in parts:
+        if isinstance(part, str) and segments and isinstance(segments[-1], str):
+            segments[-1] += SEP + part
+        else:
+            segments.append(part)
+    columns_ = [itertools.repeat(p, n) if isinstance(p, str) else p for p in segments]
     keys = columns.get("record_key")
     ids = columns.get("id")
-    if not isinstance(keys, list):
+    if not isinstance(keys, (list, tuple)):
         keys = [keys] * n
-    if not isinstance(ids, list):
+    if not isinstance(ids, (list, tuple)):
         ids = [ids] * n
     prefix = subject + SEP
     seal = mac(key)
-    return [seal(prefix + (("k:" + _text(rkey)) if rkey is not None else f"i:{rid}") + SEP + SEP.join(texts))
-            for rid, rkey, texts in zip(ids, keys, zip(*canon))]
+    join = SEP.join
+    return [seal(prefix + (("k:" + _text(rkey)) if rkey is not None else f"i:{rid}") + SEP + join(texts))
+            for rid, rkey, texts in zip(ids, keys, zip(*columns_))]
+
+
+def _canonical_column(f, values, n: int) -> list[str]:
+    """The canonical texts of a column: made once per distinct value when values repeat (an
+    outcome, a cut-off), where equal values are sure to have equal texts — any canonical form
+    but a text column's, or a text column holding only text."""
+    try:
+        distinct = set(values)
+    except TypeError:  # pragma: no cover - an unhashable value: made one by one
+        distinct = None
+    if distinct is not None and len(distinct) * 4 <= n \
+            and (f is not _text or all(v is None or type(v) is str for v in distinct)):
+        texts = {v: NULL if v is None else f(v) for v in distinct}
+        return [texts[v] for v in values]
+    return [NULL if v is None else f(v) for v in values]
 
 
 def digest_of(seals) -> str:
     """One digest of many seals (in row order), for the trail entry that names the rows."""
-    h = hashlib.sha256()
-    for s in seals:
-        h.update((s or NULL).encode("ascii"))
+    h = hashlib.sha256()  # the digest of the seals one after the other, hashed in one go
+    h.update("".join([s or NULL for s in seals]).encode("ascii"))
     return h.hexdigest()
 
 

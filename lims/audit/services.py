@@ -201,6 +201,8 @@ def record_many(actor, entries: list[dict]) -> int:
 
 def _ranges(ids: list[int]) -> list[list[int]]:
     """Sorted ids as [first, last] runs (an import's ids are mostly one run)."""
+    if ids and ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):  # one run (the usual import)
+        return [[ids[0], ids[-1]]]
     out: list[list[int]] = []
     for i in ids:
         if out and i == out[-1][1] + 1:
@@ -237,12 +239,37 @@ def name_rows(actor, subject_type: str, ids, action: str, *, at=None, sealed: bo
             for sub in range(0, len(part), 900):
                 known.update(db.session.execute(sa.select(model.id, model.seal)
                                                 .where(model.id.in_(part[sub:sub + 900]))).all())
-        seals_ = [known.get(i) for i in part]
-        ranges = _ranges(part)
-        n += record_many(actor, [{
-            "action": action, "subject_type": subject_type, "subject_id": f"{part[0]}-{part[-1]}", "at": at, "rows": True,
-            "after": {"ids": ranges, "count": len(part), "seals": digest_of(seals_)}}])
+        n += _name_part(actor, subject_type, action, at, part, [known.get(i) for i in part])
     return n
+
+
+def name_sealed_rows(actor, subject_type: str, rows, action: str, *, at=None, chunk: int = 50_000) -> int:
+    """:func:`name_rows` for rows whose seals were just stored: ``rows`` yields (id, seal) in
+    ascending id order (e.g. streamed from the database), named ``chunk`` at a time — the same
+    entries as ``name_rows(…, seals=…)``, without holding every row at once. Returns the entries."""
+    n = 0
+    ids: list[int] = []
+    seals: list = []
+    last = None
+    for rid, seal_ in rows:
+        if last is not None and rid <= last:
+            raise ValueError(f"{subject_type}: rows to name must come in ascending id order")
+        last = rid
+        ids.append(rid)
+        seals.append(seal_)
+        if len(ids) == chunk:
+            n += _name_part(actor, subject_type, action, at, ids, seals)
+            ids, seals = [], []
+    if ids:
+        n += _name_part(actor, subject_type, action, at, ids, seals)
+    return n
+
+
+def _name_part(actor, subject_type: str, action: str, at, part: list[int], seals: list) -> int:
+    """The one entry naming ``part`` (sorted ids) with the digest of their seals, in that order."""
+    return record_many(actor, [{
+        "action": action, "subject_type": subject_type, "subject_id": f"{part[0]}-{part[-1]}", "at": at, "rows": True,
+        "after": {"ids": _ranges(part), "count": len(part), "seals": digest_of(seals)}}])
 
 
 def _hash_of(entry: AuditEntry, key: bytes | None) -> str:
@@ -691,4 +718,4 @@ def head() -> tuple[int, str] | None:
     return (row.seq, row.last_hash) if row and row.seq else None
 
 
-__all__ = ["record", "record_many", "name_rows", "seal", "verify", "baseline", "head", "Verification", "TABLES"]
+__all__ = ["record", "record_many", "name_rows", "name_sealed_rows", "seal", "verify", "baseline", "head", "Verification", "TABLES"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from flask_babel import gettext, ngettext
 from instruments import Limits, ParseError, Reading, RowProblem, SkippedRow, iter_file
 from lims.accounts.access import Actor
 from lims.formatting import join_sentences
-from lims.audit.services import name_rows, record
+from lims.audit.services import name_rows, name_sealed_rows, record
 from lims.batches import services as batches
 from lims.database import utcnow
 from lims.errors import Conflict, InvalidInput, LimsError
@@ -313,7 +314,10 @@ class _Importer:
         for uid, display, username in db.session.execute(sa.select(User.id, User.display_name, User.username)):
             self.testers.setdefault(key(display), uid)
             self.testers.setdefault(key(username), uid)
-        self.seen_keys: set[str] = set()
+        self.seen_keys: set[str] = set()  # the record keys of the chunk being read
+        # The hashes of the record keys of earlier chunks (a few bytes each, not the keys): a key
+        # whose hash is here is looked for among the results stored, which settles it exactly.
+        self.seen_hashes: set[int] = set()
         self.touched: dict[int, BatchRef] = {}
         self.unplanned: list[dict] = []  # (batch, item) pairs imported but not planned before
         self.positives: list[BatchRef] = []
@@ -323,6 +327,7 @@ class _Importer:
         self.categories = {c.id: c for c in db.session.execute(sa.select(FoodCategory)).scalars()}
         self.assess = Assessor(now)
         self.texts: dict = {}
+        self.item_facts: dict = {}
         self.tester_ids: dict = {}
         self.visible: dict = {}
         self.sampling_times: dict = {}
@@ -354,19 +359,24 @@ class _Importer:
         900 codes a query (a join against a temporary table of codes is planned as a scan)."""
         out: dict[str, BatchRef] = {}
         codes = list(codes)
-        categories, times = self.categories, self.sampling_times
+        categories, times, touched = self.categories, self.sampling_times, self.touched
         for start in range(0, len(codes), 900):
             part = codes[start:start + 900]
             for (bid, code, site_id, station_id, sampled_at, category_id, status, item_id, stall_id, food, quantity,
                  row_version) in self.batch_query(part).fetchall():
                 ref = out.get(code)
                 if ref is None:
-                    at = times.get(sampled_at)  # a round's samples share their times
-                    if at is None:
-                        at = times[sampled_at] = utc_from_driver(sampled_at)
-                    ref = out[code] = BatchRef(bid, code, site_id, station_id, at, categories.get(category_id), status,
-                                               stored=(code, site_id, stall_id, food, quantity, sampled_at),
-                                               row_version=row_version)
+                    # A batch met in an earlier chunk is the same one, as this file left it (the
+                    # tests it planned, its results still to be counted in its status).
+                    ref = touched.get(bid)
+                    if ref is None:
+                        at = times.get(sampled_at)  # a round's samples share their times
+                        if at is None:
+                            at = times[sampled_at] = utc_from_driver(sampled_at)
+                        ref = BatchRef(bid, code, site_id, station_id, at, categories.get(category_id), status,
+                                       stored=(code, site_id, stall_id, food, quantity, sampled_at),
+                                       row_version=row_version)
+                    out[code] = ref
                 if item_id is not None:
                     ref.planned.add(item_id)
         return out
@@ -387,8 +397,13 @@ class _Importer:
             codes = {r.row: (r.sample_code or "").strip().upper() for r in readings}
         found = self._batches(set(codes.values()) - {""})
         keys = {r.row: _record_key(r) for r in readings}
-        # Only a batch that already has results can already hold one of these records.
-        check = [keys[r.row] for r in readings if (b := found.get(codes[r.row])) is None or not b.fresh]
+        # Only a batch that already has results can already hold one of these records — or an
+        # earlier chunk of this file (then the key's hash was seen); within the chunk, ``seen_keys``.
+        self.seen_hashes.update(hash(k) for k in self.seen_keys)
+        self.seen_keys = set()
+        seen = self.seen_hashes
+        check = [keys[r.row] for r in readings
+                 if (b := found.get(codes[r.row])) is None or not b.fresh or hash(keys[r.row]) in seen]
         existing = set()
         for start in range(0, len(check), 900):
             existing.update(db.session.execute(sa.select(Result.record_key).where(
@@ -528,7 +543,10 @@ class _Importer:
             rr.warnings = [str(m) for msgs in a.warnings.values() for m in msgs]
             self._show(rr)
         self.touched[batch.id] = batch
-        iid = item.id
+        facts = self.item_facts.get(item)
+        if facts is None:  # read once: an ORM attribute costs more than most steps of a row
+            facts = self.item_facts[item] = (item.id, item.unit, item.method)
+        iid, item_unit, item_method = facts
         if iid not in batch.planned:  # a test imported for a batch becomes one of its planned tests
             batch.planned.add(iid)
             self.unplanned.append({"batch_id": batch.id, "item_id": iid})
@@ -536,7 +554,7 @@ class _Importer:
         if j.outcome == "positive":
             self.positives.append(batch)
         return result_row(
-            batch.id, batch.station_id, iid, item.unit, item.method, a, record_key=rkey, value=r.value,
+            batch.id, batch.station_id, iid, item_unit, item_method, a, record_key=rkey, value=r.value,
             value_text=value_text, qualitative=qualitative, unit=unit, control_delta=r.control_delta,
             sample_delta=r.sample_delta, c_line=r.c_line, t_line=r.t_line, tc_ratio=r.tc_ratio,
             reading_mode=r.reading_mode, method=method, pretreated=None, instrument_word=word,
@@ -636,23 +654,38 @@ class _Importer:
         imp = self.import_
         imp.rows_total, imp.imported, imp.rejected = r.rows_total, r.ok, r.rejected
         imp.no_data, imp.unmatched, imp.duplicates = r.no_data, r.unmatched, r.duplicates
+        touched = len(self.touched)
+        r.batches = [b.code for b in itertools.islice(self.touched.values(), 200)]
+        # What the rows needed is let go before the results are named (the peak of memory).
+        self.touched, self.outcomes, self.positives, self.created = {}, {}, [], {}
+        # Written at the driver, the results (sealed as they were inserted) and the batches whose
+        # status moved (sealed as their status was written) are named in the trail by one entry
+        # per chunk of rows: the results' seals as stored, streamed in id order (never all held
+        # at once), the batches' from the status update.
+        span: list[int] = []
+
+        def stored_seals():
+            results = Result.__table__.c  # Core rows, read 10,000 at a time (a server-side cursor on PostgreSQL)
+            for part in db.session.connection().execute(
+                    sa.select(results.id, results.seal).where(results.import_id == imp.id).order_by(results.id),
+                    execution_options={"yield_per": 10_000}).partitions():
+                if not span:
+                    span.append(part[0][0])
+                span[1:] = [part[-1][0]]
+                yield from part
+
+        db.session.flush()  # the import's own row first: only the trail is written while the seals stream
+        name_sealed_rows(self.actor, "result", stored_seals(), "result.import", at=self.now)
+        name_rows(self.actor, "batch", list(self.moved), "batch.import_status", at=self.now, seals=self.moved)
+        self.moved = {}
         # One entry covers the file: its hash, its counts and the results it created (they
         # carry import_id and import_row; the rows it refused are in import_rows).
-        first_id, last_id = db.session.execute(sa.select(sa.func.min(Result.id), sa.func.max(Result.id))
-                                               .where(Result.import_id == imp.id)).one()
-        # Written at the driver, the results (sealed as they were inserted) and the batches whose
-        # status moved (sealed here) are named in the trail by one entry per chunk of rows.
-        # (The results' seals as stored, read with their ids in one statement.)
-        sealed = dict(db.session.execute(sa.select(Result.id, Result.seal).where(Result.import_id == imp.id))
-                      .all())
-        name_rows(self.actor, "result", list(sealed), "result.import", at=self.now, seals=sealed)
-        name_rows(self.actor, "batch", list(self.moved), "batch.import_status", at=self.now, seals=self.moved)
+        first_id, last_id = span if span else (None, None)
         record(self.actor, "import.commit", "import", imp.id, at=self.now,
                after={"filename": imp.filename, "sha256": imp.sha256, "format": imp.format, "rows": r.rows_total,
                       "imported": r.ok, "rejected": r.rejected, "no_data": r.no_data, "unmatched": r.unmatched,
                       "duplicates": r.duplicates, "created_batches": r.created_batches, "positives": r.positives,
-                      "results": [first_id, last_id], "batches": len(self.touched)})
-        r.batches = [b.code for b in list(self.touched.values())[:200]]
+                      "results": [first_id, last_id], "batches": touched})
         db.session.flush()
 
     def _open_dispositions(self) -> None:

@@ -4,9 +4,7 @@ Every result is judged here by ``lims.rules.judging`` from its raw signals — t
 sent over the API or imported — and the instrument's own word is kept beside it."""
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field, replace
-from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -29,7 +27,7 @@ from lims.messages import entry_problem_message, reading_message
 from lims.models import Batch, Disposition, Instrument, ReagentLot, Result, TestItem
 from lims.notifications.services import positives_opened
 from lims.reference.services import decision_rule_for, item_applies
-from lims.results.bulk import RowWriter, driver_statement
+from lims.results.bulk import RowsUpdate, RowWriter
 from lims.rules.batch_status import batch_status, effective_outcomes, verdict_for
 from lims.rules.judging import (InvalidReading, Judgement, Signals, check_entry, disagrees, judge,
                                 normalise_word)
@@ -79,7 +77,7 @@ class ResultInput:
                        tc_ratio=self.tc_ratio)
 
 
-@dataclass
+@dataclass(slots=True)
 class Assessment:
     """What the rules say about a reading before it is saved (shown live while typing)."""
 
@@ -138,12 +136,16 @@ class Assessor:
             target.setdefault(p.field, []).append(entry_problem_message(p, item=item, category=category))
         for key, message in extra_warnings:
             warnings.setdefault(key, []).append(message)
-        judgement = self._verdict((item_id, category_id, lot.id if lot else None, method or item_method),
-                                  item, category, lot, signals)
+        rule_key = (item_id, category_id, lot.id if lot else None, method or item_method)
+        judgement = self._verdicts.get((rule_key, signals))  # a file repeats its readings
+        if judgement is None:
+            judgement = self._verdict(rule_key, item, category, lot, signals)
         if type(judgement) is InvalidReading:
             errors.setdefault("value", []).append(reading_message(judgement.code, judgement.params))
             judgement = None
-        word = self.word(instrument_word)
+        word = self._words.get(instrument_word, False)
+        if word is False:
+            word = self.word(instrument_word)
         return Assessment(judgement, errors, warnings, word,
                           disagrees(judgement.outcome, word, judgement.signal_mismatch) if judgement else False)
 
@@ -177,10 +179,10 @@ def assess(batch: Batch, data: ResultInput, now: datetime) -> Assessment:
     return Assessor(now)(batch.sampled_at, batch.category, data)
 
 
-@dataclass(slots=True)
-class ResultRow:
+class ResultRow(NamedTuple):
     """One stored result's columns as every door writes them (typed, posted, imported): built
-    by :func:`result_row` from the reading and the rules' assessment, never by hand."""
+    by :func:`result_row` from the reading and the rules' assessment, never by hand. A named
+    tuple: the bulk writer takes its values as they are, with no copy into a tuple per row."""
 
     batch_id: int
     item_id: int
@@ -216,8 +218,7 @@ class ResultRow:
 
 
 #: The columns of a :class:`ResultRow`, in order (the bulk writer's column list).
-RESULT_ROW_COLUMNS = tuple(f.name for f in dataclass_fields(ResultRow))
-row_values = operator.attrgetter(*RESULT_ROW_COLUMNS)  # a ResultRow → its values as a tuple, in that order
+RESULT_ROW_COLUMNS = ResultRow._fields
 
 
 def result_row(batch_id: int, station_id: int | None, item_id: int, item_unit: str | None, item_method: str | None,
@@ -230,12 +231,16 @@ def result_row(batch_id: int, station_id: int | None, item_id: int, item_unit: s
     judgement, the instrument's word beside it, and the station of the batch (or, for a batch
     registered without one, of the instrument that read it)."""
     j = a.judgement
-    return ResultRow(batch_id, item_id, record_key, value, value_text, qualitative, unit or item_unit, control_delta,
-                     sample_delta, c_line, t_line, tc_ratio, reading_mode, j.computed_value, j.threshold,
-                     method or item_method, pretreated, j.outcome, j.reason, instrument_word, a.instrument_outcome,
-                     a.disagrees, j.signal_mismatch, reagent_lot_id, instrument_id,
-                     station_id if station_id is not None else instrument_station_id, channel, tested_at,
-                     tested_by_id, tester_name, import_row)
+    # In the order of ResultRow's fields (``_make``: a third of the cost of its 31-argument constructor).
+    return _make_row((batch_id, item_id, record_key, value, value_text, qualitative, unit or item_unit, control_delta,
+                      sample_delta, c_line, t_line, tc_ratio, reading_mode, j.computed_value, j.threshold,
+                      method or item_method, pretreated, j.outcome, j.reason, instrument_word, a.instrument_outcome,
+                      a.disagrees, j.signal_mismatch, reagent_lot_id, instrument_id,
+                      station_id if station_id is not None else instrument_station_id, channel, tested_at,
+                      tested_by_id, tester_name, import_row))
+
+
+_make_row = ResultRow._make
 
 
 def _new_result(actor: Actor, batch: Batch, data: ResultInput, a: Assessment, version: int = 1,
@@ -253,7 +258,7 @@ def _new_result(actor: Actor, batch: Batch, data: ResultInput, a: Assessment, ve
         tested_at=data.tested_at,
         tested_by_id=actor.user_id if data.tester_name is None else _user_id_by_name(data.tester_name, actor),
         tester_name=data.tester_name, import_row=data.import_row)
-    result = Result(**dict(zip(RESULT_ROW_COLUMNS, row_values(row))), version=version, current=True,
+    result = Result(**row._asdict(), version=version, current=True,
                     supersedes_id=supersedes.id if supersedes else None, correction_reason=reason,
                     entered_by_id=actor.user_id, import_id=data.import_id)
     db.session.add(result)
@@ -394,7 +399,7 @@ class ResultWriter:
             "import_id": import_id, "row_version": 1}, seal=(audit_key(), "result"))
 
     def write(self, rows: list[ResultRow]) -> None:
-        self.writer.write([row_values(r) for r in rows])
+        self.writer.write(rows)
 
 
 def _write_statuses(batches_: dict[int, BatchRef], changed: dict[str, list[int]]) -> dict[int, str]:
@@ -419,11 +424,10 @@ def _write_statuses(batches_: dict[int, BatchRef], changed: dict[str, list[int]]
             held.append((status, verdict, seal, bid, ref.row_version))
     out: dict[int, str] = {}
     if held:
-        connection = db.session.connection()
-        sql, arrange = _status_update(connection.dialect)
+        update = _status_update()
         for start in range(0, len(held), 5000):
             part = held[start:start + 5000]
-            done = connection.exec_driver_sql(sql, [arrange(p) for p in part]).rowcount
+            done = update(part)
             if done != len(part):  # some batch changed since it was read: those are read back
                 stored = dict(load_in(sa.select(Batch.id, Batch.seal), Batch.id, [p[3] for p in part]))
                 for status, verdict, seal, bid, rv in part:
@@ -439,22 +443,11 @@ def _write_statuses(batches_: dict[int, BatchRef], changed: dict[str, list[int]]
     return out
 
 
-_STATUS_UPDATES: dict = {}
-
-
-def _status_update(dialect):
-    """``UPDATE batches SET status, verdict, seal, row_version + 1 WHERE id AND row_version``,
-    compiled once per dialect for the driver, and its parameters from (status, verdict, seal,
-    id, row version)."""
-    made = _STATUS_UPDATES.get(dialect.name)
-    if made is None:
-        table = Batch.__table__
-        stmt = table.update().where(table.c.id == sa.bindparam("rid"), table.c.row_version == sa.bindparam("rv")) \
-            .values(status=sa.bindparam("new_status"), verdict=sa.bindparam("new_verdict"),
-                    seal=sa.bindparam("new_seal"), row_version=table.c.row_version + sa.literal_column("1"))
-        made = _STATUS_UPDATES[dialect.name] = driver_statement(
-            stmt, dialect, ("new_status", "new_verdict", "new_seal", "rid", "rv"))
-    return made
+def _status_update() -> RowsUpdate:
+    """``UPDATE batches SET status, verdict, seal, row_version + 1 WHERE id AND row_version`` for
+    many batches a statement, from rows (status, verdict, seal, id, row version)."""
+    return RowsUpdate(Batch.__table__, ("status", "verdict", "seal"), ("id", "row_version"),
+                      more="row_version = batches.row_version + 1")
 
 
 def refresh_statuses(batches_: dict[int, BatchRef], known: dict[int, list] | None = None,

@@ -288,6 +288,46 @@ def test_small_chunks_give_the_same_result_as_one(world, batches, run, db, monke
     assert sorted(results_of(db, report.import_id)) == [2, 3, 4, 5, 6, 7]
 
 
+def test_a_batch_met_again_in_a_later_chunk_is_the_same_batch(world, register, run, db, monkeypatch):
+    """Two records of one batch on either side of a chunk boundary, for a test the batch had not
+    planned: the later chunk meets the batch as the earlier one left it (the test now planned,
+    its first record stored), so the test is planned once, both results count in its status,
+    and the first record repeated in a third chunk is a duplicate."""
+    from lims.imports import services
+    from lims.models import Batch, Result, batch_tests
+    from lims.reference.services import get_item
+
+    monkeypatch.setattr(services, "CHUNK", 1)
+    batch = register("S-20261120-001", "城东综合市场", "A-01", "青菜", tests=[get_item("CLB")])
+    first = pesticide_row(1, "S-20261120-001", when="2026-11-20 09:11:05")
+    second = pesticide_row(2, "S-20261120-001", value="61.2", word="不合格", when="2026-11-20 09:12:05")
+    report = run(make_csv([first, second, first], PESTICIDE_HEADER), "two-chunks.csv")
+    assert report.status == "committed", report.error
+    assert (report.ok, report.duplicates, report.positives) == (2, 1, 1)
+    planned = db.session.execute(sa.select(batch_tests.c.item_id).where(batch_tests.c.batch_id == batch.id)).scalars()
+    assert sorted(planned) == sorted([get_item("CLB").id, get_item("OPC").id])
+    outcomes = db.session.execute(sa.select(Result.outcome).where(Result.batch_id == batch.id)
+                                  .order_by(Result.import_row)).scalars().all()
+    assert outcomes == ["negative", "positive"]
+    db.session.expire_all()
+    assert db.session.get(Batch, batch.id).status == "stopped"
+
+
+def test_a_record_repeated_in_a_later_chunk_is_a_duplicate_whatever_batch_it_is_given(world, batches, run, db,
+                                                                                       monkeypatch):
+    """The record keys of earlier chunks are not held, only their hashes: a record repeated two
+    chunks later — even when the user assigns the repeat to another, untouched batch — is found
+    among the stored results and reported as a duplicate (not refused by the database)."""
+    from lims.imports import services
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    rows = pesticide_rows(1, 5) + pesticide_rows(1, 1)  # row 7 repeats row 2's record
+    report = run(make_csv(rows, PESTICIDE_HEADER), "repeat.csv", assignments={7: "S-20261120-009"})
+    assert report.status == "committed", report.error
+    assert (report.ok, report.duplicates) == (5, 1)
+    assert sorted(results_of(db, report.import_id)) == [2, 3, 4, 5, 6]
+
+
 # --- idempotency ---------------------------------------------------------------------------------
 
 
