@@ -51,3 +51,34 @@ def test_views_do_not_commit():
                 assert "session.commit(" not in path.read_text(encoding="utf-8"), path
     for path in (ROOT / "lims" / "api").glob("*.py"):
         assert "session.commit(" not in path.read_text(encoding="utf-8"), path
+
+
+def _is_select(node) -> bool:
+    """An expression building a SELECT: ``select(…)`` / ``sa.select(…)``, or a method chain on one."""
+    while isinstance(node, ast.Call):
+        func = node.func
+        if (isinstance(func, ast.Name) and func.id == "select") or (isinstance(func, ast.Attribute)
+                                                                     and func.attr == "select"):
+            return True
+        node = func.value if isinstance(func, ast.Attribute) else None
+    return False
+
+
+def test_no_not_in_over_a_subquery():
+    """``column.not_in(<subquery>)`` is NOT IN (SELECT …): PostgreSQL cannot turn it into an
+    anti-join and at ten million results ran one subplan per row — a dashboard for minutes
+    (bench/scale_bench.py). Write ``~sa.exists().where(…)`` instead."""
+    found = []
+    for path in (ROOT / "lims").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]:
+            selects = {t.id for n in ast.walk(func) if isinstance(n, ast.Assign) and _is_select(n.value)
+                       for t in n.targets if isinstance(t, ast.Name)}
+            for call in ast.walk(func):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+                        and call.func.attr in ("not_in", "notin_") and call.args:
+                    arg = call.args[0]
+                    if _is_select(arg) or (isinstance(arg, ast.Name) and arg.id in selects):
+                        found.append(f"{path.relative_to(ROOT)}:{call.lineno}")
+    allowed = {"lims/pagecache.py"}  # prune(): a handful of change marks, not a table of millions
+    assert not [f for f in found if f.split(":")[0] not in allowed], found

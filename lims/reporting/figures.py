@@ -231,6 +231,13 @@ def kg_disposed(scope: Scope, start: datetime, end: datetime) -> Decimal:
     return Decimal(kg or 0)
 
 
+def untested_by(end: datetime):
+    """A condition on Batch: no current result tested before ``end``. NOT EXISTS, never NOT
+    IN: PostgreSQL plans it as an anti-join, while NOT IN over ten million results fell back
+    to a subplan per batch (minutes instead of milliseconds; bench/scale_bench.py)."""
+    return ~sa.exists().where(Result.batch_id == Batch.id, Result.current.is_(True), Result.tested_at < end)
+
+
 def headline(scope: Scope, start: datetime, end: datetime, now: datetime) -> MonthlyFigures:
     """The period's headline. Counts hold at the end of the period (results tested in it);
     open cases (overdue, objections pending) hold at ``now``, the moment of printing.
@@ -239,12 +246,9 @@ def headline(scope: Scope, start: datetime, end: datetime, now: datetime) -> Mon
     breakdown; batches sampled in the period and not tested by its end are counted apart
     (``batches_untested``)."""
     counts = db.session.execute(_results(scope, start, end).add_columns(*_OUTCOME_COUNTS)).one()
-    # NOT EXISTS, not NOT IN: PostgreSQL plans it as an anti-join; NOT IN over ten million
-    # results fell back to a subplan per batch (minutes, not milliseconds).
-    tested_by_end = sa.exists().where(Result.batch_id == Batch.id, Result.current.is_(True), Result.tested_at < end)
     untested = db.session.execute(sa.select(sa.func.count(Batch.id)).where(
         Batch.sampled_at >= start, Batch.sampled_at < end, scope.where(Batch.site_id),
-        ~tested_by_end)).scalar_one()
+        untested_by(end))).scalar_one()
     closed = db.session.execute(
         _results(scope, start, end).add_columns(sa.func.count(Result.id))
         .join(Disposition, Disposition.batch_id == Batch.id)
@@ -274,10 +278,9 @@ def headline_by_site(scope: Scope, start: datetime, end: datetime, now: datetime
                                 .group_by(Batch.site_id)).all():
         per[r.k].update(batches=r.batches, tests=r.tests, negatives=r.negatives, positives=r.positives,
                         suspects=r.suspects, invalids=r.invalids)
-    tested_by_end = (sa.select(Result.batch_id).where(Result.current.is_(True), Result.tested_at < end))
     for k, n in db.session.execute(sa.select(Batch.site_id, sa.func.count(Batch.id)).where(
             Batch.sampled_at >= start, Batch.sampled_at < end, scope.where(Batch.site_id),
-            Batch.id.not_in(tested_by_end)).group_by(Batch.site_id)).all():
+            untested_by(end)).group_by(Batch.site_id)).all():
         per[k]["batches_untested"] = n
     for k, n in db.session.execute(
             _results(scope, start, end).add_columns(Batch.site_id, sa.func.count(Result.id))
