@@ -31,6 +31,13 @@ def fail(message: str, code: int = 1):
     sys.exit(code)
 
 
+def refuse(exc) -> None:
+    """A refused change: nothing kept; the message and each field's problem, exit 1."""
+    db.session.rollback()
+    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
+    fail(f"{exc.message}{' (' + details + ')' if details else ''}")
+
+
 @lims_cli.command("init")
 def init_command():
     """Create or upgrade the schema and load the reference data (idempotent)."""
@@ -93,9 +100,7 @@ def user_add_command(name, role, sites, orgs, stations, display_name, password_s
         user = create_user(cli_actor(), username=name, role=role, password=password,
                            display_name=display_name, site_codes=sites, org_codes=orgs, station_codes=stations)
     except LimsError as exc:
-        db.session.rollback()
-        details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
-        fail(f"{exc.message}{' (' + details + ')' if details else ''}")
+        refuse(exc)
     db.session.commit()
     click.echo(f"user {user.username} added ({user.role})")
 
@@ -117,9 +122,7 @@ def org_add_command(code, name, kind, parent):
     try:
         org = create_org(cli_actor(), code=code, name=name, kind=kind, parent=parent)
     except LimsError as exc:
-        db.session.rollback()
-        details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
-        fail(f"{exc.message}{' (' + details + ')' if details else ''}")
+        refuse(exc)
     db.session.commit()
     click.echo(f"organisation {org.code} added ({org.kind})")
 
