@@ -247,10 +247,21 @@ class Servers:
                     time.sleep(0.2)
 
     def stop(self) -> None:
+        """Stop the servers and cancel what they left running in the database (a page that
+        takes seconds keeps its query going after its client has gone), so that one phase's
+        backlog does not weigh on the next."""
+        import sqlalchemy as sa
+
         for p in self.procs:
-            os.killpg(p.pid, signal.SIGTERM)
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
         for p in self.procs:
             p.wait(timeout=60)
+        engine = sa.create_engine(self.url)
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = "
+                                 "current_database() AND pid <> pg_backend_pid() AND state <> 'idle'"))
+        engine.dispose()
 
 
 def sign_in(base: str, username: str):
@@ -623,8 +634,10 @@ def main() -> None:
     try:
         print(f"pages, 20 connections × {args.page_seconds:.0f} s each (gunicorn {args.workers} workers):", flush=True)
         summary["pages"] = pages(app, servers, args.page_seconds, tmp)
+        servers.stop()  # each phase starts from idle servers and an idle database
         print("monthly reports:", flush=True)
         summary["reports"] = reports(app)
+        servers = Servers(app, tmp, args.workers)
         print(f"mixed load, {args.clients} clients × {args.seconds:.0f} s:", flush=True)
         summary["mixed"] = {k: v for k, v in mixed(app, servers, people["tokens"], args.clients, args.seconds).items()
                             if k != "errors"}
