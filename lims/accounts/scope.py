@@ -96,8 +96,13 @@ WIDE_SHARE = 0.1
 
 
 def _site_count() -> int:
-    """How many sites there are (asked afresh: a site added since must not widen a scope)."""
-    return db.session.execute(sa.select(sa.func.count(Site.id))).scalar_one()
+    """How many sites there are: asked once a request (a page's figures filter every query
+    by the scope), afresh in each — a site added since must not widen a scope."""
+    if not has_request_context():
+        return db.session.execute(sa.select(sa.func.count(Site.id))).scalar_one()
+    if "_site_count" not in g:
+        g._site_count = db.session.execute(sa.select(sa.func.count(Site.id))).scalar_one()
+    return g._site_count
 
 
 def site_filter(column, scope: SiteScope):
@@ -119,6 +124,7 @@ def forget_scope() -> None:
     """After a change of bindings within a request (tests, admin pages)."""
     if has_request_context():
         g.pop("_site_scope", None)
+        g.pop("_site_count", None)
 
 
 def orgs_in_scope(user):

@@ -7,6 +7,7 @@ current versions count. Rates leave suspect and invalid results out on both side
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -219,18 +220,6 @@ def _positive_batches(scope: Scope, start: datetime, end: datetime):
     return _results(scope, start, end).add_columns(Batch.id).where(Result.outcome == "positive").distinct()
 
 
-def kg_disposed(scope: Scope, start: datetime, end: datetime) -> Decimal:
-    """Kilograms taken out of circulation for good (destroyed, made harmless, returned,
-    recalled) for the batches found positive in the period, whenever the action was done:
-    the one kilogram figure of a period, the sum of the positives table's column."""
-    kg = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(DisposalAction.quantity_kg), 0))
-        .join(Disposition, Disposition.id == DisposalAction.disposition_id)
-        .where(Disposition.batch_id.in_(_positive_batches(scope, start, end)),
-               DisposalAction.action.in_(TERMINAL_ACTIONS))).scalar_one()
-    return Decimal(kg or 0)
-
-
 def untested_by(end: datetime):
     """A condition on Batch: no current result tested before ``end``. NOT EXISTS, never NOT
     IN: PostgreSQL plans it as an anti-join, while NOT IN over ten million results fell back
@@ -244,30 +233,9 @@ def headline(scope: Scope, start: datetime, end: datetime, now: datetime) -> Mon
 
     ``batches`` are the batches tested in the period, so that it is the sum of every
     breakdown; batches sampled in the period and not tested by its end are counted apart
-    (``batches_untested``)."""
-    counts = db.session.execute(_results(scope, start, end).add_columns(*_OUTCOME_COUNTS)).one()
-    untested = db.session.execute(sa.select(sa.func.count(Batch.id)).where(
-        Batch.sampled_at >= start, Batch.sampled_at < end, scope.where(Batch.site_id),
-        untested_by(end))).scalar_one()
-    closed = db.session.execute(
-        _results(scope, start, end).add_columns(sa.func.count(Result.id))
-        .join(Disposition, Disposition.batch_id == Batch.id)
-        .where(Result.outcome == "positive", Disposition.status.in_(("disposed", "released")))).scalar_one()
-    objections = db.session.execute(
-        sa.select(sa.func.count(Objection.id),
-                  sa.func.count(Objection.id).filter(Objection.lab_outcome == "negative"),
-                  sa.func.count(Objection.id).filter(Objection.lab_outcome == "positive"),
-                  sa.func.count(Objection.id).filter(Objection.lab_outcome.is_(None)))
-        .join(Disposition, Disposition.id == Objection.disposition_id)
-        .join(Batch, Batch.id == Disposition.batch_id)
-        .where(Disposition.opened_at >= start, Disposition.opened_at < end, scope.where(Batch.site_id))).one()
-    late = [d for d in _dispositions(scope, start, end, now) if d.overdue_hours is not None]
-    return MonthlyFigures(
-        batches=counts.batches, batches_untested=untested, tests=counts.tests, negatives=counts.negatives,
-        positives=counts.positives, suspects=counts.suspects, invalids=counts.invalids, dispositions_closed=closed,
-        kg_disposed=kg_disposed(scope, start, end), overdue_dispositions=sum(1 for d in late if d.open),
-        closed_late=sum(1 for d in late if not d.open), objections=objections[0],
-        objections_released=objections[1], objections_confirmed=objections[2], objections_pending=objections[3])
+    (``batches_untested``). One home: the sum of :func:`headline_by_site`, so that a report's
+    headline and its units' rows cannot disagree."""
+    return functools.reduce(add_figures, headline_by_site(scope, start, end, now).values(), MonthlyFigures())
 
 
 def headline_by_site(scope: Scope, start: datetime, end: datetime, now: datetime) -> dict[int, MonthlyFigures]:

@@ -86,6 +86,7 @@ def _require_placement(actor: Actor, code: str | None, field: str) -> None:
 
 def create_site(actor: Actor, org: str | None = None, **values) -> Site:
     """Add a site, under the jurisdiction node ``org`` names (a district or an office)."""
+    from lims.accounts.scope import forget_scope
     from lims.orgs.services import org_by_code, place_site
 
     _require_reference(actor)
@@ -97,6 +98,7 @@ def create_site(actor: Actor, org: str | None = None, **values) -> Site:
     site = editing.create(actor, site, "site", SITE_FIELDS, unique=[("code",), ("name",)])
     if node is not None:
         place_site(actor, site, node)
+    forget_scope()  # one more site: scopes and the site count of this request are worked out again
     return site
 
 
