@@ -188,14 +188,35 @@ def test_a_monthly_report_is_made_by_a_job(web, db, app, monkeypatch):
     assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF") and pdf.mimetype == "application/pdf"
 
 
-def test_lims_worker_says_what_it_needs(app, db):
-    """SQLite: the web process runs jobs itself; PostgreSQL without the queue's tables: run init."""
-    result = app.test_cli_runner().invoke(args=["lims", "worker", "--once"])
+def test_lims_worker_says_what_it_needs(app, db, tmp_path_factory, worker_id):
+    """SQLite: the web process runs jobs itself; PostgreSQL without the queue's tables: run init.
+
+    On PostgreSQL a database of its own, migrated but without the queue's tables (another test
+    in this process may have run `lims init` on the shared one). Invoked in a thread of its own,
+    as `lims worker` always runs in a process of its own: a browser test earlier in this test
+    process may leave Playwright's event loop running in the main thread."""
+    import threading
+
+    from tests.conftest import make_test_app, migrate_and_load, scratch_database
+
+    if db.engine.dialect.name != "sqlite":
+        app = make_test_app(scratch_database(tmp_path_factory, worker_id, "noqueue"), tmp_path_factory.mktemp("noqueue"))
+        migrate_and_load(app)
+    results = []
+    runner = threading.Thread(target=lambda: results.append(
+        app.test_cli_runner().invoke(args=["lims", "worker", "--once"])))
+    runner.start()
+    runner.join()
+    result = results[0]
     assert result.exit_code == 1
     if db.engine.dialect.name == "sqlite":
         assert "needs PostgreSQL" in result.output
     else:
         assert "lims init" in result.output
+        with app.app_context():  # its scratch database is dropped at the end of the session
+            from lims.extensions import db as own
+
+            own.engine.dispose()
 
 
 def test_emails_are_sent_by_a_job_and_retried_while_the_server_refuses(app, db, world, monkeypatch, ctx):
