@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 
 from lims.accounts.access import web_actor
 from lims.accounts.forms import LoginForm
@@ -49,6 +50,11 @@ def login():
             session.clear()
             login_user(user, remember=form.remember.data)
             session.permanent = True
+            # A fresh CSRF secret for the new session, made now: a signed-in page is cached
+            # per session secret, and a session without one would make a new one (and miss
+            # the cache) on each request until the browser stores the cookie.
+            g.pop("csrf_token", None)
+            generate_csrf()
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 200

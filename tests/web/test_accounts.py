@@ -381,3 +381,15 @@ def test_passwords_are_long_and_not_common(ctx, admin_actor, db, password, probl
             update_user(admin_actor, user, display_name="x", role="technician", active=True, password=password)
         assert user.password_hash == before
 
+
+
+def test_a_new_session_gets_its_csrf_secret_at_sign_in(client, make_user):
+    """Signed-in pages are cached per session secret (lims.pagecache): a session signed in
+    without one made a new one on every request of a client that had not stored the cookie
+    yet, and each such request missed the cache. The secret is new (not the anonymous one)."""
+    user = make_user("regulator")
+    with client.session_transaction() as s:
+        s["csrf_token"] = "anonymous-secret"
+    client.login(user)
+    with client.session_transaction() as s:
+        assert s.get("csrf_token") and s["csrf_token"] != "anonymous-secret"
