@@ -14,7 +14,7 @@ from flask_babel import gettext
 
 from lims.accounts.access import Actor, scope_to_sites
 from lims.audit.services import record
-from lims.database import utcnow
+from lims.database import prefixed, utcnow
 from lims.errors import Conflict, InvalidInput, NotFound
 from lims.extensions import db
 from lims.i18n import local_today, to_local
@@ -180,7 +180,7 @@ def next_batch_code(site: Site, sampled_at: datetime) -> str:
 
     Pre-printed codes with the same prefix but another tail are stepped over."""
     prefix = f"{site.code}-{to_local(sampled_at):%y%m%d}-"
-    taken = set(db.session.execute(sa.select(Batch.code).where(Batch.code.like(f"{prefix}%"))).scalars())
+    taken = set(db.session.execute(sa.select(Batch.code).where(prefixed(Batch.code, prefix))).scalars())
     numbers = [int(c[len(prefix):]) for c in taken if c[len(prefix):].isdigit()]
     n = max(numbers, default=0) + 1
     while f"{prefix}{n:03d}" in taken:

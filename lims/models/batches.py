@@ -55,6 +55,9 @@ class Batch(Base):
         sa.Index("ix_batches_stall_sampled", "stall_id", "sampled_at"),
         sa.Index("ix_batches_supplier_sampled", "supplier_id", "sampled_at"),
         sa.Index("ix_batches_status_sampled", "status", "sampled_at"),
+        # the day's codes by prefix (lims.database.prefixed); SQLite uses the unique index
+        sa.Index("ix_batches_code_pattern", "code", postgresql_ops={"code": "varchar_pattern_ops"})
+        .ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
