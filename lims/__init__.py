@@ -11,7 +11,7 @@ def create_app(config=None) -> Flask:
     from lims import models  # noqa: F401  (register every table on the metadata)
     from lims.config import load_config
     from lims.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
-    from lims.i18n import select_locale
+    from lims.i18n import locale_for_request
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(config, app.instance_path))
@@ -33,7 +33,7 @@ def create_app(config=None) -> Flask:
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    babel.init_app(app, locale_selector=locale_for_request, timezone_selector=lambda: app.config["TIMEZONE"])
     bootstrap.init_app(app)
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})

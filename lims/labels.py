@@ -1,6 +1,8 @@
 """Words shown for the domain's codes, translated (Chinese first)."""
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+
+from lims.i18n import speaking
 
 from lims.rules.status_wording import NOT_NOTIFIED, STATUS_WORDS, public_status
 
@@ -96,13 +98,13 @@ def public_wording(outcome: str, status: str | None, lang: str | None = None) ->
     label = PUBLIC_STATUS_LABELS[public_status(outcome, status)]
     if lang is None:
         return str(label)
-    with force_locale(lang):
+    with speaking(lang):
         return str(label)
 
 
 def status_words(lang: str) -> dict[str, str]:
     """The status labels in ``lang``, as plain data for the PDF and spreadsheet renderers."""
-    with force_locale(lang):
+    with speaking(lang):
         words = {code: str(label) for code, label in STATUS_LABELS.items()}
         words["not_notified"] = gettext(NOT_NOTIFIED)
         return words
@@ -110,11 +112,11 @@ def status_words(lang: str) -> dict[str, str]:
 
 def conclusion_words(lang: str) -> dict[str, str]:
     """The conclusion a printed report states per status of a positive batch, in ``lang``."""
-    with force_locale(lang):
+    with speaking(lang):
         return {code: str(_l(w.conclusion)) for code, w in STATUS_WORDS.items() if w.conclusion}
 
 
 def public_words(lang: str) -> dict[str, str]:
     """The public status wording in ``lang``, as plain data for the notice-board PDF."""
-    with force_locale(lang):
+    with speaking(lang):
         return {code: str(label) for code, label in PUBLIC_STATUS_LABELS.items()}

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
+from lims.i18n import speaking
 from lims.accounts.access import Actor
 from lims.database import utcnow
 from lims.errors import Conflict, LimsError, NotFound
@@ -193,7 +194,7 @@ def _import(job: Job) -> None:
                             assignments={int(k): v for k, v in (o.get("assignments") or {}).items()},
                             dry_run=job.kind == "import.preview")
     user = job.created_by
-    with force_locale((user.locale if user else None) or current_app.config["DEFAULT_LOCALE"]):
+    with speaking((user.locale if user else None) or current_app.config["DEFAULT_LOCALE"]):
         report = run_import(_actor(job), job.data, options, progress=lambda rows: report_progress(job.id, rows))
     job.rows_done = job.rows_total = report.rows_total  # the estimate made way for the count
     job.result = report_to_json(report)
@@ -209,7 +210,7 @@ def _monthly(job: Job) -> None:
     from lims.reporting.monthly import monthly_pdf, monthly_xlsx
 
     p = job.params
-    with force_locale(p.get("locale") or current_app.config["DEFAULT_LOCALE"]):
+    with speaking(p.get("locale") or current_app.config["DEFAULT_LOCALE"]):
         make = monthly_xlsx if p["format"] == "xlsx" else monthly_pdf
         job.output = make(_actor(job), date.fromisoformat(p["month"]), p.get("site"), p.get("org"))
     job.result = {"bytes": len(job.output)}

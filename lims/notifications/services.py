@@ -11,11 +11,11 @@ from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 
 from lims.database import utcnow
 from lims.extensions import db
-from lims.i18n import format_local, local_today
+from lims.i18n import format_local, local_today, speaking
 from lims.models import Batch, Disposition, Notification, User, user_sites
 from lims.rules.disposition import awaits_notice_too_long, effective_status, is_overdue
 from lims.rules.permissions import roles_with
@@ -252,7 +252,7 @@ def send_pending_emails(limit: int = 200) -> int:
     try:
         with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=10) as smtp:
             for n, user in rows:
-                with force_locale(user.locale or cfg["DEFAULT_LOCALE"]):
+                with speaking(user.locale or cfg["DEFAULT_LOCALE"]):
                     title, sentence = describe(n)
                 message = EmailMessage()
                 message["Subject"] = f"[食品快检] {title}"

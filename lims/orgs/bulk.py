@@ -13,8 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
+from lims.i18n import speaking
 from lims.accounts.access import Actor
 from lims.errors import InvalidInput, LimsError
 from lims.extensions import db
@@ -138,7 +139,7 @@ def read_workbook(data: bytes) -> tuple[dict[str, list[tuple[int, dict]]], list[
 def _kind_words(labels: dict, extra: dict) -> dict[str, str]:
     words = {code: code for code in labels}
     for locale in ("zh_CN", "en"):
-        with force_locale(locale):
+        with speaking(locale):
             words.update({str(label).strip().lower(): code for code, label in labels.items()})
     words.update(extra)
     return words
