@@ -595,6 +595,8 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--reuse", action="store_true", help="measure the data an earlier run built")
     parser.add_argument("--build-only", action="store_true", help="build the data, measure nothing")
+    parser.add_argument("--phases", default="pages,reports,mixed,import",
+                        help="which measurements to run (comma-separated; all by default)")
     args = parser.parse_args()
     import sqlalchemy as sa
 
@@ -627,32 +629,38 @@ def main() -> None:
         print(f"data ready in {time.perf_counter() - t0:.0f} s", flush=True)
         if args.build_only:
             return
-    data = import_file(app, args.import_rows)
+    phases = set(args.phases.split(","))
+    data = import_file(app, args.import_rows) if "import" in phases else b""
 
     servers = Servers(app, tmp, args.workers)
     summary = {"results": args.results}
     try:
-        print(f"pages, 20 connections × {args.page_seconds:.0f} s each (gunicorn {args.workers} workers):", flush=True)
-        summary["pages"] = pages(app, servers, args.page_seconds, tmp)
-        servers.stop()  # each phase starts from idle servers and an idle database
-        print("monthly reports:", flush=True)
-        summary["reports"] = reports(app)
-        servers = Servers(app, tmp, args.workers)
-        print(f"mixed load, {args.clients} clients × {args.seconds:.0f} s:", flush=True)
-        summary["mixed"] = {k: v for k, v in mixed(app, servers, people["tokens"], args.clients, args.seconds).items()
-                            if k != "errors"}
-        print(f"import of {args.import_rows:,} rows:", flush=True)
-        floor = import_floor(url, data)
-        imp = run_import(servers, data)
-        ratio = imp["commit"] / floor
-        print(f"  upload answered in {imp['preview_answer']:.2f} s (preview job {imp['preview']:.1f} s); commit "
-              f"answered in {imp['commit_answer']:.2f} s, job {imp['status']} after {imp['commit']:.1f} s "
-              f"({imp['rows_done']} rows)", flush=True)
-        print(f"  floor (csv + psycopg executemany, one transaction): {floor:.1f} s; commit/floor = {ratio:.2f} "
-              f"(target ≤ 3); preview+commit/floor = {(imp['preview'] + imp['commit']) / floor:.2f}", flush=True)
-        summary["import"] = {**imp, "floor": floor, "ratio": ratio}
-        timeouts = (tmp / "app.log").read_text(errors="replace").count("WORKER TIMEOUT")
-        print(f"gunicorn WORKER TIMEOUTs: {timeouts}")
+        if "pages" in phases:
+            print(f"pages, 20 connections × {args.page_seconds:.0f} s each (gunicorn {args.workers} workers):",
+                  flush=True)
+            summary["pages"] = pages(app, servers, args.page_seconds, tmp)
+        if "reports" in phases:
+            servers.stop()  # each phase starts from idle servers and an idle database
+            print("monthly reports:", flush=True)
+            summary["reports"] = reports(app)
+            servers = Servers(app, tmp, args.workers)
+        if "mixed" in phases:
+            print(f"mixed load, {args.clients} clients × {args.seconds:.0f} s:", flush=True)
+            summary["mixed"] = {k: v for k, v in mixed(app, servers, people["tokens"], args.clients,
+                                                       args.seconds).items() if k != "errors"}
+        if "import" in phases:
+            print(f"import of {args.import_rows:,} rows:", flush=True)
+            floor = import_floor(url, data)
+            imp = run_import(servers, data)
+            ratio = imp["commit"] / floor
+            print(f"  upload answered in {imp['preview_answer']:.2f} s (preview job {imp['preview']:.1f} s); commit "
+                  f"answered in {imp['commit_answer']:.2f} s, job {imp['status']} after {imp['commit']:.1f} s "
+                  f"({imp['rows_done']} rows)", flush=True)
+            print(f"  floor (csv + psycopg executemany, one transaction): {floor:.1f} s; commit/floor = {ratio:.2f} "
+                  f"(target ≤ 3); preview+commit/floor = {(imp['preview'] + imp['commit']) / floor:.2f}", flush=True)
+            summary["import"] = {**imp, "floor": floor, "ratio": ratio}
+            timeouts = (tmp / "app.log").read_text(errors="replace").count("WORKER TIMEOUT")
+            print(f"gunicorn WORKER TIMEOUTs: {timeouts}")
     finally:
         servers.stop()
     (tmp / "summary.json").write_text(json.dumps(summary, default=str, indent=1))
