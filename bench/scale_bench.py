@@ -400,6 +400,7 @@ def mixed(app, servers: Servers, tokens: dict, clients: int, seconds: float) -> 
     read_h = {"Authorization": f"Bearer {tokens['district']}"}
     write_h = {"Authorization": f"Bearer {tokens['tech']}"}
     acked = {"batches": set(), "results": set()}
+    cache: dict[str, int] = {}  # the public pages' X-Page-Cache: hit / miss
     lock = threading.Lock()
     base = servers.base
 
@@ -414,6 +415,8 @@ def mixed(app, servers: Servers, tokens: dict, clients: int, seconds: float) -> 
             return "api read", r.status_code == 200, f"read {r.status_code}"
         if roll < 0.60:
             r = s.get(f"{base}/public/stalls/{rng.choice(stalls)}", timeout=60)
+            with lock:
+                cache[r.headers.get("X-Page-Cache", "none")] = cache.get(r.headers.get("X-Page-Cache", "none"), 0) + 1
             return "public page", r.status_code == 200, f"public {r.status_code}"
         if roll < 0.80 or not state["pending"]:
             body = {"site": rng.choice(d1_sites), "stall": f"A-{rng.randint(1, STALLS_PER_SITE):02d}", "food": "青菜",
@@ -452,10 +455,12 @@ def mixed(app, servers: Servers, tokens: dict, clients: int, seconds: float) -> 
     share = run["rps"] / floor["rps"] if floor["rps"] else 0
     print(f"  mixed: {run['n']} requests, {run['rps']:.1f} req/s, p95 {run['p95']:.0f} ms, errors {len(run['errors'])}"
           f"{' (first: ' + run['errors'][0] + ')' if run['errors'] else ''}; {run['kinds']}", flush=True)
+    print(f"  public pages from the page cache: {cache.get('hit', 0)} of {sum(cache.values())} "
+          f"({cache.get('hit', 0) / max(1, sum(cache.values())):.0%})", flush=True)
     print(f"  floor route, same clients: {floor['rps']:.1f} req/s, p95 {floor['p95']:.0f} ms; mixed/floor = "
           f"{share:.0%} (target ≥ 25 %); acknowledged {len(acked['batches'])} batches, {len(acked['results'])} "
           f"results; lost {lost}", flush=True)
-    return {**run, "floor": floor, "share": share, "lost": lost}
+    return {**run, "floor": floor, "share": share, "lost": lost, "public_cache": cache}
 
 
 # --- the import ---------------------------------------------------------------------------
