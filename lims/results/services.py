@@ -543,9 +543,9 @@ def record_result(actor: Actor, batch: Batch, data: ResultInput, now: datetime |
     before, after = refresh_status(batch)
     record(actor, "result.create", "result", result.id, batch_id=batch.id,
            after=_snapshot(result) | {"batch_status": after}, at=now)
-    if result.outcome == "positive":
+    if result.outcome == "positive":  # the disposition opened moves the batch's status on
         open_dispositions(actor, [Positive(batch.id, result.id, result.item_id)], now)
-    refresh_status(batch)
+        refresh_status(batch)
     db.session.flush()
     return result
 
