@@ -77,7 +77,7 @@ def fill(app, start: datetime, days: int, n: int, stalls, items, tag: str) -> No
             results, positives = [], []
             for bid, b, k in zip(ids, batches, range(chunk, chunk + size)):
                 outcome = "positive" if k % 67 == 0 else ("suspect" if k % 211 == 0 else "negative")
-                results.append({"batch_id": bid, "item_id": items[k % len(items)], "version": 1, "current": True,
+                results.append({"batch_id": bid, "site_id": b["site_id"], "item_id": items[k % len(items)], "version": 1, "current": True,
                                 "value": 20, "unit": "%", "outcome": outcome, "disagrees": False,
                                 "signal_mismatch": False, "tested_at": b["sampled_at"] + timedelta(minutes=40),
                                 "created_at": b["sampled_at"], "reviewed_at": b["sampled_at"] + timedelta(hours=3),

@@ -554,7 +554,7 @@ class _Importer:
         if j.outcome == "positive":
             self.positives.append(batch)
         return result_row(
-            batch.id, batch.station_id, iid, item_unit, item_method, a, record_key=rkey, value=r.value,
+            batch.id, batch.site_id, batch.station_id, iid, item_unit, item_method, a, record_key=rkey, value=r.value,
             value_text=value_text, qualitative=qualitative, unit=unit, control_delta=r.control_delta,
             sample_delta=r.sample_delta, c_line=r.c_line, t_line=r.t_line, tc_ratio=r.tc_ratio,
             reading_mode=r.reading_mode, method=method, pretreated=None, instrument_word=word,
