@@ -775,8 +775,7 @@ def visible_imports(stmt, actor: Actor):
     scope = actor.site_ids
     if scope is None:
         return stmt
-    outside = sa.exists().where(Result.import_id == Import.id, Result.batch_id == Batch.id,
-                                Batch.site_id.not_in(scope or {-1}))
+    outside = sa.exists().where(Result.import_id == Import.id, Result.site_id.not_in(scope or {-1}))
     inside = sa.exists().where(Result.import_id == Import.id)
     return stmt.where(sa.or_(Import.created_by_id == actor.user_id, sa.and_(inside, ~outside)))
 

@@ -797,7 +797,7 @@ def worklist_facets(actor: Actor) -> tuple[list, list]:
     from lims.models import Round, Site
 
     pending = scope_to_sites(
-        sa.select(Result.site_id, Batch.round_id).join(Result, Result.batch_id == Batch.id)
+        sa.select(Result.site_id, Batch.round_id).select_from(Result).join(Batch, Batch.id == Result.batch_id)
         .where(Result.current.is_(True), Result.reviewed_at.is_(None)).distinct(), Result.site_id, actor)
     pairs = db.session.execute(pending).all()
     site_ids = {s for s, _ in pairs}
