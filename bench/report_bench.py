@@ -106,6 +106,8 @@ def time_monthly(app, runs: int = 3) -> tuple[float, int]:
     from lims.reporting.monthly import monthly_pdf
 
     times = []
+    # The issuing body every report needs (no node of a tree issues these sites' report).
+    app.config["REPORT_ISSUER"] = app.config.get("REPORT_ISSUER") or "基准区市场监督管理局"
     with app.test_request_context("/"):
         actor = Actor(db.session.execute(sa.select(User).where(User.username == "bench")).scalar_one(), "bench")
         monthly_pdf(actor, MONTH)  # warm: font registration, caches
