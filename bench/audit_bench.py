@@ -62,7 +62,7 @@ def build(app, results: int, progress) -> None:
             for bid, n in zip(ids, part):
                 for k in range(PER_BATCH):
                     at = T0 + timedelta(seconds=n, milliseconds=k)
-                    rows.append({"batch_id": bid, "item_id": opc, "version": 1, "current": True,
+                    rows.append({"batch_id": bid, "site_id": site.id, "item_id": opc, "version": 1, "current": True,
                                  "value": Decimal(f"{(n * 7 + k) % 450 / 10:.1f}"), "unit": "%", "outcome": "negative",
                                  "disagrees": False, "signal_mismatch": False, "tested_at": at,
                                  "created_at": at, "reviewed_at": at + timedelta(hours=1),

@@ -6,7 +6,7 @@ then times in the same run:
   (b) the floor: the same file parsed with the csv module and the same rows (every column an
       import writes) inserted with sqlite3.executemany in one transaction;
   (b2) that floor into a copy of the app's database (foreign keys on, batches found by code);
-  (b-lite) the floor as first written: 18 of the columns, the file's text unconverted.
+  (b-lite) the floor as first written: 19 of the columns (18 and the site), the file's text unconverted.
 Prints the ratio a/b (target ≤ 3) and the import's peak memory (target ≤ 300 MB, measured in
 a child process of its own), and rows/second for a 20,000-row gold-xlsx.
 
@@ -74,12 +74,12 @@ def write_csv(path: Path, rows: int) -> None:
 # The columns an import writes for each result (lims.results.services.RESULT_ROW_COLUMNS and the
 # writer's constants): the floors write the same rows, less ``pretreated`` and ``instrument_id``
 # (always empty for this file).
-COLUMNS = ("batch_id", "item_id", "record_key", "value", "value_text", "qualitative", "unit", "control_delta",
+COLUMNS = ("batch_id", "site_id", "item_id", "record_key", "value", "value_text", "qualitative", "unit", "control_delta",
            "sample_delta", "c_line", "t_line", "tc_ratio", "reading_mode", "computed_value", "cutoff", "method",
            "outcome", "reason", "instrument_word", "instrument_outcome", "disagrees", "signal_mismatch",
            "reagent_lot_id", "station_id", "channel", "tested_at", "tested_by_id", "tester_name", "import_row",
            "version", "current", "entered_by_id", "created_at", "import_id", "row_version")
-LITE = ("batch_id", "item_id", "version", "current", "record_key", "value", "unit", "method", "cutoff",
+LITE = ("batch_id", "site_id", "item_id", "version", "current", "record_key", "value", "unit", "method", "cutoff",
         "outcome", "instrument_word", "disagrees", "signal_mismatch", "channel", "tested_at", "tester_name",
         "created_at", "row_version")
 UTC8 = timedelta(hours=8)
@@ -87,14 +87,15 @@ UTC8 = timedelta(hours=8)
 
 def floor_rows(text: str, batch_of, item_id: int, user_id, import_id) -> list[tuple]:
     """The rows an import of this file writes, made the cheapest way: the csv module, the
-    instrument's own word as the outcome, the test time shifted to UTC text."""
+    instrument's own word as the outcome, the test time shifted to UTC text. ``batch_of(code, n)``
+    gives a row's batch id and its site id."""
     rows = []
     for n, r in enumerate(csv.reader(io.StringIO(text))):
         if len(r) == 12 and r[0].isdigit():
             value = float(r[5])
             positive = r[9] == "不合格"
             tested = (datetime.fromisoformat(r[11]) - UTC8).isoformat(" ", "microseconds")
-            rows.append((batch_of(r[1], n), item_id, f"{r[1]}\x1f{r[4]}\x1f{r[0]}\x1f{tested}", value, None, None,
+            rows.append((*batch_of(r[1], n), item_id, f"{r[1]}\x1f{r[4]}\x1f{r[0]}\x1f{tested}", value, None, None,
                          r[6], None, None, None, None, None, None, value, 50.0, r[7],
                          "positive" if positive else "negative",
                          "inhibition_at_or_above_cutoff" if positive else "inhibition_below_cutoff", r[9],
@@ -113,7 +114,7 @@ def _insert(conn, columns, rows) -> None:
 def floor(path: Path, lite: bool = False) -> float:
     """(b) csv module + sqlite3.executemany in one transaction, into a table shaped like
     ``results`` (same columns, same indexes): the least any importer could do. ``lite``: the
-    floor as first written, 18 of the columns with the file's text unconverted."""
+    floor as first written, 19 of the columns (18 and the site) with the file's text unconverted."""
     import sqlalchemy as sa
 
     from lims.models import Result
@@ -132,11 +133,11 @@ def floor(path: Path, lite: bool = False) -> float:
         for n, r in enumerate(csv.reader(io.StringIO(text))):
             if len(r) == 12 and r[0].isdigit():
                 outcome = "positive" if r[9] == "不合格" else "negative"  # the instrument's word, unjudged
-                rows.append((n, 1, 1, 1, f"{r[1]}|{r[0]}|{r[11]}", r[5], r[6], r[7], r[8], outcome, r[9], 0, 0,
+                rows.append((n, 1, 1, 1, 1, f"{r[1]}|{r[0]}|{r[11]}", r[5], r[6], r[7], r[8], outcome, r[9], 0, 0,
                              r[0], r[11], r[10], r[11], 1))
         _insert(conn, LITE, rows)
     else:
-        _insert(conn, COLUMNS, floor_rows(text, lambda code, n: n, 1, None, None))
+        _insert(conn, COLUMNS, floor_rows(text, lambda code, n: (n, 1), 1, None, None))
     elapsed = time.perf_counter() - started
     FLOOR_CPU[lite] = min(FLOOR_CPU.get(lite, float("inf")), time.process_time() - cpu)
     conn.close()
@@ -164,7 +165,7 @@ def floor_same_database(path: Path, database: Path, user_id: int) -> float:
                  "'2026-11-25 00:00:00.000000')", (user_id,))
     import_id = conn.execute("SELECT max(id) FROM imports").fetchone()[0]
     started = time.perf_counter()
-    batches = dict(conn.execute("SELECT code, id FROM batches"))
+    batches = {code: (bid, site) for code, bid, site in conn.execute("SELECT code, id, site_id FROM batches")}
     text = path.read_bytes().decode("gb18030")
     _insert(conn, COLUMNS, floor_rows(text, lambda code, n: batches[code], item_id, user_id, import_id))
     elapsed = time.perf_counter() - started
@@ -287,7 +288,7 @@ def main() -> None:
           f"({args.rows / a['seconds']:.0f} rows/s, {a['positives']} positives)")
     print(f"(b) floor, csv + sqlite3.executemany of the same rows into a bare results-shaped table: {b:.2f} s")
     print(f"(b2) the same into a copy of the app's database, foreign keys on: {b2:.2f} s")
-    print(f"(b-lite) the first floor, 18 of the columns, the file's text unconverted: {b_lite:.2f} s")
+    print(f"(b-lite) the first floor, 19 of the columns (18 and the site), the file's text unconverted: {b_lite:.2f} s")
     print(f"ratio a/b = {a['seconds'] / b:.2f}  (target ≤ 3); a/b2 = {a['seconds'] / b2:.2f}, "
           f"a/b-lite = {a['seconds'] / b_lite:.2f}")
     cpu_a = min(run["cpu"] for run in runs)

@@ -77,7 +77,7 @@ def fill(app, start: datetime, days: int, n: int, stalls, items, tag: str) -> No
             results, positives = [], []
             for bid, b, k in zip(ids, batches, range(chunk, chunk + size)):
                 outcome = "positive" if k % 67 == 0 else ("suspect" if k % 211 == 0 else "negative")
-                results.append({"batch_id": bid, "item_id": items[k % len(items)], "version": 1, "current": True,
+                results.append({"batch_id": bid, "site_id": b["site_id"], "item_id": items[k % len(items)], "version": 1, "current": True,
                                 "value": 20, "unit": "%", "outcome": outcome, "disagrees": False,
                                 "signal_mismatch": False, "tested_at": b["sampled_at"] + timedelta(minutes=40),
                                 "created_at": b["sampled_at"], "reviewed_at": b["sampled_at"] + timedelta(hours=3),
@@ -106,6 +106,8 @@ def time_monthly(app, runs: int = 3) -> tuple[float, int]:
     from lims.reporting.monthly import monthly_pdf
 
     times = []
+    # The issuing body every report needs (no node of a tree issues these sites' report).
+    app.config["REPORT_ISSUER"] = app.config.get("REPORT_ISSUER") or "基准区市场监督管理局"
     with app.test_request_context("/"):
         actor = Actor(db.session.execute(sa.select(User).where(User.username == "bench")).scalar_one(), "bench")
         monthly_pdf(actor, MONTH)  # warm: font registration, caches

@@ -183,10 +183,10 @@ def fill(app, results: int) -> int:
                     INSERT INTO batch_tests (batch_id, item_id) SELECT g, ({arr})[(g + {k * 3}) % 10 + 1]
                     FROM generate_series(CAST(:a AS bigint), CAST(:b AS bigint)) g"""), {"a": start, "b": end})
                 conn.execute(sa.text(f"""
-                    INSERT INTO results (batch_id, item_id, version, current, value, unit, outcome, disagrees,
+                    INSERT INTO results (batch_id, site_id, item_id, version, current, value, unit, outcome, disagrees,
                                          signal_mismatch, station_id, tested_at, created_at, reviewed_at, row_version,
                                          rejected)
-                    SELECT b.id, ({arr})[(b.id + {k * 3}) % 10 + 1], 1, true,
+                    SELECT b.id, b.site_id, ({arr})[(b.id + {k * 3}) % 10 + 1], 1, true,
                            CASE WHEN {k} = 0 AND b.id % 67 = 0 THEN 62.3 ELSE 12.5 END, '%',
                            CASE WHEN {k} = 0 AND b.id % 67 = 0 THEN 'positive' ELSE 'negative' END, false, false,
                            b.station_id, b.sampled_at + interval '1 hour', b.sampled_at + interval '1 hour',
@@ -527,8 +527,8 @@ def import_floor(url: str, data: bytes) -> float:
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn:
-        ids = dict(conn.execute("SELECT code, id FROM batches WHERE code LIKE 'IMP%' AND status = 'registered'")
-                   .fetchall())
+        ids = {code: (bid, site) for code, bid, site in conn.execute(
+            "SELECT code, id, site_id FROM batches WHERE code LIKE 'IMP%' AND status = 'registered'").fetchall()}
         opc = conn.execute("SELECT id FROM test_items WHERE code = 'OPC'").fetchone()[0]
         t0 = time.perf_counter()
         rows = []
@@ -538,16 +538,16 @@ def import_floor(url: str, data: bytes) -> float:
             value = float(rec[5])
             tested = datetime.strptime(rec[11], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI).astimezone(timezone.utc)
             outcome = "positive" if value >= 50 else "negative"
-            rows.append((ids[rec[1]], opc, 1, True, f"{rec[1]}|OPC|{rec[0]}|{rec[11]}", value, rec[5], "%", value, 50,
+            rows.append((*ids[rec[1]], opc, 1, True, f"{rec[1]}|OPC|{rec[0]}|{rec[11]}", value, rec[5], "%", value, 50,
                          rec[7], outcome, "enzyme_inhibition", rec[9], outcome, False, False, rec[0], tested, rec[10],
                          datetime.now(timezone.utc), 1, int(rec[1].split("-")[1]) + 2, "0" * 32, False))
         with conn.cursor() as cur:
             cur.executemany("""
-                INSERT INTO results (batch_id, item_id, version, current, record_key, value, value_text, unit,
+                INSERT INTO results (batch_id, site_id, item_id, version, current, record_key, value, value_text, unit,
                     computed_value, cutoff, method, outcome, reason, instrument_word, instrument_outcome, disagrees,
                     signal_mismatch, channel, tested_at, tester_name, created_at, row_version, import_id, import_row,
                     seal, rejected)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                         NULL, %s, %s, %s)""", rows)
         took = time.perf_counter() - t0
         conn.rollback()

@@ -220,7 +220,8 @@ def describe_verification(result) -> str:
                 "missing": "it is in the trail but no longer stored",
                 "unaudited": "no keyed audit entry has its current state (rows from before keyed auditing: "
                              "run `lims audit baseline` once)",
-                "stale": "it is newer than its last audit entry (an entry about it is missing)"}[result.problem]
+                "stale": "it is newer than its last audit entry (an entry about it is missing)",
+                "site": f"its site_id is {result.stored!r} but its batch's site is {result.audited!r}"}[result.problem]
         lines.append(click.style(f"audit trail BROKEN: {result.subject} differs from the trail: {what}", fg="red"))
     elif result.broken_pos is not None:
         entry = f" (entry #{result.broken_seq})" if result.broken_seq is not None else ""

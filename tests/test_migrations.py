@@ -193,3 +193,71 @@ def test_a_single_district_database_upgrades_to_the_tree_keeping_what_each_perso
             assert conn.execute(sa.text("SELECT count(*) FROM user_sites")).scalar_one() == 1
             assert conn.execute(sa.text("SELECT count(*) FROM batches")).scalar_one() == 3
         upgrade()
+
+
+@pytest.mark.live  # db.session on this test's own database, committing for real
+def test_results_of_an_existing_database_get_their_batch_site(fresh_app):
+    """A database made before results carried their site (b41c7e2d9a63): two markets, batches
+    at each, results (a corrected one among them) of each batch. Upgraded: every result holds
+    its batch's site, the column is required and indexed with the test time, the other
+    indexes of results (the partial review index) are as they were. Downgraded: the column
+    goes, the results stay."""
+    from flask_migrate import downgrade, upgrade
+
+    from lims.extensions import db
+
+    with fresh_app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        db.engine.dispose()
+        upgrade(revision="b41c7e2d9a63")
+        q = db.session.execute
+        now = "2026-11-20 02:00:00.000000"
+        for code, name in (("SA", "东市场"), ("SB", "西市场")):
+            q(sa.text("INSERT INTO sites (code, name, kind, active, created_at) VALUES (:c, :n, 'market', :t, :at)"),
+              {"c": code, "n": name, "t": True, "at": now})
+        site = {c: i for c, i in q(sa.text("SELECT code, id FROM sites"))}
+        q(sa.text("INSERT INTO test_items (code, name, principle, rule, banned, aliases, verified, active, sort_order, "
+                  "row_version) VALUES ('OPC', '有机磷', 'enzyme_inhibition', 'inhibition', :f, '[]', :t, :t, 1, 1)"),
+          {"f": False, "t": True})
+        item = q(sa.text("SELECT id FROM test_items")).scalar_one()
+        for code, at in (("B1", "SA"), ("B2", "SB"), ("B3", "SA")):
+            q(sa.text("INSERT INTO batches (code, site_id, food, sampled_at, status, created_at, row_version) "
+                      "VALUES (:c, :s, '青菜', :at, 'passed', :at, 1)"), {"c": code, "s": site[at], "at": now})
+        batch = {c: i for c, i in q(sa.text("SELECT code, id FROM batches"))}
+        for code, version, current in (("B1", 1, False), ("B1", 2, True), ("B2", 1, True), ("B3", 1, True)):
+            q(sa.text("INSERT INTO results (batch_id, item_id, version, current, correction_reason, outcome, disagrees, "
+                      "signal_mismatch, tested_at, created_at, row_version, rejected) VALUES (:b, :i, :v, :cur, :why, "
+                      "'negative', :f, :f, :at, :at, 1, :f)"),
+              {"b": batch[code], "i": item, "v": version, "cur": current, "why": "抄错" if version > 1 else None,
+               "f": False, "at": now})
+        db.session.commit()
+
+        upgrade()
+        db.session.remove()
+        with db.engine.connect() as conn:
+            stored = sorted(conn.execute(sa.text(
+                "SELECT b.code, r.version, r.site_id FROM results r JOIN batches b ON b.id = r.batch_id")).all())
+        assert stored == [("B1", 1, site["SA"]), ("B1", 2, site["SA"]), ("B2", 1, site["SB"]), ("B3", 1, site["SA"])]
+        inspector = sa.inspect(db.engine)
+        [column] = [c for c in inspector.get_columns("results") if c["name"] == "site_id"]
+        assert column["nullable"] is False
+        indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("results")}
+        assert indexes["ix_results_site_tested"] == ["site_id", "tested_at", "id"]
+        assert {"fk_results_site_id_sites"} <= {f["name"] for f in inspector.get_foreign_keys("results")}
+        with db.engine.connect() as conn:
+            if db.engine.dialect.name == "sqlite":
+                review_index = conn.execute(sa.text(
+                    "SELECT sql FROM sqlite_master WHERE name = 'ix_results_pending_review'")).scalar_one()
+            else:
+                review_index = conn.execute(sa.text(
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_results_pending_review'")).scalar_one()
+        assert "reviewed_at IS NULL" in review_index  # still partial after the table was rebuilt (SQLite)
+        assert _differences(db) == []
+
+        downgrade(revision="b41c7e2d9a63")
+        db.engine.dispose()
+        assert "site_id" not in {c["name"] for c in sa.inspect(db.engine).get_columns("results")}
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM results")).scalar_one() == 4
+        upgrade()

@@ -42,7 +42,7 @@ from lims.audit.seal import checker, digest_of, driver_sql, reseal, sealed_selec
 from lims.audit.state import AUDITED, TABLES, states
 from lims.database import utcnow
 from lims.extensions import db
-from lims.models import AuditEntry, AuditHead
+from lims.models import AuditEntry, AuditHead, Batch, Result
 
 log = logging.getLogger(__name__)
 
@@ -408,7 +408,7 @@ class Verification:
     checked: int  # entries checked (sealed and unsealed)
     broken_seq: int | None = None  # the entry (its number) where the trail breaks
     problem: str | None = None  # "hash", "link", "gap", "head", "unkeyed", "missing-entry", "state", "seal",
-    #                             "missing", "unaudited", "stale"
+    #                             "missing", "unaudited", "stale", "site" (a result's site is not its batch's)
     legacy: int = 0  # entries #1..legacy are the legacy segment (plain SHA-256, no state)
     keyed_from: int | None = None  # the first keyed entry
     rows: int = 0  # audited rows reconciled
@@ -516,7 +516,20 @@ def verify(batch_size: int = 5000) -> Verification:
         problem = _reconcile(subject, chain, batch_size)
         if problem is not None:
             return problem
-    return chain
+    return _astray(chain) or chain
+
+
+def _astray(chain: Verification) -> Verification | None:
+    """A result whose site is not its batch's (results carry their batch's site, which the
+    batch's seal covers): one such result (any: no order, so that the database may hash-join
+    the two tables once), or None."""
+    row = db.session.execute(
+        sa.select(Result.id, Result.site_id, Batch.site_id).join(Batch, Batch.id == Result.batch_id)
+        .where(Result.site_id != Batch.site_id).limit(1)).first()
+    if row is None:
+        return None
+    return Verification(False, chain.checked, None, "site", chain.legacy, chain.keyed_from, chain.rows,
+                        f"result {row[0]}", "site_id", row[1], row[2])
 
 
 def _verify_chain(batch_size: int) -> Verification:

@@ -64,7 +64,8 @@ def station_workload(scope: figures.Scope, start: datetime, end: datetime, today
         sa.select(key.label("station"), sa.func.count(Result.id),
                   sa.func.count(Result.id).filter(Result.tested_at >= today_start))
         .join(Batch, Batch.id == Result.batch_id)
-        .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end, scope.where(Batch.site_id))
+        .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end,
+               scope.where(Result.site_id), figures.counted())
         .group_by(key)).all()
     names = dict(db.session.execute(sa.select(Station.id, Station.name)).all())
     return sorted(((names.get(s, "—"), month, today) for s, month, today in rows), key=lambda r: -r[1])

@@ -372,7 +372,7 @@ class DemoBuilder:
                         "value", "control_delta", "sample_delta", "c_line", "t_line", "tc_ratio")},
                         qualitative="negative" if signals.get("value_text") else None))
                     result_rows.append(dict(
-                        batch_id=bid, item_id=item.id, version=1, current=True,
+                        batch_id=bid, site_id=site.id, item_id=item.id, version=1, current=True,
                         value=signals.get("value"), value_text=signals.get("value_text"),
                         qualitative="negative" if signals.get("value_text") else None,
                         unit=item.unit, control_delta=signals.get("control_delta"),

@@ -32,7 +32,7 @@ def overview(actor: Actor, now: datetime) -> Overview:
         sa.select(sa.func.count(Result.id), sa.func.count(Result.id).filter(Result.outcome == "positive"))
         .join(Batch, Batch.id == Result.batch_id)
         .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end, counted()),
-        Batch.site_id, actor)
+        Result.site_id, actor)
     dispositions = scope_to_sites(
         sa.select(
             sa.func.count(Disposition.id),
@@ -44,7 +44,7 @@ def overview(actor: Actor, now: datetime) -> Overview:
         Batch.site_id, actor)
     review = scope_to_sites(
         sa.select(sa.func.count(Result.id)).join(Batch, Batch.id == Result.batch_id)
-        .where(Result.current.is_(True), Result.reviewed_at.is_(None), counted()), Batch.site_id, actor)
+        .where(Result.current.is_(True), Result.reviewed_at.is_(None), counted()), Result.site_id, actor)
     n_results, n_pos = db.session.execute(results).one()
     n_open, n_overdue, n_unnotified = db.session.execute(dispositions).one()
     return Overview(

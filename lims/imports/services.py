@@ -554,7 +554,7 @@ class _Importer:
         if j.outcome == "positive":
             self.positives.append(batch)
         return result_row(
-            batch.id, batch.station_id, iid, item_unit, item_method, a, record_key=rkey, value=r.value,
+            batch.id, batch.site_id, batch.station_id, iid, item_unit, item_method, a, record_key=rkey, value=r.value,
             value_text=value_text, qualitative=qualitative, unit=unit, control_delta=r.control_delta,
             sample_delta=r.sample_delta, c_line=r.c_line, t_line=r.t_line, tc_ratio=r.tc_ratio,
             reading_mode=r.reading_mode, method=method, pretreated=None, instrument_word=word,
@@ -775,8 +775,7 @@ def visible_imports(stmt, actor: Actor):
     scope = actor.site_ids
     if scope is None:
         return stmt
-    outside = sa.exists().where(Result.import_id == Import.id, Result.batch_id == Batch.id,
-                                Batch.site_id.not_in(scope or {-1}))
+    outside = sa.exists().where(Result.import_id == Import.id, Result.site_id.not_in(scope or {-1}))
     inside = sa.exists().where(Result.import_id == Import.id)
     return stmt.where(sa.or_(Import.created_by_id == actor.user_id, sa.and_(inside, ~outside)))
 

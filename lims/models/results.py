@@ -30,6 +30,8 @@ class Result(Base):
         sa.Index("ix_results_batch", "batch_id", "item_id"),
         sa.Index("ix_results_tested", "tested_at", "id"),
         sa.Index("ix_results_item_tested", "item_id", "tested_at"),
+        # A period's results of some sites, read without touching other sites' rows or batches.
+        sa.Index("ix_results_site_tested", "site_id", "tested_at", "id"),
         # Partial, so that it serves only the review worklist and never lures the planner
         # away from the test-time index in period reports (``current`` alone is not selective).
         sa.Index("ix_results_pending_review", "tested_at", "id", sqlite_where=sa.text("reviewed_at IS NULL"),
@@ -38,6 +40,9 @@ class Result(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     batch_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("batches.id"))
+    # Always the batch's site (written with the result, moved with the batch): figures filter
+    # and group a period's results by site without joining each to its batch.
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"))
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("test_items.id"))
     version: Mapped[int] = mapped_column(default=1)
     current: Mapped[bool] = mapped_column(default=True)

@@ -44,9 +44,9 @@ def _rows(actor: Actor, first: date, last: date, node=None):
         .outerjoin(sampler, sampler.id == Batch.sampled_by_id).outerjoin(Event, Event.id == Batch.event_id)
         .where(Result.current.is_(True), Result.reviewed_at.is_not(None), Result.tested_at >= start,
                Result.tested_at < end, counted())
-        .order_by(Result.tested_at, Result.id), Batch.site_id, actor)
+        .order_by(Result.tested_at, Result.id), Result.site_id, actor)
     if node is not None:
-        stmt = stmt.where(node.where(Batch.site_id))
+        stmt = stmt.where(node.where(Result.site_id))
     jurisdictions = _districts()
     for (r, b, site, stall, supplier, item, lot, inst, station, cat, top, tname, rname, sname, event_name,
          status) in db.session.execute(stmt.execution_options(yield_per=2000)):

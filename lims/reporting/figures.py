@@ -50,8 +50,9 @@ class Scope:
         return dataclasses.replace(self, reviewed_only=True)
 
     def where(self, column):
-        """The rows of the scope's sites. Given ``Batch.site_id`` (as every figure query
-        gives it) it is also :func:`counted`: a voided batch is in no figure."""
+        """The rows of the scope's sites. Given ``Batch.site_id`` (as every figure query on
+        batches gives it) it is also :func:`counted`: a voided batch is in no figure (queries
+        of results filter on ``Result.site_id`` and add :func:`counted` themselves)."""
         sites = site_filter(column, self.site_ids)
         if getattr(column, "class_", None) is Batch:
             return sa.and_(counted(), sites)
@@ -159,9 +160,12 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def _results(scope: Scope, start: datetime, end: datetime):
+    """The counted current results of the period in scope: chosen by their own site and test
+    time (``ix_results_site_tested``: a district's month reads that district's results alone),
+    their batch joined for what else the figures need and for :func:`counted`."""
     stmt = (sa.select().select_from(Result).join(Batch, Batch.id == Result.batch_id)
             .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end,
-                   scope.where(Batch.site_id)))
+                   scope.where(Result.site_id), counted()))
     return stmt.where(Result.reviewed_at.is_not(None)) if scope.reviewed_only else stmt
 
 
@@ -242,8 +246,8 @@ def headline_by_site(scope: Scope, start: datetime, end: datetime, now: datetime
     """:func:`headline` for each site of the scope at once (the same counts, grouped by the
     batch's site; sites without any figure are left out)."""
     per: dict[int, dict] = defaultdict(dict)
-    for r in db.session.execute(_results(scope, start, end).add_columns(Batch.site_id.label("k"), *_OUTCOME_COUNTS)
-                                .group_by(Batch.site_id)).all():
+    for r in db.session.execute(_results(scope, start, end).add_columns(Result.site_id.label("k"), *_OUTCOME_COUNTS)
+                                .group_by(Result.site_id)).all():
         per[r.k].update(batches=r.batches, tests=r.tests, negatives=r.negatives, positives=r.positives,
                         suspects=r.suspects, invalids=r.invalids)
     for k, n in db.session.execute(sa.select(Batch.site_id, sa.func.count(Batch.id)).where(
@@ -251,10 +255,10 @@ def headline_by_site(scope: Scope, start: datetime, end: datetime, now: datetime
             untested_by(end)).group_by(Batch.site_id)).all():
         per[k]["batches_untested"] = n
     for k, n in db.session.execute(
-            _results(scope, start, end).add_columns(Batch.site_id, sa.func.count(Result.id))
+            _results(scope, start, end).add_columns(Result.site_id, sa.func.count(Result.id))
             .join(Disposition, Disposition.batch_id == Batch.id)
             .where(Result.outcome == "positive", Disposition.status.in_(("disposed", "released")))
-            .group_by(Batch.site_id)).all():
+            .group_by(Result.site_id)).all():
         per[k]["dispositions_closed"] = n
     for r in db.session.execute(
             sa.select(Batch.site_id, sa.func.count(Objection.id),
@@ -320,7 +324,7 @@ def unit_rows(scope: Scope, start: datetime, end: datetime, now: datetime) -> li
 def breakdown(scope: Scope, start: datetime, end: datetime, by: str) -> list[BreakdownRow]:
     """Counts by ``site``, ``category`` (top level), ``item`` or ``station``, most tests first."""
     if by == "site":
-        key, names = Batch.site_id, dict(db.session.execute(sa.select(Site.id, Site.name)).all())
+        key, names = Result.site_id, dict(db.session.execute(sa.select(Site.id, Site.name)).all())
         stmt = _results(scope, start, end)
     elif by == "item":
         key, names = Result.item_id, dict(db.session.execute(sa.select(TestItem.id, TestItem.name)).all())
@@ -349,9 +353,9 @@ def coverage(scope: Scope, start: datetime, end: datetime) -> list[CoverageRow]:
         sa.select(Stall.site_id, sa.func.count(Stall.id)).where(Stall.active.is_(True), scope.where(Stall.site_id))
         .group_by(Stall.site_id)).all())
     tested = {r.site_id: r for r in db.session.execute(
-        _results(scope, start, end).add_columns(Batch.site_id, sa.func.count(sa.distinct(Batch.stall_id)).label("stalls"),
+        _results(scope, start, end).add_columns(Result.site_id, sa.func.count(sa.distinct(Batch.stall_id)).label("stalls"),
                                                 sa.func.count(sa.distinct(Batch.food)).label("foods"))
-        .group_by(Batch.site_id)).all()}
+        .group_by(Result.site_id)).all()}
     names = dict(db.session.execute(sa.select(Site.id, Site.name).where(scope.where(Site.id))).all())
     rows = [CoverageRow(site=names[s], stalls=registered.get(s, 0),
                         stalls_tested=tested[s].stalls if s in tested else 0,
@@ -560,13 +564,13 @@ def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
     ``plan_share``: the part of the monthly plan due so far (a running month, on the
     dashboard), else the whole plan."""
     by_site = {r.k: r for r in db.session.execute(
-        _results(scope, start, end).add_columns(Batch.site_id.label("k"), *_OUTCOME_COUNTS)
-        .group_by(Batch.site_id)).all()}
+        _results(scope, start, end).add_columns(Result.site_id.label("k"), *_OUTCOME_COUNTS)
+        .group_by(Result.site_id)).all()}
     batches = dict(db.session.execute(sa.select(Batch.site_id, sa.func.count(Batch.id)).where(
         Batch.sampled_at >= start, Batch.sampled_at < end, scope.where(Batch.site_id)).group_by(Batch.site_id)).all())
     banned: dict[int, set[str]] = defaultdict(set)
     for site_id, name in db.session.execute(
-            _results(scope, start, end).add_columns(Batch.site_id, TestItem.name)
+            _results(scope, start, end).add_columns(Result.site_id, TestItem.name)
             .join(TestItem, TestItem.id == Result.item_id)
             .join(Disposition, Disposition.batch_id == Batch.id)
             .where(Result.outcome == "positive", TestItem.banned.is_(True), Disposition.status != "released")).all():
@@ -574,9 +578,9 @@ def site_ratings(scope: Scope, start: datetime, end: datetime, now: datetime,
     # A screening positive the laboratory released did not stand: the rating reads it as the
     # negative it turned out to be (the tables still show what the screening found).
     released = dict(db.session.execute(
-        _results(scope, start, end).add_columns(Batch.site_id, sa.func.count(Result.id))
+        _results(scope, start, end).add_columns(Result.site_id, sa.func.count(Result.id))
         .join(Disposition, Disposition.batch_id == Batch.id)
-        .where(Result.outcome == "positive", Disposition.status == "released").group_by(Batch.site_id)).all())
+        .where(Result.outcome == "positive", Disposition.status == "released").group_by(Result.site_id)).all())
     overdue: dict[int, list[Decimal]] = defaultdict(list)
     for d in _dispositions(scope, start, end, now):
         if d.overdue_hours is not None:

@@ -185,6 +185,7 @@ class ResultRow(NamedTuple):
     tuple: the bulk writer takes its values as they are, with no copy into a tuple per row."""
 
     batch_id: int
+    site_id: int  # the batch's: a result is counted for its batch's site
     item_id: int
     record_key: str | None
     value: Decimal | None
@@ -221,7 +222,7 @@ class ResultRow(NamedTuple):
 RESULT_ROW_COLUMNS = ResultRow._fields
 
 
-def result_row(batch_id: int, station_id: int | None, item_id: int, item_unit: str | None, item_method: str | None,
+def result_row(batch_id: int, site_id: int, station_id: int | None, item_id: int, item_unit: str | None, item_method: str | None,
                a: Assessment, *, record_key: str | None, value, value_text, qualitative, unit, control_delta,
                sample_delta, c_line, t_line, tc_ratio, reading_mode, method, pretreated, instrument_word,
                reagent_lot_id, instrument_id, instrument_station_id, channel, tested_at, tested_by_id, tester_name,
@@ -232,7 +233,7 @@ def result_row(batch_id: int, station_id: int | None, item_id: int, item_unit: s
     registered without one, of the instrument that read it)."""
     j = a.judgement
     # In the order of ResultRow's fields (``_make``: a third of the cost of its 31-argument constructor).
-    return _make_row((batch_id, item_id, record_key, value, value_text, qualitative, unit or item_unit, control_delta,
+    return _make_row((batch_id, site_id, item_id, record_key, value, value_text, qualitative, unit or item_unit, control_delta,
                       sample_delta, c_line, t_line, tc_ratio, reading_mode, j.computed_value, j.threshold,
                       method or item_method, pretreated, j.outcome, j.reason, instrument_word, a.instrument_outcome,
                       a.disagrees, j.signal_mismatch, reagent_lot_id, instrument_id,
@@ -247,7 +248,7 @@ def _new_result(actor: Actor, batch: Batch, data: ResultInput, a: Assessment, ve
                 supersedes: Result | None = None, reason: str | None = None) -> Result:
     s = data.signals
     row = result_row(
-        batch.id, batch.station_id, data.item.id, data.item.unit, data.item.method, a,
+        batch.id, batch.site_id, batch.station_id, data.item.id, data.item.unit, data.item.method, a,
         record_key=data.record_key if version == 1 else None, value=data.value, value_text=data.value_text,
         qualitative=s.qualitative, unit=data.unit, control_delta=data.control_delta, sample_delta=data.sample_delta,
         c_line=data.c_line, t_line=data.t_line, tc_ratio=data.tc_ratio, reading_mode=data.reading_mode,
@@ -765,7 +766,7 @@ def worklist_query(actor: Actor, f: WorklistFilter):
     stmt = (sa.select(Result).join(Batch, Batch.id == Result.batch_id)
             .where(Result.current.is_(True), Result.reviewed_at.is_(None), Batch.status != "voided"))
     if f.site_id is not None:
-        stmt = stmt.where(Batch.site_id == f.site_id)
+        stmt = stmt.where(Result.site_id == f.site_id)
     if f.round_id is not None:
         stmt = stmt.where(Batch.round_id == f.round_id)
     if f.outcome is not None:
@@ -775,7 +776,7 @@ def worklist_query(actor: Actor, f: WorklistFilter):
     stmt = (stmt.order_by((Result.disagrees | (Result.version > 1)).desc(), Result.tested_at, Result.id)
             .options(joinedload(Result.batch).joinedload(Batch.site), joinedload(Result.batch).joinedload(Batch.stall),
                      joinedload(Result.item), joinedload(Result.tested_by), joinedload(Result.reagent_lot)))
-    return scope_to_sites(stmt, Batch.site_id, actor)
+    return scope_to_sites(stmt, Result.site_id, actor)
 
 
 def worklist(actor: Actor, f: WorklistFilter, limit: int = 500) -> list[Result]:
@@ -796,8 +797,8 @@ def worklist_facets(actor: Actor) -> tuple[list, list]:
     from lims.models import Round, Site
 
     pending = scope_to_sites(
-        sa.select(Batch.site_id, Batch.round_id).join(Result, Result.batch_id == Batch.id)
-        .where(Result.current.is_(True), Result.reviewed_at.is_(None)).distinct(), Batch.site_id, actor)
+        sa.select(Result.site_id, Batch.round_id).select_from(Result).join(Batch, Batch.id == Result.batch_id)
+        .where(Result.current.is_(True), Result.reviewed_at.is_(None)).distinct(), Result.site_id, actor)
     pairs = db.session.execute(pending).all()
     site_ids = {s for s, _ in pairs}
     round_ids = {r for _, r in pairs if r is not None}

@@ -4,6 +4,7 @@ the same batch status and wording, the same dispositions, sealed rows the audit 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal as D
 
 import pytest
 import sqlalchemy as sa
@@ -148,3 +149,45 @@ def test_the_same_readings_are_stored_alike_through_every_door(client, world, db
         assert row[-1] == check(row), row
     v = verify()
     assert v.ok, v
+
+
+def test_every_result_carries_its_batch_site_whatever_the_door(client, world, db, setting, api_token):
+    """Results are counted by their own site (``results.site_id``, what the figures filter
+    on): typed into the grid, posted over the API (at a second market too), imported from a
+    file and corrected as a new version, each result holds its batch's site — one query finds
+    no result whose site is not its batch's — and ``verify`` agrees."""
+    from lims.audit.services import verify
+    from lims.batches.services import BatchInput, register_batch
+    from lims.models import Batch, Result
+    from lims.reference.services import get_item
+    from lims.results.services import ResultInput, correct_result
+
+    _through_the_grid(client, world, setting)
+    _through_the_api(client, world, setting, api_token)
+    _through_a_file(world, setting)
+    south = register_batch(world.actor, BatchInput(
+        site=world.south, stall=world.stall("城南菜场", "D-01"), food="卤猪肉", code="S-SOUTH-001",
+        sampled_at=setting["tested"][0] - timedelta(hours=1), tests=[get_item("NO2")]))
+    db.session.commit()
+    r = client.post("/api/v1/batches/S-SOUTH-001/results", headers=api_token(world.tech), json={
+        "item": "NO2", "value": 12.0, "tested_at": format_local(setting["tested"][0])})
+    assert r.status_code == 201, r.get_json()
+    db.session.expire_all()
+    typed = db.session.execute(sa.select(Result).where(
+        Result.batch_id == setting["batches"][("grid", 1)].id)).scalar_one()
+    correct_result(world.actor, typed, ResultInput(item=typed.item, tested_at=typed.tested_at, value=D("12.9"),
+                                                   instrument_word="合格"), "抄错", expected_version=typed.row_version)
+    db.session.commit()
+
+    astray = db.session.execute(sa.select(sa.func.count(Result.id)).join(Batch, Batch.id == Result.batch_id)
+                                .where(Result.site_id != Batch.site_id)).scalar_one()
+    assert astray == 0
+    sites = dict(db.session.execute(sa.select(Batch.code, Result.site_id).join(Batch, Batch.id == Result.batch_id)
+                                    .where(Result.current.is_(True))).all())
+    assert len(sites) == 3 * len(READINGS) + 1
+    assert sites.pop("S-SOUTH-001") == world.south.id == south.site_id
+    assert set(sites.values()) == {world.north.id}
+    versions = db.session.execute(sa.select(Result.version, Result.site_id).where(
+        Result.batch_id == setting["batches"][("grid", 1)].id).order_by(Result.version)).all()
+    assert versions == [(1, world.north.id), (2, world.north.id)]
+    assert verify().ok

@@ -38,6 +38,23 @@ def test_a_positive_turned_negative_by_plain_sql_is_named(app, db, lifecycle):
     assert code == 1 and f"result {rid}" in text and "outcome" in text and "'negative'" in text
 
 
+def test_a_result_moved_to_another_site_than_its_batch_is_named(app, db, lifecycle, make_site):
+    """Results carry their batch's site (what the figures filter on); one that does not —
+    moved by plain SQL — is named, with the two sites."""
+    from lims.audit.services import verify
+
+    batch = batch_by_code(db, lifecycle)
+    other = make_site(code="ELSE", name="别处市场")
+    rid = audit_entries(db, batch.id, "result.create")[0].row_id
+    _tamper(db, "UPDATE results SET site_id = :s WHERE id = :id", s=other.id, id=rid)
+    result = verify()
+    assert not result.ok and result.problem == "site"
+    assert (result.subject, result.field, result.stored, result.audited) == (f"result {rid}", "site_id", other.id,
+                                                                             batch.site_id)
+    code, text = _cli_verify(app)
+    assert code == 1 and f"result {rid}" in text and "site" in text
+
+
 def test_a_batch_status_changed_by_plain_sql_is_named(app, db, lifecycle):
     from lims.audit.services import verify
 

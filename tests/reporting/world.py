@@ -148,7 +148,9 @@ class Builder:
             kw = dict(value=value, value_text=value_text, unit=unit or item.unit,
                       qualitative="positive" if outcome == "positive" else "negative")
         vt = kw.pop("value_text", value_text)
-        r = Result(batch=batch, item=item, outcome=outcome, tested_at=tested_at, version=version, current=current,
+        if batch.site_id is None:
+            self.db.session.flush()  # the batch's site id, which the result carries
+        r = Result(batch=batch, site_id=batch.site_id, item=item, outcome=outcome, tested_at=tested_at, version=version, current=current,
                    supersedes=supersedes, correction_reason=correction_reason, station=station,
                    method=item.method, tested_by=self.tech, value_text=vt,
                    reviewed_at=tested_at + timedelta(minutes=20) if reviewed else None,

@@ -1,0 +1,39 @@
+"""Results carry their batch's site (``results.site_id``), indexed with the test time, so that
+a period's figures for some sites read those sites' results alone instead of every site's
+results of the period joined to their batches.
+
+An existing database is filled in place: each result gets its batch's site.
+
+Revision ID: d8f2a61c3e57
+Revises: b41c7e2d9a63
+Create Date: 2026-12-05 08:20:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+# revision identifiers, used by Alembic.
+revision = 'd8f2a61c3e57'
+down_revision = 'b41c7e2d9a63'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('results', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('site_id', sa.Integer(), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("UPDATE results SET site_id = b.site_id FROM batches b WHERE b.id = results.batch_id")
+    else:
+        op.execute("UPDATE results SET site_id = (SELECT b.site_id FROM batches b WHERE b.id = results.batch_id)")
+    with op.batch_alter_table('results', schema=None) as batch_op:
+        batch_op.alter_column('site_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.create_foreign_key(batch_op.f('fk_results_site_id_sites'), 'sites', ['site_id'], ['id'])
+        batch_op.create_index('ix_results_site_tested', ['site_id', 'tested_at', 'id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('results', schema=None) as batch_op:
+        batch_op.drop_index('ix_results_site_tested')
+        batch_op.drop_constraint(batch_op.f('fk_results_site_id_sites'), type_='foreignkey')
+        batch_op.drop_column('site_id')
