@@ -5,7 +5,7 @@ results of the period joined to their batches.
 An existing database is filled in place: each result gets its batch's site.
 
 Revision ID: d8f2a61c3e57
-Revises: b41c7e2d9a63
+Revises: c8e2f4a6b1d3
 Create Date: 2026-12-05 08:20:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd8f2a61c3e57'
-down_revision = 'b41c7e2d9a63'
+down_revision = 'c8e2f4a6b1d3'
 branch_labels = None
 depends_on = None
 
