@@ -82,6 +82,15 @@ def prefixed(column, prefix: str):
     return match
 
 
+def built_on(dialect: str):
+    """For Alembic's ``include_object``: a schema item made only on another database (an
+    index with ``ddl_if(dialect=…)``, e.g. PostgreSQL's pattern index) is not compared there."""
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        only = getattr(obj, "_ddl_if", None)
+        return only is None or only.dialect is None or only.dialect == dialect
+    return include
+
+
 def db_dialect() -> str:
     from lims.extensions import db
 

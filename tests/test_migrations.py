@@ -26,7 +26,10 @@ def fresh_app(tmp_path_factory, worker_id):
 
 def _differences(db) -> list:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
+        from lims.database import built_on
+
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False,
+                                                         "include_object": built_on(conn.dialect.name)})
         return compare_metadata(context, db.metadata)
 
 

@@ -98,10 +98,12 @@ def run_migrations_online():
             # the old table would cascade-delete the rows that refer to it (a site's managers…).
             # Off for the migration — a PRAGMA outside any transaction — and on again after.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        from lims.database import built_on
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            **conf_args
+            **{"include_object": built_on(connection.dialect.name), **conf_args}
         )
 
         try:
