@@ -140,6 +140,7 @@ class OverrideForm(FlaskForm):
 
 class ReagentLotForm(FlaskForm):
     item_id = SelectField(_l("Test item"), coerce=int, validators=[DataRequired()])
+    holder = SelectField(_l("Held by"), validate_choice=False, default="")  # a testing organisation's code
     lot = StringField(_l("Lot number"), validators=[DataRequired(), Length(max=32)])
     maker = StringField(_l("Maker"), validators=[Optional(), Length(max=100)])
     expires_on = DateField(_l("Expires on"), validators=[DataRequired(), SaneYear(10)])

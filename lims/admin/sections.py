@@ -106,6 +106,11 @@ class Section:
     def label(self, obj) -> str:
         return getattr(obj, "name", None) or getattr(obj, "code", None) or str(obj.id)
 
+    def may_change(self, actor, obj=None) -> bool:
+        """Whether ``actor`` may add (``obj`` None) or change ``obj`` here — what the services
+        enforce, asked first so that the page offers no form it would refuse (403)."""
+        return True
+
     def get(self, obj_id: int):
         return db.session.execute(self.limit(sa.select(self.model).where(self.model.id == obj_id), _actor())
                                   ).scalar_one_or_none()
@@ -249,11 +254,14 @@ class SupplierSection(Section):
     columns = [(_l("Name"), "name"), (_l("Address"), "address"), (_l("Phone"), "phone")]
     fields = ("name", "address", "phone", "licence")
 
+    def may_change(self, actor, obj=None):
+        return obj is None or not sites.supplied_elsewhere(actor, obj)
+
     def save(self, actor, obj, form):
         values = _blank_to_none(_values(form, self.fields))
         if obj is None:
             return sites.create_supplier(actor, **values)
-        return sites.update_supplier(actor, obj, **values)
+        return sites.change_supplier(actor, obj, **values)
 
 
 class TestItemSection(Section):
@@ -267,6 +275,9 @@ class TestItemSection(Section):
     fields = ("name", "name_en", "analyte", "principle", "method", "unit", "rule", "cutoff", "control_min",
               "gold_mode", "c_min", "a", "b", "limit_value", "limit_sign", "detection_limit", "banned",
               "legal_limit", "needs_pretreatment_for", "verified", "active")
+
+    def may_change(self, actor, obj=None):
+        return not reference.is_bound(actor)  # law-derived: the deployment's administrator only
 
     def make_form(self, obj=None):
         form = super().make_form(obj)
@@ -301,11 +312,27 @@ class ReagentLotSection(Section):
                (_l("Reading mode"), lambda l: labels.GOLD_MODE_LABELS.get(l.mode, "") if l.mode else ""),
                (_l("C line minimum / A / B"), lambda l: " / ".join(number(v) or "—" for v in (l.c_min, l.a, l.b))
                 if l.item.rule == "gold" else ""),
+               (_l("Held by"), lambda l: l.org.name if l.org is not None else _l("The deployment")),
                (_l("Active"), "active")]
     fields = ("lot", "maker", "expires_on", "received_on", "mode", "c_min", "a", "b", "note", "active")
 
+    def limit(self, stmt, actor):
+        return stmt.where(reference.lots_visible(actor))
+
+    def may_change(self, actor, obj=None):
+        return obj is None or obj.org_id is not None or not reference.is_bound(actor)
+
+    def make_form(self, obj=None):
+        form = super().make_form(obj)
+        if not form.is_submitted() and obj is not None:
+            form.holder.data = obj.org.code if obj.org is not None else ""
+        return form
+
     def prepare(self, form):
         form.item_id.choices = [(i.id, f"{i.code} {i.name}") for i in reference.list_items()]
+        actor = _actor()
+        holders = [(o.code, f"{o.name}（{o.code}）") for o in reference.lot_holders(actor)]
+        form.holder.choices = holders if reference.is_bound(actor) else [("", _l("The deployment"))] + holders
 
     def label(self, obj):
         return f"{obj.item.name} {obj.lot}"
@@ -313,9 +340,10 @@ class ReagentLotSection(Section):
     def save(self, actor, obj, form):
         values = _blank_to_none(_values(form, self.fields))
         item = db.session.get(TestItem, form.item_id.data)
+        holder = reference.holder_by_code(actor, form.holder.data)
         if obj is None:
-            return reference.create_lot(actor, item, **values)
-        return reference.update_lot(actor, obj, item_id=item.id, **values)
+            return reference.create_lot(actor, item, org=holder, **values)
+        return reference.update_lot(actor, obj, org=holder, item_id=item.id, **values)
 
 
 class InstrumentSection(Section):

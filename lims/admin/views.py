@@ -1,13 +1,15 @@
 """Administration pages: list, create and edit reference data and users."""
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from lims.accounts.access import requires, web_actor
 from lims.admin.forms import OverrideForm
 from lims.admin.sections import SECTIONS
-from lims.errors import LimsError
+from lims.errors import Forbidden, LimsError
 from lims.extensions import db
 from lims.inputs import parse_id
 from lims.listing import Chip, page_number, paginate
@@ -86,7 +88,7 @@ def listing(key):
             chips.append(Chip((arg,), str(label), next((str(text) for value, text in choices
                                                         if str(value) == args[arg]), f"#{args[arg]}")))
     return render_template("admin/list.html", section=section, page=page, q=q, filters=filters, args=args,
-                           chips=chips)
+                           chips=chips, may_change=functools.partial(section.may_change, web_actor()))
 
 
 def _apply_errors(form, exc: LimsError):
@@ -100,6 +102,13 @@ def _apply_errors(form, exc: LimsError):
         form.form_errors.append(str(exc.message))
 
 
+def _require_change(section, obj=None) -> None:
+    """A bound administrator sees the deployment's reference data but does not change it: 403
+    before any form (the services refuse the same)."""
+    if not section.may_change(web_actor(), obj):
+        raise Forbidden(gettext("You may see this but not change it: only the deployment's administrator can."))
+
+
 @bp.route("/<key>/new", methods=["GET", "POST"])
 @bp.route("/<key>/<int:obj_id>", methods=["GET", "POST"])
 @requires("reference.manage")
@@ -110,6 +119,7 @@ def edit(key, obj_id=None):
         obj = section.get(obj_id)
         if obj is None:
             abort(404)
+    _require_change(section, obj)
     form = section.make_form(obj)
     if obj is None and request.method == "GET":
         for arg, *_ in section.filters:  # e.g. "new stall" from a site's list
@@ -121,6 +131,8 @@ def edit(key, obj_id=None):
         try:
             with db.session.begin_nested():
                 saved = section.save(web_actor(), obj, form)
+        except Forbidden:
+            raise
         except LimsError as exc:
             _apply_errors(form, exc)
             status = 422
@@ -141,6 +153,7 @@ def edit(key, obj_id=None):
 @requires("reference.manage")
 def add_override(obj_id):
     item = db.session.get(TestItem, obj_id) or abort(404)
+    _require_change(_section("items"), item)
     form = OverrideForm(prefix="ov")
     form.category.choices = [(c.code, c.path) for c in reference.list_categories()]
     if form.validate_on_submit():
@@ -163,6 +176,7 @@ def add_override(obj_id):
 @requires("reference.manage")
 def delete_override(obj_id, override_id):
     item = db.session.get(TestItem, obj_id) or abort(404)
+    _require_change(_section("items"), item)
     reference.remove_override(web_actor(), item, override_id)
     flash(gettext("Override removed."), "success")
     return redirect(url_for("admin.edit", key="items", obj_id=item.id))

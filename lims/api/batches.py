@@ -10,7 +10,7 @@ from lims.api.auth import allowed, api_blueprint, current_actor
 from lims.api.fields import Date, LocalDateTime, Number
 from lims.batches import changes
 from lims.batches import services as batches
-from lims.batches.queries import BatchFilter, batch_query, batch_state, list_batches
+from lims.batches.queries import BatchFilter, api_list_options, batch_query, batch_state, list_batches
 from flask_babel import gettext
 
 from lims.database import Quantity, Signal, utcnow
@@ -347,8 +347,9 @@ class Batches(MethodView):
                 raise InvalidInput(gettext("There is no such page."), {"page": [gettext("There is no such page.")]})
             from lims.models import Batch
 
-            stmt = batch_query(actor, f, now).order_by(Batch.sampled_at.desc(), Batch.id.desc())
-            rows = list(db.session.execute(stmt.limit(PER_PAGE + 1).offset((n - 1) * PER_PAGE)).scalars())
+            stmt = batch_query(actor, f, now).order_by(Batch.sampled_at.desc(), Batch.id.desc()).options(
+                *api_list_options())
+            rows = list(db.session.execute(stmt.limit(PER_PAGE + 1).offset((n - 1) * PER_PAGE)).unique().scalars())
             next_token = str(n + 1) if len(rows) > PER_PAGE else None
             rows = rows[:PER_PAGE]
         else:

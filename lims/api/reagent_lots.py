@@ -29,10 +29,13 @@ class ReagentLotSchema(Schema):
     b = fields.Decimal(allow_none=True, as_string=False)
     received_on = fields.Date(allow_none=True)
     active = fields.Boolean()
+    # the testing organisation holding the lot; null: the deployment's own
+    org = fields.Function(lambda lot: lot.org.code if lot.org is not None else None)
 
 
 class CreateReagentLotArgs(Schema):
     item = fields.String(required=True)
+    org = fields.String(allow_none=True, validate=validate.Length(max=32))
     lot = fields.String(required=True, validate=validate.Length(min=1, max=32))
     maker = fields.String(allow_none=True, validate=validate.Length(max=100))
     expires_on = Date(years_ahead=EXPIRY_YEARS, required=True)
@@ -68,29 +71,36 @@ class ReagentLots(MethodView):
     @blp.arguments(LotQueryArgs, location="query")
     @blp.response(200, ReagentLotSchema(many=True))
     def get(self, query):
-        current_actor()
-        return services.list_lots(query.get("item"))
+        """The lots the caller sees: all of them, or for an administrator or regulator bound
+        to organisations the deployment's and those held in their part of the tree."""
+        return services.list_lots(query.get("item"), current_actor())
 
     @allowed("reference.manage")
     @blp.arguments(CreateReagentLotArgs)
     @blp.response(201, ReagentLotSchema)
     def post(self, args):
-        """Register a kit lot (admin)."""
+        """Register a kit lot (admin). ``org``: the testing organisation holding it — for a
+        bound administrator one of theirs (their only one when omitted); omitted for the
+        deployment's administrator, the deployment's own lot."""
         actor = current_actor()
-        return services.create_lot(actor, _item(args.pop("item")), **args)
+        holder = services.holder_by_code(actor, args.pop("org", None))
+        return services.create_lot(actor, _item(args.pop("item")), org=holder, **args)
 
 
 @blp.route("/<int:lot_id>")
 class ReagentLotResource(MethodView):
     @blp.response(200, ReagentLotSchema)
     def get(self, lot_id):
-        return services.get_lot(lot_id)
+        return services.get_lot(lot_id, current_actor())
 
     @allowed("reference.manage")
     @blp.arguments(UpdateReagentLotArgs)
     @blp.response(200, ReagentLotSchema)
     def patch(self, args, lot_id):
         actor = current_actor()
+        lot = services.get_lot(lot_id, actor)
         if "item" in args:
             args["item_id"] = _item(args.pop("item")).id
-        return services.update_lot(actor, services.get_lot(lot_id), **args)
+        if "org" in args:
+            args["org"] = services.holder_by_code(actor, args["org"])
+        return services.update_lot(actor, lot, **args)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds
-from lims.models import Batch, Disposition, Result, Stall
+from lims.models import Batch, DisposalAction, Disposition, Result, Stall
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import hours_overdue, is_overdue
 
@@ -101,6 +101,17 @@ def batch_query(actor: Actor, f: BatchFilter, now: datetime):
     return stmt
 
 
+def api_list_options() -> tuple:
+    """What a page of batches as the API shows them reads, loaded with the page rather than
+    one batch (or one disposition) at a time: a page whose batches hold more positives then
+    costs about what any other page costs."""
+    disposition = joinedload(Batch.disposition)
+    return (joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.supplier),
+            selectinload(Batch.planned_items), disposition.selectinload(Disposition.objections),
+            disposition.selectinload(Disposition.actions).selectinload(DisposalAction.photos),
+            selectinload(Batch.results).joinedload(Result.item))
+
+
 def list_batches(actor: Actor, f: BatchFilter, now: datetime, cursor: str | None = None, per_page: int = 50) -> Page:
     """Newest first, ``per_page`` at a time, continuing after ``cursor``."""
     stmt = batch_query(actor, f, now)
@@ -108,9 +119,7 @@ def list_batches(actor: Actor, f: BatchFilter, now: datetime, cursor: str | None
     if after is not None:
         at, bid = after
         stmt = stmt.where(sa.or_(Batch.sampled_at < at, sa.and_(Batch.sampled_at == at, Batch.id < bid)))
-    stmt = stmt.order_by(Batch.sampled_at.desc(), Batch.id.desc()).limit(per_page + 1).options(
-        joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
-        selectinload(Batch.results).joinedload(Result.item))
+    stmt = stmt.order_by(Batch.sampled_at.desc(), Batch.id.desc()).limit(per_page + 1).options(*api_list_options())
     rows = list(db.session.execute(stmt).unique().scalars())
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -122,7 +131,8 @@ def page_batches(actor: Actor, f: BatchFilter, now: datetime, page: int, per_pag
     from lims.listing import paginate
 
     stmt = batch_query(actor, f, now).order_by(Batch.sampled_at.desc(), Batch.id.desc()).options(
-        joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
+        joinedload(Batch.site), joinedload(Batch.stall),
+        joinedload(Batch.disposition).selectinload(Disposition.objections),  # batch_state reads them
         selectinload(Batch.results).joinedload(Result.item))
     return paginate(stmt, page, per_page, args, unique=True)
 

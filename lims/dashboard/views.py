@@ -18,6 +18,7 @@ from lims.models import Site, Stall
 from lims.pagecache import cached, reader_scopes
 from lims.replica import read_session
 from lims.reporting import figures
+from lims.reporting.choices import report_choices
 from lims.reporting.common import report_text
 from lims.reporting.monthly import list_rules_text, rating_reason, rating_rules_text
 from lims.reporting.views import pdf_response
@@ -63,18 +64,20 @@ def index():
     actor = web_actor()
     now = utcnow()
     today = local_today(now)
+    choice = report_choices(actor)
     try:
         period = periods.parse_period(request.args, today, current_app.config["DASHBOARD_MAX_RANGE_DAYS"])
     except InvalidInput as exc:
-        return render_template("dashboard/index.html", d=None, error=exc, now=now,
+        return render_template("dashboard/index.html", d=None, error=exc, now=now, choice=choice,
                                picker=picker(None, today, request.args.get("period")), thresholds=None), 422
-    from lims.orgs.services import visible_orgs
-
-    orgs = [o for o in visible_orgs(actor) if o.is_jurisdiction]
     with read_session() as source:  # rendered inside: its objects belong to the replica's session
-        d = services.dashboard(actor, now, period, request.args.get("org") or None)
+        try:
+            d = services.dashboard(actor, now, period, request.args.get("org") or None)
+        except InvalidInput as exc:  # a node the reader may not see: refused on the page, pickers kept
+            return render_template("dashboard/index.html", d=None, error=exc, now=now, choice=choice,
+                                   picker=picker(period, today), thresholds=None), 422
         return render_template("dashboard/index.html", d=d, charts=charts(d), now=now, picker=picker(period, today),
-                               orgs=orgs, error=None, thresholds=figures.thresholds(),
+                               choice=choice, error=None, thresholds=figures.thresholds(),
                                rating_rules=rating_rules_text(), list_rules=list_rules_text(), replica=source)
 
 

@@ -153,8 +153,12 @@ class ReagentLot(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     row_version: Mapped[int] = mapped_column(default=1)
     seal: Mapped[str | None] = mapped_column(sa.String(32))  # keyed seal of the audited fields (lims.audit.seal)
+    # The testing organisation holding the lot (its administrators manage it); none: the
+    # deployment's, managed by its administrator.
+    org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
 
     item = relationship("TestItem")
+    org = relationship("Organisation")
 
     __mapper_args__ = {"version_id_col": row_version}
 

@@ -10,21 +10,46 @@ from flask_babel import gettext
 
 from lims import editing
 from lims.accounts.access import Actor
-from lims.errors import InvalidInput, NotFound
+from lims.errors import Forbidden, InvalidInput, NotFound
 from lims.extensions import db
-from lims.models import FoodCategory, Instrument, ReagentLot, TestItem, TestItemOverride
+from lims.models import FoodCategory, Instrument, Organisation, ReagentLot, TestItem, TestItemOverride
 from lims.rules.decision import OVERRIDE_PARAMETERS, PARAMETERS, decision_rule
 from lims.rules.judging import GOLD_MODES, LIMIT_SIGNS, PRINCIPLES, RULES, DecisionRule
 
 ITEM_FIELDS = ("name", "name_en", "analyte", "principle", "method", "unit", "rule", "cutoff", "control_min",
                "gold_mode", "c_min", "a", "b", "limit_value", "limit_sign", "detection_limit", "banned",
                "legal_limit", "needs_pretreatment_for", "aliases", "verified", "active")
-LOT_FIELDS = ("item_id", "lot", "maker", "expires_on", "mode", "c_min", "a", "b", "received_on", "note", "active")
+LOT_FIELDS = ("item_id", "lot", "maker", "expires_on", "mode", "c_min", "a", "b", "received_on", "note", "active",
+              "org_id")
 INSTRUMENT_FIELDS = ("serial", "model", "maker", "channels", "station_id", "last_verified_on", "active")
 
 
 def _invalid(errors: dict):
     return InvalidInput(gettext("Some of the input is not valid."), errors)
+
+
+# --- who manages what -------------------------------------------------------------------
+# Test items, their rules and overrides, and food categories come from the law and national
+# standards: one set for the whole deployment, read by everyone, changed only by the
+# deployment's administrator (bound to no organisation). Reagent lots are held by testing
+# organisations: a bound administrator manages those held in their part of the tree and
+# sees, without changing, the deployment's own (held by none).
+
+
+def is_bound(actor: Actor) -> bool:
+    """An administrator (or regulator) bound to organisations: a district's, a city's."""
+    from lims.rules.permissions import binding_of
+
+    user = actor.user
+    return user is not None and binding_of(user.role) == "orgs" and bool(user.orgs)
+
+
+def require_deployment_admin(actor: Actor) -> None:
+    """Reference data of the whole deployment: its administrator only (403 otherwise)."""
+    actor.require("reference.manage")
+    if is_bound(actor):
+        raise Forbidden(gettext("Test items, their rules and food categories hold for the whole deployment: "
+                                "only its administrator changes them."))
 
 
 # --- lookups ---------------------------------------------------------------------------
@@ -110,7 +135,7 @@ def _check_item(values: dict) -> None:
 
 
 def update_item(actor: Actor, item: TestItem, category_codes=None, **values) -> TestItem:
-    actor.require("reference.manage")
+    require_deployment_admin(actor)
     merged = {k: getattr(item, k) for k in ITEM_FIELDS}
     merged.update({k: v for k, v in values.items() if k in ITEM_FIELDS})
     _check_item(merged)
@@ -128,7 +153,7 @@ def update_item(actor: Actor, item: TestItem, category_codes=None, **values) -> 
 
 
 def create_item(actor: Actor, code: str, category_codes=(), **values) -> TestItem:
-    actor.require("reference.manage")
+    require_deployment_admin(actor)
     _check_item(values)
     item = TestItem(code=code.strip().upper(), **{k: v for k, v in values.items() if k in ITEM_FIELDS})
     item.categories = [get_category(c) for c in category_codes]
@@ -136,7 +161,7 @@ def create_item(actor: Actor, code: str, category_codes=(), **values) -> TestIte
 
 
 def set_override(actor: Actor, item: TestItem, category_code: str, **values) -> TestItemOverride:
-    actor.require("reference.manage")
+    require_deployment_admin(actor)
     category = get_category(category_code)
     override = next((o for o in item.overrides if o.category_id == category.id), None)
     fields = ("cutoff", "limit_value", "a", "b", "note")
@@ -147,7 +172,7 @@ def set_override(actor: Actor, item: TestItem, category_code: str, **values) -> 
 
 
 def remove_override(actor: Actor, item: TestItem, override_id: int) -> None:
-    actor.require("reference.manage")
+    require_deployment_admin(actor)
     override = next((o for o in item.overrides if o.id == override_id), None)
     if override is None:
         raise NotFound(gettext("Not found."))
@@ -183,15 +208,29 @@ def _check_lot(values: dict, item: TestItem) -> None:
         raise _invalid(errors)
 
 
-def list_lots(item_code: str | None = None) -> list[ReagentLot]:
-    stmt = sa.select(ReagentLot).join(TestItem).order_by(TestItem.sort_order, ReagentLot.expires_on.desc())
+def lots_visible(actor: Actor | None):
+    """A condition on ReagentLot: the lots ``actor`` sees — every lot, unless bound to
+    organisations: then the deployment's and those held in their part of the tree."""
+    from lims.accounts.scope import orgs_in_scope
+
+    if actor is None or not is_bound(actor):
+        return sa.true()
+    return sa.or_(ReagentLot.org_id.is_(None),
+                  ReagentLot.org_id.in_(sa.select(Organisation.id).where(orgs_in_scope(actor.user))))
+
+
+def list_lots(item_code: str | None = None, actor: Actor | None = None) -> list[ReagentLot]:
+    stmt = (sa.select(ReagentLot).join(TestItem).where(lots_visible(actor))
+            .order_by(TestItem.sort_order, ReagentLot.expires_on.desc()))
     if item_code:
         stmt = stmt.where(TestItem.code == item_code)
     return list(db.session.execute(stmt).scalars())
 
 
-def get_lot(lot_id: int) -> ReagentLot:
-    lot = db.session.get(ReagentLot, lot_id)
+def get_lot(lot_id: int, actor: Actor | None = None) -> ReagentLot:
+    """A lot by id; one held outside ``actor``'s part of the tree does not exist for them (404)."""
+    lot = db.session.execute(sa.select(ReagentLot).where(ReagentLot.id == lot_id, lots_visible(actor))
+                             ).scalar_one_or_none()
     if lot is None:
         raise NotFound(gettext("Not found."))
     return lot
@@ -202,17 +241,65 @@ def find_lot(item: TestItem, lot_code: str) -> ReagentLot | None:
         ReagentLot.item_id == item.id, ReagentLot.lot == lot_code.strip())).scalar_one_or_none()
 
 
-def create_lot(actor: Actor, item: TestItem, **values) -> ReagentLot:
+def lot_holders(actor: Actor) -> list[Organisation]:
+    """The testing organisations ``actor`` may register lots for (tree order)."""
+    from lims.orgs.services import visible_orgs
+
+    return visible_orgs(actor, kind="testing")
+
+
+def holder_by_code(actor: Actor, code: str | None) -> Organisation | None:
+    """The testing organisation named as a lot's holder (``org``): None for the deployment's
+    own lot — which only its administrator keeps; a bound administrator with one testing
+    organisation gets that one by default. 422 for anything else."""
+    from lims.orgs.services import org_by_code
+
+    code = (code or "").strip()
+    if not code:
+        if not is_bound(actor):
+            return None
+        holders = lot_holders(actor)
+        if len(holders) == 1:
+            return holders[0]
+        message = gettext("Choose the testing organisation that holds the lot.")
+        raise InvalidInput(message, {"org": [message]})
+    org = org_by_code(actor, code)
+    if org.kind != "testing":
+        message = gettext("A reagent lot is held by a testing organisation.")
+        raise InvalidInput(message, {"org": [message]})
+    return org
+
+
+def _require_lot_manager(actor: Actor, lot: ReagentLot) -> None:
     actor.require("reference.manage")
+    if is_bound(actor) and lot.org_id is None:
+        raise Forbidden(gettext("This lot is the deployment's own: only its administrator changes it."))
+
+
+def create_lot(actor: Actor, item: TestItem, org: Organisation | None = None, **values) -> ReagentLot:
+    """Register a lot held by ``org`` (from :func:`holder_by_code`; None: the deployment's)."""
+    actor.require("reference.manage")
+    if org is None and is_bound(actor):
+        org = holder_by_code(actor, None)
     values["lot"] = (values.get("lot") or "").strip()
+    values["org_id"] = org.id if org is not None else None
     _check_lot(values, item)
     lot = ReagentLot(item_id=item.id, **{k: v for k, v in values.items() if k in LOT_FIELDS and k != "item_id"})
     return editing.create(actor, lot, "reagent_lot", LOT_FIELDS, unique=[("item_id", "lot")])
 
 
-def update_lot(actor: Actor, lot: ReagentLot, **values) -> ReagentLot:
-    actor.require("reference.manage")
-    values = {k: v for k, v in values.items() if k in LOT_FIELDS}
+KEEP = object()  # update_lot: the holder stays
+
+
+def update_lot(actor: Actor, lot: ReagentLot, org=KEEP, **values) -> ReagentLot:
+    """Change a lot; ``org`` (from :func:`holder_by_code`) hands it to another holder the
+    actor manages, None to the deployment (its administrator only)."""
+    _require_lot_manager(actor, lot)
+    values = {k: v for k, v in values.items() if k in LOT_FIELDS and k != "org_id"}
+    if org is not KEEP:
+        if org is None and is_bound(actor):
+            org = holder_by_code(actor, None)
+        values["org_id"] = org.id if org is not None else None
     item = db.session.get(TestItem, values.get("item_id", lot.item_id))
     _check_lot({**editing.snapshot(lot, LOT_FIELDS), **values}, item)
     return editing.update(actor, lot, values, "reagent_lot", unique=[("item_id", "lot")])
@@ -221,13 +308,39 @@ def update_lot(actor: Actor, lot: ReagentLot, **values) -> ReagentLot:
 # --- instruments -----------------------------------------------------------------------
 
 
+def _station_managed(actor: Actor, station_id: int | None) -> bool:
+    """Whether a bound administrator reaches the station (always, for the deployment's)."""
+    if not is_bound(actor):
+        return True
+    if station_id is None:
+        return False
+    from lims.models import Station
+    from lims.orgs.services import stations_visible
+
+    return db.session.execute(sa.select(Station.id).where(Station.id == station_id, stations_visible(actor))
+                              ).first() is not None
+
+
+def _check_station(actor: Actor, values: dict) -> None:
+    if "station_id" in values and not _station_managed(actor, values["station_id"]):
+        message = gettext("Choose one of your stations.")
+        raise _invalid({"station_id": [message]})
+
+
 def create_instrument(actor: Actor, **values) -> Instrument:
     actor.require("reference.manage")
-    inst = Instrument(**{k: v for k, v in values.items() if k in INSTRUMENT_FIELDS})
+    values = {k: v for k, v in values.items() if k in INSTRUMENT_FIELDS}
+    if is_bound(actor):
+        values.setdefault("station_id", None)
+    _check_station(actor, values)
+    inst = Instrument(**values)
     return editing.create(actor, inst, "instrument", INSTRUMENT_FIELDS, unique=[("serial",)])
 
 
 def update_instrument(actor: Actor, inst: Instrument, **values) -> Instrument:
     actor.require("reference.manage")
-    return editing.update(actor, inst, {k: v for k, v in values.items() if k in INSTRUMENT_FIELDS},
-                          "instrument", unique=[("serial",)])
+    if not _station_managed(actor, inst.station_id):  # another district's instrument does not exist for them
+        raise NotFound(gettext("Not found."))
+    values = {k: v for k, v in values.items() if k in INSTRUMENT_FIELDS}
+    _check_station(actor, values)
+    return editing.update(actor, inst, values, "instrument", unique=[("serial",)])

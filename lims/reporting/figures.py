@@ -115,18 +115,25 @@ def node_scope(org: Organisation, within: frozenset[int] | None) -> Scope:
 
 
 def scope_for(actor: Actor, site_code: str | None, org_code: str | None = None) -> Scope:
-    """What a report or dashboard covers: one site (``site_code``), one node of the tree
-    (``org_code``: 422 when the actor may not see it), or by default the actor's own part —
+    """What a report or dashboard covers: one site (``site_code``; with ``org_code`` too, a
+    site of that node — else 422), one node of the tree (``org_code``: 422 when the actor may
+    not see it), or by default the actor's own part —
     the node they are bound to, their sites or their stations' sites; everything for the
     deployment's administrator. A report is named after what it covers, never after a
     district it does not cover."""
-    if site_code and org_code:
-        raise InvalidInput(gettext("Choose a site or an organisation, not both."),
-                           {"org": [gettext("Choose a site or an organisation, not both.")]})
     if site_code:
         site = db.session.execute(sa.select(Site).where(Site.code == site_code.strip().upper())).scalar_one_or_none()
         if site is None or not actor.may_see_site(site.id):
             raise NotFound(f"unknown site {site_code}")
+        if org_code:  # one market narrowed from a node: it must lie within it
+            from lims.accounts.scope import sites_under
+            from lims.orgs.services import org_by_code
+
+            org = org_by_code(actor, org_code)
+            if site.id not in sites_under([org]):
+                message = gettext("%(site)s is not in %(org)s: choose one of its markets, or all of them.",
+                                  site=site.name, org=org.name)
+                raise InvalidInput(message, {"site": [message]})
         return Scope(frozenset({site.id}), site.name, "site", key=site.code, org_id=site.org_id)
     if org_code:
         from lims.orgs.services import org_by_code

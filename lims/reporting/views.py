@@ -17,10 +17,8 @@ from lims.inputs import check_year
 from lims.reporting.batch import batch_report_pdf
 from lims.reporting.board import board_pdf
 from lims.reporting.exports import export_results
-from lims.reporting.figures import scope_for
+from lims.reporting.choices import report_choices
 from lims.reporting.monthly import issue_monthly, monthly_pdf, monthly_xlsx
-from lims.rules.permissions import binding_of
-from lims.sites.services import list_sites
 
 bp = Blueprint("reports", __name__)
 
@@ -70,12 +68,7 @@ def index():
     actor = web_actor()
     today = local_today(utcnow())
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    from lims.orgs.services import visible_orgs
-
-    orgs = [o for o in visible_orgs(actor) if o.is_jurisdiction]
-    return render_template("reports/index.html", sites=list_sites(actor), today=today, last_month=last_month,
-                           district_allowed=actor.site_ids is None or binding_of(actor.role) != "sites", orgs=orgs,
-                           scope_name=scope_for(actor, None).name if actor.site_ids is not None else None,
+    return render_template("reports/index.html", choice=report_choices(actor), today=today, last_month=last_month,
                            may_issue=actor.can("report.issue"))
 
 

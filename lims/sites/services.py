@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from lims import editing
 from lims.accounts.access import Actor, scope_to_sites
-from lims.errors import InvalidInput, NotFound
+from lims.errors import Forbidden, InvalidInput, NotFound
 from lims.extensions import db
 from lims.models import Event, EventVenue, Site, Stall, Station, Supplier
 from lims.models.sites import EVENT_KINDS, SITE_KINDS, STATION_KINDS
@@ -283,6 +283,31 @@ def create_supplier(actor: Actor, **values) -> Supplier:
 def update_supplier(actor: Actor, supplier: Supplier, **values) -> Supplier:
     return editing.update(actor, supplier, {k: v for k, v in values.items() if k in SUPPLIER_FIELDS},
                           "supplier", unique=[("name",)])
+
+
+def supplied_elsewhere(actor: Actor, supplier: Supplier) -> bool:
+    """Whether a bound administrator's ``supplier`` has batches outside their part of the tree
+    (never, for the deployment's administrator)."""
+    from lims.models import Batch
+    from lims.reference.services import is_bound
+
+    if not is_bound(actor):
+        return False
+    return db.session.execute(sa.select(Batch.id).where(
+        Batch.supplier_id == supplier.id, Batch.site_id.not_in(sorted(actor.site_ids or {-1}))).limit(1)).first() is not None
+
+
+def change_supplier(actor: Actor, supplier: Supplier, **values) -> Supplier:
+    """An administrator's change of a supplier. Suppliers are shared by every district (one
+    supplier, one traceback, whoever sampled its goods), so a bound administrator changes only
+    a supplier none of whose batches lies outside their part of the tree: a correction made for
+    one district would otherwise rewrite another's traceback records (403; the deployment's
+    administrator changes those)."""
+    actor.require("reference.manage")
+    if supplied_elsewhere(actor, supplier):
+        raise Forbidden(gettext("This supplier also supplies markets outside your jurisdiction: only the "
+                                "deployment's administrator changes it."))
+    return update_supplier(actor, supplier, **values)
 
 
 def find_or_create_supplier(actor: Actor, name: str, address=None, phone=None) -> Supplier | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import pytest
+
 from tests.reporting.world import MONTH
 
 D = Decimal
@@ -73,3 +75,53 @@ def test_readings_printed_as_read(world, actors, ctx, pdftext):
     f = re.sub(r"\s+", "", pdftext(monthly_pdf(actors["regulator"], MONTH)))
     assert "0.21T/C" in f and "45.2mg/kg" in f
     assert "0.2100" not in f and "45.2000" not in f and "55.0000" not in f
+
+
+def test_the_batch_list_reads_each_batchs_objections_with_the_page(world, actors, db, ctx, clock):
+    """Issue 14, scope must not cost: a page of the batch list loaded its batches' objections
+    one disposition at a time (batch_state reads them), so a district whose newest batches held
+    more positives paid more queries than the administrator's page."""
+    import sqlalchemy as sa
+
+    from lims.batches.queries import BatchFilter, batch_state, page_batches
+    from lims.database import utcnow
+
+    now = utcnow()
+    page = page_batches(actors["admin"], BatchFilter(), now, 1, per_page=500)
+    assert sum(1 for b in page.items if b.disposition is not None) >= 3
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        states = [batch_state(b, now) for b in page.items]
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert states and seen == []
+
+
+@pytest.mark.parametrize("page", ["", "&page=1"])
+def test_the_api_batch_list_loads_suppliers_tests_and_disposals_with_the_page(world, actors, db, client, api_token,
+                                                                              page):
+    """The API's page of batches read each batch's supplier and planned tests, and each
+    disposition's objections, disposals and photos, one at a time (both kinds of page)."""
+    import sqlalchemy as sa
+
+    headers = api_token(actors["admin_user"])
+    db.session.commit()
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        data = client.get(f"/api/v1/batches?outcome=positive{page}", headers=headers).get_json()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert sum(1 for b in data if b["disposition"]) >= 3
+    for table in ("suppliers", "disposal_actions", "objections", "photos", "test_items"):
+        reads = [s for s in seen if f"FROM {table} " in s or f"FROM {table}\n" in s]
+        assert len(reads) <= 1, (table, len(reads))

@@ -221,3 +221,63 @@ def test_report_pages_offer_the_nodes_and_a_job_refuses_a_foreign_one(tree, worl
     with pytest.raises(InvalidInput):
         start_monthly_report(tree["district"], MONTH, None, "pdf", "zh_CN", "XS")
     assert db.session.execute(db.select(db.func.count(Job.id))).scalar_one() == jobs
+
+
+def test_one_choice_a_node_and_optionally_one_of_its_markets(tree, world, client, db, api_token):
+    """The reports page offers one choice: a node of the tree the reader sees (their own by
+    default) and, optionally, one market within it. A market outside the node is a clear 422
+    through every door (page, background job, issuing, API) — never a 500, never a wider or
+    narrower report than asked for — and nothing is made or issued."""
+    from lims.errors import InvalidInput
+    from lims.jobs.services import start_monthly_report
+    from lims.models import IssuedReport, Job
+    from lims.reporting.monthly import issue_monthly
+
+    orgs = tree["orgs"]
+    city_user = tree["city"].user
+    client.login(city_user)
+    page = client.get("/reports").get_data(as_text=True)
+    assert f'<option value="" data-path="{orgs["HZ"].path}">杭州市（本单位）</option>' in page
+    for code in ("QT", "XSS", "XS"):
+        assert f'value="{code}" data-path="{orgs[code].path}"' in page
+    # each market names the node it belongs to, so that only the chosen node's are offered
+    assert f'value="SC" data-path="{orgs["XSS"].path}"' in page and f'value="SD" data-path="{orgs["XS"].path}"' in page
+    assert "辖区内全部市场" in page and "市场（可选）" in page
+    assert "所属单位" not in page and "统计范围" not in page  # the two overlapping pickers are gone
+    # a market of the node (SC lies under the district's office): that market's report
+    r = client.get("/reports/monthly.xlsx?month=2026-11&org=QT&site=SC")
+    assert r.status_code == 200 and "monthly-2026-11-QT-SC.xlsx" in r.headers["Content-Disposition"]
+    # a market outside it: refused, saying why
+    r = client.get("/reports/monthly.pdf?month=2026-11&org=QT&site=SD")
+    assert r.status_code == 422 and "不在钱塘区辖区内" in r.get_data(as_text=True)
+    assert client.get("/reports/monthly.xlsx?month=2026-11&org=XS&site=SA").status_code == 422
+    jobs = db.session.execute(db.select(db.func.count(Job.id))).scalar_one()
+    with pytest.raises(InvalidInput) as refused:
+        start_monthly_report(tree["city"], MONTH, "SD", "pdf", "zh_CN", "QT")
+    assert "site" in refused.value.errors
+    assert db.session.execute(db.select(db.func.count(Job.id))).scalar_one() == jobs
+    with pytest.raises(InvalidInput):
+        issue_monthly(tree["city"], MONTH, "SD", "QT")
+    assert db.session.execute(db.select(db.func.count(IssuedReport.id))).scalar_one() == 0
+    db.session.commit()
+    api = client.get("/api/v1/reports/monthly.pdf?month=2026-11&org=QT&site=SD", headers=api_token(city_user))
+    assert api.status_code == 422 and "site" in api.get_json()["errors"]
+    ok = client.get("/api/v1/reports/monthly.pdf?month=2026-11&org=XS&site=SD", headers=api_token(city_user))
+    assert ok.status_code == 200 and ok.mimetype == "application/pdf"
+
+
+def test_a_district_regulator_is_offered_only_their_own_part(tree, world, client):
+    orgs = tree["orgs"]
+    client.login(tree["district"].user)
+    page = client.get("/reports").get_data(as_text=True)
+    assert f'<option value="" data-path="{orgs["QT"].path}">钱塘区（本单位）</option>' in page
+    assert 'value="XSS"' in page and 'value="XS"' not in page and 'value="HZ"' not in page
+    assert 'value="SD"' not in page and 'value="SA"' in page
+    # the neighbouring district named as the node: 422, its market: 404 (it does not exist for them)
+    assert client.get("/reports/monthly.pdf?month=2026-11&org=XS").status_code == 422
+    assert client.get("/reports/monthly.pdf?month=2026-11&org=QT&site=SD").status_code == 404
+    # the dashboard refuses a node outside on the page, with the pickers to choose again
+    r = client.get("/dashboard?period=month&month=2026-11&org=XS")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "请在上方另选辖区" in html and 'id="d-org"' in html and 'id="d-period"' in html

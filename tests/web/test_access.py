@@ -60,7 +60,7 @@ GET_ROUTES = {
     "admin.listing": ("reference.manage", "/admin/sites/"),
     "admin.load_tree": ("reference.manage", "/admin/orgs/load"),
     "admin.tree_template": ("reference.manage", "/admin/orgs/template.xlsx"),
-    "admin.edit": ("reference.manage", "/admin/items/1"),
+    "admin.edit": ("reference.manage", "/admin/stalls/{stall_a}"),  # a test item: deployment admin only (test_scope)
     "public.stall": (PUBLIC, "/public/stalls/{stall_a_public}"),
     "public.stall_qr": (PUBLIC, "/public/stalls/{stall_a_public}/qr.svg"),
     "public.site_board": (PUBLIC, "/public/sites/MA/board"),

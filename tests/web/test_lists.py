@@ -76,6 +76,50 @@ def test_batches_show_the_total_and_numbered_pages(client, district):
     assert "共 1 条" in _text(only) and "第 1 页" not in _text(only) and _rows(only, "batch-table") == 1
 
 
+def test_a_count_is_exact_up_to_its_cap_and_capped_beyond(district, db):
+    """Issue 14, scope must not cost: a list is counted only up to a cap, so that a scoped list of
+    millions of rows is not read end to end to number its pages; paging still reaches the end."""
+    from lims.listing import paginate
+    from lims.models import Batch
+
+    stmt = sa.select(Batch).order_by(Batch.sampled_at.desc(), Batch.id.desc())
+    exact = paginate(stmt, 1, per_page=10, cap=56)  # exactly the cap: exact
+    assert (exact.total, exact.exact, exact.pages) == (56, True, 6)
+    over = paginate(stmt, 1, per_page=10, cap=55)
+    assert (over.total, over.exact, over.has_next, over.next_num, len(over.items)) == (55, False, True, 2, 10)
+    # Walking "next" from the first page reaches every row once, in order, and stops at the end.
+    seen, number = [], 1
+    while True:
+        page = paginate(stmt, number, per_page=10, cap=25)
+        seen += [b.id for b in page.items]
+        if not page.has_next:
+            break
+        number = page.next_num
+    assert number == 6 and page.exact and page.total == 56 and len(page.items) == 6
+    everything = sa.select(Batch.id).order_by(Batch.sampled_at.desc(), Batch.id.desc())
+    assert seen == list(db.session.execute(everything).scalars()) and len(seen) == 56
+    # Past the end the last page is shown, as with an exact count.
+    far = paginate(stmt, 99, per_page=10, cap=25)
+    assert (far.page, far.exact, far.total, len(far.items)) == (6, True, 56, 6)
+
+
+def test_a_long_list_reads_more_than_n_and_pages_without_a_last_page(client, district, monkeypatch):
+    from lims import listing
+
+    monkeypatch.setattr(listing, "COUNT_CAP", 52)
+    client.login(district["admin"])
+    first = client.get("/batches").get_data(as_text=True)
+    assert "超过 52 条 · 第 1 页" in _text(first) and "共 56 条" not in _text(first)
+    assert 'data-capped="1"' in first and _rows(first, "batch-table") == 50
+    assert 'rel="next" href="/batches?page=2"' in first and 'rel="last"' not in first
+    # The page asked for is counted to: the second (last) page knows the list's end.
+    second = client.get("/batches?page=2").get_data(as_text=True)
+    assert "共 56 条" in _text(second) and "第 2 页，共 2 页" in _text(second) and _rows(second, "batch-table") == 6
+    # A short list under the cap stays exact.
+    only = client.get(f"/batches?supplier={district['supplier'].id}").get_data(as_text=True)
+    assert "共 3 条" in _text(only) and 'data-capped' not in only
+
+
 @pytest.mark.parametrize("path", ["/batches", "/rounds", "/notifications/", "/review", "/imports/new", "/events/",
                                   "/admin/stalls/", "/positives?group=notify"])
 @pytest.mark.parametrize("raw", ["0", "-1", "1" + "0" * 30, "abc", "1.5", "%00"])

@@ -439,3 +439,130 @@ def test_supplier_alerts_name_only_the_readers_markets(app, tree, ctx):
     assert "乙市场" in alerted[tree.users["city_regulator"].id]["other_sites"]
     assert tree.users["a_regulator"].id not in alerted
     assert tree.users["a_admin"].id not in alerted
+
+
+# --- bound administrators and the deployment's reference data (issue 14) -----------------
+
+
+@pytest.fixture
+def holdings(tree, make_lot, db):
+    """A lot held by each district's testing organisation and one of the deployment's; a
+    supplier with batches in both districts and one seen only in A."""
+    from lims.models import Organisation, Supplier
+
+    orgs = {o.code: o for o in db.session.execute(db.select(Organisation)).scalars()}
+    lots = {"shared": make_lot("CLB", lot="DEPLOY-1"), "a": make_lot("CLB", lot="LOT-A-1", org_id=orgs["LA"].id),
+            "b": make_lot("CLB", lot="LOT-B-1", org_id=orgs["LB"].id)}
+    shared, local = Supplier(name="两区共用供货商"), Supplier(name="甲区本地供货商")
+    db.session.add_all([shared, local])
+    db.session.flush()
+    tree.w.batch_a.supplier_id = shared.id
+    tree.w.batch_b.supplier_id = shared.id
+    db.session.flush()
+    return {"lots": lots, "shared": shared, "local": local, "orgs": orgs}
+
+
+def test_test_items_are_the_deployments_a_district_admin_reads_them_only(client, tree, holdings, api_token):
+    from lims.errors import Forbidden
+    from lims.reference.services import get_item, set_override, update_item
+
+    item = get_item("OPC")
+    client.login(tree.users["a_admin"])
+    listing = client.get("/admin/items/").get_data(as_text=True)
+    assert "OPC" in listing and f"/admin/items/{item.id}" not in listing and "/admin/items/new" not in listing
+    assert client.get(f"/admin/items/{item.id}").status_code == 403
+    assert client.get("/admin/items/new").status_code == 403
+    token = client.csrf("/account")
+    assert client.post(f"/admin/items/{item.id}", data={"csrf_token": token, "name": "改名"}).status_code == 403
+    assert client.post(f"/admin/items/{item.id}/overrides", data={"csrf_token": token}).status_code == 403
+    a_admin = Actor(tree.users["a_admin"], "test")
+    with pytest.raises(Forbidden):
+        update_item(a_admin, item, name="改名")
+    with pytest.raises(Forbidden):
+        set_override(a_admin, item, "vegetable", cutoff=40)
+    assert get_item("OPC").name != "改名"
+    logout(client)
+    client.login(tree.w.users["admin"])  # the deployment's administrator
+    page = client.get("/admin/items/").get_data(as_text=True)
+    assert f"/admin/items/{item.id}" in page and client.get(f"/admin/items/{item.id}").status_code == 200
+
+
+def test_a_district_admin_manages_the_lots_of_their_testing_organisations(client, tree, holdings, api_token, db):
+    from lims.models import ReagentLot
+
+    lots = holdings["lots"]
+    headers = api_token(tree.users["a_admin"])
+    seen = {lot["lot"]: lot["org"] for lot in client.get("/api/v1/reagent-lots", headers=headers).get_json()}
+    assert seen.get("DEPLOY-1", "missing") is None and seen["LOT-A-1"] == "LA" and "LOT-B-1" not in seen
+    assert client.get(f"/api/v1/reagent-lots/{lots['b'].id}", headers=headers).status_code == 404
+    assert client.patch(f"/api/v1/reagent-lots/{lots['b'].id}", headers=headers, json={"maker": "x"}).status_code == 404
+    r = client.patch(f"/api/v1/reagent-lots/{lots['shared'].id}", headers=headers, json={"maker": "x"})
+    assert r.status_code == 403 and r.get_json()["message"]
+    assert client.patch(f"/api/v1/reagent-lots/{lots['a'].id}", headers=headers, json={"maker": "甲厂"}).status_code == 200
+    # handing a lot to another district's organisation, or registering one there: refused
+    assert client.patch(f"/api/v1/reagent-lots/{lots['a'].id}", headers=headers, json={"org": "LB"}).status_code == 422
+    body = {"item": "CLB", "lot": "NEW-A", "expires_on": "2027-06-30"}
+    assert client.post("/api/v1/reagent-lots", headers=headers, json={**body, "org": "LB"}).status_code == 422
+    assert client.post("/api/v1/reagent-lots", headers=headers, json={**body, "org": "DA"}).status_code == 422
+    made = client.post("/api/v1/reagent-lots", headers=headers, json=body)  # their only testing organisation
+    assert made.status_code == 201 and made.get_json()["org"] == "LA"
+    db.session.expire_all()
+    assert db.session.get(ReagentLot, lots["b"].id).maker is None and db.session.get(ReagentLot, lots["shared"].id).maker is None
+    # the same on the pages
+    client.login(tree.users["a_admin"])
+    page = client.get("/admin/lots/").get_data(as_text=True)
+    assert "LOT-A-1" in page and "DEPLOY-1" in page and "LOT-B-1" not in page
+    assert f"/admin/lots/{lots['shared'].id}" not in page and f"/admin/lots/{lots['a'].id}" in page
+    assert client.get(f"/admin/lots/{lots['b'].id}").status_code == 404
+    assert client.get(f"/admin/lots/{lots['shared'].id}").status_code == 403
+    assert client.get(f"/admin/lots/{lots['a'].id}").status_code == 200
+    logout(client)
+    # the deployment's administrator sees and changes every lot; theirs are held by none
+    admin = api_token(tree.w.users["admin"])
+    assert {"DEPLOY-1", "LOT-A-1", "LOT-B-1"} <= {lot["lot"] for lot in client.get("/api/v1/reagent-lots", headers=admin).get_json()}
+    assert client.patch(f"/api/v1/reagent-lots/{lots['b'].id}", headers=admin, json={"maker": "乙厂"}).status_code == 200
+    own = client.post("/api/v1/reagent-lots", headers=admin, json={**body, "lot": "NEW-D"})
+    assert own.status_code == 201 and own.get_json()["org"] is None
+
+
+def test_a_shared_supplier_is_changed_only_by_the_deployment_admin(client, tree, holdings, db):
+    from lims.errors import Forbidden
+    from lims.sites.services import change_supplier
+
+    shared, local = holdings["shared"], holdings["local"]
+    a_admin = Actor(tree.users["a_admin"], "test")
+    with pytest.raises(Forbidden):
+        change_supplier(a_admin, shared, phone="0571-1")
+    client.login(tree.users["a_admin"])
+    listing = client.get("/admin/suppliers/").get_data(as_text=True)
+    assert "两区共用供货商" in listing  # shared for traceback: seen by every district
+    assert f"/admin/suppliers/{shared.id}" not in listing and f"/admin/suppliers/{local.id}" in listing
+    assert client.get(f"/admin/suppliers/{shared.id}").status_code == 403
+    token = client.csrf("/account")
+    r = client.post(f"/admin/suppliers/{shared.id}", data={"csrf_token": token, "name": "改名供货商"})
+    assert r.status_code == 403
+    r = client.post(f"/admin/suppliers/{local.id}", data={"csrf_token": token, "name": "甲区本地供货商", "phone": "0571-2"})
+    assert r.status_code == 302
+    logout(client)
+    client.login(tree.w.users["admin"])
+    token = client.csrf("/account")
+    r = client.post(f"/admin/suppliers/{shared.id}", data={"csrf_token": token, "name": "两区共用供货商", "phone": "0571-3"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert (shared.name, shared.phone, local.phone) == ("两区共用供货商", "0571-3", "0571-2")
+
+
+def test_a_district_admin_places_instruments_only_at_their_stations(tree, holdings):
+    from lims.errors import InvalidInput, NotFound
+    from lims.reference.services import create_instrument, update_instrument
+
+    a_admin = Actor(tree.users["a_admin"], "test")
+    with pytest.raises(InvalidInput):
+        create_instrument(a_admin, serial="NEW-1", model="X", channels=1, station_id=tree.station_b.id)
+    with pytest.raises(InvalidInput):
+        create_instrument(a_admin, serial="NEW-2", model="X", channels=1)  # at no station: the deployment's
+    with pytest.raises(NotFound):
+        update_instrument(a_admin, tree.instrument_b, model="Y")
+    with pytest.raises(InvalidInput):
+        update_instrument(a_admin, tree.instrument_a, station_id=tree.station_b.id)
+    assert create_instrument(a_admin, serial="NEW-3", model="X", channels=1, station_id=tree.station_a.id).id

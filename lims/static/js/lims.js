@@ -82,3 +82,28 @@ document.addEventListener("DOMContentLoaded", () => {
   role.addEventListener("change", sync);
   sync();
 });
+
+// A report's jurisdiction and market (macros/report_scope.html): only the markets of the node
+// chosen are offered; a market left outside it falls back to "all its markets". The server
+// refuses a market outside the node all the same.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("select[data-report-node]").forEach((node) => {
+    const market = node.form && node.form.querySelector("select[data-report-market]");
+    if (!market) return;
+    const sync = () => {
+      const path = node.selectedOptions[0] ? node.selectedOptions[0].dataset.path || "" : "";
+      for (const option of market.options) {
+        if (!option.value) continue;
+        const inside = (option.dataset.path || "").startsWith(path);
+        option.hidden = !inside;
+        option.disabled = !inside;
+        if (!inside && option.selected) market.value = "";
+      }
+      for (const group of market.querySelectorAll("optgroup")) {
+        group.hidden = ![...group.children].some((option) => !option.hidden);
+      }
+    };
+    node.addEventListener("change", sync);
+    sync();
+  });
+});
