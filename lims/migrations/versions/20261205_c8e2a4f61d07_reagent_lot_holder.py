@@ -4,7 +4,7 @@ deployment's (kept and changed by its administrator, usable everywhere). Existin
 held by none, so nothing anyone could do changes.
 
 Revision ID: c8e2a4f61d07
-Revises: b41c7e2d9a63
+Revises: d8f2a61c3e57
 Create Date: 2026-12-05 08:30:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c8e2a4f61d07'
-down_revision = 'b41c7e2d9a63'
+down_revision = 'd8f2a61c3e57'
 branch_labels = None
 depends_on = None
 
