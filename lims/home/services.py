@@ -10,7 +10,7 @@ from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds, local_today
 from lims.models import Batch, Disposition, Result
-from lims.reporting.figures import counted
+from lims.reporting.figures import counted, counted_result
 
 
 @dataclass
@@ -30,8 +30,7 @@ def overview(actor: Actor, now: datetime) -> Overview:
         Batch.sampled_at >= start, Batch.sampled_at < end, counted()), Batch.site_id, actor)
     results = scope_to_sites(
         sa.select(sa.func.count(Result.id), sa.func.count(Result.id).filter(Result.outcome == "positive"))
-        .join(Batch, Batch.id == Result.batch_id)
-        .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end, counted()),
+        .where(Result.current.is_(True), Result.tested_at >= start, Result.tested_at < end, counted_result()),
         Result.site_id, actor)
     dispositions = scope_to_sites(
         sa.select(
@@ -43,8 +42,8 @@ def overview(actor: Actor, now: datetime) -> Overview:
         .where(Disposition.status.in_(("stopped", "disputed", "confirmed"))),
         Batch.site_id, actor)
     review = scope_to_sites(
-        sa.select(sa.func.count(Result.id)).join(Batch, Batch.id == Result.batch_id)
-        .where(Result.current.is_(True), Result.reviewed_at.is_(None), counted()), Result.site_id, actor)
+        sa.select(sa.func.count(Result.id))
+        .where(Result.current.is_(True), Result.reviewed_at.is_(None), counted_result()), Result.site_id, actor)
     n_results, n_pos = db.session.execute(results).one()
     n_open, n_overdue, n_unnotified = db.session.execute(dispositions).one()
     return Overview(

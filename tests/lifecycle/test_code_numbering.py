@@ -40,3 +40,11 @@ def test_prefixed_matches_exactly_the_codes_with_the_prefix(db, world, now, admi
     assert next_batch_code(site, now) == f"{prefix}008"
     # a LIKE wildcard in a prefix is a character, not a wildcard
     assert not db.session.execute(sa.select(Batch.code).where(prefixed(Batch.code, prefix[:2] + "_"))).all()
+
+
+def test_postgresql_sessions_run_without_jit(db):
+    """Our queries are short: PostgreSQL's JIT compiled a city's figure for longer than it ran
+    (lims.database: ``SET jit = off`` on every connection). SQLite has no JIT to turn off."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
