@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds
-from lims.models import Batch, Disposition, Result, Stall
+from lims.models import Batch, BatchChange, DisposalAction, Disposition, Result, Stall
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import hours_overdue, is_overdue
 
@@ -101,16 +101,44 @@ def batch_query(actor: Actor, f: BatchFilter, now: datetime):
     return stmt
 
 
-def list_batches(actor: Actor, f: BatchFilter, now: datetime, cursor: str | None = None, per_page: int = 50) -> Page:
-    """Newest first, ``per_page`` at a time, continuing after ``cursor``."""
+LIST_LOADS = (joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
+              selectinload(Batch.results).joinedload(Result.item))
+
+
+def loads_in_full(waiting_change: bool = True) -> tuple:
+    """Loader options for everything a batch's full answer shows (lims.api.batches): its site,
+    stall, event, category and supplier, planned tests, results with their items, lots,
+    instruments, testers and reviewers, the disposition with its objections and disposal
+    actions, the change waiting for a reviewer (unless told not to) — a few statements whatever
+    their number, for one batch or a page. The people and items are read for their names only: their own
+    collections stay lazy."""
+    results = selectinload(Batch.results)
+    disposition = joinedload(Batch.disposition)
+    change = selectinload(Batch.waiting_change)
+    loads = (
+        joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.event), joinedload(Batch.category),
+        joinedload(Batch.supplier), selectinload(Batch.planned_items).lazyload("*"),
+        results.joinedload(Result.item).lazyload("*"), results.joinedload(Result.reagent_lot).lazyload("*"),
+        results.joinedload(Result.instrument).lazyload("*"), results.joinedload(Result.tested_by).lazyload("*"),
+        results.joinedload(Result.reviewed_by).lazyload("*"),
+        disposition.selectinload(Disposition.objections),
+        disposition.selectinload(Disposition.actions).selectinload(DisposalAction.photos),
+    )
+    if not waiting_change:
+        return loads
+    return loads + (change.joinedload(BatchChange.requested_by).lazyload("*"),
+                    change.joinedload(BatchChange.decided_by).lazyload("*"))
+
+
+def list_batches(actor: Actor, f: BatchFilter, now: datetime, cursor: str | None = None, per_page: int = 50,
+                 loads: tuple = LIST_LOADS) -> Page:
+    """Newest first, ``per_page`` at a time, continuing after ``cursor``, loaded with ``loads``."""
     stmt = batch_query(actor, f, now)
     after = decode_cursor(cursor)
     if after is not None:
         at, bid = after
         stmt = stmt.where(sa.or_(Batch.sampled_at < at, sa.and_(Batch.sampled_at == at, Batch.id < bid)))
-    stmt = stmt.order_by(Batch.sampled_at.desc(), Batch.id.desc()).limit(per_page + 1).options(
-        joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
-        selectinload(Batch.results).joinedload(Result.item))
+    stmt = stmt.order_by(Batch.sampled_at.desc(), Batch.id.desc()).limit(per_page + 1).options(*loads)
     rows = list(db.session.execute(stmt).unique().scalars())
     more = len(rows) > per_page
     rows = rows[:per_page]

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from flask_babel import gettext
 
 from lims.accounts.access import Actor, scope_to_sites
@@ -269,11 +269,14 @@ def create_round(actor: Actor, site: Site, day: date, station: Station | None = 
 # --- reading ----------------------------------------------------------------------------
 
 
-def get_batch(actor: Actor, code: str, for_update: bool = False) -> Batch:
-    """A batch by code; 404 for unknown codes and for other markets' batches."""
+def get_batch(actor: Actor, code: str, for_update: bool = False, loads: tuple = ()) -> Batch:
+    """A batch by code, loaded with ``loads`` (loader options; none with ``for_update``); 404
+    for unknown codes and for other markets' batches."""
     stmt = sa.select(Batch).where(Batch.code == (code or "").strip().upper())
     if for_update:
         stmt = stmt.with_for_update()
+    elif loads:
+        stmt = stmt.options(*loads)
     batch = db.session.execute(stmt).scalar_one_or_none()
     if batch is None or not actor.may_see_site(batch.site_id):
         raise NotFound(gettext("Unknown batch %(code)s.", code=code))
@@ -324,5 +327,6 @@ def traceback(actor: Actor, batch: Batch, days: int, now: datetime) -> list[Batc
                                                  Batch.sampled_at >= around - timedelta(days=days),
                                                  Batch.sampled_at <= around + timedelta(days=days))
                           .order_by(Batch.sampled_at.desc()).limit(200), Batch.site_id, actor)
-    stmt = stmt.options(joinedload(Batch.disposition))  # their status is shown as it stands now
+    # their status is shown as it stands now, with their site and stall
+    stmt = stmt.options(joinedload(Batch.disposition), selectinload(Batch.site), selectinload(Batch.stall))
     return list(db.session.execute(stmt).scalars())

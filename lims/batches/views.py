@@ -13,7 +13,7 @@ from lims.audit.timeline import batch_timeline, batch_value
 from lims.batches import changes, services
 from lims.batches.forms import (BatchCorrectionForm, BatchForm, ChangeDecisionForm, DisposalForm, VoidForm, InformRegulatorForm, LabResultForm, NotifyForm,
                                 ObjectionForm, ResultForm, ReviewForm)
-from lims.batches.queries import BatchFilter, batch_state, page_batches
+from lims.batches.queries import BatchFilter, batch_state, loads_in_full, page_batches
 from lims.database import utcnow
 from lims.errors import InvalidInput, LimsError
 from lims.extensions import db
@@ -192,7 +192,7 @@ def result_form_for(batch, actor, form=None, prefix="result"):
 @requires("batch.read")
 def show(code):
     actor = web_actor()
-    batch = services.get_batch(actor, code)
+    batch = services.get_batch(actor, code, loads=loads_in_full(waiting_change=False))
     now = utcnow()
     return render_batch(batch, actor, now)
 

@@ -1,4 +1,5 @@
-"""What /api/v1/batches answers, pinned byte for byte (interfaces.md).
+"""What /api/v1/batches answers, pinned byte for byte (interfaces.md), and the number of SQL
+statements it takes: a page of 30 batches costs as many statements as a page of 5.
 
 The pinned batches cover every part of the answer: current and superseded results, a
 disposition with its disposal actions, a correction waiting for a reviewer, a voided batch.
@@ -12,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 PINNED = Path(__file__).with_name("batch_output_pinned.json")
 NOW = datetime(2026, 1, 12, 2, 0, tzinfo=timezone.utc)
@@ -87,3 +89,162 @@ def test_the_list_and_a_batch_answer_exactly_what_they_answered(api, world, pinn
     assert len(answers["PIN-0001"]["disposition"]["disposals"]) == 2
     assert answers["PIN-0002"]["superseded_results"] and answers["PIN-0002"]["pending_change"]["id"]
     assert answers["PIN-0003"]["voided"] is True
+
+
+def _statements(db):
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):  # the test's own transaction
+            seen.append(statement)
+
+    return seen, count
+
+
+def _count_statements(db, do):
+    seen, count = _statements(db)
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = do()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return len(seen), response
+
+
+def _site_with_batches(n, world, svc, actor_of, make_site, make_stall, make_user, db):
+    """``n`` batches, each with everything the answer shows: its own stall, supplier, tester and
+    reviewer, a superseded result, a positive with disposal actions or a waiting correction."""
+    from lims.batches import changes
+    from lims.dispositions.services import DisposalInput, add_disposal, notify
+    from lims.reference.services import get_item
+    from lims.results.services import ResultInput, correct_result, review
+
+    site = make_site()
+    now = datetime.now(timezone.utc)
+    reviewer = actor_of(world.reviewer)
+    for i in range(n):
+        tester = make_user("technician")
+        stall = make_stall(site=site)
+        b = svc.batch(tester, site, stall, tests=("CLB", "OPC"), quantity_kg=5, supplier=f"供应商{i}-{site.code}",
+                      sampled_at=now - timedelta(days=2, minutes=i), now=now)
+        first = svc.result(tester, b, tc_ratio=0.9, now=now, tested_at=now - timedelta(days=1))
+        second = correct_result(actor_of(tester), first, ResultInput(item=get_item("CLB"), tc_ratio=Decimal("0.8"),
+                                                                     tested_at=now - timedelta(days=1)),
+                                "录入错误", None, now=now)
+        if i % 2:
+            svc.result(tester, b, item="CLB", tc_ratio=0.2, now=now, tested_at=now - timedelta(hours=20))
+            notify(actor_of(tester), b, now - timedelta(hours=19), now=now)
+            add_disposal(reviewer, b, DisposalInput("stop_sale", Decimal("5"), now - timedelta(hours=18)), now=now)
+        else:
+            review(reviewer, [second], None, now)
+            changes.correct_batch(actor_of(tester), b, {"food": f"牛肉{i}"}, "品名写错", now=now)
+    db.session.commit()
+    return site
+
+
+def test_a_page_of_thirty_batches_takes_as_many_statements_as_a_page_of_five(
+        api, world, svc, actor_of, make_site, make_stall, make_user, db, ctx):
+    few = _site_with_batches(5, world, svc, actor_of, make_site, make_stall, make_user, db)
+    many = _site_with_batches(30, world, svc, actor_of, make_site, make_stall, make_user, db)
+    api.get("/api/v1/batches", world.regulator, query={"site": few.code})  # the token, warmed
+    counts = {}
+    for site, n in ((few, 5), (many, 30)):
+        counts[n], response = _count_statements(
+            db, lambda: api.get("/api/v1/batches", world.regulator, query={"site": site.code}))
+        body = response.get_json()
+        assert len(body) == n
+        assert all(b["superseded_results"] and b["results"] for b in body)
+        assert sum(1 for b in body if b["disposition"] and b["disposition"]["disposals"]) == n // 2
+        assert sum(1 for b in body if b["pending_change"]) == n - n // 2
+    assert counts[30] == counts[5], counts
+
+
+def test_one_batch_takes_as_many_statements_however_much_it_holds(
+        api, world, svc, actor_of, make_user, make_site, make_stall, db, ctx):
+    from lims.reference.services import get_item
+    from lims.results.services import ResultInput, correct_result
+
+    site = make_site()
+    now = datetime.now(timezone.utc)
+    small = svc.batch(world.tech, site, make_stall(site=site), quantity_kg=5, supplier="甲商行", now=now)
+    svc.result(world.tech, small, tc_ratio=0.9, now=now, tested_at=now - timedelta(hours=1))
+    large = svc.batch(world.tech, site, make_stall(site=site), quantity_kg=5, supplier="乙商行", now=now)
+    result = svc.result(world.tech, large, tc_ratio=0.9, now=now, tested_at=now - timedelta(hours=1))
+    for k in range(4):  # each version by another technician
+        tester = actor_of(make_user("technician"))
+        result = correct_result(tester, result, ResultInput(item=get_item("CLB"), tc_ratio=Decimal(f"0.8{k}"),
+                                                            tested_at=now - timedelta(hours=1)), f"第{k}次更正", None, now=now)
+    db.session.commit()
+    api.get(f"/api/v1/batches/{small.code}", world.regulator)  # the token, warmed
+    counts = {}
+    for code in (small.code, large.code):
+        counts[code], response = _count_statements(db, lambda: api.get(f"/api/v1/batches/{code}", world.regulator))
+    assert len(response.get_json()["superseded_results"]) == 4
+    assert counts[small.code] == counts[large.code], counts
+
+
+# --- the web batch page ---------------------------------------------------------------------------
+
+
+def _page_statements(client, db, code):
+    db.session.commit()
+    db.session.expire_all()
+    count, response = _count_statements(db, lambda: client.get(f"/batches/{code}"))
+    assert code in response.get_data(as_text=True)
+    return count
+
+
+def _negative(svc, world, site, stall, supplier, now):
+    b = svc.batch(world.tech, site, stall, quantity_kg=5, supplier=supplier, now=now,
+                  sampled_at=now - timedelta(hours=3))
+    return b, svc.result(world.tech, b, tc_ratio=0.9, now=now, tested_at=now - timedelta(hours=2))
+
+
+def test_the_batch_page_takes_as_many_statements_however_many_results_and_neighbours(
+        client, world, svc, actor_of, make_user, make_site, make_stall, db, ctx):
+    """More result versions by more testers and reviewers, and more batches from the same
+    supplier at more stalls (the traceback), cost no more statements."""
+    from lims.reference.services import get_item
+    from lims.results.services import ResultInput, correct_result, review
+
+    site = make_site()
+    now = datetime.now(timezone.utc)
+    small, _ = _negative(svc, world, site, make_stall(site=site), "甲商行", now)
+    _negative(svc, world, site, make_stall(site=site), "甲商行", now)
+    large, result = _negative(svc, world, site, make_stall(site=site), "乙商行", now)
+    for k in range(4):  # each version by another technician, each reviewed by another reviewer
+        result = correct_result(actor_of(make_user("technician")), result, ResultInput(
+            item=get_item("CLB"), tc_ratio=Decimal(f"0.8{k}"), tested_at=now - timedelta(hours=2)),
+            f"第{k}次更正", None, now=now)
+        review(actor_of(make_user("reviewer")), [result], None, now)
+    for _ in range(6):
+        _negative(svc, world, site, make_stall(site=site), "乙商行", now)
+    warm, _ = _negative(svc, world, site, make_stall(site=site), "丙商行", now)
+    db.session.commit()
+    client.login(world.regulator)
+    _page_statements(client, db, warm.code)
+    counts = {n: _page_statements(client, db, b.code) for n, b in (("small", small), ("large", large))}
+    assert counts["small"] == counts["large"], counts
+
+
+def test_the_batch_page_takes_as_many_statements_however_many_disposal_actions(
+        client, world, svc, actor_of, make_site, make_stall, db, ctx):
+    from lims.dispositions.services import DisposalInput, add_disposal, notify
+
+    site = make_site()
+    now = datetime.now(timezone.utc)
+    reviewer = actor_of(world.reviewer)
+    positives = []
+    for actions in (1, 3, 1):
+        b = svc.positive(world.tech, site, make_stall(site=site), quantity_kg=10, now=now)
+        notify(actor_of(world.tech), b, now - timedelta(days=2), now=now)
+        for k in range(actions):
+            add_disposal(reviewer, b, DisposalInput("stop_sale", Decimal("10"), now - timedelta(hours=40 - k),
+                                                    place=f"摊位{k}"), now=now)
+        positives.append(b)
+    db.session.commit()
+    client.login(world.regulator)
+    _page_statements(client, db, positives[2].code)
+    counts = {n: _page_statements(client, db, b.code) for n, b in zip(("one action", "three actions"), positives)}
+    assert counts["one action"] == counts["three actions"], counts
