@@ -248,3 +248,33 @@ def test_the_batch_page_takes_as_many_statements_however_many_disposal_actions(
     _page_statements(client, db, positives[2].code)
     counts = {n: _page_statements(client, db, b.code) for n, b in zip(("one action", "three actions"), positives)}
     assert counts["one action"] == counts["three actions"], counts
+
+
+def test_the_batch_page_lists_the_untested_neighbours_first_and_counts_them_all(
+        client, world, svc, make_site, make_stall, db, ctx):
+    """The traceback: 13 other batches of the supplier at two sites, 5 of them untested; ten
+    listed, the untested first, newest first in each part; a link to all 13."""
+    import re
+
+    now = datetime.now(timezone.utc)
+    site, other = make_site(), make_site()
+    batch, _ = _negative(svc, world, site, make_stall(site=site), "丁商行", now)
+    neighbours = []
+    for k in range(13):
+        at = (site, other)[k % 2]
+        b = svc.batch(world.tech, at, make_stall(site=at), supplier="丁商行", now=now,
+                      sampled_at=now - timedelta(hours=4, minutes=k))
+        if k % 3:
+            svc.result(world.tech, b, tc_ratio=0.9, now=now, tested_at=now - timedelta(hours=2))
+        neighbours.append(b)
+    db.session.commit()
+    client.login(world.regulator)
+    page = client.get(f"/batches/{batch.code}").get_data(as_text=True)
+    section = page[page.index('id="traceback"'):page.index('id="results"')]
+    assert "该供货者另有 13 个批次，分布在 2 个被检场所；其中 5 个尚未检测。" in section
+    untested = [b.code for b in neighbours if b.status == "registered"]
+    tested = [b.code for b in neighbours if b.status != "registered"]
+    assert len(untested) == 5
+    listed = re.findall(r'href="/batches/([^"]+)"', section)
+    assert listed == (untested + tested)[:10]
+    assert "该供货者全部 13 个批次" in section
