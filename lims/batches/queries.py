@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds
-from lims.models import Batch, BatchChange, DisposalAction, Disposition, Result, Stall
+from lims.models import Batch, BatchChange, DisposalAction, Disposition, Result, Stall, TestItem
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import hours_overdue, is_overdue
 
@@ -114,11 +114,13 @@ def loads_in_full(waiting_change: bool = True) -> tuple:
     collections stay lazy."""
     results = selectinload(Batch.results)
     disposition = joinedload(Batch.disposition)
+    # an item comes once a result or planned test: its aliases (JSON, decoded a row) are not shown
+    _item_names = (lazyload("*"), defer(TestItem.aliases))
     change = selectinload(Batch.waiting_change)
     loads = (
         joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.event), joinedload(Batch.category),
-        joinedload(Batch.supplier), selectinload(Batch.planned_items).lazyload("*"),
-        results.joinedload(Result.item).lazyload("*"), results.joinedload(Result.reagent_lot).lazyload("*"),
+        joinedload(Batch.supplier), selectinload(Batch.planned_items).options(*_item_names),
+        results.joinedload(Result.item).options(*_item_names), results.joinedload(Result.reagent_lot).lazyload("*"),
         results.joinedload(Result.instrument).lazyload("*"), results.joinedload(Result.tested_by).lazyload("*"),
         results.joinedload(Result.reviewed_by).lazyload("*"),
         disposition.selectinload(Disposition.objections),
