@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds
-from lims.models import Batch, BatchChange, DisposalAction, Disposition, Result, Stall, TestItem
+from lims.models import Batch, BatchChange, DisposalAction, Disposition, Result, Stall, TestItem, User
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import hours_overdue, is_overdue
 
@@ -105,31 +106,33 @@ LIST_LOADS = (joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.
               selectinload(Batch.results).joinedload(Result.item))
 
 
+@cache
 def loads_in_full(waiting_change: bool = True) -> tuple:
     """Loader options for everything a batch's full answer shows (lims.api.batches): its site,
     stall, event, category and supplier, planned tests, results with their items, lots,
     instruments, testers and reviewers, the disposition with its objections and disposal
     actions, the change waiting for a reviewer (unless told not to) — a few statements whatever
-    their number, for one batch or a page. The people and items are read for their names only: their own
-    collections stay lazy."""
+    their number, for one batch or a page. Items and people are read for their names: their
+    own collections stay lazy and an item's aliases (JSON, decoded once a row) unread. Made
+    once: loader options are immutable."""
+    item_names = (lazyload(TestItem.categories), lazyload(TestItem.overrides), defer(TestItem.aliases))
+    user_names = (lazyload(User.sites), lazyload(User.orgs), lazyload(User.stations))
     results = selectinload(Batch.results)
     disposition = joinedload(Batch.disposition)
-    # an item comes once a result or planned test: its aliases (JSON, decoded a row) are not shown
-    _item_names = (lazyload("*"), defer(TestItem.aliases))
-    change = selectinload(Batch.waiting_change)
     loads = (
         joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.event), joinedload(Batch.category),
-        joinedload(Batch.supplier), selectinload(Batch.planned_items).options(*_item_names),
-        results.joinedload(Result.item).options(*_item_names), results.joinedload(Result.reagent_lot).lazyload("*"),
-        results.joinedload(Result.instrument).lazyload("*"), results.joinedload(Result.tested_by).lazyload("*"),
-        results.joinedload(Result.reviewed_by).lazyload("*"),
+        joinedload(Batch.supplier), selectinload(Batch.planned_items).options(*item_names),
+        results.joinedload(Result.item).options(*item_names), results.joinedload(Result.reagent_lot),
+        results.joinedload(Result.instrument), results.joinedload(Result.tested_by).options(*user_names),
+        results.joinedload(Result.reviewed_by).options(*user_names),
         disposition.selectinload(Disposition.objections),
         disposition.selectinload(Disposition.actions).selectinload(DisposalAction.photos),
     )
     if not waiting_change:
         return loads
-    return loads + (change.joinedload(BatchChange.requested_by).lazyload("*"),
-                    change.joinedload(BatchChange.decided_by).lazyload("*"))
+    change = selectinload(Batch.waiting_change)
+    return loads + (change.joinedload(BatchChange.requested_by).options(*user_names),
+                    change.joinedload(BatchChange.decided_by).options(*user_names))
 
 
 def list_batches(actor: Actor, f: BatchFilter, now: datetime, cursor: str | None = None, per_page: int = 50,

@@ -179,11 +179,14 @@ def test_one_batch_takes_as_many_statements_however_much_it_holds(
                                                             tested_at=now - timedelta(hours=1)), f"第{k}次更正", None, now=now)
     db.session.commit()
     api.get(f"/api/v1/batches/{small.code}", world.regulator)  # the token, warmed
-    counts = {}
+    counts, seen = {}, []
     for code in (small.code, large.code):
-        counts[code], response = _count_statements(db, lambda: api.get(f"/api/v1/batches/{code}", world.regulator))
+        counts[code], response = _count_statements(
+            db, lambda: api.get(f"/api/v1/batches/{code}", world.regulator), seen)
     assert len(response.get_json()["superseded_results"]) == 4
     assert counts[small.code] == counts[large.code], counts
+    # the items and people are shown by name: their categories, overrides and scope are not read
+    assert not [s for s in seen if "test_item_categories" in s or "test_item_overrides" in s], seen
 
 
 # --- the web batch page ---------------------------------------------------------------------------
