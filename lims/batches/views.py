@@ -168,7 +168,7 @@ def _place_errors(form, exc: LimsError):
 
 def result_form_for(batch, actor, form=None, prefix="result"):
     form = form or ResultForm(prefix=prefix)
-    items = list_items(active_only=True)
+    items = list_items(active_only=True, for_choices=True)
     planned = [i for i in batch.planned_items]
     others = [i for i in items if i not in planned]
     form.item.choices = [(i.code, i.name) for i in planned + others]

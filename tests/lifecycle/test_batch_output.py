@@ -256,6 +256,8 @@ def test_the_batch_page_takes_as_many_statements_however_many_disposal_actions(
     assert counts["one action"] == counts["three actions"], counts
     # the timeline reads the test items' names and rules together, once a page
     assert sum(1 for s in seen if " ".join(s.split()).startswith("SELECT test_items.code,")) == 2, seen
+    # the items are offered and shown by name: their categories and overrides are not read
+    assert not [s for s in seen if "test_item_categories" in s or "test_item_overrides" in s], seen
 
 
 def test_the_batch_page_asks_for_no_names_when_nobody_is_named(
