@@ -403,7 +403,7 @@ class Batches(MethodView):
 class BatchResource(MethodView):
     @blp.response(200, BatchSchema)
     def get(self, code):
-        return batches.get_batch(current_actor(), code, loads=loads_in_full())
+        return batches.get_batch(current_actor(), code, loads=loads_in_full(one=True))
 
     @allowed("batch.correct")
     @blp.arguments(CorrectBatchArgs)

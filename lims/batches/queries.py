@@ -107,21 +107,23 @@ LIST_LOADS = (joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.
 
 
 @cache
-def loads_in_full(waiting_change: bool = True) -> tuple:
+def loads_in_full(waiting_change: bool = True, one: bool = False) -> tuple:
     """Loader options for everything a batch's full answer shows (lims.api.batches): its site,
     stall, event, category and supplier, planned tests, results with their items, lots,
     instruments, testers and reviewers, the disposition with its objections and disposal
     actions, the change waiting for a reviewer (unless told not to) — a few statements whatever
     their number, for one batch or a page. Items and people are read for their names: their
-    own collections stay lazy and an item's aliases (JSON, decoded once a row) unread. Made
-    once: loader options are immutable."""
+    own collections stay lazy and an item's aliases (JSON, decoded once a row) unread. For
+    ``one`` batch, its results, planned tests and waiting change come in the batch's own
+    statement (read it with ``unique()``). Made once: loader options are immutable."""
     item_names = (lazyload(TestItem.categories), lazyload(TestItem.overrides), defer(TestItem.aliases))
     user_names = (lazyload(User.sites), lazyload(User.orgs), lazyload(User.stations))
-    results = selectinload(Batch.results)
+    many = joinedload if one else selectinload
+    results = many(Batch.results)
     disposition = joinedload(Batch.disposition)
     loads = (
         joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.event), joinedload(Batch.category),
-        joinedload(Batch.supplier), selectinload(Batch.planned_items).options(*item_names),
+        joinedload(Batch.supplier), many(Batch.planned_items).options(*item_names),
         results.joinedload(Result.item).options(*item_names), results.joinedload(Result.reagent_lot),
         results.joinedload(Result.instrument), results.joinedload(Result.tested_by).options(*user_names),
         results.joinedload(Result.reviewed_by).options(*user_names),
@@ -130,7 +132,7 @@ def loads_in_full(waiting_change: bool = True) -> tuple:
     )
     if not waiting_change:
         return loads
-    change = selectinload(Batch.waiting_change)
+    change = many(Batch.waiting_change)
     return loads + (change.joinedload(BatchChange.requested_by).options(*user_names),
                     change.joinedload(BatchChange.decided_by).options(*user_names))
 

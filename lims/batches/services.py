@@ -277,7 +277,7 @@ def get_batch(actor: Actor, code: str, for_update: bool = False, loads: tuple = 
         stmt = stmt.with_for_update()
     elif loads:
         stmt = stmt.options(*loads)
-    batch = db.session.execute(stmt).scalar_one_or_none()
+    batch = db.session.execute(stmt).unique().scalar_one_or_none()
     if batch is None or not actor.may_see_site(batch.site_id):
         raise NotFound(gettext("Unknown batch %(code)s.", code=code))
     return batch
