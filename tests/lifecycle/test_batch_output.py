@@ -1,5 +1,7 @@
 """What /api/v1/batches answers, pinned byte for byte (interfaces.md), and the number of SQL
-statements it takes: a page of 30 batches costs as many statements as a page of 5.
+statements it takes: a page of 30 batches costs as many statements as a page of 5. The same
+for the web batch page: more results, neighbours (traceback) or disposal actions cost no more
+statements, and its traceback lists and counts as it did.
 
 The pinned batches cover every part of the answer: current and superseded results, a
 disposition with its disposal actions, a correction waiting for a reviewer, a voided batch.
