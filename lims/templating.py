@@ -66,7 +66,9 @@ def _status_of(batch) -> str:
 
 
 def _untested(batch) -> bool:
-    return _status_of(batch) in ("registered", "testing")
+    from lims.rules.batch_status import UNTESTED
+
+    return _status_of(batch) in UNTESTED
 
 
 def _lang_url(code: str) -> str:

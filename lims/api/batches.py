@@ -7,10 +7,10 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from lims.api.auth import allowed, api_blueprint, current_actor
-from lims.api.fields import Date, LocalDateTime, Number
+from lims.api.fields import Date, LocalDateTime, Number, local_iso
 from lims.batches import changes
 from lims.batches import services as batches
-from lims.batches.queries import BatchFilter, api_list_options, batch_query, batch_state, list_batches
+from lims.batches.queries import BatchFilter, batch_query, batch_state, list_batches, loads_in_full
 from flask_babel import gettext
 
 from lims.database import Quantity, Signal, utcnow
@@ -32,6 +32,8 @@ PER_PAGE = 50
 
 
 # --- output ---------------------------------------------------------------------------------
+# Each schema is made once and reused for every batch (marshmallow schemas keep no state
+# between dumps); the batches come loaded with what they show (loads_in_full).
 
 
 class SupplierSchema(Schema):
@@ -48,6 +50,9 @@ class SignalsSchema(Schema):
     tc = Number(attribute="tc_ratio", allow_none=True)
 
 
+SIGNALS = SignalsSchema()
+
+
 class ResultSchema(Schema):
     id = fields.Integer()
     item = fields.Function(lambda r: r.item.code)
@@ -58,7 +63,7 @@ class ResultSchema(Schema):
     value_text = fields.String(allow_none=True)
     qualitative = fields.String(allow_none=True, metadata={"enum": [*OUTCOMES, None]})
     unit = fields.String(allow_none=True)
-    signals = fields.Function(lambda r: SignalsSchema().dump(r))
+    signals = fields.Function(lambda r: SIGNALS.dump(r))
     computed_value = Number(allow_none=True)
     cutoff = Number(allow_none=True)
     method = fields.String(allow_none=True)
@@ -79,6 +84,9 @@ class ResultSchema(Schema):
     correction_reason = fields.String(allow_none=True)
 
 
+RESULTS = ResultSchema(many=True)
+
+
 class DisposalSchema(Schema):
     action = fields.String(metadata={"enum": list(DISPOSAL_ACTIONS)})
     quantity_kg = Number()
@@ -89,6 +97,9 @@ class DisposalSchema(Schema):
     supervisor = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     photos = fields.Function(lambda a: len(a.photos))
+
+
+DISPOSALS = DisposalSchema(many=True)
 
 
 class ObjectionSchema(Schema):
@@ -103,23 +114,27 @@ class ObjectionSchema(Schema):
     lab_result_at = LocalDateTime(allow_none=True)
 
 
+OBJECTION = ObjectionSchema()
+SUPPLIER = SupplierSchema()
+
+
 def _disposition(batch):
     d = batch.disposition
     if d is None:
         return None
     state = batch_state(batch, utcnow())
     return {
-        "status": state.status, "opened_at": LocalDateTime()._serialize(d.opened_at, None, None),
-        "notified_at": LocalDateTime()._serialize(d.notified_at, None, None),
-        "objection_deadline": LocalDateTime()._serialize(d.objection_deadline, None, None),
+        "status": state.status, "opened_at": local_iso(d.opened_at),
+        "notified_at": local_iso(d.notified_at),
+        "objection_deadline": local_iso(d.objection_deadline),
         "objection_window_open": state.window_open,
-        "objection": ObjectionSchema().dump(d.objection) if d.objection else None,
-        "disposal_due_at": LocalDateTime()._serialize(d.disposal_due_at, None, None),
+        "objection": OBJECTION.dump(d.objection) if d.objection else None,
+        "disposal_due_at": local_iso(d.disposal_due_at),
         "overdue": state.overdue,
-        "regulator_informed_at": LocalDateTime()._serialize(d.regulator_informed_at, None, None),
-        "closed_at": LocalDateTime()._serialize(d.closed_at, None, None),
+        "regulator_informed_at": local_iso(d.regulator_informed_at),
+        "closed_at": local_iso(d.closed_at),
         "remaining_kg": dispositions.remaining_kg(batch, d),
-        "disposals": DisposalSchema(many=True).dump(d.actions),
+        "disposals": DISPOSALS.dump(d.actions),
     }
 
 
@@ -131,7 +146,7 @@ class BatchSchema(Schema):
     event = fields.Function(lambda b: b.event.code if b.event else None)
     food = fields.String()
     category = fields.Function(lambda b: b.category.code if b.category else None)
-    supplier = fields.Function(lambda b: SupplierSchema().dump(b.supplier) if b.supplier else None)
+    supplier = fields.Function(lambda b: SUPPLIER.dump(b.supplier) if b.supplier else None)
     origin = fields.String(allow_none=True)
     quantity_kg = Number(allow_none=True)
     purchase_date = fields.Date(allow_none=True)
@@ -142,13 +157,13 @@ class BatchSchema(Schema):
                              metadata={"type": "string", "enum": list(BATCH_STATUSES)})
     verdict = fields.String(allow_none=True, metadata={"enum": [*OUTCOMES, None]})
     reviewed = fields.Function(lambda b: batch_state(b, utcnow()).reviewed)
-    results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if r.current]))
-    superseded_results = fields.Function(lambda b: ResultSchema(many=True).dump([r for r in b.results if not r.current]))
+    results = fields.Function(lambda b: RESULTS.dump([r for r in b.results if r.current]))
+    superseded_results = fields.Function(lambda b: RESULTS.dump([r for r in b.results if not r.current]))
     disposition = fields.Function(_disposition)
     voided = fields.Function(lambda b: b.voided)
     void_reason = fields.String(allow_none=True)
     voided_at = LocalDateTime(allow_none=True)
-    pending_change = fields.Function(lambda b: _change(changes.pending_change(b)))
+    pending_change = fields.Function(lambda b: _change(b.waiting_change))
     row_version = fields.Integer()
     url = fields.Function(lambda b: url_for("batches.show", code=b.code, _external=True))
 
@@ -158,9 +173,9 @@ def _change(c):
         return None
     return {"id": c.id, "kind": c.kind, "changes": c.changes, "before": c.before, "reason": c.reason,
             "status": c.status, "requested_by": c.requested_by.display_name if c.requested_by else None,
-            "requested_at": LocalDateTime()._serialize(c.requested_at, None, None),
+            "requested_at": local_iso(c.requested_at),
             "decided_by": c.decided_by.display_name if c.decided_by else None,
-            "decided_at": LocalDateTime()._serialize(c.decided_at, None, None), "decision_note": c.decision_note}
+            "decided_at": local_iso(c.decided_at), "decision_note": c.decision_note}
 
 
 class ChangeSchema(Schema):
@@ -347,13 +362,13 @@ class Batches(MethodView):
                 raise InvalidInput(gettext("There is no such page."), {"page": [gettext("There is no such page.")]})
             from lims.models import Batch
 
-            stmt = batch_query(actor, f, now).order_by(Batch.sampled_at.desc(), Batch.id.desc()).options(
-                *api_list_options())
-            rows = list(db.session.execute(stmt.limit(PER_PAGE + 1).offset((n - 1) * PER_PAGE)).unique().scalars())
+            stmt = batch_query(actor, f, now).order_by(Batch.sampled_at.desc(), Batch.id.desc())
+            rows = list(db.session.execute(stmt.limit(PER_PAGE + 1).offset((n - 1) * PER_PAGE)
+                                           .options(*loads_in_full())).scalars())
             next_token = str(n + 1) if len(rows) > PER_PAGE else None
             rows = rows[:PER_PAGE]
         else:
-            result = list_batches(actor, f, now, cursor=page, per_page=PER_PAGE)
+            result = list_batches(actor, f, now, cursor=page, per_page=PER_PAGE, loads=loads_in_full())
             rows, next_token = result.items, result.next_cursor
         if next_token:
             query = dict(request.args)
@@ -388,7 +403,7 @@ class Batches(MethodView):
 class BatchResource(MethodView):
     @blp.response(200, BatchSchema)
     def get(self, code):
-        return batches.get_batch(current_actor(), code)
+        return batches.get_batch(current_actor(), code, loads=loads_in_full(one=True))
 
     @allowed("batch.correct")
     @blp.arguments(CorrectBatchArgs)

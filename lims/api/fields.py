@@ -32,9 +32,15 @@ class LocalDateTime(fields.DateTime):
         return dt.astimezone(timezone.utc)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return value.astimezone(local_zone()).isoformat()
+        return local_iso(value)
+
+
+def local_iso(value):
+    """An aware time as ISO 8601 in local time with its offset (None stays None): what every
+    time in an answer looks like."""
+    if value is None:
+        return None
+    return value.astimezone(local_zone()).isoformat()
 
 
 class Date(fields.Date):
@@ -92,4 +98,4 @@ def _as_list(v):
     return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
-__all__ = ["Date", "EARLIEST_YEAR", "Integer", "LocalDateTime", "MAX_INT64", "Number"]
+__all__ = ["Date", "EARLIEST_YEAR", "Integer", "LocalDateTime", "MAX_INT64", "Number", "local_iso"]

@@ -217,15 +217,17 @@ def batch_timeline(batch_id: int) -> list[TimelineEntry]:
         AuditEntry.batch_id == batch_id, AuditEntry.action.not_like("%.state"),
         AuditEntry.action.not_like("%.baseline")).order_by(AuditEntry.seq)).scalars().all()
     entries = list(entries) + _import_events(batch_id)
-    items = dict(db.session.execute(sa.select(TestItem.code, TestItem.name)).all())
-    rules = dict(db.session.execute(sa.select(TestItem.code, TestItem.rule)).all())
+    reference = db.session.execute(sa.select(TestItem.code, TestItem.name, TestItem.rule)).all()
+    items = {r.code: r.name for r in reference}
+    rules = {r.code: r.rule for r in reference}
     results = {str(r.id): _result_facts(r) for r in db.session.execute(
         sa.select(Result).where(Result.batch_id == batch_id)).scalars()}
     d = db.session.execute(sa.select(Disposition).where(Disposition.batch_id == batch_id)).scalar_one_or_none()
     closed_late = d is not None and d.status == "disposed" and d.closed_at is not None and \
         hours_overdue("disposed", d.disposal_due_at, d.closed_at, d.closed_at) is not None
+    user_ids = {e.user_id for e in entries if e.user_id}
     names = dict(db.session.execute(sa.select(User.id, User.display_name).where(
-        User.id.in_({e.user_id for e in entries if e.user_id}))).all())
+        User.id.in_(user_ids))).all()) if user_ids else {}
     out = []
     for e in entries:
         kind = e.action.split(".")[0]

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds
-from lims.models import Batch, DisposalAction, Disposition, Result, Stall
+from lims.models import Batch, BatchChange, DisposalAction, Disposition, Result, Stall, TestItem, User
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import hours_overdue, is_overdue
 
@@ -101,25 +102,50 @@ def batch_query(actor: Actor, f: BatchFilter, now: datetime):
     return stmt
 
 
-def api_list_options() -> tuple:
-    """What a page of batches as the API shows them reads, loaded with the page rather than
-    one batch (or one disposition) at a time: a page whose batches hold more positives then
-    costs about what any other page costs."""
+LIST_LOADS = (joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
+              selectinload(Batch.results).joinedload(Result.item))
+
+
+@cache
+def loads_in_full(waiting_change: bool = True, one: bool = False) -> tuple:
+    """Loader options for everything a batch's full answer shows (lims.api.batches): its site,
+    stall, event, category and supplier, planned tests, results with their items, lots,
+    instruments, testers and reviewers, the disposition with its objections and disposal
+    actions, the change waiting for a reviewer (unless told not to) — a few statements whatever
+    their number, for one batch or a page. Items and people are read for their names: their
+    own collections stay lazy and an item's aliases (JSON, decoded once a row) unread. For
+    ``one`` batch, its results, planned tests and waiting change come in the batch's own
+    statement (read it with ``unique()``). Made once: loader options are immutable."""
+    item_names = (lazyload(TestItem.categories), lazyload(TestItem.overrides), defer(TestItem.aliases))
+    user_names = (lazyload(User.sites), lazyload(User.orgs), lazyload(User.stations))
+    many = joinedload if one else selectinload
+    results = many(Batch.results)
     disposition = joinedload(Batch.disposition)
-    return (joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.supplier),
-            selectinload(Batch.planned_items), disposition.selectinload(Disposition.objections),
-            disposition.selectinload(Disposition.actions).selectinload(DisposalAction.photos),
-            selectinload(Batch.results).joinedload(Result.item))
+    loads = (
+        joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.event), joinedload(Batch.category),
+        joinedload(Batch.supplier), many(Batch.planned_items).options(*item_names),
+        results.joinedload(Result.item).options(*item_names), results.joinedload(Result.reagent_lot),
+        results.joinedload(Result.instrument), results.joinedload(Result.tested_by).options(*user_names),
+        results.joinedload(Result.reviewed_by).options(*user_names),
+        disposition.selectinload(Disposition.objections),
+        disposition.selectinload(Disposition.actions).selectinload(DisposalAction.photos),
+    )
+    if not waiting_change:
+        return loads
+    change = many(Batch.waiting_change)
+    return loads + (change.joinedload(BatchChange.requested_by).options(*user_names),
+                    change.joinedload(BatchChange.decided_by).options(*user_names))
 
 
-def list_batches(actor: Actor, f: BatchFilter, now: datetime, cursor: str | None = None, per_page: int = 50) -> Page:
-    """Newest first, ``per_page`` at a time, continuing after ``cursor``."""
+def list_batches(actor: Actor, f: BatchFilter, now: datetime, cursor: str | None = None, per_page: int = 50,
+                 loads: tuple = LIST_LOADS) -> Page:
+    """Newest first, ``per_page`` at a time, continuing after ``cursor``, loaded with ``loads``."""
     stmt = batch_query(actor, f, now)
     after = decode_cursor(cursor)
     if after is not None:
         at, bid = after
         stmt = stmt.where(sa.or_(Batch.sampled_at < at, sa.and_(Batch.sampled_at == at, Batch.id < bid)))
-    stmt = stmt.order_by(Batch.sampled_at.desc(), Batch.id.desc()).limit(per_page + 1).options(*api_list_options())
+    stmt = stmt.order_by(Batch.sampled_at.desc(), Batch.id.desc()).limit(per_page + 1).options(*loads)
     rows = list(db.session.execute(stmt).unique().scalars())
     more = len(rows) > per_page
     rows = rows[:per_page]

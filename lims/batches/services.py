@@ -20,7 +20,7 @@ from lims.extensions import db
 from lims.i18n import local_today, to_local
 from lims.models import (Batch, Disposition, Event, Food, FoodCategory, Result, Round, Site, Stall, Station,
                          TestItem)
-from lims.rules.batch_status import batch_status, effective_outcomes, verdict_for
+from lims.rules.batch_status import UNTESTED, batch_status, effective_outcomes, verdict_for
 from lims.rules.judging import FUTURE_TOLERANCE
 from lims.sites.services import find_or_create_supplier, normalise_code
 
@@ -269,12 +269,15 @@ def create_round(actor: Actor, site: Site, day: date, station: Station | None = 
 # --- reading ----------------------------------------------------------------------------
 
 
-def get_batch(actor: Actor, code: str, for_update: bool = False) -> Batch:
-    """A batch by code; 404 for unknown codes and for other markets' batches."""
+def get_batch(actor: Actor, code: str, for_update: bool = False, loads: tuple = ()) -> Batch:
+    """A batch by code, loaded with ``loads`` (loader options; none with ``for_update``); 404
+    for unknown codes and for other markets' batches."""
     stmt = sa.select(Batch).where(Batch.code == (code or "").strip().upper())
     if for_update:
         stmt = stmt.with_for_update()
-    batch = db.session.execute(stmt).scalar_one_or_none()
+    elif loads:
+        stmt = stmt.options(*loads)
+    batch = db.session.execute(stmt).unique().scalar_one_or_none()
     if batch is None or not actor.may_see_site(batch.site_id):
         raise NotFound(gettext("Unknown batch %(code)s.", code=code))
     return batch
@@ -313,16 +316,38 @@ def refresh_status(batch: Batch) -> tuple[str, str]:
     return before, status
 
 
-def traceback(actor: Actor, batch: Batch, days: int, now: datetime) -> list[Batch]:
+TRACEBACK_LIMIT = 200  # batches counted around a batch
+TRACEBACK_SHOWN = 10  # of them listed on its page
+
+
+@dataclass
+class Traceback:
+    """Other batches from the same supplier around a batch (at most TRACEBACK_LIMIT): how many,
+    at how many sites, how many not yet tested, and the ones to list — the untested first (the
+    ones to target), then the others, newest first in each part."""
+
+    count: int = 0
+    sites: int = 0
+    untested: int = 0
+    shown: list = field(default_factory=list)
+
+
+def traceback(actor: Actor, batch: Batch, days: int, now: datetime) -> Traceback:
     """Other batches from the same supplier within ``days`` days before or after this one
     (the same lot may have gone anywhere that week), at any site the actor may see, newest
-    first."""
+    first. Only the listed ones are loaded whole, with their site, stall and disposition."""
     if batch.supplier_id is None:
-        return []
+        return Traceback()
     around = min(batch.sampled_at, now)
-    stmt = scope_to_sites(sa.select(Batch).where(Batch.supplier_id == batch.supplier_id, Batch.id != batch.id,
-                                                 Batch.sampled_at >= around - timedelta(days=days),
-                                                 Batch.sampled_at <= around + timedelta(days=days))
-                          .order_by(Batch.sampled_at.desc()).limit(200), Batch.site_id, actor)
-    stmt = stmt.options(joinedload(Batch.disposition))  # their status is shown as it stands now
-    return list(db.session.execute(stmt).scalars())
+    stmt = scope_to_sites(sa.select(Batch.id, Batch.site_id, Batch.status)
+                          .where(Batch.supplier_id == batch.supplier_id, Batch.id != batch.id,
+                                 Batch.sampled_at >= around - timedelta(days=days),
+                                 Batch.sampled_at <= around + timedelta(days=days))
+                          .order_by(Batch.sampled_at.desc()).limit(TRACEBACK_LIMIT), Batch.site_id, actor)
+    rows = db.session.execute(stmt).all()
+    # registered and testing are never read otherwise at any time (effective_status)
+    untested = [r.id for r in rows if r.status in UNTESTED]
+    shown = (untested + [r.id for r in rows if r.status not in UNTESTED])[:TRACEBACK_SHOWN]
+    loaded = {b.id: b for b in db.session.execute(sa.select(Batch).where(Batch.id.in_(shown)).options(
+        joinedload(Batch.disposition), joinedload(Batch.site), joinedload(Batch.stall))).scalars()} if shown else {}
+    return Traceback(len(rows), len({r.site_id for r in rows}), len(untested), [loaded[i] for i in shown])

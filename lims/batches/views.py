@@ -13,7 +13,7 @@ from lims.audit.timeline import batch_timeline, batch_value
 from lims.batches import changes, services
 from lims.batches.forms import (BatchCorrectionForm, BatchForm, ChangeDecisionForm, DisposalForm, VoidForm, InformRegulatorForm, LabResultForm, NotifyForm,
                                 ObjectionForm, ResultForm, ReviewForm)
-from lims.batches.queries import BatchFilter, batch_state, page_batches
+from lims.batches.queries import BatchFilter, batch_state, loads_in_full, page_batches
 from lims.database import utcnow
 from lims.errors import InvalidInput, LimsError
 from lims.extensions import db
@@ -168,7 +168,7 @@ def _place_errors(form, exc: LimsError):
 
 def result_form_for(batch, actor, form=None, prefix="result"):
     form = form or ResultForm(prefix=prefix)
-    items = list_items(active_only=True)
+    items = list_items(active_only=True, for_choices=True)
     planned = [i for i in batch.planned_items]
     others = [i for i in items if i not in planned]
     form.item.choices = [(i.code, i.name) for i in planned + others]
@@ -192,7 +192,7 @@ def result_form_for(batch, actor, form=None, prefix="result"):
 @requires("batch.read")
 def show(code):
     actor = web_actor()
-    batch = services.get_batch(actor, code)
+    batch = services.get_batch(actor, code, loads=loads_in_full(waiting_change=False, one=True))
     now = utcnow()
     return render_batch(batch, actor, now)
 

@@ -101,6 +101,9 @@ class Batch(Base):
     planned_items = relationship("TestItem", secondary=batch_tests, order_by="TestItem.sort_order")
     results = relationship("Result", back_populates="batch", order_by="Result.id")
     disposition = relationship("Disposition", back_populates="batch", uselist=False)
+    # the correction or void waiting for a reviewer (at most one), to load with a page of batches
+    waiting_change = relationship("BatchChange", uselist=False, viewonly=True,
+                                  primaryjoin="and_(BatchChange.batch_id == Batch.id, BatchChange.status == 'pending')")
 
     __mapper_args__ = {"version_id_col": row_version}
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext
+from sqlalchemy.orm import lazyload
 
 from lims import editing
 from lims.accounts.access import Actor
@@ -55,10 +56,14 @@ def require_deployment_admin(actor: Actor) -> None:
 # --- lookups ---------------------------------------------------------------------------
 
 
-def list_items(active_only: bool = False) -> list[TestItem]:
+def list_items(active_only: bool = False, for_choices: bool = False) -> list[TestItem]:
+    """The test items in their order; ``for_choices``: to offer by name, their categories and
+    overrides left unread (they load when used)."""
     stmt = sa.select(TestItem).order_by(TestItem.sort_order, TestItem.code)
     if active_only:
         stmt = stmt.where(TestItem.active.is_(True))
+    if for_choices:
+        stmt = stmt.options(lazyload(TestItem.categories), lazyload(TestItem.overrides))
     return list(db.session.execute(stmt).scalars())
 
 

@@ -15,6 +15,8 @@ from datetime import datetime
 
 BATCH_STATUSES = ("registered", "testing", "passed", "retest", "stopped", "disputed",
                   "released", "confirmed", "disposed", "voided")
+# Not yet tested (the traceback's targets); effective_status never reads them otherwise.
+UNTESTED = ("registered", "testing")
 
 # The verdict a status stands for (None while not yet decided).
 _VERDICTS = {
