@@ -11,7 +11,9 @@ over ``--runs`` requests for:
   - ``tech``: a technician bound to one district's stations.
 Prints each page's median per user and the ratios of ``city`` and ``district`` to the baseline.
 Target: within 10 % of ``admin`` (the city: the same rows, only the scope's filter added; the
-district: a third of them — its lists are counted only up to lims.listing.COUNT_CAP).
+district: a third of them — its lists are counted only up to lims.listing.COUNT_CAP — and so
+other rows than the administrator's newest; the "one market" pages show everyone the same rows
+of one of the district's markets: the scope's own cost alone).
 
 Run: .venv/bin/python bench/scope_bench.py [--results N] [--runs N]"""
 from __future__ import annotations
@@ -104,10 +106,20 @@ def main() -> None:
     now = datetime.now(timezone.utc)
     fill(app, now - timedelta(days=30), 30, args.results, stalls, items, "B")
     print(f"{args.results} results over 30 markets in 3 districts loaded in {time.perf_counter() - started:.0f} s")
+    with app.app_context():
+        import sqlalchemy as sa
+
+        from lims.extensions import db
+        from lims.models import Site
+
+        one_market_id = db.session.execute(sa.select(Site.id).where(Site.code == "S000")).scalar_one()
     pages = {"batch list": "/batches", "batch list, positives": "/batches?outcome=positive",
              "dashboard": "/dashboard", "positives": "/positives", "rounds": "/rounds",
              "API batches": "/api/v1/batches", "monthly report page": "/reports",
-             "home": "/"}
+             "home": "/",
+             # The same rows for everyone (a market of the district): the scope's own cost alone.
+             "batch list, one market": f"/batches?site={one_market_id}",
+             "API batches, one market": "/api/v1/batches?site=S000"}
     tokens = {}
     with app.app_context():
         import sqlalchemy as sa
