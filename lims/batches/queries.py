@@ -15,6 +15,7 @@ from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds
+from lims.models.reference import item_shown
 from lims.models import Batch, BatchChange, DisposalAction, Disposition, Result, Stall, TestItem, User
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import hours_overdue, is_overdue
@@ -103,7 +104,7 @@ def batch_query(actor: Actor, f: BatchFilter, now: datetime):
 
 
 LIST_LOADS = (joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
-              selectinload(Batch.results).joinedload(Result.item))
+              selectinload(Batch.results).joinedload(Result.item).options(*item_shown()))
 
 
 @cache
@@ -116,7 +117,7 @@ def loads_in_full(waiting_change: bool = True, one: bool = False) -> tuple:
     own collections stay lazy and an item's aliases (JSON, decoded once a row) unread. For
     ``one`` batch, its results, planned tests and waiting change come in the batch's own
     statement (read it with ``unique()``). Made once: loader options are immutable."""
-    item_names = (lazyload(TestItem.categories), lazyload(TestItem.overrides), defer(TestItem.aliases))
+    item_names = (*item_shown(), defer(TestItem.aliases))
     user_names = (lazyload(User.sites), lazyload(User.orgs), lazyload(User.stations))
     many = joinedload if one else selectinload
     results = many(Batch.results)
@@ -159,7 +160,7 @@ def page_batches(actor: Actor, f: BatchFilter, now: datetime, page: int, per_pag
     stmt = batch_query(actor, f, now).order_by(Batch.sampled_at.desc(), Batch.id.desc()).options(
         joinedload(Batch.site), joinedload(Batch.stall),
         joinedload(Batch.disposition).selectinload(Disposition.objections),  # batch_state reads them
-        selectinload(Batch.results).joinedload(Result.item))
+        selectinload(Batch.results).joinedload(Result.item).options(*item_shown()))
     return paginate(stmt, page, per_page, args, unique=True)
 
 

@@ -10,6 +10,7 @@ from lims.accounts.access import Actor, scope_to_sites
 from lims.database import utcnow
 from lims.errors import NotFound
 from lims.extensions import db
+from lims.models.reference import item_shown
 from lims.models import Batch, Disposition, Event, Result
 from lims.reporting import figures
 from lims.reporting.board import handling_text
@@ -61,7 +62,7 @@ def event_batches(actor: Actor, event: Event) -> list[Batch]:
         sa.select(Batch).where(Batch.event_id == event.id).order_by(Batch.sampled_at)
         .options(joinedload(Batch.site), joinedload(Batch.supplier),
                  joinedload(Batch.disposition).selectinload(Disposition.actions),
-                 selectinload(Batch.results).joinedload(Result.item), selectinload(Batch.planned_items)),
+                 selectinload(Batch.results).joinedload(Result.item).options(*item_shown()), selectinload(Batch.planned_items)),
         Batch.site_id, actor)).unique().scalars())
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds, local_today
+from lims.models.reference import item_shown
 from lims.models import Batch, Disposition, Result
 from lims.reporting.figures import counted, counted_result
 
@@ -68,7 +69,7 @@ def today_by_stall(actor: Actor, now: datetime) -> list[StallToday]:
     batches = db.session.execute(scope_to_sites(
         sa.select(Batch).where(Batch.sampled_at >= start, Batch.sampled_at < end, counted())
         .options(joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.disposition),
-                 selectinload(Batch.results).joinedload(Result.item))
+                 selectinload(Batch.results).joinedload(Result.item).options(*item_shown()))
         .order_by(Batch.site_id, Batch.stall_id, Batch.sampled_at), Batch.site_id, actor)).unique().scalars().all()
     groups: dict = {}
     for b in batches:

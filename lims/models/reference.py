@@ -2,11 +2,12 @@
 per-category overrides, reagent lots, instruments."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
 
 from lims.database import Base, Signal, UTCDateTime, enum_check, utcnow
 from lims.rules.judging import PRINCIPLES, RULES
@@ -105,6 +106,15 @@ class TestItem(Base):
                              cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": row_version}
+
+
+@functools.cache
+def item_shown() -> tuple:
+    """Loader options for an item read for what a list or a page shows of it (code, name,
+    unit, rule): its categories and overrides stay unread until something asks for them — two
+    statements less for every page that lists results. Made once, when first asked (the
+    mappers must be complete)."""
+    return lazyload(TestItem.categories), lazyload(TestItem.overrides)
 
 
 class TestItemOverride(Base):

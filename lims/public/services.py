@@ -14,6 +14,7 @@ from lims.extensions import db
 from lims.labels import public_wording
 from lims.listing import date_arg
 from lims.i18n import to_local
+from lims.models.reference import item_shown
 from lims.models import Batch, Disposition, Result, Site, Stall
 from lims.reporting.figures import counted
 from lims.reporting.board import board_entries, handling_text, is_public
@@ -61,7 +62,7 @@ def stall_results(stall: Stall, now: datetime, lang: str) -> list[PublicResult]:
         sa.select(Result).join(Batch, Batch.id == Result.batch_id)
         .where(Batch.stall_id == stall.id, Batch.sampled_at >= since - timedelta(days=1),
                Result.current.is_(True), Result.reviewed_at.is_not(None), Result.tested_at >= since, counted())
-        .options(joinedload(Result.item), joinedload(Result.batch).joinedload(Batch.disposition)
+        .options(joinedload(Result.item).options(*item_shown()), joinedload(Result.batch).joinedload(Batch.disposition)
                  .selectinload(Disposition.actions))
         .order_by(Result.tested_at.desc(), Result.id.desc())).unique().scalars().all()
     seen, out = set(), []

@@ -25,6 +25,7 @@ from flask_babel import gettext
 from lims.extensions import db
 from lims.i18n import local_zone
 from lims.reporting.common import reading_of
+from lims.models.reference import item_shown
 from lims.models import (Organisation, Batch, DisposalAction, Disposition, Event, FoodCategory, Objection, Result, Site, Stall,
                          Station, Supplier, TestItem, batch_tests)
 from lims.rules.disposition import OPEN_STATUSES, TERMINAL_ACTIONS, effective_status, hours_overdue
@@ -434,7 +435,7 @@ def latest_results(scope: Scope, start: datetime, end: datetime) -> list[Result]
         _results(scope, start, end).add_columns(Result)
         .options(joinedload(Result.batch).joinedload(Batch.stall),
                  joinedload(Result.batch).joinedload(Batch.disposition).selectinload(Disposition.actions),
-                 joinedload(Result.item))
+                 joinedload(Result.item).options(*item_shown()))
         .order_by(Result.tested_at, Result.id)).unique().scalars().all()
     latest: dict[tuple[int, int], Result] = {}
     for r in rows:

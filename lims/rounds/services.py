@@ -14,6 +14,7 @@ from lims.batches import services as batches
 from lims.errors import InvalidInput, NotFound
 from lims.extensions import db
 from lims.formatting import number
+from lims.models.reference import item_shown
 from lims.models import Batch, Food, ReagentLot, Result, Round, Stall, TestItem
 
 
@@ -77,7 +78,7 @@ def round_batches(rnd: Round) -> list[Batch]:
     return list(db.session.execute(
         sa.select(Batch).where(Batch.round_id == rnd.id).order_by(Batch.id)
         .options(joinedload(Batch.stall), selectinload(Batch.planned_items),
-                 selectinload(Batch.results).joinedload(Result.item))).scalars())
+                 selectinload(Batch.results).joinedload(Result.item).options(*item_shown()))).scalars())
 
 
 def grid_data(rnd: Round) -> dict:
