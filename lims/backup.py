@@ -1,6 +1,7 @@
 """``lims backup``: one archive with a consistent copy of the database and the files under
 LIMS_DATA_DIR. SQLite is copied with its online backup API (a consistent snapshot while the
-app runs); PostgreSQL with ``pg_dump`` (a consistent snapshot by design).
+app runs); PostgreSQL with ``pg_dump`` (a consistent snapshot by design), without the rows of UNLOGGED
+tables (the shared page cache: rendered pages, a shortcut and never a source of truth).
 
 ``lims restore``: such an archive back into an empty database and data directory. The
 secrets are not in the archive (LIMS_AUDIT_KEY, LIMS_SECRET_KEY): see the README."""
@@ -41,7 +42,9 @@ def write_backup(out: str) -> str:
                 raise RuntimeError("pg_dump is not installed")
             dump = tmp / "database.pgdump"
             env_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", env_url], check=True,
+            # --no-unlogged-table-data: the shared page cache (lims.pagestore) is dumped empty
+            subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-unlogged-table-data", f"--file={dump}",
+                            env_url], check=True,
                            capture_output=True, timeout=3600)
         else:
             raise RuntimeError(f"backups of {url.get_backend_name()} are not supported")

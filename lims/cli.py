@@ -399,9 +399,11 @@ def tick_command():
     db.session.commit()
     sealed = seal(wait=True)
     db.session.commit()
+    from lims import pagestore
     from lims.pagecache import prune
 
     prune(db.session)  # page-cache change marks no scope needs any more
+    pagestore.prune(db.session)  # shared rendered pages too old to be asked for again
     db.session.commit()
     sent = send_pending_emails()
     removed = pending.sweep()

@@ -93,6 +93,11 @@ class Config:
     COMPLAINT_PHONE = "12315"
     PAGE_CACHE_BYTES = 32 * 1024 * 1024  # rendered public pages kept per worker; 0 turns it off
     PAGE_CACHE_SCOPED = True  # False: every page changes with any change (the design before; bench/cache_bench.py)
+    # The second level shared by every worker and server through the database (lims.pagestore):
+    # None (auto) = on for PostgreSQL; never used on SQLite. A page missing everywhere is rendered
+    # once: the others asking for it wait for it at most PAGE_CACHE_WAIT_SECONDS, then render.
+    PAGE_CACHE_SHARED = None
+    PAGE_CACHE_WAIT_SECONDS = 5.0
 
     SMTP_HOST = None
     SMTP_PORT = 25
@@ -126,6 +131,7 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     SECRET_KEY = "test-secret-key"
     PAGE_CACHE_BYTES = 0  # tests that exercise the cache turn it on
+    PAGE_CACHE_SHARED = False  # tests of the shared level (tests/lifecycle/test_shared_page_cache.py) turn it on
     AUDIT_SEAL_EVERY = -1  # tests seal when they mean to
     # Most tests are about one team's work; the scope tests bind everyone and turn this off.
     UNBOUND_STAFF_SEE_ALL = True
@@ -168,6 +174,13 @@ def load_config(base: type[Config] | dict | None, instance_path: str) -> dict:
         settings["SECRET_KEY"] = _instance_secret(instance)
     if not 1 <= settings["REMEMBER_DAYS"] <= MAX_REMEMBER_DAYS:
         raise ValueError(f"LIMS_REMEMBER_DAYS must be between 1 and {MAX_REMEMBER_DAYS}")
+    shared = settings["PAGE_CACHE_SHARED"]
+    if isinstance(shared, str):  # from the environment: on/off, or auto (PostgreSQL only)
+        word = shared.strip().lower()
+        settings["PAGE_CACHE_SHARED"] = None if word in ("", "auto") else word in {"1", "true", "yes", "on"}
+    settings["PAGE_CACHE_WAIT_SECONDS"] = float(settings["PAGE_CACHE_WAIT_SECONDS"])
+    if settings["PAGE_CACHE_WAIT_SECONDS"] < 0:
+        raise ValueError("LIMS_PAGE_CACHE_WAIT_SECONDS must be 0 or more")
     if settings["TRUSTED_PROXIES"] < 0:
         raise ValueError("LIMS_TRUSTED_PROXIES must be 0 or more")
     settings["REMEMBER_COOKIE_DURATION"] = timedelta(days=settings["REMEMBER_DAYS"])

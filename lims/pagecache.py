@@ -1,7 +1,8 @@
 """A render cache for pages that many requests ask for unchanged: the public pages (shoppers
 scanning a stall's QR code, market screens refreshing) and the busiest signed-in list.
 
-A page is kept under its address, its language, the version of what it shows and the
+A page is kept under its host and address (a page may carry absolute links for the host it
+was asked under), its language, the version of what it shows and the
 current minute — and, for a signed-in page, the user, the session's CSRF secret (the page
 carries a token for it) and the state of the user's notifications (the bell in the top bar).
 
@@ -18,7 +19,10 @@ shortcut, never a source of truth: several workers or servers stay consistent. T
 bounds what moves with the clock alone (an objection window closing) to a minute.
 
 Responses carry an ETag (304 when the browser or a proxy has the page) and, for public pages,
-``Cache-Control: public, max-age`` a proxy can honour; ``X-Page-Cache`` says hit or miss."""
+``Cache-Control: public, max-age`` a proxy can honour. Behind this worker's LRU, on PostgreSQL,
+a second level is shared by every worker and server, and a page missing in both is rendered
+once for all who ask at the same time (:mod:`lims.pagestore`). ``X-Page-Cache`` says where the
+page came from: ``hit`` (this worker's LRU), ``shared`` (the shared level) or ``miss`` (rendered)."""
 from __future__ import annotations
 
 import threading
@@ -33,6 +37,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from lims import pagestore
 from lims.database import utcnow
 from lims.extensions import db
 from lims.models import CacheBump, Notification
@@ -220,21 +225,28 @@ def cached(max_age: int | None = None, scopes: Callable | None = None):
                 return cache_headers(make_response(view(*args, **kwargs)), max_age)
             if not current_app.config.get("PAGE_CACHE_SCOPED", True):
                 shown = ANY
-            key = (request.full_path, str(get_locale()), data_version(None if shown == ANY else shown),
-                   int(utcnow().timestamp() // 60),
+            key = (request.host_url, request.full_path, str(get_locale()),
+                   data_version(None if shown == ANY else shown), int(utcnow().timestamp() // 60),
                    _viewer() if private else None)
-            page = cache.get(key)
-            hit = page is not None
+            page, source = cache.get(key), "hit"
             if page is None:
-                response = make_response(view(*args, **kwargs))
-                if response.status_code != 200:
-                    return cache_headers(response, max_age)
-                response.add_etag()
-                page = Page(response.get_data(), response.content_type, response.get_etag()[0])
+                answered: list[Response] = []
+
+                def render() -> Page | None:
+                    response = make_response(view(*args, **kwargs))
+                    answered.append(response)
+                    if response.status_code != 200:
+                        return None
+                    response.add_etag()
+                    return Page(response.get_data(), response.content_type, response.get_etag()[0])
+
+                page, source = pagestore.fetch(key, render)
+                if page is None:  # not a 200: answered as it is, kept nowhere
+                    return cache_headers(answered[0], max_age)
                 cache.put(key, page)
             response = Response(page.body, 200, content_type=page.content_type)
             response.set_etag(page.etag)
-            response.headers["X-Page-Cache"] = "hit" if hit else "miss"
+            response.headers["X-Page-Cache"] = source
             return cache_headers(response, max_age)
         return wrapped
     return decorate

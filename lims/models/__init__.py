@@ -6,6 +6,7 @@ from lims.models.dispositions import DisposalAction, Disposition, Objection, Pho
 from lims.models.imports import Import, ImportRow
 from lims.models.jobs import Job
 from lims.models.notifications import Notification
+from lims.models.pagecache import CachedPage
 from lims.models.orgs import Organisation, station_sites, user_orgs, user_stations
 from lims.models.reference import (Food, FoodCategory, Instrument, ReagentLot, TestItem,
                                    TestItemOverride, item_categories)
@@ -14,7 +15,7 @@ from lims.models.results import Result
 from lims.models.sites import Event, EventVenue, Site, Stall, Station, Supplier
 
 __all__ = [
-    "ApiToken", "AuditEntry", "AuditHead", "Batch", "BatchChange", "CacheBump", "DisposalAction", "Disposition", "Event",
+    "ApiToken", "AuditEntry", "AuditHead", "Batch", "BatchChange", "CacheBump", "CachedPage", "DisposalAction", "Disposition", "Event",
     "EventVenue", "Food", "FoodCategory", "Import", "ImportRow", "Job", "Instrument", "IssuedReport", "LoginThrottle",
     "Notification", "Objection", "Organisation", "Photo", "ReagentLot", "ReportSigningKey", "Result", "Round", "Site", "Stall", "Station", "Supplier",
     "TestItem", "TestItemOverride", "User", "batch_tests", "item_categories", "station_sites", "user_orgs", "user_sites", "user_stations",
