@@ -101,3 +101,24 @@ def test_the_answer_and_the_trail_are_what_they_were(api, world, now, db):
     scopes = set(db.session.execute(sa.select(CacheBump.scope).order_by(CacheBump.id).offset(marks)).scalars())
     assert {f"stall:{world.stall_a1.id}", f"site:{world.site_a.id}"} <= scopes
     assert verify().ok
+
+
+def test_rows_written_are_known_locked_until_a_rollback(app, db, svc, world, now):
+    """An audit entry takes no FOR UPDATE on a row its transaction inserted or updated (the
+    row is locked already); a rollback — of a savepoint too — gives those locks up, and the
+    bookkeeping forgets them with it, so that the next entry locks the row again."""
+    from lims.audit.services import _HELD
+
+    with app.test_request_context("/"):
+        batch = svc.batch(world.tech, world.site_a, world.stall_a1, food="青菜", tests=("OPC",), now=now)
+        assert ("batch", batch.id) in db.session.info[_HELD]
+        with db.session.begin_nested() as nested:
+            batch.note = "改"
+            db.session.flush()
+            nested.rollback()
+        assert ("batch", batch.id) not in db.session.info.get(_HELD, set())
+        batch.quantity_kg = 3
+        db.session.flush()
+        assert ("batch", batch.id) in db.session.info[_HELD]
+        db.session.commit()
+        assert _HELD not in db.session.info
