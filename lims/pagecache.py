@@ -112,16 +112,21 @@ def data_version(scopes=None) -> int:
 # --- what a transaction changed ------------------------------------------------------------------
 
 _TOUCHED = "pagecache_touched"  # session.info: kind → set of ids or (first, last) runs
+_PLACES = "places"  # in the touched dict: batch id → {(stall_id, site_id)} given by the toucher
 
 
-def touch(session, kind: str, ids=()) -> None:
+def touch(session, kind: str, ids=(), place: tuple | None = None) -> None:
     """Note that this transaction changed rows a page may show: ``kind`` is ``batch``,
     ``result``, ``disposition``, ``stall``, ``site`` (ids, or [first, last] runs of ids) or
-    ``all`` (no ids). Resolved to scopes and marked when the transaction commits."""
+    ``all`` (no ids). Resolved to scopes and marked when the transaction commits. ``place``:
+    the (stall_id, site_id) of the one batch touched, as the toucher just read it — then no
+    query is needed to find it (every change of a batch's place writes its new state)."""
     touched = session.info.setdefault(_TOUCHED, {})
     bucket = touched.setdefault(kind, set())
     for i in ids:
         bucket.add(tuple(i) if isinstance(i, (list, tuple)) else (int(i), int(i)))
+    if place is not None and kind == "batch" and len(ids) == 1:
+        touched.setdefault(_PLACES, {}).setdefault(int(ids[0]), set()).add(tuple(place))
 
 
 def _runs(bucket) -> list:
@@ -145,7 +150,14 @@ def _scopes_of(session, touched: dict) -> set[str]:
                 places.extend(session.execute(stmt.where(column.between(first, last))).all())
 
     pair = sa.select(Batch.stall_id, Batch.site_id).distinct()
-    collect(pair, Batch.id, _runs(touched.get("batch", ())))
+    known = touched.get(_PLACES, {})
+    batch_runs = []
+    for first, last in _runs(touched.get("batch", ())):
+        if first == last and first in known:
+            places.extend(known[first])
+        else:
+            batch_runs.append((first, last))
+    collect(pair, Batch.id, batch_runs)
     collect(pair.join(Result, Result.batch_id == Batch.id), Result.id, _runs(touched.get("result", ())))
     collect(pair.join(Disposition, Disposition.batch_id == Batch.id), Disposition.id,
             _runs(touched.get("disposition", ())))

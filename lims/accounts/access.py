@@ -57,9 +57,11 @@ class Actor:
         administrator, a regulator, the system, or staff bound to nothing)."""
         from lims.rules.permissions import binding_of
 
-        if self.user is None or binding_of(self.user.role) != "stations" or not self.user.stations:
+        from lims.accounts.scope import station_binding
+
+        if self.user is None or binding_of(self.user.role) != "stations":
             return None
-        return frozenset(s.id for s in self.user.stations)
+        return station_binding(self.user)[0] or None
 
     def check_station(self, station_id: int | None, field: str, name: str) -> None:
         """422 naming ``name`` (an instrument, a station) when it belongs to another station

@@ -54,14 +54,39 @@ def sites_served(station_ids) -> frozenset[int]:
         sa.select(station_sites.c.site_id).where(station_sites.c.station_id.in_(list(station_ids)))).scalars())
 
 
+def station_binding(user) -> tuple[frozenset[int], frozenset[int]]:
+    """(the stations ``user`` works for, the sites they serve) in one statement — or from
+    the user's stations when they are loaded already."""
+    from lims.models import user_stations
+
+    if has_request_context():  # asked by the scope and by the station checks: once a request
+        cache = g.setdefault("_station_binding", {})
+        if user.id not in cache:
+            cache[user.id] = _station_binding(user, user_stations)
+        return cache[user.id]
+    return _station_binding(user, user_stations)
+
+
+def _station_binding(user, user_stations):
+    if "stations" in sa.inspect(user).dict:
+        stations = frozenset(s.id for s in user.stations)
+        return stations, sites_served(stations)
+    rows = db.session.execute(
+        sa.select(user_stations.c.station_id, station_sites.c.site_id)
+        .outerjoin(station_sites, station_sites.c.station_id == user_stations.c.station_id)
+        .where(user_stations.c.user_id == user.id)).all()
+    return (frozenset(r[0] for r in rows), frozenset(r[1] for r in rows if r[1] is not None))
+
+
 def _compute(user) -> SiteScope:
     binding = binding_of(user.role)
     if binding == "sites":
         return user.site_ids
     if binding == "stations":
-        if not user.stations:
+        stations, sites = station_binding(user)
+        if not stations:
             return None if _unbound_sees_all() else frozenset()
-        return sites_served([s.id for s in user.stations])
+        return sites
     if binding == "orgs":
         if not user.orgs:
             return None if user.role == "admin" or _unbound_sees_all() else frozenset()

@@ -379,12 +379,19 @@ def create_token(actor, user: User, name: str = "cli") -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+    """The active user a live token belongs to, in one statement; the user's bindings
+    (sites, organisations, stations) load only if asked for — the scope is worked out
+    without them (lims/accounts/scope.py)."""
+    from sqlalchemy import orm
+
+    user = db.session.execute(
+        sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+        .options(orm.lazyload(User.sites), orm.lazyload(User.orgs), orm.lazyload(User.stations))
     ).scalar_one_or_none()
-    if row is None or not row.user.active:
+    if user is None or not user.active:
         return None
-    return row.user
+    return user
 
 
 def revoke_token(actor, token_id: int) -> None:

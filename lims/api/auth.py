@@ -30,11 +30,16 @@ def api_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
     return blp
 
 
-def allowed(action: str):
+_LOCKED = "lims.api.locked_batch"
+
+
+def allowed(action: str, lock: bool = False):
     """The one route decorator (outermost, above ``@blp.arguments``): refuse a role without
     the permission with 403, and a batch the caller may not see with 404, before the body is
     even validated — so an answer never depends on what was sent. The body takes
-    ``current_actor()``; the service it calls enforces the same permission again."""
+    ``current_actor()``; the service it calls enforces the same permission again. ``lock``:
+    the route changes the batch, so it is read locked (FOR UPDATE) here at once, and the body
+    takes it with :func:`locked_batch` instead of reading it a second time."""
     from functools import wraps
 
     def decorator(fn):
@@ -45,7 +50,9 @@ def allowed(action: str):
             if "code" in kwargs and request.path.startswith("/api/v1/batches/"):
                 from lims.batches.services import get_batch
 
-                get_batch(actor, kwargs["code"])
+                batch = get_batch(actor, kwargs["code"], for_update=lock)
+                if lock:
+                    request.environ[_LOCKED] = (kwargs["code"], batch)
             elif "code" in kwargs and request.path.startswith("/api/v1/sites/"):
                 from lims.sites.services import get_site
 
@@ -63,3 +70,13 @@ def allowed(action: str):
         return wrapped
 
     return decorator
+
+
+def locked_batch(code: str):
+    """The batch ``allowed(…, lock=True)`` read locked for this request (or read locked now)."""
+    from lims.batches.services import get_batch
+
+    held = request.environ.get(_LOCKED)
+    if held is not None and held[0] == code:
+        return held[1]
+    return get_batch(current_actor(), code, for_update=True)

@@ -6,7 +6,7 @@ from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from lims.api.auth import allowed, api_blueprint, current_actor
+from lims.api.auth import allowed, api_blueprint, current_actor, locked_batch
 from lims.api.fields import Date, LocalDateTime, Number, local_iso
 from lims.batches import changes
 from lims.batches import services as batches
@@ -456,14 +456,14 @@ class BatchChangeDecision(MethodView):
 
 @blp.route("/<code>/results")
 class BatchResults(MethodView):
-    @allowed("result.create")
+    @allowed("result.create", lock=True)
     @blp.arguments(CreateResultArgs)
     @blp.response(201, ResultSchema)
     def post(self, args, code):
         """Record a result; it is judged from the raw signals and the item's rule. A positive
         opens the disposition (``stopped``) at once."""
         actor = current_actor()
-        batch = batches.get_batch(actor, code, for_update=True)
+        batch = locked_batch(code)
         raw = dict(args)
         raw["signals"] = args.get("signals") or {}
         raw["instrument_word"] = args.get("instrument_outcome")

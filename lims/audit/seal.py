@@ -222,10 +222,22 @@ def driver_sql(connection, stmt) -> str:
     return str(stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
 
 
+_CHECKERS: dict = {}  # (key, subject) → checker: made once per process and key
+
+
 def checker(key: bytes, subject: str):
     """A function raw row of :func:`sealed_select` → the seal it should carry. Generated once
-    per table (one expression per field, no loop): the verify of a million rows runs it a
-    million times."""
+    per table and key (one expression per field, no loop): the verify of a million rows runs
+    it a million times, and every audited write once."""
+    found = _CHECKERS.get((key, subject))
+    if found is None:
+        if len(_CHECKERS) > 64:  # keys only change in tests
+            _CHECKERS.clear()
+        found = _CHECKERS[(key, subject)] = _make_checker(key, subject)
+    return found
+
+
+def _make_checker(key: bytes, subject: str):
     canon = [f for _, f in fields(subject)]
     names = {f"f{i}": f for i, f in enumerate(canon)}
     parts = " + SEP + ".join(f"(NULL if row[{i + 2}] is None else f{i}(row[{i + 2}]))" for i in range(len(canon)))
@@ -331,3 +343,29 @@ def reseal(session, subject: str, ids, key: bytes, seals: dict | None = None) ->
             connection.execute(update, changes)
             n += len(changes)
     return n
+
+
+def read_and_reseal(session, subject: str, ids, key: bytes, write=None) -> tuple[dict, dict]:
+    """:func:`reseal` for a few rows that also gives their states (:func:`lims.audit.state.states`)
+    from the same read: (id → state, id → seal). One SELECT through SQLAlchemy (its values
+    give the same canonical text as the driver's) and an UPDATE of the seals that changed —
+    of all the rows, or of those in ``write`` (a callable: the ids to reseal, given the states)."""
+    from lims.audit.state import state_of_mapping
+
+    model, _ = AUDITED[subject]
+    ids = sorted(set(ids))
+    check = checker(key, subject)
+    table = model.__table__
+    states, seals, stored = {}, {}, {}
+    for start in range(0, len(ids), 900):
+        for row in session.execute(sealed_select(subject).where(model.id.in_(ids[start:start + 900]))):
+            states[row[0]] = state_of_mapping(subject, row._mapping)
+            seals[row[0]] = check(row)
+            stored[row[0]] = row[-1]
+    chosen = set(write(states)) if write is not None else set(seals)
+    changes = [{"rid": rid, "new_seal": seal} for rid, seal in seals.items()
+               if rid in chosen and seal != stored[rid]]
+    if changes:
+        update = table.update().where(table.c.id == sa.bindparam("rid")).values(seal=sa.bindparam("new_seal"))
+        session.connection().execute(update, changes)
+    return states, seals

@@ -38,7 +38,7 @@ import time
 
 from lims.audit.chain import GENESIS, entry_hash, entry_mac, link_hash, plain
 from lims.audit.key import audit_key
-from lims.audit.seal import checker, digest_of, driver_sql, reseal, sealed_select
+from lims.audit.seal import checker, digest_of, driver_sql, read_and_reseal, reseal, sealed_select
 from lims.audit.state import AUDITED, TABLES, states
 from lims.database import utcnow
 from lims.extensions import db
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 _PENDING = "audit_pending"  # session.info: {(subject_type, id)} changed by the ORM, not yet snapshotted
 _ACTOR = "audit_actor"  # session.info: the last actor that wrote an entry in this transaction
+_HELD = "audit_held"  # session.info: {(subject_type, id)} this transaction inserted or updated (row locked)
 
 
 def row_id_of(subject_type: str, subject_id, batch_id):
@@ -79,7 +80,9 @@ def _lock_rows(subject_type: str, ids) -> None:
     if db.session.connection().dialect.name != "postgresql":
         return
     model, _ = AUDITED[subject_type]
-    ids = sorted(set(ids))
+    held = db.session.info.get(_HELD, ())
+    # A row this transaction inserted or updated is locked already, until it ends.
+    ids = sorted(i for i in set(ids) if (subject_type, i) not in held)
     for start in range(0, len(ids), 900):
         db.session.execute(sa.select(model.id).where(model.id.in_(ids[start:start + 900]))
                            .order_by(model.id).with_for_update())
@@ -99,12 +102,16 @@ def _mac_of(row, key: bytes) -> str:
 _REFERENCE = frozenset({"test_item", "test_item_override", "food", "food_category"})  # names every page shows
 
 
-def _touch(subject_type: str, subject_id, row_id, batch_id, after=None, rows: bool = False) -> None:
-    """Tell the page cache what this entry changed (:func:`lims.pagecache.touch`)."""
+def _touch(subject_type: str, subject_id, row_id, batch_id, after=None, rows: bool = False,
+           state: dict | None = None) -> None:
+    """Tell the page cache what this entry changed (:func:`lims.pagecache.touch`); a batch's
+    state, read just now, gives its stall and market (no query needed when committing)."""
     from lims import pagecache
 
     session = db.session
-    if rows:  # a bulk entry (name_rows): runs of ids
+    if subject_type == "batch" and batch_id is not None and state and "site_id" in state:
+        pagecache.touch(session, "batch", [batch_id], place=(state.get("stall_id"), state["site_id"]))
+    elif rows:  # a bulk entry (name_rows): runs of ids
         if subject_type in ("batch", "result", "disposition") and isinstance(after, dict):
             pagecache.touch(session, subject_type, after.get("ids", []))
     elif batch_id is not None:
@@ -134,10 +141,8 @@ def record(actor, action: str, subject_type: str, subject_id, *, before=None, af
     state = row_seal = None
     if row_id is not None:
         _lock_rows(subject_type, [row_id])
-        state = states(db.session, subject_type, [row_id]).get(row_id)
-        seals: dict = {}
-        reseal(db.session, subject_type, [row_id], key, seals=seals)
-        row_seal = seals.get(row_id)
+        known, seals = read_and_reseal(db.session, subject_type, [row_id], key)
+        state, row_seal = known.get(row_id), seals.get(row_id)
     entry = AuditEntry(
         seq=_next_seqs(1)[0], at=at or utcnow(), user_id=actor.user_id, actor=actor.name if actor else None,
         ip=actor.ip if actor else None, action=action, subject_type=subject_type,
@@ -147,13 +152,13 @@ def record(actor, action: str, subject_type: str, subject_id, *, before=None, af
     entry.mac = _mac_of(entry, key)
     db.session.add(entry)
     db.session.flush()
-    _touch(subject_type, subject_id, row_id, batch_id)
+    _touch(subject_type, subject_id, row_id, batch_id, state=state)
     _covered(actor, [(subject_type, row_id)] if row_id is not None else [])
     _wrote()
     return entry
 
 
-def record_many(actor, entries: list[dict]) -> int:
+def record_many(actor, entries: list[dict], _read: dict | None = None) -> int:
     """Append many entries at once (bulk imports, demo history), numbered in list order.
 
     Each entry is a dict with ``action``, ``subject_type``, ``subject_id`` and optionally
@@ -170,7 +175,13 @@ def record_many(actor, entries: list[dict]) -> int:
             wanted.setdefault(e["subject_type"], set()).add(rid)
     known, sealed = {}, {}
     for subject, ids in wanted.items():
+        if _read is not None and subject in _read:  # locked, read and resealed by the caller
+            known[subject], sealed[subject] = _read[subject]
+            continue
         _lock_rows(subject, ids)
+        if len(ids) <= 900:
+            known[subject], sealed[subject] = read_and_reseal(db.session, subject, ids, key)
+            continue
         known[subject] = states(db.session, subject, ids)
         sealed[subject] = {}
         reseal(db.session, subject, ids, key, seals=sealed[subject])
@@ -190,7 +201,8 @@ def record_many(actor, entries: list[dict]) -> int:
         row["mac"] = _mac_of(row, key)
         row["keyed"] = True
         rows.append(row)
-        _touch(row["subject_type"], row["subject_id"], rid, row["batch_id"], row["after"], bool(e.get("rows")))
+        _touch(row["subject_type"], row["subject_id"], rid, row["batch_id"], row["after"], bool(e.get("rows")),
+               state=row["state"])
     connection = db.session.connection()  # Core executemany: the ORM's bulk path adds nothing here
     for start in range(0, len(rows), 5000):
         connection.execute(AuditEntry.__table__.insert(), rows[start:start + 5000])
@@ -299,8 +311,13 @@ def _after_flush(session, flush_context) -> None:
     from lims.models import DisposalAction
 
     pending = session.info.setdefault(_PENDING, set())
+    held = session.info.setdefault(_HELD, set())
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         model = type(obj)
+        subject = _SUBJECT_OF.get(model)
+        if subject is not None and obj.id is not None and (
+                obj in session.new or (obj in session.dirty and session.is_modified(obj, include_collections=False))):
+            held.add((subject, obj.id))  # inserted or updated: its row is locked until the transaction ends
         if model is DisposalAction:  # a disposition's kg
             pending.add(("disposition", obj.disposition_id))
             continue
@@ -331,24 +348,29 @@ def _before_commit(session) -> None:
     for subject, rid in pending:
         by_subject.setdefault(subject, []).append(rid)
     entries = []
+    read = {}
+    key = audit_key()
     for subject, ids in sorted(by_subject.items()):
-        now = states(session, subject, ids)
+        _lock_rows(subject, ids)
+        # the rows' states and seals from one read (record_many takes them as they are)
         last = _last_states(session, subject, ids)
+        now, seals = read[subject] = read_and_reseal(  # resealing only the rows that get an entry
+            session, subject, ids, key, write=lambda now, last=last: [r for r in now if now[r] != last.get(r)])
         for rid in sorted(ids):
             if now.get(rid) == last.get(rid):
                 continue  # unchanged, or created and rolled back to a savepoint
             model = AUDITED[subject][0]
-            batch_id = (rid if subject == "batch" else
-                        session.execute(sa.select(model.batch_id).where(model.id == rid)).scalar()
-                        if hasattr(model, "batch_id") else None)
-            subject_id = (session.execute(sa.select(model.code).where(model.id == rid)).scalar()
-                          if subject == "batch" else rid)
+            state = now.get(rid) or {}
+            batch_id = rid if subject == "batch" else (state.get("batch_id") if hasattr(model, "batch_id") else None)
+            if batch_id is None and subject != "batch" and hasattr(model, "batch_id") and rid in now:
+                batch_id = session.execute(sa.select(model.batch_id).where(model.id == rid)).scalar()
+            subject_id = state.get("code") if subject == "batch" else rid
             if subject == "batch" and subject_id is None:
                 subject_id = last.get(rid, {}).get("code", rid)
             entries.append({"action": f"{subject}.state" if rid in now else f"{subject}.delete",
                             "subject_type": subject, "subject_id": subject_id, "batch_id": batch_id})
     if entries:
-        record_many(actor, entries)
+        record_many(actor, entries, _read=read)
     session.info.pop(_PENDING, None)
 
 
@@ -372,6 +394,12 @@ def _forget(session, transaction) -> None:
         return
     session.info.pop(_PENDING, None)
     session.info.pop(_ACTOR, None)
+    session.info.pop(_HELD, None)
+
+
+def _rolled_back(session) -> None:
+    """A rollback (of a savepoint too) gives up the row locks taken since: lock them again."""
+    session.info.pop(_HELD, None)
 
 
 _installed = False
@@ -385,6 +413,7 @@ def install() -> None:
     event.listen(orm.Session, "after_flush", _after_flush)
     event.listen(orm.Session, "before_commit", _before_commit)
     event.listen(orm.Session, "after_transaction_end", _forget)
+    event.listen(orm.Session, "after_rollback", _rolled_back)
     from lims import pagecache
 
     pagecache.install()  # after the listeners above: entries they add are marked too

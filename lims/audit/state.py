@@ -43,10 +43,15 @@ def state_select(subject_type: str) -> sa.Select:
 
 def state_of_row(subject_type: str, row) -> dict:
     """The JSON-safe snapshot of one row of :func:`state_select`."""
-    values = row._mapping
+    return state_of_mapping(subject_type, row._mapping)
+
+
+def state_of_mapping(subject_type: str, values) -> dict:
+    """The snapshot from a row's values by name (``id``, and ``record_key`` and ``seal`` of
+    :func:`lims.audit.seal.sealed_select`, left out)."""
     out = {}
     for name, value in values.items():
-        if name == "id":
+        if name in ("id", "record_key", "seal"):
             continue
         if name == "kg":
             value = format(Decimal(str(value or 0)).normalize(), "f")  # 0, 0.0, 0.000 alike

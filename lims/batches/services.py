@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.orm import joinedload
 from flask_babel import gettext
 
@@ -70,7 +71,9 @@ def find_items(codes) -> list[TestItem]:
     for raw in codes:
         code = (raw or "").strip()
         item = db.session.execute(sa.select(TestItem).where(
-            sa.or_(TestItem.code == code.upper(), TestItem.name == code))).scalar_one_or_none()
+            sa.or_(TestItem.code == code.upper(), TestItem.name == code))
+            # a registration names its tests; their categories and overrides load when judged
+            .options(orm.lazyload(TestItem.categories), orm.lazyload(TestItem.overrides))).scalar_one_or_none()
         if item is None or not item.active:
             unknown.append(code)
         elif item not in items:
@@ -94,7 +97,8 @@ def find_category(code_or_name: str | None) -> FoodCategory | None:
 
 def food_category(food: str) -> FoodCategory | None:
     """The category of a known food name (青菜 → 叶菜类)."""
-    row = db.session.execute(sa.select(Food).where(Food.name == food.strip())).scalar_one_or_none()
+    row = db.session.execute(sa.select(Food).where(Food.name == food.strip())
+                             .options(joinedload(Food.category))).scalar_one_or_none()
     return row.category if row else None
 
 
@@ -244,7 +248,14 @@ def register_batch(actor: Actor, data: BatchInput, now: datetime | None = None) 
         status="registered", note=data.note or None,
     )
     batch.planned_items = planned
+    # The objects at hand, held by the batch: its answer shows them without loading them again
+    # (the session keeps only weak references to what nothing else holds).
+    batch.site, batch.stall, batch.event, batch.category = data.site, data.stall, data.event, category
+    if supplier is not None:
+        batch.supplier = supplier
     _insert_with_free_code(batch, generated=not data.code, site=data.site)
+    for name, empty in (("results", []), ("disposition", None), ("waiting_change", None)):
+        orm.attributes.set_committed_value(batch, name, empty)  # a new batch has none: nothing to read
     record(actor, "batch.create", "batch", batch.code, batch_id=batch.id,
            after={**{f: getattr(batch, f) for f in BATCH_FIELDS}, "tests": [i.code for i in batch.planned_items]},
            at=now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from flask_babel import gettext
 
 from lims.database import Signal
@@ -40,8 +41,11 @@ def _number(raw, field: str, errors: dict) -> Decimal | None:
 
 def find_item_for(batch: Batch, raw: str) -> TestItem | None:
     code = (raw or "").strip()
+    # with the categories and overrides judging reads, in the same statement (a few rows)
     return db.session.execute(sa.select(TestItem).where(
-        sa.or_(TestItem.code == code.upper(), TestItem.name == code))).scalar_one_or_none()
+        sa.or_(TestItem.code == code.upper(), TestItem.name == code))
+        .options(orm.joinedload(TestItem.categories), orm.joinedload(TestItem.overrides))
+    ).unique().scalar_one_or_none()
 
 
 def build_result_input(batch: Batch, raw: dict) -> ResultInput:
