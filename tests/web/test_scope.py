@@ -325,9 +325,8 @@ def test_events_are_held_only_at_sites_in_scope(app, tree, ctx):
 def test_monthly_workbook_and_export_of_the_whole_scope(client, tree, who, sees_b):
     """Without a site the monthly workbook and the results export cover the reader's whole
     scope: district A's regulator's never name B's market, the city's do."""
-    from lims.i18n import local_today
-
-    today = local_today(utcnow())
+    # The day the world's results were tested (eight hours ago: yesterday, locally, before 08:00).
+    today = to_local(tree.w.result_a.tested_at).date()
     client.login(tree.users[who])
     for path in (f"/reports/monthly.xlsx?month={today:%Y-%m}", f"/reports/results.xlsx?from={today}&to={today}",
                  f"/reports/monthly.pdf?month={today:%Y-%m}"):
