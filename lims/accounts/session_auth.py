@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 
+import sqlalchemy as sa
+from sqlalchemy import orm
+
 from flask_babel import lazy_gettext as _l
 
 from lims.extensions import db, login_manager
@@ -26,13 +29,19 @@ def init_app(app) -> None:
 
     User.get_id = session_id_for
 
+    def user_by_id(user_id: int):
+        """The user in one statement; their bindings (sites, organisations, stations) load
+        only when asked for — a cached page's scope needs one of them, most pages none."""
+        return db.session.execute(sa.select(User).where(User.id == user_id).options(
+            orm.lazyload(User.sites), orm.lazyload(User.orgs), orm.lazyload(User.stations))).scalar_one_or_none()
+
     # Flask-Login calls this both for the session and for the remember cookie.
     @login_manager.user_loader
     def load_user(session_id: str):
         user_id, _, fingerprint = session_id.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = user_by_id(int(user_id))
         if user is None or not user.active or session_id_for(user) != session_id:
             return None
         return user
