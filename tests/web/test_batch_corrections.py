@@ -269,12 +269,12 @@ def test_a_voided_batch_is_counted_in_no_figure(client, world, db):
     gone = _fresh_batch(world, db, food="空心菜", value="15.0", reviewed=True, at=at)
     admin = Actor(world.users["admin"], "test")
     scope = figures.Scope(frozenset({world.site_a.id}), world.site_a.name, "site")
-    start, end = figures.month_bounds(to_local(now).date())
+    day = to_local(at + timedelta(minutes=20)).date()  # the day of the tests (after 03:00 Shanghai time: today)
+    start, end = figures.month_bounds(day)
 
     def counts():
         db.session.expire_all()
         head = figures.headline(scope, start, end, now)
-        day = to_local(at).date()
         return {
             "batches": head.batches, "tests": head.tests,
             "daily": sum(d.tests for d in figures.daily(scope, start, end)),
