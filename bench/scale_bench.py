@@ -400,7 +400,7 @@ def mixed(app, servers: Servers, tokens: dict, clients: int, seconds: float) -> 
     read_h = {"Authorization": f"Bearer {tokens['district']}"}
     write_h = {"Authorization": f"Bearer {tokens['tech']}"}
     acked = {"batches": set(), "results": set()}
-    cache: dict[str, int] = {}  # the public pages' X-Page-Cache: hit / shared / miss
+    cache: dict[str, int] = {}  # the public pages' X-Page-Cache: hit / shared / stale / miss
     lock = threading.Lock()
     base = servers.base
 
@@ -455,7 +455,7 @@ def mixed(app, servers: Servers, tokens: dict, clients: int, seconds: float) -> 
     share = run["rps"] / floor["rps"] if floor["rps"] else 0
     print(f"  mixed: {run['n']} requests, {run['rps']:.1f} req/s, p95 {run['p95']:.0f} ms, errors {len(run['errors'])}"
           f"{' (first: ' + run['errors'][0] + ')' if run['errors'] else ''}; {run['kinds']}", flush=True)
-    hits = cache.get("hit", 0) + cache.get("shared", 0)  # a worker's own LRU or the shared level: not rendered
+    hits = cache.get("hit", 0) + cache.get("shared", 0) + cache.get("stale", 0)  # not rendered for this request
     print(f"  public pages from the page cache: {hits} of {sum(cache.values())} "
           f"({hits / max(1, sum(cache.values())):.0%}; shared level {cache.get('shared', 0)})", flush=True)
     print(f"  floor route, same clients: {floor['rps']:.1f} req/s, p95 {floor['p95']:.0f} ms; mixed/floor = "

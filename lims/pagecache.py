@@ -22,7 +22,8 @@ Responses carry an ETag (304 when the browser or a proxy has the page) and, for 
 ``Cache-Control: public, max-age`` a proxy can honour. Behind this worker's LRU, on PostgreSQL,
 a second level is shared by every worker and server, and a page missing in both is rendered
 once for all who ask at the same time (:mod:`lims.pagestore`). ``X-Page-Cache`` says where the
-page came from: ``hit`` (this worker's LRU), ``shared`` (the shared level) or ``miss`` (rendered)."""
+page came from: ``hit`` (this worker's LRU), ``shared`` (the shared level), ``stale`` (the
+minute before's page, while another request renders this minute's) or ``miss`` (rendered)."""
 from __future__ import annotations
 
 import threading
@@ -260,16 +261,22 @@ def cached(max_age: int | None = None, scopes: Callable | None = None):
                     response.add_etag()
                     return Page(response.get_data(), response.content_type, response.get_etag()[0])
 
-                page, source = pagestore.fetch(key, render)
+                page, source = pagestore.fetch(key, render, stale=cache.get(_minute_before(key)))
                 if page is None:  # not a 200: answered as it is, kept nowhere
                     return cache_headers(answered[0], max_age)
-                cache.put(key, page)
+                if source != "stale":
+                    cache.put(key, page)
             response = Response(page.body, 200, content_type=page.content_type)
             response.set_etag(page.etag)
             response.headers["X-Page-Cache"] = source
             return cache_headers(response, max_age)
         return wrapped
     return decorate
+
+
+def _minute_before(key: tuple) -> tuple:
+    """The same page's key a minute earlier (the minute is the key's fifth part)."""
+    return key[:4] + (key[4] - 1,) + key[5:]
 
 
 def cache_headers(response: Response, max_age: int | None) -> Response:

@@ -14,6 +14,12 @@ PostgreSQL's ``lock_timeout``), then read the stored page. A waiter that finds n
 renderer failed, was not a 200, or its process died — PostgreSQL releases a dead session's
 locks) renders under the lock itself; a waiter whose wait ran out renders without it.
 
+**Stale while revalidating.** When only the minute in the key has moved (the same data version:
+what changed is what moves with the clock alone, an objection window closing), a request that
+has the previous minute's page does not wait for the one rendering this minute's: it is
+answered with the previous page at once (``stale``). A page is thus never older than its minute
+plus one render, and a dashboard's turn of the minute holds up one request instead of all.
+
 **Connections.** The lock, the lookup and the store use an engine of their own (a small pool
 per process), never the request's session: a waiter blocked on the lock holds a connection of
 that pool and its request's connection, and the renderer it waits for already holds both of
@@ -126,10 +132,12 @@ class _WaitRanOut(Exception):
     pass
 
 
-def fetch(key: tuple, render: Callable[[], Page | None]) -> tuple[Page | None, str]:
+def fetch(key: tuple, render: Callable[[], Page | None], stale: Page | None = None) -> tuple[Page | None, str]:
     """The page under ``key`` from the store, or rendered (once for all who ask at the same
     time) and stored. ``render`` returns the page, or None when it is not to be kept (not a
-    200). Returns the page and where it came from: ``shared`` or ``miss`` (rendered here)."""
+    200). ``stale``: the same page of the minute before (same data version), served at once
+    instead of waiting while another request renders this minute's. Returns the page and
+    where it came from: ``shared``, ``stale`` or ``miss`` (rendered here)."""
     if not enabled():
         return render(), "miss"
     stored = digest(key)
@@ -142,16 +150,18 @@ def fetch(key: tuple, render: Callable[[], Page | None]) -> tuple[Page | None, s
         return render(), "miss"
     if page is not None:
         return page, "shared"
-    return _render_once(stored, render)
+    return _render_once(stored, render, stale)
 
 
-def _render_once(stored: str, render: Callable[[], Page | None]) -> tuple[Page | None, str]:
+def _render_once(stored: str, render: Callable[[], Page | None], stale: Page | None = None) -> tuple[Page | None, str]:
     rendered: list = []  # the page, once rendered here
     rendering = False
     try:
         with engine().connect() as conn, conn.begin():
             try:
-                if not _take_lock(conn, stored, _wait()):
+                if stale is not None and not _take_lock(conn, stored, 0):
+                    return stale, "stale"  # another request is rendering this minute's page
+                if stale is None and not _take_lock(conn, stored, _wait()):
                     raise _WaitRanOut
             except sa.exc.OperationalError as exc:
                 if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:

@@ -266,7 +266,7 @@ def _hold_the_pages_lock(pg_url, app, path=STALL_PAGE):
     captured = {}
     real_fetch = pagestore.fetch
 
-    def capture(key, render):
+    def capture(key, render, **_):
         captured["key"] = key
         raise _Captured
 
@@ -316,6 +316,32 @@ def test_a_waiter_whose_renderer_died_renders_itself(apps, pg_url):
     assert answer["status"] == 200 and answer["source"] == "miss" and apps.renders == 1
     assert answer["seconds"] < 4  # it did not wait out the five seconds
     assert _get(apps.b).headers["X-Page-Cache"] == "shared"  # and stored it for the others
+
+
+@pytest.mark.live  # committed data, two app instances
+def test_when_the_minute_turns_the_page_before_is_served_while_another_renders(apps, pg_url, monkeypatch):
+    """Only the minute in the key has moved (no write): a worker that has the minute before's
+    page answers with it at once (``stale``) instead of waiting while another request renders
+    this minute's; the page is never kept under the new minute, and once nobody renders it, it
+    is rendered afresh. A dashboard's turn of the minute holds up one request, not all."""
+    from lims import pagecache
+
+    first = _get(apps.a)
+    assert first.headers["X-Page-Cache"] == "miss" and apps.renders == 1
+    later = pagecache.utcnow() + timedelta(minutes=1)
+    monkeypatch.setattr(pagecache, "utcnow", lambda: later)
+    engine, holder = _hold_the_pages_lock(pg_url, apps.a)  # another worker renders this minute's page
+    try:
+        t0 = time.perf_counter()
+        r = _get(apps.a)
+        assert r.status_code == 200 and r.headers["X-Page-Cache"] == "stale" and r.data == first.data
+        assert time.perf_counter() - t0 < 2 and apps.renders == 1  # no five-second wait, no render
+    finally:
+        holder.close()  # the other renderer went away without storing anything
+        engine.dispose()
+    fresh = _get(apps.a)
+    assert fresh.headers["X-Page-Cache"] == "miss" and apps.renders == 2
+    assert _get(apps.a).headers["X-Page-Cache"] == "hit" and apps.renders == 2
 
 
 @pytest.mark.live  # committed data, two app instances
