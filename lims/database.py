@@ -15,7 +15,9 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.selectable import _OffsetLimitParam  # the LIMIT/OFFSET value (_literal_limit)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -135,6 +137,18 @@ def _postgresql_on_connect(dbapi_connection, connection_record):
     dbapi_connection.autocommit = True
     dbapi_connection.execute("SET jit = off")
     dbapi_connection.autocommit = autocommit
+
+
+@compiles(_OffsetLimitParam, "postgresql")
+def _literal_limit(element, compiler, **kw):
+    """LIMIT and OFFSET written into the statement on PostgreSQL, not sent as parameters.
+    psycopg prepares a statement run five times on a connection, and PostgreSQL then plans it
+    once for all values (a generic plan) — but not when the LIMIT is a parameter: not knowing
+    how many rows are wanted, it estimates the generic plan as reading them all and plans every
+    execution afresh. A page of batches with its site, stall, supplier and disposition joined
+    spent 6 ms planning a query that runs in 0.4 ms."""
+    kw["literal_execute"] = True
+    return compiler.visit_bindparam(element, **kw)
 
 
 @event.listens_for(Engine, "begin")

@@ -207,22 +207,22 @@ def _import_events(batch_id: int) -> list[AuditEntry]:
                        subject_id=str(r.id), after={"filename": r.filename, "count": r[4]}) for r in rows]
 
 
-def batch_timeline(batch_id: int) -> list[TimelineEntry]:
+def batch_timeline(batch) -> list[TimelineEntry]:
+    """The story of ``batch`` (read with its results, every version, and its disposition)."""
     # State snapshots (``*.state``, ``*.baseline``) are bookkeeping for reconciliation: the events
     # that moved the state tell the story.
-    from lims.models import Disposition, Result
     from lims.rules.disposition import hours_overdue
 
     entries = db.session.execute(sa.select(AuditEntry).where(
-        AuditEntry.batch_id == batch_id, AuditEntry.action.not_like("%.state"),
+        AuditEntry.batch_id == batch.id, AuditEntry.action.not_like("%.state"),
         AuditEntry.action.not_like("%.baseline")).order_by(AuditEntry.seq)).scalars().all()
-    entries = list(entries) + _import_events(batch_id)
+    if any(r.import_id is not None for r in batch.results):
+        entries = list(entries) + _import_events(batch.id)
     reference = db.session.execute(sa.select(TestItem.code, TestItem.name, TestItem.rule)).all()
     items = {r.code: r.name for r in reference}
     rules = {r.code: r.rule for r in reference}
-    results = {str(r.id): _result_facts(r) for r in db.session.execute(
-        sa.select(Result).where(Result.batch_id == batch_id)).scalars()}
-    d = db.session.execute(sa.select(Disposition).where(Disposition.batch_id == batch_id)).scalar_one_or_none()
+    results = {str(r.id): _result_facts(r) for r in batch.results}
+    d = batch.disposition
     closed_late = d is not None and d.status == "disposed" and d.closed_at is not None and \
         hours_overdue("disposed", d.disposal_due_at, d.closed_at, d.closed_at) is not None
     user_ids = {e.user_id for e in entries if e.user_id}

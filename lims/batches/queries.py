@@ -74,9 +74,13 @@ def decode_cursor(cursor: str | None):
 
 
 def batch_query(actor: Actor, f: BatchFilter, now: datetime):
-    stmt = scope_to_sites(sa.select(Batch), Batch.site_id, actor)
     if f.site_id:
-        stmt = stmt.where(Batch.site_id == f.site_id)
+        # One site named: its batches if the reader sees it, else none — the same rows as the
+        # reader's sites narrowed to it, without a list of every site the reader sees for
+        # PostgreSQL to plan around (a district's 50 made planning cost ten times the query).
+        stmt = sa.select(Batch).where(Batch.site_id == f.site_id if actor.may_see_site(f.site_id) else sa.false())
+    else:
+        stmt = scope_to_sites(sa.select(Batch), Batch.site_id, actor)
     if f.stall:
         stmt = stmt.where(Batch.stall_id.in_(sa.select(Stall.id).where(Stall.code == f.stall.strip().upper(),
                                                                        *( [Stall.site_id == f.site_id] if f.site_id else []))))

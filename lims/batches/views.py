@@ -201,12 +201,15 @@ def render_batch(batch, actor, now, status=200, **forms):
     d = batch.disposition
     state = batch_state(batch, now)
     pending = changes.pending_change(batch)
-    ctx = dict(batch=batch, state=state, now=now, timeline=batch_timeline(batch.id),
+    # forms only for who may use them (a regulator reading the page enters no result)
+    ctx = dict(batch=batch, state=state, now=now, timeline=batch_timeline(batch),
                pending_change=pending, may_decide_change=pending is not None and changes.may_decide(actor, pending),
-               decision_form=ChangeDecisionForm(), batch_value=batch_value,
+               decision_form=ChangeDecisionForm() if pending is not None else None, batch_value=batch_value,
                traceback=services.traceback(actor, batch, current_app.config["TRACEBACK_DAYS"], now),
-               result_form=forms.get("result_form") or result_form_for(batch, actor),
-               review_form=forms.get("review_form") or ReviewForm(prefix="review"))
+               result_form=forms.get("result_form") or (result_form_for(batch, actor)
+                                                        if actor.can("result.create") else None),
+               review_form=forms.get("review_form") or (ReviewForm(prefix="review")
+                                                        if actor.can("result.review") else None))
     if d is not None:
         from lims.dispositions.services import remaining_kg
 

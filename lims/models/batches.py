@@ -53,7 +53,10 @@ class Batch(Base):
         sa.Index("ix_batches_sampled", "sampled_at", "id"),
         sa.Index("ix_batches_site_sampled", "site_id", "sampled_at", "id"),
         sa.Index("ix_batches_stall_sampled", "stall_id", "sampled_at"),
-        sa.Index("ix_batches_supplier_sampled", "supplier_id", "sampled_at"),
+        # traceback (lims.batches.services.traceback): the supplier's batches around a date, and
+        # where and how each stands, from the index alone on PostgreSQL
+        sa.Index("ix_batches_supplier_sampled", "supplier_id", "sampled_at",
+                 postgresql_include=["id", "site_id", "status"]),
         sa.Index("ix_batches_status_sampled", "status", "sampled_at"),
         # the day's codes by prefix (lims.database.prefixed); SQLite uses the unique index
         sa.Index("ix_batches_code_pattern", "code", postgresql_ops={"code": "varchar_pattern_ops"})

@@ -122,7 +122,7 @@ def test_the_import_is_in_the_audit_trail(world, batches, run, db):
     assert verify().ok
     # Each batch's history tells of the import.
     batch = db.session.execute(sa.select(Batch).where(Batch.code == "S-20261120-001")).scalar_one()
-    texts = [t.text for t in batch_timeline(batch.id)]
+    texts = [t.text for t in batch_timeline(batch)]
     assert any("pesticide_tester.csv" in t for t in texts), texts
 
 

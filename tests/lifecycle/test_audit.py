@@ -268,7 +268,7 @@ def test_timeline_tells_the_story_in_order(app, db, world, svc, actor_of, now):
                                        now=t0 + timedelta(hours=6))
         dispositions.add_disposal(actor_of(world.manager_a), b, dispositions.DisposalInput(
             "destroy", Decimal(10), t0 + timedelta(hours=7), supervisor="刘监管"), now=t0 + timedelta(hours=7))
-        story = batch_timeline(b.id)
+        story = batch_timeline(b)
 
     assert [e.kind for e in story] == ["batch", "positive", "disposition", "result", "disposition", "disposition",
                                        "disposition", "disposition"]
@@ -293,7 +293,7 @@ def test_timeline_of_the_api_lifecycle(db, world, lifecycle, ctx):
     from lims.audit.timeline import batch_timeline
 
     batch = batch_by_code(db, lifecycle)
-    story = batch_timeline(batch.id)
+    story = batch_timeline(batch)
     assert len(story) == 9
     assert story[0].kind == "batch" and story[1].kind == "positive"
     assert [e.at for e in story] == sorted(e.at for e in story)

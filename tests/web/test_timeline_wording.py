@@ -39,7 +39,10 @@ def _positive(world, db, at, food="油麦菜", value="63.5"):
 
 
 def _texts(batch):
-    return [t.text for t in batch_timeline(batch.id)]
+    from lims.extensions import db
+
+    db.session.expire(batch, ["results", "disposition"])  # as a page reads it: afresh
+    return [t.text for t in batch_timeline(batch)]
 
 
 def test_a_recorded_result_names_its_item_and_reading(client, world, db):
