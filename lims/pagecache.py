@@ -123,7 +123,8 @@ def version_statement(scopes, dialect: str):
         # the rest of a cached page together.
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        scope = sa.func.unnest(sa.bindparam("scopes", names, type_=ARRAY(sa.String))).table_valued("scope").render_derived(name="asked")
+        asked = sa.bindparam("scopes", names, type_=ARRAY(sa.String))
+        scope = sa.func.unnest(asked).table_valued("scope").render_derived(name="asked")
         newest = sa.select(sa.func.max(CacheBump.id)).where(CacheBump.scope == scope.c.scope).scalar_subquery()
         return sa.select(sa.func.max(newest)).select_from(scope)
     return sa.select(sa.func.max(CacheBump.id)).where(CacheBump.scope.in_(names))

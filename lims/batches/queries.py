@@ -77,7 +77,7 @@ def batch_query(actor: Actor, f: BatchFilter, now: datetime):
     if f.site_id:
         # One site named: its batches if the reader sees it, else none — the same rows as the
         # reader's sites narrowed to it, without a list of every site the reader sees for
-        # PostgreSQL to plan around (a district's 50 made planning cost ten times the query).
+        # PostgreSQL to plan around (a district's 50: 0.8 ms of planning instead of 0.07).
         stmt = sa.select(Batch).where(Batch.site_id == f.site_id if actor.may_see_site(f.site_id) else sa.false())
     else:
         stmt = scope_to_sites(sa.select(Batch), Batch.site_id, actor)
