@@ -8,10 +8,11 @@ bound to nothing, everything. Every query a person reaches is limited by this se
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from flask import current_app, g, has_app_context, has_request_context
 
 from lims.extensions import db
-from lims.models import Organisation, Site, Station, station_sites
+from lims.models import Organisation, Site, Station, station_sites, user_orgs
 from lims.rules.permissions import binding_of
 
 #: None: no limit (the deployment's administrator, the system itself).
@@ -45,6 +46,21 @@ def sites_under(orgs) -> frozenset[int]:
             .join(Organisation, Organisation.id == Station.org_id)
             .where(subtree_condition(testing))).scalars())
     return frozenset(ids)
+
+
+def sites_under_bindings(user_id: int) -> frozenset[int]:
+    """:func:`sites_under` the organisations ``user_id`` is bound to, in one statement that
+    reads neither the user's organisations nor their rows (asked on every request of a
+    regulator: the scope of every page and answer)."""
+    bound = (sa.select(Organisation.path, Organisation.kind).join(user_orgs, user_orgs.c.org_id == Organisation.id)
+             .where(user_orgs.c.user_id == user_id).subquery())
+    inside = aliased(Organisation)
+    jurisdictions = (sa.select(Site.id).join(inside, inside.id == Site.org_id)
+                     .join(bound, sa.and_(bound.c.kind != "testing", inside.path.startswith(bound.c.path))))
+    testing = (sa.select(station_sites.c.site_id).join(Station, Station.id == station_sites.c.station_id)
+               .join(inside, inside.id == Station.org_id)
+               .join(bound, sa.and_(bound.c.kind == "testing", inside.path.startswith(bound.c.path))))
+    return frozenset(db.session.execute(sa.union(jurisdictions, testing)).scalars())
 
 
 def sites_served(station_ids) -> frozenset[int]:
@@ -88,6 +104,10 @@ def _compute(user) -> SiteScope:
             return None if _unbound_sees_all() else frozenset()
         return sites
     if binding == "orgs":
+        if "orgs" not in sa.inspect(user).dict:
+            reached = sites_under_bindings(user.id)
+            if reached:
+                return reached
         if not user.orgs:
             return None if user.role == "admin" or _unbound_sees_all() else frozenset()
         return sites_under(user.orgs)
