@@ -8,8 +8,8 @@ bound to nothing, everything. Every query a person reaches is limited by this se
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from flask import current_app, g, has_app_context, has_request_context
+from sqlalchemy.orm import aliased
 
 from lims.extensions import db
 from lims.models import Organisation, Site, Station, station_sites, user_orgs
@@ -33,33 +33,29 @@ def subtree_condition(orgs, column=Organisation.path):
 def sites_under(orgs) -> frozenset[int]:
     """The sites in the subtrees of ``orgs``; for a testing organisation, the sites its
     stations (and those of the testing organisations under it) serve."""
-    jurisdictions = [o for o in orgs if o.kind != "testing"]
-    testing = [o for o in orgs if o.kind == "testing"]
-    ids: set[int] = set()
-    if jurisdictions:
-        ids.update(db.session.execute(
-            sa.select(Site.id).join(Organisation, Organisation.id == Site.org_id)
-            .where(subtree_condition(jurisdictions))).scalars())
-    if testing:
-        ids.update(db.session.execute(
-            sa.select(station_sites.c.site_id).join(Station, Station.id == station_sites.c.station_id)
-            .join(Organisation, Organisation.id == Station.org_id)
-            .where(subtree_condition(testing))).scalars())
-    return frozenset(ids)
+    if not orgs:
+        return frozenset()
+    return _sites_under(sa.select(Organisation.path, Organisation.kind)
+                        .where(Organisation.id.in_(sorted({o.id for o in orgs}))))
 
 
 def sites_under_bindings(user_id: int) -> frozenset[int]:
-    """:func:`sites_under` the organisations ``user_id`` is bound to, in one statement that
-    reads neither the user's organisations nor their rows (asked on every request of a
-    regulator: the scope of every page and answer)."""
-    bound = (sa.select(Organisation.path, Organisation.kind).join(user_orgs, user_orgs.c.org_id == Organisation.id)
-             .where(user_orgs.c.user_id == user_id).subquery())
+    """:func:`sites_under` the organisations ``user_id`` is bound to, without reading those
+    organisations first (asked on every request of a regulator: the scope of every page and
+    answer)."""
+    return _sites_under(sa.select(Organisation.path, Organisation.kind)
+                        .join(user_orgs, user_orgs.c.org_id == Organisation.id).where(user_orgs.c.user_id == user_id))
+
+
+def _sites_under(roots) -> frozenset[int]:
+    """The sites under ``roots`` (a SELECT of organisations' path and kind), in one statement."""
+    root = roots.subquery()
     inside = aliased(Organisation)
     jurisdictions = (sa.select(Site.id).join(inside, inside.id == Site.org_id)
-                     .join(bound, sa.and_(bound.c.kind != "testing", inside.path.startswith(bound.c.path))))
+                     .join(root, sa.and_(root.c.kind != "testing", inside.path.startswith(root.c.path))))
     testing = (sa.select(station_sites.c.site_id).join(Station, Station.id == station_sites.c.station_id)
                .join(inside, inside.id == Station.org_id)
-               .join(bound, sa.and_(bound.c.kind == "testing", inside.path.startswith(bound.c.path))))
+               .join(root, sa.and_(root.c.kind == "testing", inside.path.startswith(root.c.path))))
     return frozenset(db.session.execute(sa.union(jurisdictions, testing)).scalars())
 
 
