@@ -16,7 +16,7 @@ from lims.accounts.access import Actor, scope_to_sites
 from lims.extensions import db
 from lims.i18n import local_day_bounds
 from lims.models.reference import item_shown
-from lims.models import Batch, BatchChange, DisposalAction, Disposition, Result, Stall, TestItem, User
+from lims.models import Batch, DisposalAction, Disposition, Result, Stall, TestItem, User
 from lims.rules.batch_status import effective_status
 from lims.rules.disposition import hours_overdue, is_overdue
 
@@ -112,46 +112,39 @@ LIST_LOADS = (joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.
 
 
 @cache
-def loads_in_full(waiting_change: bool = True, one: bool = False) -> tuple:
-    """Loader options for everything a batch's full answer shows (lims.api.batches): its site,
-    stall, event, category and supplier, planned tests, results with their items, lots,
-    instruments, testers and reviewers, the disposition with its objections and disposal
-    actions, the change waiting for a reviewer (unless told not to) — a few statements whatever
-    their number, for one batch or a page. Items and people are read for their names: their
-    own collections stay lazy and an item's aliases (JSON, decoded once a row) unread. For
-    ``one`` batch, its results, planned tests and waiting change come in the batch's own
-    statement (read it with ``unique()``). Made once: loader options are immutable."""
+def loads_in_full() -> tuple:
+    """Loader options for everything the web batch page shows of a batch: its site, stall,
+    event, category and supplier, planned tests, results with their items, lots, instruments,
+    testers and reviewers, the disposition with its objections and disposal actions — in the
+    batch's own statement (read it with ``unique()``) and a few more. Items and people are
+    read for their names: their own collections stay lazy and an item's aliases (JSON,
+    decoded once a row) unread. Made once: loader options are immutable."""
     item_names = (*item_shown(), defer(TestItem.aliases))
     user_names = (lazyload(User.sites), lazyload(User.orgs), lazyload(User.stations))
-    many = joinedload if one else selectinload
-    results = many(Batch.results)
+    results = joinedload(Batch.results)
     disposition = joinedload(Batch.disposition)
-    loads = (
+    return (
         joinedload(Batch.site), joinedload(Batch.stall), joinedload(Batch.event), joinedload(Batch.category),
-        joinedload(Batch.supplier), many(Batch.planned_items).options(*item_names),
+        joinedload(Batch.supplier), joinedload(Batch.planned_items).options(*item_names),
         results.joinedload(Result.item).options(*item_names), results.joinedload(Result.reagent_lot),
         results.joinedload(Result.instrument), results.joinedload(Result.tested_by).options(*user_names),
         results.joinedload(Result.reviewed_by).options(*user_names),
         disposition.selectinload(Disposition.objections),
         disposition.selectinload(Disposition.actions).selectinload(DisposalAction.photos),
     )
-    if not waiting_change:
-        return loads
-    change = many(Batch.waiting_change)
-    return loads + (change.joinedload(BatchChange.requested_by).options(*user_names),
-                    change.joinedload(BatchChange.decided_by).options(*user_names))
 
 
 def list_batches(actor: Actor, f: BatchFilter, now: datetime, cursor: str | None = None, per_page: int = 50,
-                 loads: tuple = LIST_LOADS) -> Page:
-    """Newest first, ``per_page`` at a time, continuing after ``cursor``, loaded with ``loads``."""
+                 loads: tuple = LIST_LOADS, read=None) -> Page:
+    """Newest first, ``per_page`` at a time, continuing after ``cursor``, loaded with ``loads``
+    (or read by ``read``, which takes the statement: :func:`lims.batches.rows.read_full`)."""
     stmt = batch_query(actor, f, now)
     after = decode_cursor(cursor)
     if after is not None:
         at, bid = after
         stmt = stmt.where(sa.or_(Batch.sampled_at < at, sa.and_(Batch.sampled_at == at, Batch.id < bid)))
-    stmt = stmt.order_by(Batch.sampled_at.desc(), Batch.id.desc()).limit(per_page + 1).options(*loads)
-    rows = list(db.session.execute(stmt).unique().scalars())
+    stmt = stmt.order_by(Batch.sampled_at.desc(), Batch.id.desc()).limit(per_page + 1)
+    rows = read(stmt) if read else list(db.session.execute(stmt.options(*loads)).unique().scalars())
     more = len(rows) > per_page
     rows = rows[:per_page]
     return Page(rows, encode_cursor(rows[-1]) if more and rows else None)

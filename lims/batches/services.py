@@ -280,15 +280,19 @@ def create_round(actor: Actor, site: Site, day: date, station: Station | None = 
 # --- reading ----------------------------------------------------------------------------
 
 
-def get_batch(actor: Actor, code: str, for_update: bool = False, loads: tuple = ()) -> Batch:
-    """A batch by code, loaded with ``loads`` (loader options; none with ``for_update``); 404
-    for unknown codes and for other markets' batches."""
+def get_batch(actor: Actor, code: str, for_update: bool = False, loads: tuple = (), read=None) -> Batch:
+    """A batch by code, loaded with ``loads`` (loader options; none with ``for_update``) or read
+    by ``read`` (which takes the statement: :func:`lims.batches.rows.read_full`); 404 for
+    unknown codes and for other markets' batches."""
     stmt = sa.select(Batch).where(Batch.code == (code or "").strip().upper())
-    if for_update:
-        stmt = stmt.with_for_update()
-    elif loads:
-        stmt = stmt.options(*loads)
-    batch = db.session.execute(stmt).unique().scalar_one_or_none()
+    if read is not None:
+        batch = next(iter(read(stmt)), None)
+    else:
+        if for_update:
+            stmt = stmt.with_for_update()
+        elif loads:
+            stmt = stmt.options(*loads)
+        batch = db.session.execute(stmt).unique().scalar_one_or_none()
     if batch is None or not actor.may_see_site(batch.site_id):
         raise NotFound(gettext("Unknown batch %(code)s.", code=code))
     return batch

@@ -192,7 +192,7 @@ def result_form_for(batch, actor, form=None, prefix="result"):
 @requires("batch.read")
 def show(code):
     actor = web_actor()
-    batch = services.get_batch(actor, code, loads=loads_in_full(waiting_change=False, one=True))
+    batch = services.get_batch(actor, code, loads=loads_in_full())
     now = utcnow()
     return render_batch(batch, actor, now)
 

@@ -93,6 +93,63 @@ def test_the_list_and_a_batch_answer_exactly_what_they_answered(api, world, pinn
     assert answers["PIN-0003"]["voided"] is True
 
 
+def _described(schema, prefix="") -> set[str]:
+    """The paths of the fields the OpenAPI description gives an answer, nested ones included."""
+    from marshmallow import fields
+
+    paths = set()
+    for name, field in schema.fields.items():
+        paths.add(prefix + name)
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested):
+            paths |= _described(inner.schema, f"{prefix}{name}.")
+    return paths
+
+
+def _answered(answer, prefix="") -> set[str]:
+    if isinstance(answer, list):
+        return set().union(*(_answered(a, prefix) for a in answer))
+    if isinstance(answer, dict):
+        return set().union(*({prefix + k} | _answered(v, f"{prefix}{k}.") for k, v in answer.items()))
+    return set()
+
+
+def test_the_answers_are_what_the_openapi_description_says(api, world, svc, pinned_batches, commit):
+    """The answers are made without marshmallow (lims.api.batches.batch_answer): the schemas
+    that describe them name exactly their fields, nested ones included."""
+    from lims.api.batches import BatchSchema, ResultSchema
+
+    objected = svc.positive(world.tech, world.site_a, world.stall_a1, quantity_kg=5).code
+    commit()
+    now = datetime.now(timezone.utc)
+    assert api.post(f"/api/v1/batches/{objected}/notify", world.manager_a,
+                    {"notified_at": (now - timedelta(hours=1)).isoformat()}).status_code == 200
+    answered = api.post(f"/api/v1/batches/{objected}/objection", world.manager_a, {
+        "requested_at": now.isoformat(), "lab": "市食品检验检测中心", "method": "GB/T 21313-2007"})
+    assert answered.status_code == 201, answered.get_json()
+    answers = [answered.get_json()] + [api.get(f"/api/v1/batches/{code}", world.regulator).get_json()
+                                       for code in ("PIN-0001", "PIN-0002", "PIN-0003", objected)]
+    assert answers[0] == answers[-1]  # a write answers as a read does
+    assert answers[0]["disposition"]["objection"]["lab"] == "市食品检验检测中心"
+    free_form = ("pending_change.changes.", "pending_change.before.")  # fields.Dict: the fields changed
+    assert {p for p in _answered(answers) if not p.startswith(free_form)} == _described(BatchSchema())
+    assert _answered(answers[1]["results"]) == _described(ResultSchema())
+
+
+def test_a_write_answers_the_batch_as_a_read_of_it_does(api, world, pinned_batches):
+    """Writes answer from the batch they changed, reads from rows (lims.batches.rows): the same."""
+    informed = api.post("/api/v1/batches/PIN-0001/regulator", world.reviewer,
+                        json={"informed_at": (NOW - timedelta(days=3)).isoformat()})
+    assert informed.status_code == 200, informed.get_json()
+    assert informed.get_json()["disposition"]["regulator_informed_at"]
+    assert informed.get_json() == api.get("/api/v1/batches/PIN-0001", world.regulator).get_json()
+    made = api.post("/api/v1/batches", world.tech, json={
+        "site": "PIN01", "stall": "P-01", "food": "韭菜", "tests": ["CLB"], "quantity_kg": 2, "origin": "山东寿光",
+        "supplier": {"name": "城郊蔬菜批发行", "phone": "0571-0000"}, "sampled_at": datetime.now(timezone.utc).isoformat()})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json() == api.get(f"/api/v1/batches/{made.get_json()['code']}", world.regulator).get_json()
+
+
 def _statements(db):
     seen = []
 
