@@ -15,7 +15,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, lazyload, selectinload
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from lims.extensions import db
 from lims.models import (Batch, BatchChange, DisposalAction, Disposition, Event, FoodCategory, Instrument,
@@ -58,13 +58,13 @@ def read_full(stmt: sa.Select) -> list[BatchRow]:
             .outerjoin(Event, Event.id == Batch.event_id).outerjoin(FoodCategory, FoodCategory.id == Batch.category_id)
             .outerjoin(Supplier, Supplier.id == Batch.supplier_id)
             .outerjoin(_DISPOSITION, _DISPOSITION.batch_id == Batch.id))
-    batches = [_batch(row) for row in db.session.execute(stmt).mappings()]
+    batches = _rows(stmt, _batch)
     if not batches:
         return batches
     by_id = {b.id: b for b in batches}
     ids = list(by_id)
-    for row in db.session.execute(_results(ids)).mappings():
-        by_id[row["batch_id"]].results.append(_result(row))
+    for r in _rows(_results(ids), _result):
+        by_id[r.batch_id].results.append(r)
     for batch_id, code, name in db.session.execute(
             sa.select(batch_tests.c.batch_id, TestItem.code, TestItem.name).join(TestItem, TestItem.id == batch_tests.c.item_id)
             .where(batch_tests.c.batch_id.in_(ids)).order_by(TestItem.sort_order)):
@@ -74,7 +74,13 @@ def read_full(stmt: sa.Select) -> list[BatchRow]:
     return batches
 
 
-def _batch(row) -> BatchRow:
+def _rows(stmt: sa.Select, make) -> list:
+    found = db.session.execute(stmt)
+    keys = tuple(found.keys())
+    return [make(dict(zip(keys, values))) for values in found]
+
+
+def _batch(row: dict) -> BatchRow:
     b = BatchRow(**row)
     b.site = SimpleNamespace(id=b.site_id, code=b.site_code, name=b.site_name)
     b.stall = SimpleNamespace(code=b.stall_code) if b.stall_id is not None else None
@@ -98,7 +104,7 @@ def _results(ids: list[int]) -> sa.Select:
             .where(Result.batch_id.in_(ids)).order_by(Result.id))
 
 
-def _result(row) -> ResultRow:
+def _result(row: dict) -> ResultRow:
     r = ResultRow(**row)
     r.item = SimpleNamespace(code=r.item_code, name=r.item_name)
     r.reagent_lot = SimpleNamespace(lot=r.lot) if r.reagent_lot_id is not None else None
@@ -112,9 +118,9 @@ def _attach_dispositions(batches: list[BatchRow]) -> None:
     if not batches:
         return
     stmt = (sa.select(Disposition).where(Disposition.id.in_([b.disposition_id for b in batches]))
-            .options(lazyload(Disposition.batch), selectinload(Disposition.objections),
-                     selectinload(Disposition.actions).selectinload(DisposalAction.photos)))
-    found = {d.batch_id: d for d in db.session.execute(stmt).scalars()}
+            .options(lazyload(Disposition.batch), joinedload(Disposition.objections),
+                     joinedload(Disposition.actions).joinedload(DisposalAction.photos)))
+    found = {d.batch_id: d for d in db.session.execute(stmt).unique().scalars()}
     for b in batches:
         b.disposition = found.get(b.id)
 
