@@ -12,9 +12,11 @@ there are any. Read-only: nothing here is in the session's identity map.
 """
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from lims.extensions import db
@@ -62,20 +64,19 @@ def read_full(stmt: sa.Select) -> list[BatchRow]:
     if not batches:
         return batches
     by_id = {b.id: b for b in batches}
-    ids = list(by_id)
-    for r in _rows(_results(ids), _result):
+    ids = {"ids": list(by_id)}
+    results, planned = _statements(db.session.get_bind().dialect.name)
+    for r in _rows(results, _result, ids):
         by_id[r.batch_id].results.append(r)
-    for batch_id, code, name in db.session.execute(
-            sa.select(batch_tests.c.batch_id, TestItem.code, TestItem.name).join(TestItem, TestItem.id == batch_tests.c.item_id)
-            .where(batch_tests.c.batch_id.in_(ids)).order_by(TestItem.sort_order)):
+    for batch_id, code, name in db.session.execute(planned, ids):
         by_id[batch_id].planned_items.append(SimpleNamespace(code=code, name=name))
     _attach_dispositions([b for b in batches if b.disposition_id is not None])
     _attach_changes([b for b in batches if b.waiting])
     return batches
 
 
-def _rows(stmt: sa.Select, make) -> list:
-    found = db.session.execute(stmt)
+def _rows(stmt: sa.Select, make, params=None) -> list:
+    found = db.session.execute(stmt, params)
     keys = tuple(found.keys())
     return [make(dict(zip(keys, values))) for values in found]
 
@@ -92,16 +93,29 @@ def _batch(row: dict) -> BatchRow:
     return b
 
 
-def _results(ids: list[int]) -> sa.Select:
-    return (sa.select(*Result.__table__.c, TestItem.code.label("item_code"), TestItem.name.label("item_name"),
-                      ReagentLot.lot.label("lot"), Instrument.serial.label("serial"),
-                      _TESTER.display_name.label("tester"), _REVIEWER.display_name.label("reviewer"))
-            .join(TestItem, TestItem.id == Result.item_id)
-            .outerjoin(ReagentLot, ReagentLot.id == Result.reagent_lot_id)
-            .outerjoin(Instrument, Instrument.id == Result.instrument_id)
-            .outerjoin(_TESTER, _TESTER.id == Result.tested_by_id)
-            .outerjoin(_REVIEWER, _REVIEWER.id == Result.reviewed_by_id)
-            .where(Result.batch_id.in_(ids)).order_by(Result.id))
+@functools.cache
+def _statements(dialect: str) -> tuple[sa.Select, sa.Select]:
+    """The results and the planned tests of the batches ``ids``: made once, with the ids as
+    one array on PostgreSQL (``= ANY``), so that the text is the same for every page — made
+    afresh and with an IN list, they cost more than they took to run."""
+    def among(column):
+        if dialect == "postgresql":
+            return column == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger)))
+        return column.in_(sa.bindparam("ids", expanding=True))
+
+    results = (sa.select(*Result.__table__.c, TestItem.code.label("item_code"), TestItem.name.label("item_name"),
+                         ReagentLot.lot.label("lot"), Instrument.serial.label("serial"),
+                         _TESTER.display_name.label("tester"), _REVIEWER.display_name.label("reviewer"))
+               .join(TestItem, TestItem.id == Result.item_id)
+               .outerjoin(ReagentLot, ReagentLot.id == Result.reagent_lot_id)
+               .outerjoin(Instrument, Instrument.id == Result.instrument_id)
+               .outerjoin(_TESTER, _TESTER.id == Result.tested_by_id)
+               .outerjoin(_REVIEWER, _REVIEWER.id == Result.reviewed_by_id)
+               .where(among(Result.batch_id)).order_by(Result.id))
+    planned = (sa.select(batch_tests.c.batch_id, TestItem.code, TestItem.name)
+               .join(TestItem, TestItem.id == batch_tests.c.item_id)
+               .where(among(batch_tests.c.batch_id)).order_by(TestItem.sort_order))
+    return results, planned
 
 
 def _result(row: dict) -> ResultRow:
