@@ -60,7 +60,7 @@ def test_two_open_write_transactions_both_write_entries(uapp):
         with uapp.app_context():
             try:
                 db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
-                seqs.append(_note(i).seq)
+                seqs.append(_note(i))
                 barrier.wait(timeout=10)  # both entries written, neither transaction committed
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 — reported below
@@ -94,7 +94,7 @@ def test_sealing_neither_waits_for_nor_holds_writers_and_chains_late_entries(uap
     def late_writer():
         with uapp.app_context():
             try:
-                late["seq"] = _note(100, "late").seq
+                late["seq"] = _note(100, "late")
                 late_written.set()
                 assert late_go.wait(timeout=30)
                 db.session.commit()
@@ -106,7 +106,7 @@ def test_sealing_neither_waits_for_nor_holds_writers_and_chains_late_entries(uap
     thread.start()
     assert late_written.wait(timeout=30)
     with uapp.app_context():
-        early = _note(101, "early").seq
+        early = _note(101, "early")
         db.session.commit()
         db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
         assert early > late["seq"]

@@ -2,6 +2,8 @@
 cookie, so a browser session cannot be used to forge API calls."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import g, request
 from flask_babel import gettext
 from flask_smorest import Blueprint
@@ -50,7 +52,7 @@ def allowed(action: str, lock: bool = False):
             if "code" in kwargs and request.path.startswith("/api/v1/batches/"):
                 from lims.batches.services import get_batch
 
-                batch = get_batch(actor, kwargs["code"], for_update=lock)
+                batch = get_batch(actor, kwargs["code"], for_update=lock, loads=_recording() if lock else ())
                 if lock:
                     request.environ[_LOCKED] = (kwargs["code"], batch)
             elif "code" in kwargs and request.path.startswith("/api/v1/sites/"):
@@ -79,4 +81,16 @@ def locked_batch(code: str):
     held = request.environ.get(_LOCKED)
     if held is not None and held[0] == code:
         return held[1]
-    return get_batch(current_actor(), code, for_update=True)
+    return get_batch(current_actor(), code, for_update=True, loads=_recording())
+
+
+@cache
+def _recording() -> tuple:
+    """What recording a result reads of its batch (the category judging asks about, the
+    planned tests it may add to), in the statement that locks the batch: two statements less."""
+    from sqlalchemy.orm import joinedload
+
+    from lims.models import Batch
+    from lims.models.reference import item_shown
+
+    return joinedload(Batch.category), joinedload(Batch.planned_items).options(*item_shown())

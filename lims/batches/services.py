@@ -281,18 +281,16 @@ def create_round(actor: Actor, site: Site, day: date, station: Station | None = 
 
 
 def get_batch(actor: Actor, code: str, for_update: bool = False, loads: tuple = (), read=None) -> Batch:
-    """A batch by code, loaded with ``loads`` (loader options; none with ``for_update``) or read
-    by ``read`` (which takes the statement: :func:`lims.batches.rows.read_full`); 404 for
-    unknown codes and for other markets' batches."""
+    """A batch by code, loaded with ``loads`` (loader options; with ``for_update`` only the
+    batch's row is locked) or read by ``read`` (which takes the statement:
+    :func:`lims.batches.rows.read_full`); 404 for unknown codes and for other markets' batches."""
     stmt = sa.select(Batch).where(Batch.code == (code or "").strip().upper())
     if read is not None:
         batch = next(iter(read(stmt)), None)
     else:
         if for_update:
-            stmt = stmt.with_for_update()
-        elif loads:
-            stmt = stmt.options(*loads)
-        batch = db.session.execute(stmt).unique().scalar_one_or_none()
+            stmt = stmt.with_for_update(of=Batch)
+        batch = db.session.execute(stmt.options(*loads)).unique().scalar_one_or_none()
     if batch is None or not actor.may_see_site(batch.site_id):
         raise NotFound(gettext("Unknown batch %(code)s.", code=code))
     return batch
@@ -320,11 +318,14 @@ def refresh_status(batch: Batch) -> tuple[str, str]:
     if before == "voided":  # a voided batch stays voided, whatever its results say
         return before, before
     # A result the reviewer sent back counts as needing a retest until a later test of its item.
+    of_batch = sa.select(Disposition.status).where(Disposition.batch_id == batch.id)
     rows = db.session.execute(sa.select(Result.item_id, Result.tested_at, Result.id,
-                                        sa.case((Result.rejected.is_(True), "invalid"), else_=Result.outcome))
+                                        sa.case((Result.rejected.is_(True), "invalid"), else_=Result.outcome),
+                                        of_batch.scalar_subquery())  # the disposition's, with each row
                               .where(Result.batch_id == batch.id,
                                      sa.or_(Result.current.is_(True), Result.rejected.is_(True)))).all()
-    disposition = db.session.execute(sa.select(Disposition.status).where(Disposition.batch_id == batch.id)).scalar()
+    disposition = rows[0][4] if rows else db.session.execute(of_batch).scalar()
+    rows = [r[:4] for r in rows]
     planned = [i.id for i in batch.planned_items]
     status = batch_status(planned, effective_outcomes(rows), disposition)
     batch.status, batch.verdict = status, verdict_for(status)

@@ -324,8 +324,9 @@ def test_positive_stops_the_batch_and_opens_a_disposition(api, world, now, new_b
     batch = batch_by_code(db, code)
     disp = db.session.execute(sa.select(Disposition).where(Disposition.batch_id == batch.id)).scalar_one()
     assert disp.status == "stopped" and disp.result_id == res["id"]
-    assert [e.action for e in audit_entries(db, batch.id)] == ["batch.create", "result.create", "disposition.open",
-                                                               "batch.state"]  # the batch's status, now stopped
+    # the batch's status, stopped by the result: written with the result's entry
+    assert [e.action for e in audit_entries(db, batch.id)] == ["batch.create", "result.create", "batch.state",
+                                                               "disposition.open"]
     # a later negative RAC or a negative repeat of CLB does not clear it: only the laboratory can
     api.result(world.tech, code, item="RAC", value=0.9, tested_at=t_at(now, 30))
     api.result(world.tech, code, item="CLB", value=0.9, tested_at=t_at(now, 20))
