@@ -26,6 +26,8 @@ page came from: ``hit`` (this worker's LRU), ``shared`` (the shared level), ``st
 minute before's page, while another request renders this minute's) or ``miss`` (rendered)."""
 from __future__ import annotations
 
+import functools
+
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -106,14 +108,16 @@ def reader_scopes():
 def data_version(scopes=None) -> int:
     """The version of what a page shows: the newest change mark of its scopes (of any scope
     when none are named)."""
-    return db.session.execute(version_statement(scopes, db.session.get_bind().dialect.name)).scalar() or 0
-
-
-def version_statement(scopes, dialect: str):
-    """The statement :func:`data_version` runs."""
     if scopes is None:
-        return sa.select(sa.func.max(CacheBump.id))
+        return db.session.execute(sa.select(sa.func.max(CacheBump.id))).scalar() or 0
     names = sorted(set(scopes)) + ["all"]
+    return db.session.execute(version_statement(db.session.get_bind().dialect.name), {"scopes": names}).scalar() or 0
+
+
+@functools.cache
+def version_statement(dialect: str):
+    """The statement :func:`data_version` runs for some scopes (``scopes``, bound when run):
+    made once, as it runs for every page kept."""
     if dialect == "postgresql":
         # Each scope's newest mark from the (scope, id) index, one probe a scope. Asked as
         # max(id) WHERE scope = ANY(…), PostgreSQL walked the whole table backwards from the
@@ -123,11 +127,11 @@ def version_statement(scopes, dialect: str):
         # the rest of a cached page together.
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        asked = sa.bindparam("scopes", names, type_=ARRAY(sa.String))
+        asked = sa.bindparam("scopes", type_=ARRAY(sa.String))
         scope = sa.func.unnest(asked).table_valued("scope").render_derived(name="asked")
         newest = sa.select(sa.func.max(CacheBump.id)).where(CacheBump.scope == scope.c.scope).scalar_subquery()
         return sa.select(sa.func.max(newest)).select_from(scope)
-    return sa.select(sa.func.max(CacheBump.id)).where(CacheBump.scope.in_(names))
+    return sa.select(sa.func.max(CacheBump.id)).where(CacheBump.scope.in_(sa.bindparam("scopes", expanding=True)))
 
 
 # --- what a transaction changed ------------------------------------------------------------------

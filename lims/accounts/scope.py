@@ -81,25 +81,29 @@ def sites_served(station_ids) -> frozenset[int]:
 def station_binding(user) -> tuple[frozenset[int], frozenset[int]]:
     """(the stations ``user`` works for, the sites they serve) in one statement — or from
     the user's stations when they are loaded already."""
-    from lims.models import user_stations
-
     if has_request_context():  # asked by the scope and by the station checks: once a request
         cache = g.setdefault("_station_binding", {})
         if user.id not in cache:
-            cache[user.id] = _station_binding(user, user_stations)
+            cache[user.id] = _station_binding(user)
         return cache[user.id]
-    return _station_binding(user, user_stations)
+    return _station_binding(user)
 
 
-def _station_binding(user, user_stations):
+def _station_binding(user):
     if "stations" in sa.inspect(user).dict:
         stations = frozenset(s.id for s in user.stations)
         return stations, sites_served(stations)
-    rows = db.session.execute(
-        sa.select(user_stations.c.station_id, station_sites.c.site_id)
-        .outerjoin(station_sites, station_sites.c.station_id == user_stations.c.station_id)
-        .where(user_stations.c.user_id == user.id)).all()
+    rows = db.session.execute(_stations_statement(), {"user_id": user.id}).all()
     return (frozenset(r[0] for r in rows), frozenset(r[1] for r in rows if r[1] is not None))
+
+
+@functools.cache
+def _stations_statement() -> sa.Select:
+    from lims.models import user_stations
+
+    return (sa.select(user_stations.c.station_id, station_sites.c.site_id)
+            .outerjoin(station_sites, station_sites.c.station_id == user_stations.c.station_id)
+            .where(user_stations.c.user_id == sa.bindparam("user_id")))
 
 
 def _compute(user) -> SiteScope:

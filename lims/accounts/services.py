@@ -1,6 +1,8 @@
 """Use cases for accounts: users, passwords, sign-in with throttling, API tokens."""
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import re
 import secrets
@@ -382,16 +384,21 @@ def user_for_token(token: str) -> User | None:
     """The active user a live token belongs to, in one statement; the user's bindings
     (sites, organisations, stations) load only if asked for — the scope is worked out
     without them (lims/accounts/scope.py)."""
-    from sqlalchemy import orm
-
-    user = db.session.execute(
-        sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
-        .options(orm.lazyload(User.sites), orm.lazyload(User.orgs), orm.lazyload(User.stations))
-    ).scalar_one_or_none()
+    user = db.session.execute(_token_user(), {"digest": token_digest(token)}).scalar_one_or_none()
     if user is None or not user.active:
         return None
     return user
+
+
+@functools.cache
+def _token_user() -> sa.Select:
+    """Made once, its value bound when run: on every API request, making the statement took
+    half as long again as running it."""
+    from sqlalchemy import orm
+
+    return (sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == sa.bindparam("digest"), ApiToken.revoked_at.is_(None))
+            .options(orm.lazyload(User.sites), orm.lazyload(User.orgs), orm.lazyload(User.stations)))
 
 
 def revoke_token(actor, token_id: int) -> None:

@@ -14,6 +14,8 @@ microseconds, dates in ISO form, booleans as 1/0, NULL as ``\\N``. A row is name
 when it has one."""
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import itertools
 from datetime import date, datetime, timezone
@@ -207,8 +209,10 @@ def digest_of(seals) -> str:
 
 # --- reading rows as stored -----------------------------------------------------------------------
 
+@functools.cache
 def sealed_select(subject: str) -> sa.Select:
-    """SELECT id, record key (results) or NULL, the sealed fields, the stored seal — by id."""
+    """SELECT id, record key (results) or NULL, the sealed fields, the stored seal — by id.
+    Made once (a statement is immutable: callers add to copies)."""
     from lims.audit.state import _columns
 
     model, _ = AUDITED[subject]
@@ -352,13 +356,11 @@ def read_and_reseal(session, subject: str, ids, key: bytes, write=None) -> tuple
     of all the rows, or of those in ``write`` (a callable: the ids to reseal, given the states)."""
     from lims.audit.state import state_of_mapping
 
-    model, _ = AUDITED[subject]
     ids = sorted(set(ids))
     check = checker(key, subject)
-    table = model.__table__
     states, seals, stored = {}, {}, {}
     for start in range(0, len(ids), 900):
-        for row in session.execute(sealed_select(subject).where(model.id.in_(ids[start:start + 900]))):
+        for row in session.execute(_sealed_by_ids(subject), {"ids": ids[start:start + 900]}):
             states[row[0]] = state_of_mapping(subject, row._mapping)
             seals[row[0]] = check(row)
             stored[row[0]] = row[-1]
@@ -366,6 +368,18 @@ def read_and_reseal(session, subject: str, ids, key: bytes, write=None) -> tuple
     changes = [{"rid": rid, "new_seal": seal} for rid, seal in seals.items()
                if rid in chosen and seal != stored[rid]]
     if changes:
-        update = table.update().where(table.c.id == sa.bindparam("rid")).values(seal=sa.bindparam("new_seal"))
-        session.connection().execute(update, changes)
+        session.connection().execute(_new_seal(subject), changes)
     return states, seals
+
+
+@functools.cache
+def _sealed_by_ids(subject: str) -> sa.Select:
+    """:func:`sealed_select` of the rows ``ids`` (bound when run): made once, for every audited write."""
+    model, _ = AUDITED[subject]
+    return sealed_select(subject).where(model.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _new_seal(subject: str):
+    table = AUDITED[subject][0].__table__
+    return table.update().where(table.c.id == sa.bindparam("rid")).values(seal=sa.bindparam("new_seal"))

@@ -27,6 +27,8 @@ streams each table once: every row must be named by the trail and match its seal
 row the trail names must still be stored."""
 from __future__ import annotations
 
+import functools
+
 import itertools
 from dataclasses import dataclass
 
@@ -380,14 +382,18 @@ def _last_states(session, subject: str, ids) -> dict:
     out = {}
     ids = sorted(set(ids))
     for start in range(0, len(ids), 900):
-        part = ids[start:start + 900]
-        last = (sa.select(AuditEntry.row_id, sa.func.max(AuditEntry.seq).label("seq"))
-                .where(AuditEntry.subject_type == subject, AuditEntry.row_id.in_(part), AuditEntry.keyed.is_(True))
-                .group_by(AuditEntry.row_id).subquery())
-        for rid, state in session.execute(sa.select(AuditEntry.row_id, AuditEntry.state)
-                                          .join(last, AuditEntry.seq == last.c.seq)):
-            out[rid] = state
+        out.update(session.execute(_last_states_statement(), {"subject": subject, "ids": ids[start:start + 900]}).all())
     return out
+
+
+@functools.cache
+def _last_states_statement() -> sa.Select:
+    """Made once, its values bound when run (at every audited write)."""
+    last = (sa.select(AuditEntry.row_id, sa.func.max(AuditEntry.seq).label("seq"))
+            .where(AuditEntry.subject_type == sa.bindparam("subject"),
+                   AuditEntry.row_id.in_(sa.bindparam("ids", expanding=True)), AuditEntry.keyed.is_(True))
+            .group_by(AuditEntry.row_id).subquery())
+    return sa.select(AuditEntry.row_id, AuditEntry.state).join(last, AuditEntry.seq == last.c.seq)
 
 
 def _forget(session, transaction) -> None:

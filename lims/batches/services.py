@@ -2,6 +2,8 @@
 people type (site, stall, food, tests), keep the batch status in step with its results."""
 from __future__ import annotations
 
+import functools
+
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -37,16 +39,50 @@ def _invalid(field_name: str, message: str) -> InvalidInput:
 # --- resolving what people type ----------------------------------------------------------
 
 
+# The statements every registration and result post runs are made once, their values bound
+# when they run: making one (and its cache key) cost about as much as running it.
+
+
+@functools.cache
+def _statement(name: str) -> sa.Select:
+    code = sa.bindparam("code")
+    if name == "site":
+        return sa.select(Site).where(Site.code == code)
+    if name == "stall":
+        return sa.select(Stall).where(Stall.site_id == sa.bindparam("site_id"), Stall.code == code)
+    if name == "item":  # a registration names its tests; their categories and overrides load when judged
+        return (sa.select(TestItem).where(sa.or_(TestItem.code == code, TestItem.name == sa.bindparam("name")))
+                .options(orm.lazyload(TestItem.categories), orm.lazyload(TestItem.overrides)))
+    if name == "food":
+        return sa.select(Food).where(Food.name == sa.bindparam("name")).options(joinedload(Food.category))
+    if name == "results_now":  # refresh_status: each current result's outcome, and the disposition's status
+        of_batch = sa.select(Disposition.status).where(Disposition.batch_id == sa.bindparam("batch_id"))
+        return (sa.select(Result.item_id, Result.tested_at, Result.id,
+                          sa.case((Result.rejected.is_(True), "invalid"), else_=Result.outcome),
+                          of_batch.scalar_subquery())
+                .where(Result.batch_id == sa.bindparam("batch_id"),
+                       sa.or_(Result.current.is_(True), Result.rejected.is_(True))))
+    if name == "disposition_status":
+        return sa.select(Disposition.status).where(Disposition.batch_id == sa.bindparam("batch_id"))
+    raise KeyError(name)
+
+
+@functools.lru_cache(maxsize=16)  # loads: loader options made once (loads_in_full, _recording)
+def _batch_by_code(for_update: bool, loads: tuple) -> sa.Select:
+    stmt = sa.select(Batch).where(Batch.code == sa.bindparam("code"))
+    return (stmt.with_for_update(of=Batch) if for_update else stmt).options(*loads)
+
+
 def find_site(actor: Actor, code: str) -> Site:
-    site = db.session.execute(sa.select(Site).where(Site.code == normalise_code(code))).scalar_one_or_none()
+    site = db.session.execute(_statement("site"), {"code": normalise_code(code)}).scalar_one_or_none()
     if site is None or not actor.may_see_site(site.id):
         raise _invalid("site", gettext("Unknown site %(code)s.", code=code))
     return site
 
 
 def find_stall(site: Site, code: str) -> Stall:
-    stall = db.session.execute(sa.select(Stall).where(Stall.site_id == site.id,
-                                                      Stall.code == normalise_code(code))).scalar_one_or_none()
+    stall = db.session.execute(_statement("stall"), {"site_id": site.id, "code": normalise_code(code)}
+                               ).scalar_one_or_none()
     if stall is None:
         raise _invalid("stall", gettext("%(site)s has no stall %(code)s.", site=site.name, code=code))
     return stall
@@ -70,10 +106,7 @@ def find_items(codes) -> list[TestItem]:
     items, unknown = [], []
     for raw in codes:
         code = (raw or "").strip()
-        item = db.session.execute(sa.select(TestItem).where(
-            sa.or_(TestItem.code == code.upper(), TestItem.name == code))
-            # a registration names its tests; their categories and overrides load when judged
-            .options(orm.lazyload(TestItem.categories), orm.lazyload(TestItem.overrides))).scalar_one_or_none()
+        item = db.session.execute(_statement("item"), {"code": code.upper(), "name": code}).scalar_one_or_none()
         if item is None or not item.active:
             unknown.append(code)
         elif item not in items:
@@ -97,8 +130,7 @@ def find_category(code_or_name: str | None) -> FoodCategory | None:
 
 def food_category(food: str) -> FoodCategory | None:
     """The category of a known food name (青菜 → 叶菜类)."""
-    row = db.session.execute(sa.select(Food).where(Food.name == food.strip())
-                             .options(joinedload(Food.category))).scalar_one_or_none()
+    row = db.session.execute(_statement("food"), {"name": food.strip()}).scalar_one_or_none()
     return row.category if row else None
 
 
@@ -284,13 +316,11 @@ def get_batch(actor: Actor, code: str, for_update: bool = False, loads: tuple = 
     """A batch by code, loaded with ``loads`` (loader options; with ``for_update`` only the
     batch's row is locked) or read by ``read`` (which takes the statement:
     :func:`lims.batches.rows.read_full`); 404 for unknown codes and for other markets' batches."""
-    stmt = sa.select(Batch).where(Batch.code == (code or "").strip().upper())
+    code_ = (code or "").strip().upper()
     if read is not None:
-        batch = next(iter(read(stmt)), None)
+        batch = next(iter(read(sa.select(Batch).where(Batch.code == code_))), None)
     else:
-        if for_update:
-            stmt = stmt.with_for_update(of=Batch)
-        batch = db.session.execute(stmt.options(*loads)).unique().scalar_one_or_none()
+        batch = db.session.execute(_batch_by_code(for_update, tuple(loads)), {"code": code_}).unique().scalar_one_or_none()
     if batch is None or not actor.may_see_site(batch.site_id):
         raise NotFound(gettext("Unknown batch %(code)s.", code=code))
     return batch
@@ -318,13 +348,9 @@ def refresh_status(batch: Batch) -> tuple[str, str]:
     if before == "voided":  # a voided batch stays voided, whatever its results say
         return before, before
     # A result the reviewer sent back counts as needing a retest until a later test of its item.
-    of_batch = sa.select(Disposition.status).where(Disposition.batch_id == batch.id)
-    rows = db.session.execute(sa.select(Result.item_id, Result.tested_at, Result.id,
-                                        sa.case((Result.rejected.is_(True), "invalid"), else_=Result.outcome),
-                                        of_batch.scalar_subquery())  # the disposition's, with each row
-                              .where(Result.batch_id == batch.id,
-                                     sa.or_(Result.current.is_(True), Result.rejected.is_(True)))).all()
-    disposition = rows[0][4] if rows else db.session.execute(of_batch).scalar()
+    rows = db.session.execute(_statement("results_now"), {"batch_id": batch.id}).all()
+    disposition = rows[0][4] if rows else db.session.execute(_statement("disposition_status"),
+                                                             {"batch_id": batch.id}).scalar()
     rows = [r[:4] for r in rows]
     planned = [i.id for i in batch.planned_items]
     status = batch_status(planned, effective_outcomes(rows), disposition)

@@ -2,6 +2,8 @@
 problem reported against its field ("“abc” is not a number")."""
 from __future__ import annotations
 
+import functools
+
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -42,10 +44,14 @@ def _number(raw, field: str, errors: dict) -> Decimal | None:
 def find_item_for(batch: Batch, raw: str) -> TestItem | None:
     code = (raw or "").strip()
     # with the categories and overrides judging reads, in the same statement (a few rows)
-    return db.session.execute(sa.select(TestItem).where(
-        sa.or_(TestItem.code == code.upper(), TestItem.name == code))
-        .options(orm.joinedload(TestItem.categories), orm.joinedload(TestItem.overrides))
-    ).unique().scalar_one_or_none()
+    return db.session.execute(_item_statement(), {"code": code.upper(), "name": code}).unique().scalar_one_or_none()
+
+
+@functools.cache
+def _item_statement() -> sa.Select:
+    """Made once, its values bound when run (every result typed or posted)."""
+    return (sa.select(TestItem).where(sa.or_(TestItem.code == sa.bindparam("code"), TestItem.name == sa.bindparam("name")))
+            .options(orm.joinedload(TestItem.categories), orm.joinedload(TestItem.overrides)))
 
 
 def build_result_input(batch: Batch, raw: dict) -> ResultInput:
