@@ -87,13 +87,17 @@ def _wait() -> float:
 
 def engine() -> sa.Engine:
     """This process's engine for the store (made on first use in each process: a forked web
-    worker gets a pool of its own)."""
+    worker gets a pool of its own). Its connections wait for a lock at most
+    PAGE_CACHE_WAIT_SECONDS (lock_timeout, set once when they connect), and are not pinged
+    when checked out: every page asked costs a round trip less, and a connection found dead
+    fails like any error here — the page is rendered without the store."""
     state = current_app.extensions.setdefault("lims.pagestore", {"engine": None, "pid": None})
     with _engines_lock:
         if state["engine"] is None or state["pid"] != os.getpid():
             state["engine"] = sa.create_engine(
                 current_app.config["SQLALCHEMY_DATABASE_URI"], pool_size=2, max_overflow=8,
-                pool_timeout=max(0.1, _wait()), pool_pre_ping=True, connect_args={"connect_timeout": 5})
+                pool_timeout=max(0.1, _wait()),
+                connect_args={"connect_timeout": 5, "options": f"-c lock_timeout={max(1, int(_wait() * 1000))}ms"})
             state["pid"] = os.getpid()
     return state["engine"]
 
@@ -119,11 +123,12 @@ def _store(conn, key: str, page: Page) -> None:
                                           created_at=utcnow()).on_conflict_do_nothing(index_elements=["key"]))
 
 
-def _take_lock(conn, key: str, wait: float) -> bool:
-    """The key's lock for this transaction: True once held, False when ``wait`` ran out."""
-    if wait <= 0:
+def _take_lock(conn, key: str, wait: bool) -> bool:
+    """The key's lock for this transaction: True once held, False when it is taken and not
+    to be ``wait``ed for. Waiting runs out after PAGE_CACHE_WAIT_SECONDS (the connections'
+    lock_timeout, :func:`engine`), with an OperationalError."""
+    if not wait:
         return bool(conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:c, :k)"), _lock_ids(key)).scalar())
-    conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{max(1, int(wait * 1000))}ms"})
     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:c, :k)"), _lock_ids(key))
     return True
 
@@ -142,9 +147,8 @@ def fetch(key: tuple, render: Callable[[], Page | None], stale: Page | None = No
         return render(), "miss"
     stored = digest(key)
     try:
-        with engine().connect() as conn:
-            page = _read(conn, stored)
-            conn.rollback()
+        with engine().connect() as conn:  # one statement, outside a transaction
+            page = _read(conn.execution_options(isolation_level="AUTOCOMMIT"), stored)
     except sa.exc.SQLAlchemyError as exc:
         log.warning("shared page cache unavailable, rendering: %s", exc.__class__.__name__, exc_info=exc)
         return render(), "miss"
@@ -159,10 +163,8 @@ def _render_once(stored: str, render: Callable[[], Page | None], stale: Page | N
     try:
         with engine().connect() as conn, conn.begin():
             try:
-                if stale is not None and not _take_lock(conn, stored, 0):
+                if not _take_lock(conn, stored, wait=stale is None):
                     return stale, "stale"  # another request is rendering this minute's page
-                if stale is None and not _take_lock(conn, stored, _wait()):
-                    raise _WaitRanOut
             except sa.exc.OperationalError as exc:
                 if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
                     raise _WaitRanOut from exc
