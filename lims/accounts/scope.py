@@ -44,8 +44,50 @@ def sites_under(orgs) -> frozenset[int]:
 def sites_under_bindings(user_id: int) -> frozenset[int]:
     """:func:`sites_under` the organisations ``user_id`` is bound to, without reading those
     organisations first (asked on every request of a regulator: the scope of every page and
-    answer; the statement is made once — making it took three times as long as running it)."""
+    answer; the statement is made once — making it took three times as long as running it).
+    Read with the user, when they were (:func:`read_user`)."""
+    known = g.get("_bindings_read", {}).get(user_id) if has_request_context() else None
+    if known is not None:
+        return known[2]
     return frozenset(db.session.execute(_bindings_statement(), {"user_id": user_id}).scalars())
+
+
+def read_user(stmt: sa.Select, params: dict):
+    """The user ``stmt`` (a SELECT of User, made by :func:`with_bindings`) finds, or None. On
+    PostgreSQL the same statement reads what their scope is made of — their stations and the
+    sites those serve, the sites under their organisations — so that working the scope out
+    (:func:`sites_in_scope`) costs no statement of its own: every API answer and page asks it,
+    and on a busy server a round trip to the database costs more than the work it carries."""
+    row = db.session.execute(stmt, params).one_or_none()
+    if row is None:
+        return None
+    user = row[0]
+    if len(row) > 1 and has_request_context():
+        stations, served, reached = (frozenset(v or ()) for v in row[1:])
+        g.setdefault("_bindings_read", {})[user.id] = (stations, served, reached)
+        g.setdefault("_station_binding", {})[user.id] = (stations, served)
+    return user
+
+
+def with_bindings(stmt: sa.Select, dialect: str) -> sa.Select:
+    """``stmt`` (a SELECT of User) reading, on PostgreSQL, the user's bindings beside the user
+    (for :func:`read_user`); elsewhere as it is."""
+    if dialect != "postgresql":
+        return stmt
+    from lims.models import User, user_stations
+
+    def array(column, select):
+        return select.with_only_columns(sa.func.array_agg(column)).scalar_subquery()
+
+    mine = user_stations.c.user_id == User.id
+    stations = array(user_stations.c.station_id, sa.select(user_stations.c.station_id).where(mine))
+    served = array(station_sites.c.site_id, sa.select(station_sites.c.site_id).join(
+        user_stations, user_stations.c.station_id == station_sites.c.station_id).where(mine))
+    roots = (sa.select(Organisation.path, Organisation.kind).join(user_orgs, user_orgs.c.org_id == Organisation.id)
+             .where(user_orgs.c.user_id == User.id).correlate(User))
+    under = _sites_under_statement(roots).subquery()
+    reached = sa.select(sa.func.array_agg(under.c.id)).correlate(User).scalar_subquery()
+    return stmt.add_columns(stations, served, reached)
 
 
 @functools.cache
@@ -180,8 +222,8 @@ def site_filter(column, scope: SiteScope):
 def forget_scope() -> None:
     """After a change of bindings within a request (tests, admin pages)."""
     if has_request_context():
-        g.pop("_site_scope", None)
-        g.pop("_site_count", None)
+        for name in ("_site_scope", "_site_count", "_bindings_read", "_station_binding"):
+            g.pop(name, None)
 
 
 def orgs_in_scope(user):

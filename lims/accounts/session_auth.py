@@ -4,6 +4,7 @@ user's session version and a fingerprint of the password hash, so changing a pas
 and remembered sign-ins on every app server without any server-side session store."""
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import sqlalchemy as sa
@@ -19,6 +20,15 @@ def session_id_for(user) -> str:
     return f"{user.id}:{user.session_version or 1}:{fingerprint}"
 
 
+@functools.cache
+def _user_by_id(dialect: str) -> sa.Select:
+    from lims.accounts.scope import with_bindings
+    from lims.models import User
+
+    return with_bindings(sa.select(User).where(User.id == sa.bindparam("user_id")).options(
+        orm.lazyload(User.sites), orm.lazyload(User.orgs), orm.lazyload(User.stations)), dialect)
+
+
 def init_app(app) -> None:
     from lims.models import User
 
@@ -30,10 +40,12 @@ def init_app(app) -> None:
     User.get_id = session_id_for
 
     def user_by_id(user_id: int):
-        """The user in one statement; their bindings (sites, organisations, stations) load
-        only when asked for — a cached page's scope needs one of them, most pages none."""
-        return db.session.execute(sa.select(User).where(User.id == user_id).options(
-            orm.lazyload(User.sites), orm.lazyload(User.orgs), orm.lazyload(User.stations))).scalar_one_or_none()
+        """The user in one statement, with what their scope is made of on PostgreSQL
+        (lims.accounts.scope.read_user); their bindings (sites, organisations, stations) as
+        objects load only when asked for."""
+        from lims.accounts.scope import read_user
+
+        return read_user(_user_by_id(db.session.get_bind().dialect.name), {"user_id": user_id})
 
     # Flask-Login calls this both for the session and for the remember cookie.
     @login_manager.user_loader
