@@ -151,6 +151,35 @@ def _literal_limit(element, compiler, **kw):
     return compiler.visit_bindparam(element, **kw)
 
 
+def reads_only(session) -> None:
+    """A request that only reads runs its statements on PostgreSQL outside a transaction: no
+    BEGIN and no COMMIT, two round trips of the few a page or answer takes. What it reads is
+    the same — under READ COMMITTED each statement sees what was committed when it started,
+    in a transaction or not. A read request that flushes a change anyway is refused
+    (:func:`_no_writes_when_reading`): a GET that writes says so (``lims.web.writes_on_get``)
+    and gets its transaction. SQLite keeps its transactions (a deferred BEGIN there)."""
+    bind = session.get_bind()
+    # (a session bound to a connection already in a transaction — the test suite's — keeps it)
+    if bind.dialect.name == "postgresql" and isinstance(bind, sa.engine.Engine) and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        session.info[_READS_ONLY] = True
+
+
+_READS_ONLY = "reads_only"
+
+
+@event.listens_for(sa.orm.Session, "before_flush")
+def _no_writes_when_reading(session, flush_context, instances) -> None:
+    if session.info.get(_READS_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a request that only reads wrote: mark its view with lims.web.writes_on_get")
+
+
+@event.listens_for(sa.orm.Session, "after_transaction_end")
+def _reads_done(session, transaction) -> None:
+    if transaction.parent is None:  # its connection goes back to the pool, made transactional again
+        session.info.pop(_READS_ONLY, None)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
     if conn.dialect.name != "sqlite":

@@ -162,16 +162,20 @@ def _render_once(stored: str, render: Callable[[], Page | None], stale: Page | N
     rendering = False
     try:
         with engine().connect() as conn, conn.begin():
-            try:
-                if not _take_lock(conn, stored, wait=stale is None):
+            # Free at once (the usual case): nobody is rendering it — rendered here without
+            # reading again (one stored in the instant since the lookup is rendered twice, harmlessly).
+            if not _take_lock(conn, stored, wait=False):
+                if stale is not None:
                     return stale, "stale"  # another request is rendering this minute's page
-            except sa.exc.OperationalError as exc:
-                if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-                    raise _WaitRanOut from exc
-                raise
-            page = _read(conn, stored)  # stored by the renderer we waited for (its commit released the lock)
-            if page is not None:
-                return page, "shared"
+                try:
+                    _take_lock(conn, stored, wait=True)
+                except sa.exc.OperationalError as exc:
+                    if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+                        raise _WaitRanOut from exc
+                    raise
+                page = _read(conn, stored)  # stored by the renderer we waited for (its commit released the lock)
+                if page is not None:
+                    return page, "shared"
             rendering = True
             rendered.append(render())
             rendering = False

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from lims.database import write_intent
+from lims.database import reads_only, write_intent
 from lims.errors import Conflict, LimsError
 from lims.extensions import db
 
@@ -35,6 +35,8 @@ def init_app(app: Flask) -> None:
     def _begin():
         view = app.view_functions.get(request.endpoint)
         write_intent.set(request.method not in _READ_METHODS or getattr(view, "writes_on_get", False))
+        if not write_intent.get():
+            reads_only(db.session())
 
     @app.after_request
     def _finish(response):
@@ -191,7 +193,9 @@ def serve_upload(path, download_name: str, mimetype: str = "application/octet-st
 
 
 def writes_on_get(view):
-    """Mark a GET view that writes (a lazy sweep): on SQLite it then takes the write lock
-    at the start of its transaction instead of failing half-way."""
+    """Mark a GET view that writes (a lazy sweep, a dry run rolled back): on SQLite it then
+    takes the write lock at the start of its transaction instead of failing half-way; on
+    PostgreSQL it gets a transaction at all (a request that only reads runs outside one,
+    :func:`lims.database.reads_only`)."""
     view.writes_on_get = True
     return view

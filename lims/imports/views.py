@@ -22,7 +22,7 @@ from lims.jobs.services import import_runs_as_job, start_import
 from lims.inputs import parse_id
 from lims.models import Import, ImportRow
 from lims.rounds.services import get_round, round_batches
-from lims.web import serve_upload
+from lims.web import serve_upload, writes_on_get
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -152,6 +152,7 @@ def upload():
 
 @bp.route("/preview/<sha>")
 @requires("import.create")
+@writes_on_get  # the preview is the import run and rolled back: it needs its transaction
 def preview_stored(sha):
     stored = pending.get(sha, web_actor().user_id)
     if stored is None:

@@ -74,9 +74,10 @@ def report_signing_key() -> bytes:
 
     row = db.session.get(ReportSigningKey, 1)
     if row is None:
+        # in a transaction of its own: asked by pages that only read (lims.database.reads_only)
         try:
-            with db.session.begin_nested():
-                db.session.add(ReportSigningKey(id=1, key=secrets.token_hex(32)))
+            with db.engine.begin() as conn:
+                conn.execute(sa.insert(ReportSigningKey).values(id=1, key=secrets.token_hex(32)))
         except sa.exc.IntegrityError:  # another request made it first
             pass
         row = db.session.get(ReportSigningKey, 1)
