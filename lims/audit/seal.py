@@ -349,11 +349,13 @@ def reseal(session, subject: str, ids, key: bytes, seals: dict | None = None) ->
     return n
 
 
-def read_and_reseal(session, subject: str, ids, key: bytes, write=None) -> tuple[dict, dict]:
+def read_and_reseal(session, subject: str, ids, key: bytes, write=None, later: list | None = None) -> tuple[dict, dict]:
     """:func:`reseal` for a few rows that also gives their states (:func:`lims.audit.state.states`)
     from the same read: (id → state, id → seal). One SELECT through SQLAlchemy (its values
     give the same canonical text as the driver's) and an UPDATE of the seals that changed —
-    of all the rows, or of those in ``write`` (a callable: the ids to reseal, given the states)."""
+    of all the rows, or of those in ``write`` (a callable: the ids to reseal, given the states).
+    With ``later`` (a list) the UPDATE is not run but added to it, as (subject, changes), for
+    the caller to run with its own statement (:func:`new_seals`)."""
     from lims.audit.state import state_of_mapping
 
     ids = sorted(set(ids))
@@ -367,9 +369,29 @@ def read_and_reseal(session, subject: str, ids, key: bytes, write=None) -> tuple
     chosen = set(write(states)) if write is not None else set(seals)
     changes = [{"rid": rid, "new_seal": seal} for rid, seal in seals.items()
                if rid in chosen and seal != stored[rid]]
-    if changes:
+    if changes and later is not None:
+        later.append((subject, changes))
+    elif changes:
         session.connection().execute(_new_seal(subject), changes)
     return states, seals
+
+
+def new_seals(updates: list) -> list:
+    """The UPDATEs of :func:`read_and_reseal`'s ``later`` list, one row each, as CTEs to add to
+    another statement (PostgreSQL)."""
+    out = []
+    for subject, changes in updates:
+        table = AUDITED[subject][0].__table__
+        for change in changes:
+            out.append(table.update().where(table.c.id == change["rid"]).values(seal=change["new_seal"])
+                       .cte(f"seal_{len(out)}"))
+    return out
+
+
+def run_new_seals(session, updates: list) -> None:
+    """Run the UPDATEs of a ``later`` list by themselves."""
+    for subject, changes in updates:
+        session.connection().execute(_new_seal(subject), changes)
 
 
 @functools.cache
