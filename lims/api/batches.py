@@ -252,19 +252,8 @@ class BatchSchema(Schema):
     url = fields.Url()
 
 
-class ChangeSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String(metadata={"enum": ["correct", "void"]})
-    status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
-    batch = fields.Function(lambda c: c.batch.code)
-    changes = fields.Dict()
-    before = fields.Dict()
-    reason = fields.String()
-    requested_by = fields.Function(lambda c: c.requested_by.display_name if c.requested_by else None)
-    requested_at = LocalDateTime()
-    decided_by = fields.Function(lambda c: c.decided_by.display_name if c.decided_by else None)
-    decided_at = LocalDateTime(allow_none=True)
-    decision_note = fields.String(allow_none=True)
+class ChangeSchema(PendingChangeSchema):
+    batch = fields.String()
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -524,7 +513,8 @@ class BatchChangeDecision(MethodView):
             from lims.errors import NotFound
 
             raise NotFound(gettext("Not found."))
-        return changes.decide_change(actor, change, args["decision"] == "approve", args.get("note"))
+        decided = changes.decide_change(actor, change, args["decision"] == "approve", args.get("note"))
+        return answer(_change(decided) | {"batch": decided.batch.code})
 
 
 @blp.route("/<code>/results")

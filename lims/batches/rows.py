@@ -34,21 +34,16 @@ _WAITING = sa.exists().where(BatchChange.batch_id == Batch.id, BatchChange.statu
 
 
 class BatchRow(SimpleNamespace):
-    """A batch as read here: the columns of ``batches`` and its related rows by the model's names."""
+    """A batch as read here: the columns of ``batches`` and its related rows by the model's names
+    (and the model's own properties)."""
 
-    @property
-    def voided(self) -> bool:
-        return self.status == "voided"
-
-    @property
-    def current_results(self) -> list:
-        return [r for r in self.results if r.current]
+    voided = Batch.voided
+    current_results = Batch.current_results
 
 
 class ResultRow(SimpleNamespace):
-    @property
-    def reviewed(self) -> bool:
-        return self.reviewed_at is not None
+    reviewed = Result.reviewed
+    tester_label = Result.tester_label
 
 
 def read_full(stmt: sa.Select) -> list[BatchRow]:
@@ -123,7 +118,7 @@ def _result(row: dict) -> ResultRow:
     r.item = SimpleNamespace(code=r.item_code, name=r.item_name)
     r.reagent_lot = SimpleNamespace(lot=r.lot) if r.reagent_lot_id is not None else None
     r.instrument = SimpleNamespace(serial=r.serial) if r.instrument_id is not None else None
-    r.tester_label = r.tester or r.tester_name or ""  # Result.tester_label
+    r.tested_by = SimpleNamespace(display_name=r.tester) if r.tested_by_id is not None else None
     r.reviewed_by = SimpleNamespace(display_name=r.reviewer) if r.reviewed_by_id is not None else None
     return r
 

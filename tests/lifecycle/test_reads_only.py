@@ -8,16 +8,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import make_test_app, migrate_and_load, reset_database
-from tests.lifecycle.test_shared_page_cache import _close, _new_database
+from tests.lifecycle.test_shared_page_cache import _close, pg_test_app
 
 
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory, worker_id):
-    url = _new_database(worker_id, "readsonly")
-    app = make_test_app(url, tmp_path_factory.mktemp("readsonly-data"))
-    reset_database(app)
-    migrate_and_load(app)
+    _, app = pg_test_app(tmp_path_factory, worker_id, "readsonly")
     from lims.accounts.access import Actor
     from lims.accounts.services import create_token
     from lims.extensions import db

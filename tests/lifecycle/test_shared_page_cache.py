@@ -97,12 +97,18 @@ def _close(app) -> None:
     pagestore.dispose(app)
 
 
-@pytest.fixture(scope="module")
-def pg_url(tmp_path_factory, worker_id):
-    url = _new_database(worker_id, "pagestore")
-    app = make_test_app(url, tmp_path_factory.mktemp("pagestore-data"))
+def pg_test_app(tmp_path_factory, worker_id: str, name: str):
+    """An app on a fresh, migrated PostgreSQL database of its own (skipped without one)."""
+    url = _new_database(worker_id, name)
+    app = make_test_app(url, tmp_path_factory.mktemp(f"{name}-data"))
     reset_database(app)
     migrate_and_load(app)
+    return url, app
+
+
+@pytest.fixture(scope="module")
+def pg_url(tmp_path_factory, worker_id):
+    url, app = pg_test_app(tmp_path_factory, worker_id, "pagestore")
     _seed(app)
     _close(app)
     return url
